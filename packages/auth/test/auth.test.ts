@@ -1,0 +1,80 @@
+import { SignJWT, importJWK, generateKeyPair } from 'jose';
+import {
+  createTokenSigner,
+  createTokenVerifier,
+  generateSigningKey,
+  hasRouterSecret,
+  viewerFromAuthorization,
+  type Viewer,
+} from '../src';
+
+const alice: Viewer = { id: 'u1', role: 'CUSTOMER', email: 'alice@example.com' };
+
+describe('tokens', () => {
+  it('verifies a token signed by a key of the JWKS, also the previous key during rotation', async () => {
+    const oldKey = await generateSigningKey('k-old');
+    const newKey = await generateSigningKey('k-new');
+    const oldSigner = await createTokenSigner([oldKey], 900);
+    const signer = await createTokenSigner([newKey, oldKey], 900);
+    const verify = createTokenVerifier({ jwks: signer.jwks() });
+    expect(await verify((await signer.sign(alice)).token)).toEqual(alice);
+    expect(await verify((await oldSigner.sign(alice)).token)).toEqual(alice);
+    expect(JSON.stringify(signer.jwks())).not.toContain('"d"');
+  });
+
+  it('rejects another key, alg none, an expired token and a changed claim', async () => {
+    const key = await generateSigningKey('k1');
+    const signer = await createTokenSigner([key], 900);
+    const verify = createTokenVerifier({ jwks: signer.jwks() });
+
+    const stranger = await createTokenSigner([await generateSigningKey('k1')], 900);
+    await expect(verify((await stranger.sign(alice)).token)).rejects.toThrow();
+
+    const [h, p] = (await signer.sign(alice)).token.split('.');
+    const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${p}.`;
+    await expect(verify(none)).rejects.toThrow();
+
+    const payload = JSON.parse(Buffer.from(p!, 'base64url').toString());
+    const forged = Buffer.from(JSON.stringify({ ...payload, role: 'ADMIN' })).toString('base64url');
+    const [, , sig] = (await signer.sign(alice)).token.split('.');
+    await expect(verify(`${h}.${forged}.${sig}`)).rejects.toThrow();
+
+    const expired = await new SignJWT({ role: 'CUSTOMER', email: alice.email })
+      .setProtectedHeader({ alg: 'EdDSA', kid: 'k1' })
+      .setSubject(alice.id)
+      .setIssuer('shop-users')
+      .setAudience('shop')
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .sign(await importJWK(key.privateJwk, 'EdDSA'));
+    await expect(verify(expired)).rejects.toThrow(/exp/);
+
+    const { privateKey } = await generateKeyPair('ES256');
+    const es = await new SignJWT({ role: 'CUSTOMER', email: alice.email })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .setSubject(alice.id)
+      .setExpirationTime('5m')
+      .sign(privateKey);
+    await expect(verify(es)).rejects.toThrow();
+  });
+
+  it('maps headers to a viewer: none is anonymous, a bad token is UNAUTHENTICATED', async () => {
+    const signer = await createTokenSigner([await generateSigningKey('k')], 900);
+    const verify = createTokenVerifier({ jwks: signer.jwks() });
+    expect(await viewerFromAuthorization(undefined, verify)).toBeNull();
+    await expect(viewerFromAuthorization('Bearer nope', verify)).rejects.toMatchObject({
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
+    await expect(viewerFromAuthorization('Basic abc', verify)).rejects.toMatchObject({
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
+  });
+});
+
+describe('router secret', () => {
+  it('accepts only the exact secret', () => {
+    expect(hasRouterSecret('s3cret-s3cret-s3cret', 's3cret-s3cret-s3cret')).toBe(true);
+    expect(hasRouterSecret('s3cret', 's3cret-s3cret-s3cret')).toBe(false);
+    expect(hasRouterSecret(undefined, 's3cret-s3cret-s3cret')).toBe(false);
+    expect(hasRouterSecret(['a', 'b'], 's3cret-s3cret-s3cret')).toBe(false);
+  });
+});

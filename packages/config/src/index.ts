@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+export { endpointDefaults, endpointFields, urlWith, type EndpointName } from './endpoints';
+
+/** Thrown by loadConfig: names every invalid variable at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Parses the environment against a zod object schema. Empty strings count as unset, so
+ * `PORT= npm start` falls back to the default. Every problem is reported in one error.
+ */
+export function loadConfig<S extends z.ZodObject>(schema: S, env: Env = process.env): z.infer<S> {
+  const input: Env = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = issue.path.join('.') || '(config)';
+      const given = typeof issue.path[0] === 'string' ? input[issue.path[0]] : undefined;
+      return `${name}: ${issue.message}${given === undefined ? '' : ` (got ${JSON.stringify(given)})`}`;
+    });
+    throw new ConfigError(problems);
+  }
+  return result.data;
+}
+
+/** loadConfig for a process entry point: prints the problems and exits non-zero. */
+export function loadConfigOrExit<S extends z.ZodObject>(service: string, schema: S, env: Env = process.env) {
+  try {
+    return loadConfig(schema, env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${service}: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+/** A TCP port: an integer 0..65535 (0 picks a free port). */
+export const port = (fallback: number) =>
+  z
+    .string()
+    .default(String(fallback))
+    .refine((v) => /^\d{1,5}$/.test(v) && Number(v) <= 65535, { message: 'must be a port number (0-65535)' })
+    .transform(Number);
+
+/** A positive integer, e.g. a timeout in milliseconds. */
+export const positiveInt = (fallback: number) =>
+  z
+    .string()
+    .default(String(fallback))
+    .refine((v) => /^\d+$/.test(v) && Number(v) > 0, { message: 'must be a positive integer' })
+    .transform(Number);
+
+export const boolean = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1');
+
+/** Fields every service shares. */
+export const commonFields = {
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+} as const;
+
+/** The secret the router adds to every subgraph request; subgraphs refuse requests without it. */
+export const routerSecretField = z
+  .string()
+  .min(16, { message: 'must be at least 16 characters' })
+  .default('dev-router-secret-change-me');
+
+export { z };

@@ -1,0 +1,136 @@
+import { z } from 'zod';
+
+/**
+ * The messages that cross service boundaries: NATS request-reply commands and JetStream events.
+ * One source of truth: requesters and responders both validate against these schemas.
+ */
+
+export const Money = z.object({ amount: z.number().int(), currency: z.string().regex(/^[A-Z]{3}$/) });
+export type Money = z.infer<typeof Money>;
+
+const id = z.string().min(1).max(64);
+
+/** A refusal every command may answer with. */
+export const InvalidRequest = z.object({ ok: z.literal(false), code: z.literal('INVALID_REQUEST'), message: z.string() });
+
+// ---- products.reserve / products.release ------------------------------------------------------
+
+export const ReserveRequest = z.object({
+  orderId: id,
+  items: z.array(z.object({ productId: id, quantity: z.number().int().positive() })).min(1),
+});
+export type ReserveRequest = z.infer<typeof ReserveRequest>;
+
+export const ReservedLine = z.object({
+  productId: id,
+  sku: z.string(),
+  name: z.string(),
+  quantity: z.number().int().positive(),
+  unitPrice: Money,
+});
+export type ReservedLine = z.infer<typeof ReservedLine>;
+
+export const ReserveReply = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), lines: z.array(ReservedLine) }),
+  z.object({
+    ok: z.literal(false),
+    code: z.enum(['OUT_OF_STOCK', 'NOT_FOUND', 'INVALID_REQUEST']),
+    message: z.string(),
+    productId: id.optional(),
+    requested: z.number().int().optional(),
+    available: z.number().int().optional(),
+  }),
+]);
+export type ReserveReply = z.infer<typeof ReserveReply>;
+
+export const ReleaseRequest = z.object({ orderId: id });
+export type ReleaseRequest = z.infer<typeof ReleaseRequest>;
+export const ReleaseReply = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), released: z.boolean() }),
+  InvalidRequest,
+]);
+export type ReleaseReply = z.infer<typeof ReleaseReply>;
+
+// ---- orders.payable ---------------------------------------------------------------------------
+
+export const PayableRequest = z.object({ orderId: id, userId: id });
+export type PayableRequest = z.infer<typeof PayableRequest>;
+export const PayableReply = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), orderId: id, userId: id, amount: Money, status: z.string() }),
+  z.object({
+    ok: z.literal(false),
+    code: z.enum(['NOT_FOUND', 'FORBIDDEN', 'NOT_PAYABLE', 'INVALID_REQUEST']),
+    message: z.string(),
+    status: z.string().optional(),
+  }),
+]);
+export type PayableReply = z.infer<typeof PayableReply>;
+
+// ---- users.contact ----------------------------------------------------------------------------
+
+export const ContactRequest = z.object({ userId: id });
+export type ContactRequest = z.infer<typeof ContactRequest>;
+export const ContactReply = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), id, name: z.string(), email: z.string(), phone: z.string().nullable() }),
+  z.object({ ok: z.literal(false), code: z.enum(['NOT_FOUND', 'INVALID_REQUEST']), message: z.string() }),
+]);
+export type ContactReply = z.infer<typeof ContactReply>;
+
+// ---- events -----------------------------------------------------------------------------------
+
+/** payments.succeeded / payments.failed. eventId is the payment id (the Nats-Msg-Id). */
+export const PaymentEvent = z.object({
+  eventId: id,
+  paymentId: id,
+  orderId: id,
+  userId: id,
+  amount: Money,
+  status: z.enum(['SUCCEEDED', 'FAILED']),
+  failureReason: z.string().nullable(),
+  occurredAt: z.string(),
+});
+export type PaymentEvent = z.infer<typeof PaymentEvent>;
+
+export const OrderEventItem = z.object({
+  productId: id,
+  name: z.string(),
+  quantity: z.number().int().positive(),
+  unitPrice: Money,
+  lineTotal: Money,
+});
+export type OrderEventItem = z.infer<typeof OrderEventItem>;
+
+/** orders.paid. eventId is the outbox row's id (the Nats-Msg-Id). */
+export const OrderPaidEvent = z.object({
+  eventId: id,
+  orderId: id,
+  userId: id,
+  paymentId: id,
+  total: Money,
+  items: z.array(OrderEventItem),
+  paidAt: z.string(),
+});
+export type OrderPaidEvent = z.infer<typeof OrderPaidEvent>;
+
+/** orders.cancelled: the order's stock goes back to products. */
+export const OrderCancelledEvent = z.object({
+  eventId: id,
+  orderId: id,
+  userId: id,
+  reason: z.enum(['CANCELLED_BY_USER', 'EXPIRED']),
+  items: z.array(z.object({ productId: id, quantity: z.number().int().positive() })),
+  cancelledAt: z.string(),
+});
+export type OrderCancelledEvent = z.infer<typeof OrderCancelledEvent>;
+
+/** What a consumer publishes to the dead-letter subject after the last delivery. */
+export const DeadLetter = z.object({
+  stream: z.string(),
+  subject: z.string(),
+  consumer: z.string(),
+  deliveries: z.number().int(),
+  reason: z.string(),
+  data: z.string(),
+  failedAt: z.string(),
+});
+export type DeadLetter = z.infer<typeof DeadLetter>;

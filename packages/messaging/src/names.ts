@@ -1,0 +1,52 @@
+/**
+ * Every NATS subject, stream, consumer and bucket name, derived from one prefix so that a test run
+ * (NATS_PREFIX=t123) never touches a developer's streams. With no prefix the names are the plain
+ * ones from the design: `products.reserve`, `orders.paid`, stream `ORDERS`, ...
+ */
+export function natsNames(prefix = '') {
+  if (prefix && !/^[A-Za-z0-9_-]+$/.test(prefix)) throw new Error(`invalid NATS prefix ${JSON.stringify(prefix)}`);
+  const s = (subject: string) => (prefix ? `${prefix}.${subject}` : subject);
+  const n = (name: string) => (prefix ? `${prefix}_${name}` : name);
+  return {
+    prefix,
+    /** Request-reply commands (NATS services). */
+    commands: {
+      productsReserve: s('products.reserve'),
+      productsRelease: s('products.release'),
+      ordersPayable: s('orders.payable'),
+      usersContact: s('users.contact'),
+    },
+    /** JetStream event subjects. Disjoint from command subjects, so streams never capture requests. */
+    events: {
+      paymentsSucceeded: s('payments.succeeded'),
+      paymentsFailed: s('payments.failed'),
+      ordersPaid: s('orders.paid'),
+      ordersCancelled: s('orders.cancelled'),
+      notificationsDeadLetter: s('notifications.deadletter'),
+      ordersDeadLetter: s('orders.deadletter'),
+      productsDeadLetter: s('products.deadletter'),
+    },
+    streams: {
+      payments: n('PAYMENTS'),
+      orders: n('ORDERS'),
+      deadLetters: n('DEADLETTERS'),
+    },
+    /** Durable consumer names (one per consuming service and stream). */
+    consumers: {
+      ordersOnPayments: n('orders-payments'),
+      productsOnOrdersCancelled: n('products-orders-cancelled'),
+      notificationsOnOrdersPaid: n('notifications-orders-paid'),
+    },
+    /** NATS service names (the services API requires [A-Za-z0-9_-]). */
+    services: {
+      products: n('products'),
+      orders: n('orders'),
+      users: n('users'),
+    },
+    buckets: {
+      notifications: n('notifications'),
+    },
+  };
+}
+
+export type NatsNames = ReturnType<typeof natsNames>;
