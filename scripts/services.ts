@@ -31,6 +31,8 @@ const binDir = join(root, '.bin');
 const CHECK_TIMEOUT_MS = 3_000;
 const START_TIMEOUT_MS = 30_000;
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** The databases the subgraphs expect to exist. */
 export const requiredDatabases = { postgres: 'shop_users', mysql: 'shop_orders' } as const;
 
@@ -129,9 +131,9 @@ const loopback = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
 /** True when the URL points at this machine (and, if given, at the expected port). */
 function isLocal(url: string, expectedPort?: number): boolean {
-  const { hostname, port } = new URL(url);
-  if (!loopback.has(hostname)) return false;
-  return expectedPort === undefined || port === '' || Number(port) === expectedPort;
+  const parsed = new URL(url);
+  if (!loopback.has(parsed.hostname)) return false;
+  return expectedPort === undefined || defaultPort(parsed) === expectedPort;
 }
 
 function defaultPort(url: URL): number {
@@ -375,7 +377,12 @@ function commandExists(name: string): boolean {
 
 /** The background daemons built from tools/ into .bin/, run from the repo root. */
 const daemons = {
-  ferretdb: ['--listen-addr=127.0.0.1:27017', '--handler=sqlite', '--sqlite-url=file:.data/ferretdb/'],
+  ferretdb: [
+    '--listen-addr=127.0.0.1:27017',
+    '--handler=sqlite',
+    '--sqlite-url=file:.data/ferretdb/',
+    '--log-level=error',
+  ],
   mailpit: [
     '--smtp=127.0.0.1:1025',
     '--listen=127.0.0.1:8025',
@@ -394,7 +401,7 @@ function makeStarters(log: Log, quiet: boolean): Starters {
     once(async () => {
       await build();
       await stopStale(name);
-      startDaemon(name, log);
+      await startDaemon(name, log);
     });
   const system = (name: SystemService) =>
     once(async () => {
@@ -465,30 +472,43 @@ function isOurDaemon(pid: number, name: Daemon): boolean {
   }
 }
 
-/** Starts the daemon detached from this process (it outlives the script), logging to .run/. */
-function startDaemon(name: Daemon, log: Log): void {
+/**
+ * Starts the daemon detached from this process (it outlives the script), logging to .run/. A daemon
+ * that dies at once (port taken, bad flag) is reported with the end of its log.
+ */
+async function startDaemon(name: Daemon, log: Log): Promise<void> {
   mkdirSync(runDir, { recursive: true });
   mkdirSync(join(dataDir, name), { recursive: true });
   const out = openSync(logFile(name), 'a');
-  try {
-    const child = spawn(join(binDir, name), daemons[name], {
-      cwd: root,
-      detached: true,
-      stdio: ['ignore', out, out],
-    });
-    if (child.pid === undefined) throw new Error(`could not start .bin/${name}`);
+  const child = spawn(join(binDir, name), daemons[name], {
+    cwd: root,
+    detached: true,
+    stdio: ['ignore', out, out],
+  });
+  closeSync(out);
+  const early = new Promise<string>((resolve) => {
+    child.once('error', (error) => resolve(error.message));
+    child.once('exit', (code, signal) => resolve(`exited (${signal ?? code})`));
+  });
+  child.unref();
+  if (child.pid !== undefined) {
     writeFileSync(pidFile(name), `${child.pid}\n`);
-    child.unref();
     log(`Started ${name} (pid ${child.pid}, log .run/${name}.log)`);
-  } finally {
-    closeSync(out);
   }
+  const failure = await Promise.race([early, sleep(500).then(() => undefined)]);
+  if (failure !== undefined) {
+    rmSync(pidFile(name), { force: true });
+    throw new Error(`.bin/${name} ${failure}: ${lastLine(logFile(name))}`);
+  }
+}
+
+function lastLine(file: string): string {
+  const line = readFileSync(file, 'utf8').trimEnd().split('\n').at(-1) ?? '';
+  return line.length > 300 ? `${line.slice(0, 300)}...` : line;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Bringing one endpoint up
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function tryCheck(endpoint: Endpoint): Promise<Error | undefined> {
   try {
@@ -559,7 +579,12 @@ export function formatTable(rows: StatusRow[]): string {
   ];
   const widths = [0, 1, 2].map((column) => Math.max(...lines.map((cells) => cells[column]!.length)));
   return lines
-    .map((cells) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd())
+    .map((cells) =>
+      cells
+        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }
 
@@ -579,7 +604,9 @@ async function main(argv: string[]): Promise<number> {
   if (!quiet) console.log(formatTable(rows));
   else if (down.length > 0) console.error(formatTable(down));
   if (down.length > 0) {
-    console.error(`services: ${down.length} of ${rows.length} endpoints are down (logs of our daemons: .run/)`);
+    console.error(
+      `services: ${down.length} of ${rows.length} endpoints are down (logs of our daemons: .run/)`,
+    );
   }
   return down.length > 0 ? 1 : 0;
 }

@@ -40,7 +40,10 @@ test('a non-numeric port and a malformed URL are both reported in one ConfigErro
 });
 
 test('valid values and the defaults parse', () => {
-  expect(loadConfig(schema, { PORT: '4010' })).toEqual({ PORT: 4010, MONGO_URL: 'mongodb://127.0.0.1:27017/' });
+  expect(loadConfig(schema, { PORT: '4010' })).toEqual({
+    PORT: 4010,
+    MONGO_URL: 'mongodb://127.0.0.1:27017/',
+  });
 });
 
 test('the services script exits non-zero naming every bad URL', async () => {

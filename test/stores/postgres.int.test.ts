@@ -40,7 +40,9 @@ test('creates a table, inserts a row and reads it back', async () => {
     ['ada@example.com', 'Ada Lovelace'],
   );
 
-  const { rows } = await pool.query('SELECT id, email, name FROM users WHERE email = $1', ['ada@example.com']);
+  const { rows } = await pool.query('SELECT id, email, name FROM users WHERE email = $1', [
+    'ada@example.com',
+  ]);
 
   expect(rows).toEqual([{ id: inserted.rows[0]?.id, email: 'ada@example.com', name: 'Ada Lovelace' }]);
 });

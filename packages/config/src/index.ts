@@ -12,6 +12,9 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+/** Variables whose values are never repeated in error messages. */
+const SECRET_NAME = /SECRET|PASSWORD|PRIVATE|TOKEN|KEY/i;
+
 /**
  * Parses the environment against a zod object schema. Empty strings count as unset, so
  * `PORT= npm start` falls back to the default. Every problem is reported in one error.
@@ -26,7 +29,9 @@ export function loadConfig<S extends z.ZodObject>(schema: S, env: Env = process.
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const name = issue.path.join('.') || '(config)';
-      const given = typeof issue.path[0] === 'string' ? input[issue.path[0]] : undefined;
+      const key = typeof issue.path[0] === 'string' ? issue.path[0] : undefined;
+      // Never echo a secret (ROUTER_SECRET, ADMIN_PASSWORD, JWT_PRIVATE_KEYS, ...) into an error message.
+      const given = key && !SECRET_NAME.test(key) ? input[key] : undefined;
       return `${name}: ${issue.message}${given === undefined ? '' : ` (got ${JSON.stringify(given)})`}`;
     });
     throw new ConfigError(problems);

@@ -104,6 +104,8 @@ export type OrderEventItem = z.infer<typeof OrderEventItem>;
 export const OrderPaidEvent = z.object({
   eventId: id,
   orderId: id,
+  /** The human-friendly order number shown to the customer (e.g. in the confirmation email). */
+  orderNumber: z.string(),
   userId: id,
   paymentId: id,
   total: Money,

@@ -202,6 +202,12 @@ export interface DurableConsumerOptions<S extends z.ZodType> {
   /** Where a message goes after its last failed delivery. */
   deadLetterSubject: string;
   handler: (event: z.infer<S>, msg: JsMsg) => Promise<void>;
+  /**
+   * Called once before a message is published to the dead-letter subject, e.g. to mark the record
+   * FAILED. `event` is undefined when the message did not match the schema. A hook that throws is
+   * logged and does not stop the dead-lettering.
+   */
+  onDeadLetter?: (event: z.infer<S> | undefined, reason: string, msg: JsMsg) => Promise<void>;
   log: Log;
 }
 
@@ -236,7 +242,12 @@ export async function consumeDurable<S extends z.ZodType>(
   const consumer = await js.consumers.get(opts.stream, opts.durable);
   const messages = await consumer.consume({ max_messages: 64 });
 
-  const deadLetter = async (msg: JsMsg, reason: string) => {
+  const deadLetter = async (msg: JsMsg, reason: string, event?: z.infer<S>) => {
+    if (opts.onDeadLetter) {
+      await opts.onDeadLetter(event, reason, msg).catch((error: unknown) => {
+        opts.log.error({ err: error, subject: msg.subject, seq: msg.seq }, 'dead-letter hook failed');
+      });
+    }
     const letter = {
       stream: opts.stream,
       subject: msg.subject,
@@ -269,7 +280,7 @@ export async function consumeDurable<S extends z.ZodType>(
         const deliveries = msg.info.deliveryCount;
         const reason = (error as Error).message ?? String(error);
         if (deliveries >= maxDeliver) {
-          await deadLetter(msg, reason).catch(() => msg.nak(backoff.at(-1)));
+          await deadLetter(msg, reason, event).catch(() => msg.nak(backoff.at(-1)));
         } else {
           const delay = backoff[Math.min(deliveries - 1, backoff.length - 1)] ?? 1000;
           opts.log.warn({ subject: msg.subject, seq: msg.seq, deliveries, delay, reason }, 'event handling failed; will retry');

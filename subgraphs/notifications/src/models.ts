@@ -1,0 +1,67 @@
+/** The domain's model types: what the repository stores and returns. */
+
+export const CHANNELS = ['EMAIL', 'SMS'] as const;
+export type Channel = (typeof CHANNELS)[number];
+export type NotificationKind = 'ORDER_CONFIRMATION';
+export type NotificationStatus = 'PENDING' | 'SENT' | 'FAILED';
+
+/** One message to a customer on one channel (key `notification.<id>`). */
+export interface NotificationModel {
+  id: string;
+  /** The event that caused it (orders.paid eventId). */
+  eventId: string;
+  channel: Channel;
+  kind: NotificationKind;
+  /** Masked address: j***@example.com, +49******789. The full address is never stored. */
+  recipient: string;
+  subject: string;
+  status: NotificationStatus;
+  /** Send attempts so far. */
+  attempts: number;
+  /** Why the last attempt failed; null after a success. Never exposed through GraphQL. */
+  lastError: string | null;
+  createdAt: string;
+  sentAt: string | null;
+  orderId: string;
+  /** The customer (owner of the order); used for authorization. */
+  userId: string;
+}
+
+/**
+ * The handling record of one orders.paid event (key `event.<eventId>`), created first and only if
+ * absent: it is what makes a redelivered or re-published event send nothing again.
+ */
+export interface EventRecord {
+  eventId: string;
+  orderId: string;
+  orderNumber: string;
+  userId: string;
+  /** PROCESSING until every channel is SENT (DONE), or FAILED when the event was dead-lettered. */
+  status: 'PROCESSING' | 'DONE' | 'FAILED';
+  createdAt: string;
+  completedAt: string | null;
+  failureReason: string | null;
+}
+
+/** An SMS as recorded by the development SMS provider (key `sms.<notificationId>`). */
+export interface RecordedSms {
+  to: string;
+  body: string;
+  recordedAt: string;
+}
+
+/** A stored value with its KV revision (for compare-and-set updates). */
+export interface Versioned<T> {
+  value: T;
+  revision: number;
+}
+
+/** The User entity as this subgraph knows it: a reference. */
+export interface UserRef {
+  id: string;
+}
+
+/** The Order entity as this subgraph knows it: a reference. */
+export interface OrderRef {
+  id: string;
+}

@@ -1,0 +1,27 @@
+import { commonFields, endpointFields, port, positiveInt, routerSecretField, urlWith, z } from '@shop/config';
+
+/** Every variable the orders subgraph reads, parsed once at start-up. */
+export const configSchema = z.object({
+  ...commonFields,
+  PORT: port(4003),
+  MYSQL_URL: urlWith(['mysql', 'mariadb'], 'mysql://root@127.0.0.1:3306/shop_orders'),
+  ROUTER_SECRET: routerSecretField,
+  JWKS_URL: urlWith(['http', 'https'], 'http://127.0.0.1:4001/.well-known/jwks.json'),
+  NATS_URL: endpointFields.NATS_URL,
+  NATS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]*$/, { message: 'must be letters, digits, - or _' })
+    .default(''),
+  /** How long an order waits for payment before it is cancelled. */
+  ORDER_TTL_SECONDS: positiveInt(900),
+  /** How often the expiry loop looks for expired orders. */
+  EXPIRY_INTERVAL_MS: positiveInt(5_000),
+  /** How long placeOrder waits for products.reserve. */
+  RESERVE_TIMEOUT_MS: positiveInt(3_000),
+  /** How often the outbox relay looks for unsent events. */
+  OUTBOX_POLL_MS: positiveInt(500),
+  /** Most distinct products in one order. */
+  MAX_CART_LINES: positiveInt(50),
+});
+
+export type Config = z.infer<typeof configSchema>;

@@ -1,0 +1,100 @@
+import type { Db } from './db';
+
+/**
+ * Schema migrations, applied in order at start-up and recorded in `schema_migrations`. A named lock
+ * keeps two instances starting at once from racing; applied versions are skipped, so running them
+ * twice is harmless. Never edit a released migration: add a new one.
+ */
+export const MIGRATIONS: { version: number; name: string; statements: string[] }[] = [
+  {
+    version: 1,
+    name: 'orders, items, applied events, outbox',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS orders (
+        id CHAR(36) NOT NULL PRIMARY KEY,
+        seq BIGINT NOT NULL AUTO_INCREMENT UNIQUE,
+        user_id VARCHAR(64) NOT NULL,
+        status ENUM('PENDING_PAYMENT','PAID','CANCELLED') NOT NULL,
+        currency CHAR(3) NOT NULL,
+        total_amount BIGINT NOT NULL,
+        idempotency_key VARCHAR(128) NOT NULL,
+        fingerprint CHAR(64) NOT NULL,
+        created_at DATETIME(3) NOT NULL,
+        expires_at DATETIME(3) NOT NULL,
+        paid_at DATETIME(3) NULL,
+        cancelled_at DATETIME(3) NULL,
+        cancel_reason VARCHAR(32) NULL,
+        payment_id VARCHAR(64) NULL,
+        last_payment_failure VARCHAR(500) NULL,
+        UNIQUE KEY orders_user_idempotency (user_id, idempotency_key),
+        KEY orders_user_seq (user_id, seq),
+        KEY orders_status_expires (status, expires_at)
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+      `CREATE TABLE IF NOT EXISTS order_items (
+        order_id CHAR(36) NOT NULL,
+        position INT NOT NULL,
+        product_id VARCHAR(64) NOT NULL,
+        sku VARCHAR(128) NOT NULL,
+        product_name VARCHAR(500) NOT NULL,
+        quantity INT NOT NULL,
+        unit_amount BIGINT NOT NULL,
+        line_amount BIGINT NOT NULL,
+        currency CHAR(3) NOT NULL,
+        PRIMARY KEY (order_id, position),
+        CONSTRAINT order_items_order FOREIGN KEY (order_id) REFERENCES orders (id)
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+      `CREATE TABLE IF NOT EXISTS applied_events (
+        event_id VARCHAR(64) NOT NULL PRIMARY KEY,
+        order_id VARCHAR(64) NOT NULL,
+        kind VARCHAR(32) NOT NULL,
+        outcome VARCHAR(32) NULL,
+        applied_at DATETIME(3) NOT NULL
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+      `CREATE TABLE IF NOT EXISTS outbox (
+        seq BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+        event_id CHAR(36) NOT NULL UNIQUE,
+        kind VARCHAR(32) NOT NULL,
+        payload LONGTEXT NOT NULL,
+        created_at DATETIME(3) NOT NULL,
+        sent_at DATETIME(3) NULL,
+        KEY outbox_unsent (sent_at, seq)
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+    ],
+  },
+];
+
+const LOCK = 'shop_orders_migrations';
+
+/** Applies the pending migrations; returns the versions applied now. */
+export async function migrate(db: Db): Promise<number[]> {
+  const conn = await db.pool.getConnection();
+  try {
+    const [[lock]] = (await conn.query('SELECT GET_LOCK(?, 30) AS got', [LOCK])) as unknown as [[{ got: number }]];
+    if (lock?.got !== 1) throw new Error('could not take the migration lock within 30 s');
+    try {
+      await conn.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INT NOT NULL PRIMARY KEY,
+        name VARCHAR(200) NOT NULL,
+        applied_at DATETIME(3) NOT NULL
+      ) ENGINE=InnoDB`);
+      const [rows] = (await conn.query('SELECT version FROM schema_migrations')) as unknown as [{ version: number }[]];
+      const done = new Set(rows.map((r) => r.version));
+      const applied: number[] = [];
+      for (const migration of MIGRATIONS) {
+        if (done.has(migration.version)) continue;
+        for (const statement of migration.statements) await conn.query(statement);
+        await conn.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+          migration.version,
+          migration.name,
+          new Date(),
+        ]);
+        applied.push(migration.version);
+      }
+      return applied;
+    } finally {
+      await conn.query('SELECT RELEASE_LOCK(?)', [LOCK]);
+    }
+  } finally {
+    conn.release();
+  }
+}

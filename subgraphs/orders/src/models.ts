@@ -1,0 +1,57 @@
+/** The domain's model types: what the repository returns and the resolvers map from. */
+
+export const ORDER_STATUSES = ['PENDING_PAYMENT', 'PAID', 'CANCELLED'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export interface Money {
+  amount: number;
+  currency: string;
+}
+
+export interface OrderModel {
+  id: string;
+  /** Monotonic sequence number, the source of the human-friendly order number. */
+  seq: number;
+  number: string;
+  userId: string;
+  status: OrderStatus;
+  total: Money;
+  idempotencyKey: string;
+  fingerprint: string;
+  createdAt: Date;
+  expiresAt: Date;
+  paidAt: Date | null;
+  cancelledAt: Date | null;
+  paymentId: string | null;
+}
+
+export interface OrderItemModel {
+  orderId: string;
+  position: number;
+  productId: string;
+  sku: string;
+  productName: string;
+  quantity: number;
+  unitPrice: Money;
+  lineTotal: Money;
+}
+
+export interface OrderWithItems {
+  order: OrderModel;
+  items: OrderItemModel[];
+}
+
+/** A User entity reference: orders only knows the id. */
+export interface UserRef {
+  id: string;
+}
+
+/** A Product entity reference: products resolves the rest. */
+export interface ProductRef {
+  id: string;
+}
+
+export type CancelReason = 'CANCELLED_BY_USER' | 'EXPIRED';
+
+/** SO-000042: the order number customers see. */
+export const orderNumber = (seq: number) => `SO-${String(seq).padStart(6, '0')}`;

@@ -1,0 +1,261 @@
+import type { Db, Sql } from './db';
+import { isDuplicateKey } from './db';
+import { orderNumber, type CancelReason, type OrderItemModel, type OrderModel, type OrderStatus } from './models';
+
+/** Every MySQL statement of the orders aggregate (orders, items, applied events, outbox). */
+
+interface OrderRow {
+  id: string;
+  seq: number;
+  user_id: string;
+  status: OrderStatus;
+  currency: string;
+  total_amount: number;
+  idempotency_key: string;
+  fingerprint: string;
+  created_at: Date;
+  expires_at: Date;
+  paid_at: Date | null;
+  cancelled_at: Date | null;
+  payment_id: string | null;
+}
+
+interface ItemRow {
+  order_id: string;
+  position: number;
+  product_id: string;
+  sku: string;
+  product_name: string;
+  quantity: number;
+  unit_amount: number;
+  line_amount: number;
+  currency: string;
+}
+
+const ORDER_COLUMNS =
+  'id, seq, user_id, status, currency, total_amount, idempotency_key, fingerprint, created_at, expires_at, paid_at, cancelled_at, payment_id';
+const ITEM_COLUMNS = 'order_id, position, product_id, sku, product_name, quantity, unit_amount, line_amount, currency';
+
+const toOrder = (r: OrderRow): OrderModel => ({
+  id: r.id,
+  seq: Number(r.seq),
+  number: orderNumber(Number(r.seq)),
+  userId: r.user_id,
+  status: r.status,
+  total: { amount: Number(r.total_amount), currency: r.currency },
+  idempotencyKey: r.idempotency_key,
+  fingerprint: r.fingerprint,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  paidAt: r.paid_at,
+  cancelledAt: r.cancelled_at,
+  paymentId: r.payment_id,
+});
+
+const toItem = (r: ItemRow): OrderItemModel => ({
+  orderId: r.order_id,
+  position: r.position,
+  productId: r.product_id,
+  sku: r.sku,
+  productName: r.product_name,
+  quantity: r.quantity,
+  unitPrice: { amount: Number(r.unit_amount), currency: r.currency },
+  lineTotal: { amount: Number(r.line_amount), currency: r.currency },
+});
+
+/** A new order as the service builds it (seq and number come from the database). */
+export type NewOrder = Omit<OrderModel, 'seq' | 'number' | 'paidAt' | 'cancelledAt' | 'paymentId'>;
+export type NewItem = Omit<OrderItemModel, 'orderId'>;
+
+/** The user already has an order with this idempotency key (a concurrent placeOrder won). */
+export class DuplicateIdempotencyKeyError extends Error {
+  constructor() {
+    super('idempotency key already used');
+    this.name = 'DuplicateIdempotencyKeyError';
+  }
+}
+
+export type OutboxKind = 'orders.paid' | 'orders.cancelled';
+export interface OutboxRow {
+  seq: number;
+  eventId: string;
+  kind: OutboxKind;
+  payload: unknown;
+}
+
+/** The statements that run inside one transaction (row locks held until commit). */
+export class OrdersTx {
+  constructor(private readonly sql: Sql) {}
+
+  /** Locks and returns an order (SELECT ... FOR UPDATE). */
+  async lockOrder(id: string): Promise<OrderModel | null> {
+    const rows = await this.sql.rows<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = ? FOR UPDATE`, [id]);
+    return rows[0] ? toOrder(rows[0]) : null;
+  }
+
+  /** Locks up to `limit` expired unpaid orders, skipping rows another instance holds. */
+  async lockExpired(now: Date, limit: number): Promise<OrderModel[]> {
+    const rows = await this.sql.rows<OrderRow>(
+      `SELECT ${ORDER_COLUMNS} FROM orders WHERE status = 'PENDING_PAYMENT' AND expires_at <= ?
+       ORDER BY expires_at LIMIT ? FOR UPDATE SKIP LOCKED`,
+      [now, limit],
+    );
+    return rows.map(toOrder);
+  }
+
+  itemsFor(orderIds: string[]): Promise<OrderItemModel[]> {
+    return itemsFor(this.sql, orderIds);
+  }
+
+  async insertOrder(order: NewOrder, items: NewItem[]): Promise<void> {
+    try {
+      await this.sql.run(
+        `INSERT INTO orders (id, user_id, status, currency, total_amount, idempotency_key, fingerprint, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          order.id,
+          order.userId,
+          order.status,
+          order.total.currency,
+          order.total.amount,
+          order.idempotencyKey,
+          order.fingerprint,
+          order.createdAt,
+          order.expiresAt,
+        ],
+      );
+    } catch (error) {
+      if (isDuplicateKey(error)) throw new DuplicateIdempotencyKeyError();
+      throw error;
+    }
+    await this.sql.run(
+      `INSERT INTO order_items (${ITEM_COLUMNS}) VALUES ?`,
+      [
+        items.map((i) => [
+          order.id,
+          i.position,
+          i.productId,
+          i.sku,
+          i.productName,
+          i.quantity,
+          i.unitPrice.amount,
+          i.lineTotal.amount,
+          i.unitPrice.currency,
+        ]),
+      ],
+    );
+  }
+
+  async markPaid(id: string, paymentId: string, paidAt: Date): Promise<void> {
+    await this.sql.run(`UPDATE orders SET status = 'PAID', paid_at = ?, payment_id = ? WHERE id = ?`, [paidAt, paymentId, id]);
+  }
+
+  async markCancelled(ids: string[], reason: CancelReason, cancelledAt: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await this.sql.run(`UPDATE orders SET status = 'CANCELLED', cancelled_at = ?, cancel_reason = ? WHERE id IN (?)`, [
+      cancelledAt,
+      reason,
+      ids,
+    ]);
+  }
+
+  async recordPaymentFailure(id: string, reason: string): Promise<void> {
+    await this.sql.run('UPDATE orders SET last_payment_failure = ? WHERE id = ?', [reason.slice(0, 500), id]);
+  }
+
+  /**
+   * Records that an event was applied. False when it already was (the unique key makes a
+   * redelivered event a no-op).
+   */
+  async recordEvent(eventId: string, orderId: string, kind: string, at: Date): Promise<boolean> {
+    const result = await this.sql.run(
+      'INSERT IGNORE INTO applied_events (event_id, order_id, kind, applied_at) VALUES (?, ?, ?, ?)',
+      [eventId, orderId, kind, at],
+    );
+    return result.affectedRows === 1;
+  }
+
+  async setEventOutcome(eventId: string, outcome: string): Promise<void> {
+    await this.sql.run('UPDATE applied_events SET outcome = ? WHERE event_id = ?', [outcome, eventId]);
+  }
+
+  async insertOutbox(rows: { eventId: string; kind: OutboxKind; payload: unknown; createdAt: Date }[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.sql.run('INSERT INTO outbox (event_id, kind, payload, created_at) VALUES ?', [
+      rows.map((r) => [r.eventId, r.kind, JSON.stringify(r.payload), r.createdAt]),
+    ]);
+  }
+
+  /** Locks up to `limit` unsent outbox rows, oldest first, skipping rows another relay holds. */
+  async lockUnsentOutbox(limit: number): Promise<OutboxRow[]> {
+    const rows = await this.sql.rows<{ seq: number; event_id: string; kind: OutboxKind; payload: string }>(
+      'SELECT seq, event_id, kind, payload FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED',
+      [limit],
+    );
+    return rows.map((r) => ({ seq: Number(r.seq), eventId: r.event_id, kind: r.kind, payload: JSON.parse(r.payload) }));
+  }
+
+  async markOutboxSent(seqs: number[], sentAt: Date): Promise<void> {
+    if (seqs.length === 0) return;
+    await this.sql.run('UPDATE outbox SET sent_at = ? WHERE seq IN (?)', [sentAt, seqs]);
+  }
+}
+
+async function itemsFor(sql: Sql, orderIds: string[]): Promise<OrderItemModel[]> {
+  if (orderIds.length === 0) return [];
+  const rows = await sql.rows<ItemRow>(
+    `SELECT ${ITEM_COLUMNS} FROM order_items WHERE order_id IN (?) ORDER BY order_id, position`,
+    [orderIds],
+  );
+  return rows.map(toItem);
+}
+
+export class OrdersRepository {
+  constructor(readonly db: Db) {}
+
+  /** Runs fn in one MySQL transaction. */
+  transaction<T>(fn: (tx: OrdersTx) => Promise<T>): Promise<T> {
+    return this.db.transaction((sql) => fn(new OrdersTx(sql)));
+  }
+
+  async findById(id: string): Promise<OrderModel | null> {
+    const [order] = await this.findByIds([id]);
+    return order ?? null;
+  }
+
+  /** One query for a batch of ids (the DataLoader's batch function). */
+  async findByIds(ids: readonly string[]): Promise<OrderModel[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.rows<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id IN (?)`, [[...ids]]);
+    return rows.map(toOrder);
+  }
+
+  async findByIdempotencyKey(userId: string, key: string): Promise<OrderModel | null> {
+    const rows = await this.db.rows<OrderRow>(
+      `SELECT ${ORDER_COLUMNS} FROM orders WHERE user_id = ? AND idempotency_key = ?`,
+      [userId, key],
+    );
+    return rows[0] ? toOrder(rows[0]) : null;
+  }
+
+  /** A user's orders, newest first, after the order with sequence `beforeSeq` (exclusive). */
+  async listForUser(userId: string, limit: number, beforeSeq: number | null): Promise<OrderModel[]> {
+    const rows = await this.db.rows<OrderRow>(
+      `SELECT ${ORDER_COLUMNS} FROM orders WHERE user_id = ? ${beforeSeq === null ? '' : 'AND seq < ?'}
+       ORDER BY seq DESC LIMIT ?`,
+      beforeSeq === null ? [userId, limit] : [userId, beforeSeq, limit],
+    );
+    return rows.map(toOrder);
+  }
+
+  /** One query for the items of a batch of orders. */
+  itemsForOrders(orderIds: readonly string[]): Promise<OrderItemModel[]> {
+    return itemsFor(this.db, [...orderIds]);
+  }
+
+  /** For tests and operators: the outbox rows not yet published. */
+  async countUnsentOutbox(): Promise<number> {
+    const [row] = await this.db.rows<{ n: number }>('SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL');
+    return Number(row?.n ?? 0);
+  }
+}

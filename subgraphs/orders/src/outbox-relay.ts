@@ -1,0 +1,81 @@
+import { publishEvent, type JetStreamClient, type NatsNames } from '@shop/messaging';
+import type { Logger } from '@shop/observability';
+import type { OrdersRepository, OutboxKind } from './orders.repository';
+
+export interface OutboxRelayOptions {
+  repo: OrdersRepository;
+  js: JetStreamClient;
+  names: NatsNames;
+  log: Logger;
+  batchSize?: number;
+  /** Test hook: runs after an event is published and before it is marked sent. */
+  afterPublish?: (eventId: string) => Promise<void> | void;
+}
+
+/**
+ * Publishes unsent outbox rows to JetStream and marks them sent.
+ *
+ * One pass locks a batch of unsent rows (FOR UPDATE SKIP LOCKED, so several instances share the
+ * work without publishing the same row concurrently), publishes each with Nats-Msg-Id = event id, and
+ * marks the published ones sent in the same transaction. A relay that dies after publishing and
+ * before committing leaves the rows unsent; the next pass publishes them again with the same msgId
+ * and JetStream drops the duplicate inside its window (2 minutes). Consumers also recognise event
+ * ids, so a re-send after the window is harmless too.
+ */
+export function createOutboxRelay(options: OutboxRelayOptions) {
+  const subjectOf = (kind: OutboxKind) =>
+    kind === 'orders.paid' ? options.names.events.ordersPaid : options.names.events.ordersCancelled;
+  const batchSize = options.batchSize ?? 100;
+
+  /** One pass: returns how many rows were published and marked sent. */
+  async function relayOnce(): Promise<{ published: number; duplicates: number }> {
+    return options.repo.transaction(async (tx) => {
+      const rows = await tx.lockUnsentOutbox(batchSize);
+      const sent: number[] = [];
+      let duplicates = 0;
+      try {
+        for (const row of rows) {
+          const ack = await publishEvent(options.js, subjectOf(row.kind), row.eventId, row.payload);
+          if (ack.duplicate) duplicates += 1;
+          await options.afterPublish?.(row.eventId);
+          sent.push(row.seq);
+        }
+      } catch (error) {
+        // Keep what was published; the rest stays unsent for the next pass.
+        if (sent.length === 0) throw error;
+        options.log.warn({ err: error }, 'outbox relay stopped part way through a batch');
+      }
+      await tx.markOutboxSent(sent, new Date());
+      return { published: sent.length, duplicates };
+    });
+  }
+
+  return { relayOnce };
+}
+export type OutboxRelay = ReturnType<typeof createOutboxRelay>;
+
+/**
+ * Runs `task` every `intervalMs` (never overlapping itself) until stopped; errors are logged and
+ * the next tick tries again.
+ */
+export function every(intervalMs: number, task: () => Promise<unknown>, log: Logger, name: string) {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  let stopped = false;
+  const tick = () => {
+    running = task()
+      .then(() => undefined)
+      .catch((error: unknown) => log.error({ err: error, task: name }, 'background task failed'))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, intervalMs);
+      });
+  };
+  timer = setTimeout(tick, intervalMs);
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import type { Money } from '@shop/messaging';
+
+export type PaymentStatus = 'SUCCEEDED' | 'FAILED';
+export type DeclineReason = 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' | 'EXPIRED_CARD' | 'INCORRECT_CVC';
+export const DECLINE_REASONS: readonly DeclineReason[] = ['CARD_DECLINED', 'INSUFFICIENT_FUNDS', 'EXPIRED_CARD', 'INCORRECT_CVC'];
+
+export type CardBrand = 'VISA' | 'MASTERCARD' | 'AMEX' | 'DISCOVER' | 'UNKNOWN';
+
+/** What is kept of a card: never the number or the CVC. */
+export interface StoredCard {
+  brand: CardBrand;
+  last4: string;
+  expMonth: number;
+  expYear: number;
+}
+
+/** A recorded charge attempt, as stored in Redis. */
+export interface PaymentModel {
+  id: string;
+  orderId: string;
+  userId: string;
+  amount: Money;
+  status: PaymentStatus;
+  card: StoredCard;
+  failureReason: DeclineReason | null;
+  createdAt: Date;
+}
+
+/** The payments subgraph's view of an Order: only its key. */
+export interface OrderRef {
+  id: string;
+}
+
+export interface PaymentSucceededModel {
+  __typename: 'PaymentSucceeded';
+  payment: PaymentModel;
+}
+
+export interface CardDeclinedModel {
+  __typename: 'CardDeclinedError';
+  message: string;
+  reason: DeclineReason;
+  payment: PaymentModel;
+}
+
+export type InvalidCardReason =
+  | 'LUHN_CHECK_FAILED'
+  | 'INVALID_NUMBER_LENGTH'
+  | 'INVALID_EXPIRY'
+  | 'EXPIRED'
+  | 'INVALID_CVC'
+  | 'INVALID_HOLDER_NAME';
+
+/** Every answer payOrder can give (the GraphQL union PayOrderResult). */
+export type PayOrderResult =
+  | PaymentSucceededModel
+  | CardDeclinedModel
+  | { __typename: 'InvalidCardError'; message: string; field: string; reason: InvalidCardReason }
+  | { __typename: 'InvalidInputError'; message: string; field: string }
+  | { __typename: 'OrderNotPayableError'; message: string; status: string }
+  | { __typename: 'OrderNotFoundError'; message: string; orderId: string }
+  | { __typename: 'IdempotencyKeyReusedError'; message: string; idempotencyKey: string }
+  | { __typename: 'PaymentProviderUnavailableError'; message: string }
+  | { __typename: 'OrderServiceUnavailableError'; message: string };
+
+/**
+ * What the idempotency record remembers of a finished charge attempt: enough to give the same
+ * answer again (the payment itself is immutable and read back by id).
+ */
+export type StoredOutcome =
+  | { kind: 'SUCCEEDED'; paymentId: string }
+  | { kind: 'DECLINED'; paymentId: string; reason: DeclineReason; message: string };

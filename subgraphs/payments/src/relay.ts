@@ -1,0 +1,83 @@
+import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
+import { publishEvent, type JetStreamClient, type NatsNames } from '@shop/messaging';
+import type { Logger } from '@shop/observability';
+import type { OutboxEntry, PaymentRepository } from './payments.repository';
+
+export interface RelayOptions {
+  repository: PaymentRepository;
+  /** A Redis connection of the relay's own: XREADGROUP BLOCK holds it while waiting. */
+  blockingRedis: Redis;
+  js: JetStreamClient;
+  names: NatsNames;
+  log: Logger;
+  /** This relay's name in the consumer group. */
+  consumer?: string;
+  /** Entries another relay took but did not acknowledge for this long are taken over. */
+  claimIdleMs?: number;
+  blockMs?: number;
+  batch?: number;
+  /** Test hook: runs after an entry was published and before it is acknowledged. */
+  afterPublish?: (entry: OutboxEntry) => Promise<void>;
+}
+
+/**
+ * Moves outbox entries from the Redis stream to JetStream. Each entry is published with
+ * Nats-Msg-Id = payment id and acknowledged (XACK + XDEL) only after JetStream's PubAck; a relay
+ * that dies in between leaves the entry pending, and the next relay publishes it again — JetStream
+ * drops the duplicate, so the event is in the stream once.
+ */
+export function createOutboxRelay(o: RelayOptions) {
+  const consumer = o.consumer ?? `${hostname()}-${process.pid}`;
+  const claimIdleMs = o.claimIdleMs ?? 15_000;
+  const blockMs = o.blockMs ?? 500;
+  const batch = o.batch ?? 100;
+  let running = false;
+  let loop: Promise<void> | null = null;
+  let published = 0;
+
+  const publish = async (entry: OutboxEntry) => {
+    const subject = entry.status === 'SUCCEEDED' ? o.names.events.paymentsSucceeded : o.names.events.paymentsFailed;
+    const ack = await publishEvent(o.js, subject, entry.event.eventId, entry.event);
+    if (o.afterPublish) await o.afterPublish(entry);
+    await o.repository.ackOutbox(entry.entryId);
+    published += 1;
+    if (!ack.duplicate) o.log.info({ paymentId: entry.event.paymentId, subject }, 'payment event published');
+  };
+
+  const run = async () => {
+    while (running) {
+      try {
+        const stale = await o.repository.claimStaleOutbox(consumer, claimIdleMs, batch);
+        for (const entry of stale) await publish(entry);
+        const fresh = await o.repository.readNewOutbox(consumer, batch, blockMs, o.blockingRedis);
+        for (const entry of fresh) await publish(entry);
+      } catch (error) {
+        if (!running) break;
+        o.log.warn({ err: error }, 'outbox relay failed; retrying');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  };
+
+  return {
+    consumer,
+    /** Events acknowledged by this relay (duplicates included). */
+    get published() {
+      return published;
+    },
+    async start(): Promise<void> {
+      if (running) return;
+      await o.repository.ensureRelayGroup();
+      running = true;
+      loop = run();
+    },
+    /** Stops after the current batch (at most blockMs). */
+    async stop(): Promise<void> {
+      running = false;
+      await loop;
+      loop = null;
+    },
+  };
+}
+export type OutboxRelay = ReturnType<typeof createOutboxRelay>;

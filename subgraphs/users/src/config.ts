@@ -1,0 +1,74 @@
+import { commonFields, endpointFields, port, positiveInt, routerSecretField, urlWith, z } from '@shop/config';
+import type { SigningKey } from '@shop/auth';
+
+/** The users subgraph's database unless POSTGRES_URL says otherwise. */
+export const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/shop_users';
+
+const privateJwk = z
+  .object({
+    kty: z.literal('OKP'),
+    crv: z.literal('Ed25519'),
+    kid: z.string().min(1).max(64),
+    x: z.string().min(1),
+    d: z.string().min(1),
+  })
+  .loose();
+
+/**
+ * JWT_PRIVATE_KEYS: a JSON array of one or two private Ed25519 JWKs, each with a kid. The first one
+ * signs; both are published in the JWKS, so the previous key keeps verifying during a rotation.
+ */
+const signingKeys = z
+  .string()
+  .optional()
+  .transform((value, ctx): SigningKey[] | undefined => {
+    if (value === undefined) return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array of private JWKs' });
+      return z.NEVER;
+    }
+    const result = z.array(privateJwk).min(1).max(2).safeParse(parsed);
+    if (!result.success) {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array of 1-2 private Ed25519 JWKs (kty, crv, kid, x, d)' });
+      return z.NEVER;
+    }
+    return result.data.map((jwk) => ({ kid: jwk.kid, privateJwk: jwk }));
+  });
+
+export const configSchema = z
+  .object({
+    ...commonFields,
+    PORT: port(4001),
+    ROUTER_SECRET: routerSecretField,
+    POSTGRES_URL: urlWith(['postgres', 'postgresql'], DEFAULT_POSTGRES_URL),
+    NATS_URL: endpointFields.NATS_URL,
+    NATS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, { message: 'must contain only letters, digits, _ and -' })
+      .default(''),
+    /** Private signing keys; required in production. */
+    JWT_PRIVATE_KEYS: signingKeys,
+    /** Where development keys are generated once when JWT_PRIVATE_KEYS is unset (git-ignored). */
+    JWT_KEYS_FILE: z.string().min(1).default('.data/users/jwt-keys.json'),
+    /** Lifetime of an access token in seconds. */
+    JWT_TTL_SECONDS: positiveInt(900),
+    /** Failed logins per email within LOGIN_WINDOW_SECONDS before further attempts are refused. */
+    LOGIN_MAX_FAILURES: positiveInt(5),
+    LOGIN_WINDOW_SECONDS: positiveInt(900),
+    /** An administrator account created at start-up when missing (both or neither). */
+    ADMIN_EMAIL: z.string().optional(),
+    ADMIN_PASSWORD: z.string().optional(),
+  })
+  .superRefine((config, ctx) => {
+    if (config.NODE_ENV === 'production' && !config.JWT_PRIVATE_KEYS) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_PRIVATE_KEYS'], message: 'is required in production' });
+    }
+    if ((config.ADMIN_EMAIL === undefined) !== (config.ADMIN_PASSWORD === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'ADMIN_EMAIL and ADMIN_PASSWORD must be set together' });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;

@@ -1,0 +1,14 @@
+import type DataLoader from 'dataloader';
+import type { Viewer } from '@shop/auth';
+import type { Logger } from '@shop/observability';
+import type { UserModel } from './models';
+
+/** Per-request GraphQL context. */
+export interface Context {
+  /** The verified token's claims, or null for an anonymous request. */
+  viewer: Viewer | null;
+  requestId: string;
+  /** Per-request DataLoaders: one datastore round trip per batch of keys. */
+  loaders: { userById: DataLoader<string, UserModel | null> };
+  log: Logger;
+}
