@@ -2,7 +2,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/__generated__/**', '.bin/**', '.data/**', '.run/**', 'bench/results/**'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/__generated__/**',
+      '.bin/**',
+      '.data/**',
+      '.run/**',
+      'bench/results/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -12,5 +21,8 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
-  { files: ['scripts/**', 'bench/**', 'schema/**', 'e2e/demo.ts', '**/scripts/**'], rules: { 'no-console': 'off' } },
+  {
+    files: ['jest.setup.ts', 'scripts/**', 'bench/**', 'schema/**', 'e2e/demo.ts', '**/scripts/**'],
+    rules: { 'no-console': 'off' },
+  },
 );

@@ -92,7 +92,11 @@ export function createTokenVerifier(source: KeySource) {
       requiredClaims: ['sub', 'exp', 'role', 'email'],
     });
     const role = payload.role;
-    if (typeof payload.sub !== 'string' || typeof payload.email !== 'string' || !ROLES.includes(role as Role)) {
+    if (
+      typeof payload.sub !== 'string' ||
+      typeof payload.email !== 'string' ||
+      !ROLES.includes(role as Role)
+    ) {
       throw new Error('token claims are malformed');
     }
     return { id: payload.sub, role: role as Role, email: payload.email };

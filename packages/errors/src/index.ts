@@ -52,7 +52,10 @@ const stripSuggestions = (message: string) => message.replace(/\s*Did you mean .
  * suggestions or stack traces); anything else is a bug and is masked as INTERNAL_SERVER_ERROR with
  * the request id, so the client can quote it and we can find it in the logs.
  */
-export function maskError(formatted: GraphQLFormattedError, requestId: string | undefined): GraphQLFormattedError {
+export function maskError(
+  formatted: GraphQLFormattedError,
+  requestId: string | undefined,
+): GraphQLFormattedError {
   const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : undefined;
   if (code && PUBLIC_CODES.has(code)) {
     const { stacktrace: _stacktrace, exception: _exception, ...extensions } = formatted.extensions ?? {};

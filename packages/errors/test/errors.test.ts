@@ -3,7 +3,10 @@ import { badUserInput, maskError } from '../src';
 
 describe('maskError', () => {
   it('masks an unknown error with the request id and drops its message', () => {
-    const out = maskError(new GraphQLError('connect ECONNREFUSED 10.0.0.5:5432 SELECT * FROM users').toJSON(), 'req-1');
+    const out = maskError(
+      new GraphQLError('connect ECONNREFUSED 10.0.0.5:5432 SELECT * FROM users').toJSON(),
+      'req-1',
+    );
     expect(out.message).toBe('Internal server error');
     expect(out.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR', requestId: 'req-1' });
   });
@@ -17,7 +20,10 @@ describe('maskError', () => {
 
   it('removes schema suggestions from validation errors', () => {
     const out = maskError(
-      { message: 'Cannot query field "emial" on type "User". Did you mean "email"?', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } },
+      {
+        message: 'Cannot query field "emial" on type "User". Did you mean "email"?',
+        extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+      },
       undefined,
     );
     expect(out.message).toBe('Cannot query field "emial" on type "User".');

@@ -17,7 +17,8 @@ export const DateTimeScalar = new GraphQLScalarType<Date | string, string>({
   },
   parseValue(value) {
     const date = new Date(String(value));
-    if (typeof value !== 'string' || Number.isNaN(date.getTime())) throw badUserInput('DateTime must be an ISO-8601 string');
+    if (typeof value !== 'string' || Number.isNaN(date.getTime()))
+      throw badUserInput('DateTime must be an ISO-8601 string');
     return date;
   },
   parseLiteral(ast) {
@@ -59,14 +60,24 @@ export function decodeCursor<T = unknown>(cursor: string, isValid: (value: unkno
 
 export interface Connection<T> {
   edges: { cursor: string; node: T }[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  pageInfo: {
+    hasNextPage: boolean;
+    hasPreviousPage: boolean;
+    startCursor: string | null;
+    endCursor: string | null;
+  };
   totalCount?: number;
 }
 
 /**
  * Builds a connection from `limit + 1` fetched rows (the extra row only says there is a next page).
  */
-export function toConnection<T>(rows: T[], limit: number, cursorOf: (row: T) => string, hasPrevious = false): Connection<T> {
+export function toConnection<T>(
+  rows: T[],
+  limit: number,
+  cursorOf: (row: T) => string,
+  hasPrevious = false,
+): Connection<T> {
   const page = rows.slice(0, limit);
   const edges = page.map((node) => ({ cursor: cursorOf(node), node }));
   return {

@@ -20,7 +20,12 @@ describe('connections', () => {
   it('uses the extra row only to say there is a next page', () => {
     const c = toConnection([1, 2, 3], 2, String);
     expect(c.edges.map((e) => e.node)).toEqual([1, 2]);
-    expect(c.pageInfo).toEqual({ hasNextPage: true, hasPreviousPage: false, startCursor: '1', endCursor: '2' });
+    expect(c.pageInfo).toEqual({
+      hasNextPage: true,
+      hasPreviousPage: false,
+      startCursor: '1',
+      endCursor: '2',
+    });
   });
 
   it('serializes DateTime as ISO-8601', () => {

@@ -11,7 +11,11 @@ export type Money = z.infer<typeof Money>;
 const id = z.string().min(1).max(64);
 
 /** A refusal every command may answer with. */
-export const InvalidRequest = z.object({ ok: z.literal(false), code: z.literal('INVALID_REQUEST'), message: z.string() });
+export const InvalidRequest = z.object({
+  ok: z.literal(false),
+  code: z.literal('INVALID_REQUEST'),
+  message: z.string(),
+});
 
 // ---- products.reserve / products.release ------------------------------------------------------
 

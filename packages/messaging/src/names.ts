@@ -4,7 +4,8 @@
  * ones from the design: `products.reserve`, `orders.paid`, stream `ORDERS`, ...
  */
 export function natsNames(prefix = '') {
-  if (prefix && !/^[A-Za-z0-9_-]+$/.test(prefix)) throw new Error(`invalid NATS prefix ${JSON.stringify(prefix)}`);
+  if (prefix && !/^[A-Za-z0-9_-]+$/.test(prefix))
+    throw new Error(`invalid NATS prefix ${JSON.stringify(prefix)}`);
   const s = (subject: string) => (prefix ? `${prefix}.${subject}` : subject);
   const n = (name: string) => (prefix ? `${prefix}_${name}` : name);
   return {

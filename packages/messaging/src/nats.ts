@@ -73,7 +73,10 @@ export async function ensureStreams(nc: NatsConnection, names: NatsNames): Promi
 export async function deleteStreams(nc: NatsConnection, names: NatsNames): Promise<void> {
   if (!names.prefix) throw new Error('refusing to delete the unprefixed streams');
   const jsm = await jetstreamManager(nc);
-  for (const name of [...Object.values(names.streams), ...Object.values(names.buckets).map((b) => `KV_${b}`)]) {
+  for (const name of [
+    ...Object.values(names.streams),
+    ...Object.values(names.buckets).map((b) => `KV_${b}`),
+  ]) {
     await jsm.streams.delete(name).catch(() => false);
   }
 }
@@ -283,7 +286,10 @@ export async function consumeDurable<S extends z.ZodType>(
           await deadLetter(msg, reason, event).catch(() => msg.nak(backoff.at(-1)));
         } else {
           const delay = backoff[Math.min(deliveries - 1, backoff.length - 1)] ?? 1000;
-          opts.log.warn({ subject: msg.subject, seq: msg.seq, deliveries, delay, reason }, 'event handling failed; will retry');
+          opts.log.warn(
+            { subject: msg.subject, seq: msg.seq, deliveries, delay, reason },
+            'event handling failed; will retry',
+          );
           msg.nak(delay);
         }
       }

@@ -27,7 +27,12 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   log: Logger;
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
   const payload = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
   res.end(payload);
@@ -69,9 +74,13 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
   };
 
   const handleGraphQL = async (ctx: RouteContext) => {
-    const { req, res, requestId } = ctx;
+    const { req, res } = ctx;
     if (options.routerSecret && !hasRouterSecret(req.headers[ROUTER_SECRET_HEADER], options.routerSecret)) {
-      sendJson(res, 403, { errors: [{ message: 'Forbidden: requests must come through the router', extensions: { code: 'FORBIDDEN' } }] });
+      sendJson(res, 403, {
+        errors: [
+          { message: 'Forbidden: requests must come through the router', extensions: { code: 'FORBIDDEN' } },
+        ],
+      });
       return;
     }
     let body: unknown;
@@ -81,7 +90,9 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
         raw = await readBody(req, maxBody);
       } catch (error) {
         if (error instanceof BodyTooLargeError) {
-          sendJson(res, 413, { errors: [{ message: 'Request body too large', extensions: { code: 'BAD_REQUEST' } }] });
+          sendJson(res, 413, {
+            errors: [{ message: 'Request body too large', extensions: { code: 'BAD_REQUEST' } }],
+          });
           return;
         }
         throw error;
@@ -91,7 +102,9 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
         try {
           body = raw.length ? JSON.parse(raw) : undefined;
         } catch {
-          sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+          sendJson(res, 400, {
+            errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }],
+          });
           return;
         }
       } else {
@@ -131,7 +144,12 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
       }
       Promise.resolve(handler(ctx)).catch((error: unknown) => {
         options.log.error({ err: error }, 'request failed');
-        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
+        if (!res.headersSent)
+          sendJson(res, 500, {
+            errors: [
+              { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } },
+            ],
+          });
         else res.end();
       });
     });

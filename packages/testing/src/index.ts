@@ -151,7 +151,10 @@ export async function gql<TData = Record<string, unknown>>(
 }
 
 /** Polls until fn returns a truthy value or the timeout passes. */
-export async function waitFor<T>(fn: () => Promise<T> | T, { timeoutMs = 10_000, intervalMs = 100 } = {}): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  fn: () => Promise<T> | T,
+  { timeoutMs = 10_000, intervalMs = 100 } = {},
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -171,7 +174,9 @@ export async function waitFor<T>(fn: () => Promise<T> | T, { timeoutMs = 10_000,
 /** Mailpit's HTTP API: the messages sent to one address. */
 export const mailpit = {
   async messagesTo(address: string) {
-    const res = await fetch(`${endpoints.mailpit}/api/v1/search?query=${encodeURIComponent(`to:"${address}"`)}`);
+    const res = await fetch(
+      `${endpoints.mailpit}/api/v1/search?query=${encodeURIComponent(`to:"${address}"`)}`,
+    );
     if (!res.ok) throw new Error(`mailpit search failed: ${res.status}`);
     const body = (await res.json()) as { messages: { ID: string; Subject: string }[] };
     return body.messages;

@@ -33,17 +33,19 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
       const rows = await tx.lockUnsentOutbox(batchSize);
       const sent: number[] = [];
       let duplicates = 0;
-      try {
-        for (const row of rows) {
-          const ack = await publishEvent(options.js, subjectOf(row.kind), row.eventId, row.payload);
-          if (ack.duplicate) duplicates += 1;
-          await options.afterPublish?.(row.eventId);
-          sent.push(row.seq);
+      for (const row of rows) {
+        let ack;
+        try {
+          ack = await publishEvent(options.js, subjectOf(row.kind), row.eventId, row.payload);
+        } catch (error) {
+          // Keep what was published; the rest stays unsent for the next pass.
+          if (sent.length === 0) throw error;
+          options.log.warn({ err: error }, 'outbox relay stopped part way through a batch');
+          break;
         }
-      } catch (error) {
-        // Keep what was published; the rest stays unsent for the next pass.
-        if (sent.length === 0) throw error;
-        options.log.warn({ err: error }, 'outbox relay stopped part way through a batch');
+        if (ack.duplicate) duplicates += 1;
+        await options.afterPublish?.(row.eventId);
+        sent.push(row.seq);
       }
       await tx.markOutboxSent(sent, new Date());
       return { published: sent.length, duplicates };

@@ -1,0 +1,73 @@
+/** The products domain's model types: what the repository returns and the services work with. */
+
+export const CURRENCIES = ['EUR', 'USD', 'GBP'] as const;
+export type Currency = (typeof CURRENCIES)[number];
+
+export interface Money {
+  /** Minor units (cents). */
+  amount: number;
+  currency: string;
+}
+
+export interface ProductModel {
+  id: string;
+  sku: string;
+  name: string;
+  description: string;
+  price: Money;
+  stock: number;
+  category: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What createProduct stores (validated). */
+export interface NewProduct {
+  sku: string;
+  name: string;
+  description: string;
+  price: Money;
+  stock: number;
+  category: string;
+}
+
+export type ProductPatch = Partial<Omit<NewProduct, 'stock'>>;
+
+export const PRODUCT_SORTS = ['PRICE_ASC', 'PRICE_DESC', 'NAME_ASC', 'NEWEST'] as const;
+export type ProductSort = (typeof PRODUCT_SORTS)[number];
+
+export interface ProductFilter {
+  search?: string | null;
+  category?: string | null;
+  inStock?: boolean | null;
+  minPrice?: number | null;
+  maxPrice?: number | null;
+}
+
+/** Where a keyset page starts: the sort key value and id of the last row seen. */
+export interface ProductCursor {
+  sort: ProductSort;
+  /** number (price), string (name) or ISO date string (createdAt). */
+  value: number | string;
+  id: string;
+}
+
+/** One product taken by a reservation, priced when it was taken. */
+export interface ReservedLine {
+  productId: string;
+  sku: string;
+  name: string;
+  quantity: number;
+  unitPrice: Money;
+}
+
+export type ReservationStatus = 'RESERVED' | 'RELEASED';
+
+/** What an order holds: one record per orderId (unique), so reserve and release are idempotent. */
+export interface ReservationModel {
+  orderId: string;
+  status: ReservationStatus;
+  lines: ReservedLine[];
+  createdAt: Date;
+  updatedAt: Date;
+}

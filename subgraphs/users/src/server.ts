@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { ApolloServer } from '@apollo/server';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import DataLoader from 'dataloader';
+import { parse } from 'graphql';
+import { viewerFromAuthorization, type TokenSigner, type TokenVerifier } from '@shop/auth';
+import { createGraphQLHttpServer, sendJson, sharedApolloOptions, type Logger } from '@shop/observability';
+import type { Context } from './context';
+import { createResolvers } from './resolvers';
+import type { UsersRepository } from './users.repository';
+import type { UsersService } from './users.service';
+
+export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
+
+export interface ServerDeps {
+  service: UsersService;
+  repository: UsersRepository;
+  signer: TokenSigner;
+  verifyToken: TokenVerifier;
+  routerSecret: string;
+  log: Logger;
+  ready: () => Promise<boolean>;
+}
+
+/** The users GraphQL HTTP server (plus /.well-known/jwks.json). No side effects until listen(). */
+export function createServer(deps: ServerDeps) {
+  const shared = sharedApolloOptions<Context>(deps.log);
+  const apollo = new ApolloServer<Context>({
+    schema: buildSubgraphSchema({ typeDefs, resolvers: createResolvers(deps.service) }),
+    ...shared,
+    plugins: [
+      ...(shared.plugins ?? []),
+      {
+        async requestDidStart({ contextValue }) {
+          const started = Date.now();
+          return {
+            async willSendResponse({ operationName, errors }) {
+              contextValue.log.info(
+                { operationName: operationName ?? null, durationMs: Date.now() - started, errors: errors?.length ?? 0 },
+                'graphql request',
+              );
+            },
+          };
+        },
+      },
+    ],
+  });
+
+  const http = createGraphQLHttpServer<Context>({
+    apollo,
+    log: deps.log,
+    routerSecret: deps.routerSecret,
+    ready: deps.ready,
+    routes: {
+      '/.well-known/jwks.json': ({ res }) => sendJson(res, 200, deps.signer.jwks(), { 'cache-control': 'public, max-age=300' }),
+    },
+    context: async ({ req, requestId }) => ({
+      viewer: await viewerFromAuthorization(req.headers.authorization, deps.verifyToken),
+      requestId,
+      log: deps.log,
+      loaders: { userById: new DataLoader((ids: readonly string[]) => deps.repository.findByIds(ids)) },
+    }),
+  });
+
+  return {
+    ...http,
+    async start(port: number, host: string) {
+      await apollo.start();
+      return http.listen(port, host);
+    },
+    async stop() {
+      await http.close();
+      await apollo.stop();
+    },
+  };
+}
