@@ -232,7 +232,10 @@ export async function consumeDurable<S extends z.ZodType>(
     durable_name: opts.durable,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
-    filter_subjects: opts.filterSubjects,
+    // nats-server 2.9 knows only the single filter_subject; filter_subjects needs 2.10.
+    ...(opts.filterSubjects.length === 1
+      ? { filter_subject: opts.filterSubjects[0] }
+      : { filter_subjects: opts.filterSubjects }),
     max_deliver: maxDeliver,
     ack_wait: nanos(30_000),
   };
@@ -263,7 +266,9 @@ export async function consumeDurable<S extends z.ZodType>(
     await js.publish(opts.deadLetterSubject, JSON.stringify(letter), {
       msgID: `${opts.durable}:${msg.info.streamSequence}`,
     });
-    msg.term(reason);
+    // Plain +TERM: nats-server 2.9 does not understand "+TERM <reason>" and would leave the
+    // message pending; the reason travels in the dead letter instead.
+    msg.term();
     opts.log.error({ subject: msg.subject, seq: msg.seq, reason }, 'event dead-lettered');
   };
 

@@ -48,7 +48,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
       size += chunk.length;
       if (size > limit) {
         reject(new BodyTooLargeError());
-        req.destroy();
+        // Discard (rather than destroy) a moderately oversized body, so that the client, still
+        // uploading, receives the 413 instead of a connection reset; give up on absurd sizes.
+        chunks.length = 0;
+        if (size > limit * 16) req.destroy();
         return;
       }
       chunks.push(chunk);
@@ -90,9 +93,14 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
         raw = await readBody(req, maxBody);
       } catch (error) {
         if (error instanceof BodyTooLargeError) {
-          sendJson(res, 413, {
-            errors: [{ message: 'Request body too large', extensions: { code: 'BAD_REQUEST' } }],
-          });
+          sendJson(
+            res,
+            413,
+            {
+              errors: [{ message: 'Request body too large', extensions: { code: 'BAD_REQUEST' } }],
+            },
+            { connection: 'close' },
+          );
           return;
         }
         throw error;

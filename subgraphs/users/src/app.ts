@@ -1,6 +1,13 @@
 import pg from 'pg';
 import { createTokenSigner, createTokenVerifier, type TokenVerifier } from '@shop/auth';
-import { connectNats, ContactRequest, endpoint, natsNames, serveEndpoints, type NatsConnection } from '@shop/messaging';
+import {
+  connectNats,
+  ContactRequest,
+  endpoint,
+  natsNames,
+  serveEndpoints,
+  type NatsConnection,
+} from '@shop/messaging';
 import { createLogger, type Logger } from '@shop/observability';
 import type { Config } from './config';
 import { loadSigningKeys } from './keys';
@@ -88,12 +95,20 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       await ensureDatabase(config.POSTGRES_URL, log);
       const applied = await repository.migrate();
       if (applied.length) log.info({ applied }, 'migrations applied');
-      if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) await service.ensureAdmin(config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
+      if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD)
+        await service.ensureAdmin(config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
       nc = await connectNats(config.NATS_URL, 'users');
       endpoints = serveEndpoints(
         nc,
         names.services.users,
-        [endpoint({ name: 'contact', subject: names.commands.usersContact, schema: ContactRequest, handler: ({ userId }) => service.contact(userId) })],
+        [
+          endpoint({
+            name: 'contact',
+            subject: names.commands.usersContact,
+            schema: ContactRequest,
+            handler: ({ userId }) => service.contact(userId),
+          }),
+        ],
         log,
       );
       const address = await server.start(config.PORT, config.HOST);

@@ -32,7 +32,10 @@ const signingKeys = z
     }
     const result = z.array(privateJwk).min(1).max(2).safeParse(parsed);
     if (!result.success) {
-      ctx.addIssue({ code: 'custom', message: 'must be a JSON array of 1-2 private Ed25519 JWKs (kty, crv, kid, x, d)' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a JSON array of 1-2 private Ed25519 JWKs (kty, crv, kid, x, d)',
+      });
       return z.NEVER;
     }
     return result.data.map((jwk) => ({ kid: jwk.kid, privateJwk: jwk }));
@@ -67,7 +70,11 @@ export const configSchema = z
       ctx.addIssue({ code: 'custom', path: ['JWT_PRIVATE_KEYS'], message: 'is required in production' });
     }
     if ((config.ADMIN_EMAIL === undefined) !== (config.ADMIN_PASSWORD === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'ADMIN_EMAIL and ADMIN_PASSWORD must be set together' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ADMIN_PASSWORD'],
+        message: 'ADMIN_EMAIL and ADMIN_PASSWORD must be set together',
+      });
     }
   });
 

@@ -11,4 +11,9 @@ export interface Context {
   /** Per-request DataLoaders: one datastore round trip per batch of keys. */
   loaders: { userById: DataLoader<string, UserModel | null> };
   log: Logger;
+  /**
+   * Accounts that proved their credentials in this request (register, login): the AuthPayload
+   * answered to them shows their own email and phone although the request carried no token.
+   */
+  signedIn: Set<string>;
 }

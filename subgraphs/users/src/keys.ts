@@ -20,14 +20,17 @@ function readKeysFile(path: string): SigningKey[] {
  */
 export async function loadSigningKeys(config: Config, log: Logger): Promise<SigningKey[]> {
   if (config.JWT_PRIVATE_KEYS) return config.JWT_PRIVATE_KEYS;
-  if (config.NODE_ENV === 'test') return [await generateSigningKey(`test-${crypto.randomUUID().slice(0, 8)}`)];
+  if (config.NODE_ENV === 'test')
+    return [await generateSigningKey(`test-${crypto.randomUUID().slice(0, 8)}`)];
   const path = config.JWT_KEYS_FILE;
   try {
     return readKeysFile(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  const key = await generateSigningKey(`dev-${new Date().toISOString().slice(0, 10)}-${crypto.randomUUID().slice(0, 8)}`);
+  const key = await generateSigningKey(
+    `dev-${new Date().toISOString().slice(0, 10)}-${crypto.randomUUID().slice(0, 8)}`,
+  );
   mkdirSync(dirname(path), { recursive: true });
   try {
     // 'wx': if another process created the file meanwhile, use its key instead.

@@ -26,8 +26,12 @@ export interface ServerDeps {
 export function createServer(deps: ServerDeps) {
   const shared = sharedApolloOptions<Context>(deps.log);
   const apollo = new ApolloServer<Context>({
-    schema: buildSubgraphSchema({ typeDefs, resolvers: createResolvers(deps.service) }),
+    // The generated resolver types are stricter than @apollo/subgraph's GraphQLResolverMap<unknown>
+    // (typed context and parents), so they are not assignable to it; the shapes are the same.
+    schema: buildSubgraphSchema({ typeDefs, resolvers: createResolvers(deps.service) as never }),
     ...shared,
+    // Apollo's own messages (e.g. inline tracing) go to our logger, never to the console.
+    logger: deps.log,
     plugins: [
       ...(shared.plugins ?? []),
       {
@@ -36,7 +40,11 @@ export function createServer(deps: ServerDeps) {
           return {
             async willSendResponse({ operationName, errors }) {
               contextValue.log.info(
-                { operationName: operationName ?? null, durationMs: Date.now() - started, errors: errors?.length ?? 0 },
+                {
+                  operationName: operationName ?? null,
+                  durationMs: Date.now() - started,
+                  errors: errors?.length ?? 0,
+                },
                 'graphql request',
               );
             },
@@ -52,12 +60,14 @@ export function createServer(deps: ServerDeps) {
     routerSecret: deps.routerSecret,
     ready: deps.ready,
     routes: {
-      '/.well-known/jwks.json': ({ res }) => sendJson(res, 200, deps.signer.jwks(), { 'cache-control': 'public, max-age=300' }),
+      '/.well-known/jwks.json': ({ res }) =>
+        sendJson(res, 200, deps.signer.jwks(), { 'cache-control': 'public, max-age=300' }),
     },
     context: async ({ req, requestId }) => ({
       viewer: await viewerFromAuthorization(req.headers.authorization, deps.verifyToken),
       requestId,
       log: deps.log,
+      signedIn: new Set(),
       loaders: { userById: new DataLoader((ids: readonly string[]) => deps.repository.findByIds(ids)) },
     }),
   });

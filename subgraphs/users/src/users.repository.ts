@@ -105,9 +105,10 @@ export class UsersRepository {
   async findByIds(ids: readonly string[]): Promise<(UserModel | null)[]> {
     const valid = [...new Set(ids.filter(isUserId))];
     if (valid.length === 0) return ids.map(() => null);
-    const { rows } = await this.pool.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ANY($1::uuid[])`, [
-      valid,
-    ]);
+    const { rows } = await this.pool.query<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM users WHERE id = ANY($1::uuid[])`,
+      [valid],
+    );
     const byId = new Map(rows.map((row) => [row.id, toModel(row)]));
     return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
   }
@@ -118,7 +119,9 @@ export class UsersRepository {
   }
 
   async findByEmail(email: string): Promise<UserModel | null> {
-    const { rows } = await this.pool.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE email = $1`, [email]);
+    const { rows } = await this.pool.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE email = $1`, [
+      email,
+    ]);
     return rows[0] ? toModel(rows[0]) : null;
   }
 
@@ -164,13 +167,22 @@ export class UsersRepository {
          phone = CASE WHEN $4::boolean THEN $5 ELSE phone END,
          updated_at = now()
        WHERE id = $1 RETURNING ${USER_COLUMNS}`,
-      [id, changes.name !== undefined, changes.name ?? null, changes.phone !== undefined, changes.phone ?? null],
+      [
+        id,
+        changes.name !== undefined,
+        changes.name ?? null,
+        changes.phone !== undefined,
+        changes.phone ?? null,
+      ],
     );
     return rows[0] ? toModel(rows[0]) : null;
   }
 
   /** Failed logins for an email within the window: how many, and when the oldest of them was. */
-  async recentFailures(email: string, windowSeconds: number): Promise<{ count: number; oldest: Date | null }> {
+  async recentFailures(
+    email: string,
+    windowSeconds: number,
+  ): Promise<{ count: number; oldest: Date | null }> {
     const { rows } = await this.pool.query<{ count: string; oldest: Date | null }>(
       `SELECT count(*) AS count, min(failed_at) AS oldest FROM login_failures
        WHERE email = $1 AND failed_at > now() - make_interval(secs => $2)`,

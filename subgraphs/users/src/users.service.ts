@@ -72,7 +72,11 @@ export class UsersService {
   constructor(private readonly o: UsersServiceOptions) {}
 
   private async issue(user: UserModel): Promise<AuthPayload> {
-    const { token, expiresAt } = await this.o.signer.sign({ id: user.id, role: user.role, email: user.email });
+    const { token, expiresAt } = await this.o.signer.sign({
+      id: user.id,
+      role: user.role,
+      email: user.email,
+    });
     return { __typename: 'AuthPayload', token, expiresAt, user };
   }
 
@@ -94,7 +98,11 @@ export class UsersService {
     const passwordHash = await this.o.passwords.hash(account.password);
     const user = await this.o.repository.create({ ...account, role: 'CUSTOMER', passwordHash });
     if (!user) {
-      return { __typename: 'EmailTakenError', message: 'An account with this email address already exists', email: input.email };
+      return {
+        __typename: 'EmailTakenError',
+        message: 'An account with this email address already exists',
+        email: input.email,
+      };
     }
     this.o.log.info({ userId: user.id }, 'user registered');
     return this.issue(user);
@@ -129,7 +137,10 @@ export class UsersService {
     return this.issue(user);
   }
 
-  async updateProfile(viewer: Viewer | null, input: { name?: string | null; phone?: string | null }): Promise<UpdateProfileOutcome> {
+  async updateProfile(
+    viewer: Viewer | null,
+    input: { name?: string | null; phone?: string | null },
+  ): Promise<UpdateProfileOutcome> {
     const { id } = requireViewer(viewer);
     const changes: ProfileChanges = {};
     if (input.name === null) return invalidInput('name', 'name cannot be removed');

@@ -16,7 +16,9 @@ export const invalidInput = (field: string, message: string): InvalidInput => ({
 });
 
 export const isInvalid = (value: unknown): value is InvalidInput =>
-  typeof value === 'object' && value !== null && (value as { __typename?: string }).__typename === 'InvalidInputError';
+  typeof value === 'object' &&
+  value !== null &&
+  (value as { __typename?: string }).__typename === 'InvalidInputError';
 
 export const PASSWORD_MIN = 10;
 export const PASSWORD_MAX = 128;
@@ -30,10 +32,12 @@ const E164 = /^\+[1-9]\d{6,14}$/;
 
 /** Trimmed and lower-cased; letter case never distinguishes two accounts. */
 export function normalizeEmail(raw: string): string | InvalidInput {
-  if (raw.length > EMAIL_MAX + 64) return invalidInput('email', `email must be at most ${EMAIL_MAX} characters`);
+  if (raw.length > EMAIL_MAX + 64)
+    return invalidInput('email', `email must be at most ${EMAIL_MAX} characters`);
   const email = raw.trim().toLowerCase();
   if (email.length > EMAIL_MAX) return invalidInput('email', `email must be at most ${EMAIL_MAX} characters`);
-  if (CONTROL.test(email) || !EMAIL.test(email)) return invalidInput('email', 'email must be an address like name@example.com');
+  if (CONTROL.test(email) || !EMAIL.test(email))
+    return invalidInput('email', 'email must be an address like name@example.com');
   return email;
 }
 
@@ -50,7 +54,8 @@ export function normalizeName(raw: string): string | InvalidInput {
   if (raw.length > NAME_MAX * 4) return invalidInput('name', `name must be 1 to ${NAME_MAX} characters`);
   const name = raw.trim();
   const length = [...name].length;
-  if (length < 1 || length > NAME_MAX) return invalidInput('name', `name must be 1 to ${NAME_MAX} characters`);
+  if (length < 1 || length > NAME_MAX)
+    return invalidInput('name', `name must be 1 to ${NAME_MAX} characters`);
   if (CONTROL.test(name)) return invalidInput('name', 'name must not contain control characters');
   return name;
 }
@@ -58,6 +63,7 @@ export function normalizeName(raw: string): string | InvalidInput {
 /** Spaces, dots, dashes and parentheses are dropped; the result must be E.164 (+ and 7-15 digits). */
 export function normalizePhone(raw: string): string | InvalidInput {
   const phone = raw.length > 40 ? raw : raw.replace(/[\s().-]/g, '');
-  if (!E164.test(phone)) return invalidInput('phone', 'phone must be an international number like +49 151 12345678');
+  if (!E164.test(phone))
+    return invalidInput('phone', 'phone must be an international number like +49 151 12345678');
   return phone;
 }

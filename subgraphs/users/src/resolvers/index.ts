@@ -1,7 +1,17 @@
 import { canAccess } from '@shop/auth';
 import { DateTimeScalar } from '@shop/graphql';
 import type { Resolvers } from '../__generated__/resolvers-types';
-import type { UsersService } from '../users.service';
+import type { Context } from '../context';
+import type { AuthPayload, UsersService } from '../users.service';
+
+/** Email and phone are for the user themself (by token, or just signed in) and administrators. */
+const canSeeContact = (ctx: Context, userId: string) =>
+  canAccess(ctx.viewer, userId) || ctx.signedIn.has(userId);
+
+function signedIn<T extends { __typename: string }>(ctx: Context, result: T): T {
+  if (result.__typename === 'AuthPayload') ctx.signedIn.add((result as T & AuthPayload).user.id);
+  return result;
+}
 
 /** Thin: GraphQL in, service call, GraphQL out. Privacy of email and phone is decided per field. */
 export function createResolvers(service: UsersService): Resolvers {
@@ -11,15 +21,15 @@ export function createResolvers(service: UsersService): Resolvers {
       me: (_parent, _args, ctx) => (ctx.viewer ? ctx.loaders.userById.load(ctx.viewer.id) : null),
     },
     Mutation: {
-      register: (_parent, { input }) => service.register(input),
-      login: (_parent, { input }) => service.login(input),
+      register: async (_parent, { input }, ctx) => signedIn(ctx, await service.register(input)),
+      login: async (_parent, { input }, ctx) => signedIn(ctx, await service.login(input)),
       updateProfile: (_parent, { input }, ctx) => service.updateProfile(ctx.viewer, input),
     },
     User: {
       // Through the per-request DataLoader: a batch of references is one SQL query.
       __resolveReference: (reference, ctx) => ctx.loaders.userById.load(reference.id),
-      email: (user, _args, ctx) => (canAccess(ctx.viewer, user.id) ? user.email : null),
-      phone: (user, _args, ctx) => (canAccess(ctx.viewer, user.id) ? user.phone : null),
+      email: (user, _args, ctx) => (canSeeContact(ctx, user.id) ? user.email : null),
+      phone: (user, _args, ctx) => (canSeeContact(ctx, user.id) ? user.phone : null),
     },
   };
 }
