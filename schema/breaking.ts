@@ -17,7 +17,11 @@ export interface PublicCheck {
 }
 
 /** Compares the public API schema with the one on main; a missing previous schema has nothing to break. */
-export function checkPublicSchema(current: string, previous: string | undefined, accepted: AcceptedChange[]): PublicCheck {
+export function checkPublicSchema(
+  current: string,
+  previous: string | undefined,
+  accepted: AcceptedChange[],
+): PublicCheck {
   if (previous === undefined) return { breaking: [], unaccepted: [] };
   const breaking = findBreakingChanges(buildSchema(previous), buildSchema(current));
   const unaccepted = breaking.filter(
@@ -29,11 +33,19 @@ export function checkPublicSchema(current: string, previous: string | undefined,
 /** Parses accepted-public-changes.json: `{ "accepted": [{ type, description, reason }] }`. */
 export function parseAccepted(json: string): AcceptedChange[] {
   const value = JSON.parse(json) as { accepted?: unknown };
-  if (!Array.isArray(value.accepted)) throw new Error('accepted-public-changes.json must have an "accepted" array');
+  if (!Array.isArray(value.accepted))
+    throw new Error('accepted-public-changes.json must have an "accepted" array');
   return value.accepted.map((entry, index) => {
     const e = entry as Partial<AcceptedChange>;
-    if (typeof e.type !== 'string' || typeof e.description !== 'string' || typeof e.reason !== 'string' || !e.reason.trim()) {
-      throw new Error(`accepted-public-changes.json: entry ${index} needs string "type", "description" and a non-empty "reason"`);
+    if (
+      typeof e.type !== 'string' ||
+      typeof e.description !== 'string' ||
+      typeof e.reason !== 'string' ||
+      !e.reason.trim()
+    ) {
+      throw new Error(
+        `accepted-public-changes.json: entry ${index} needs string "type", "description" and a non-empty "reason"`,
+      );
     }
     return { type: e.type, description: e.description, reason: e.reason };
   });

@@ -45,4 +45,6 @@ if (unaccepted.length > 0) {
   );
   process.exit(1);
 }
-process.stdout.write(`check-public: public contract compatible with ${base} (${breaking.length} accepted breaking change(s)).\n`);
+process.stdout.write(
+  `check-public: public contract compatible with ${base} (${breaking.length} accepted breaking change(s)).\n`,
+);

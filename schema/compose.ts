@@ -17,7 +17,8 @@ import { composeAll, CompositionError, readSubgraphs } from './composition';
 const schemaDir = dirname(fileURLToPath(import.meta.url));
 const check = process.argv.includes('--check');
 const { subgraphs, missing } = readSubgraphs(join(schemaDir, '..'));
-if (missing.length > 0) process.stdout.write(`compose: no schema.graphql yet for ${missing.join(', ')}; composing the others.\n`);
+if (missing.length > 0)
+  process.stdout.write(`compose: no schema.graphql yet for ${missing.join(', ')}; composing the others.\n`);
 
 try {
   const { files, hints } = composeAll(subgraphs);
@@ -31,7 +32,9 @@ try {
     else writeFileSync(file, content);
   }
   if (check && stale.length > 0) {
-    process.stderr.write(`compose: stale: ${stale.map((n) => `schema/${n}`).join(', ')}; run npm run compose.\n`);
+    process.stderr.write(
+      `compose: stale: ${stale.map((n) => `schema/${n}`).join(', ')}; run npm run compose.\n`,
+    );
     process.exit(1);
   }
   process.stdout.write(

@@ -51,8 +51,14 @@ export interface Composed {
 /** Composes subgraph SDLs into a supergraph; throws CompositionError with every error. */
 export function composeSupergraph(subgraphs: SubgraphSdl[], label = 'supergraph'): Composed {
   if (subgraphs.length === 0) throw new CompositionError(label, ['no subgraph has a schema.graphql yet']);
-  const result = composeServices(subgraphs.map(({ name, url, sdl }) => ({ name, url, typeDefs: parse(sdl) })));
-  if (result.errors) throw new CompositionError(label, result.errors.map((e) => e.message));
+  const result = composeServices(
+    subgraphs.map(({ name, url, sdl }) => ({ name, url, typeDefs: parse(sdl) })),
+  );
+  if (result.errors)
+    throw new CompositionError(
+      label,
+      result.errors.map((e) => e.message),
+    );
   return {
     supergraphSdl: result.supergraphSdl.endsWith('\n') ? result.supergraphSdl : `${result.supergraphSdl}\n`,
     apiSdl: `${printSchema(result.schema.toAPISchema().toGraphQLJSSchema())}\n`,

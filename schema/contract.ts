@@ -33,7 +33,10 @@ export const PUBLIC_TAG = 'public';
 
 const BUILT_IN_SCALARS = new Set(['String', 'Int', 'Float', 'Boolean', 'ID']);
 const isFederationInternal = (name: string) =>
-  name.startsWith('_') || name.startsWith('link__') || name.startsWith('federation__') || name.startsWith('join__');
+  name.startsWith('_') ||
+  name.startsWith('link__') ||
+  name.startsWith('federation__') ||
+  name.startsWith('join__');
 
 interface FieldInfo {
   tagged: boolean;
@@ -58,13 +61,16 @@ export interface ContractPlan {
   queryType: string;
 }
 
-const namedType = (type: TypeNode): string => (type.kind === Kind.NAMED_TYPE ? type.name.value : namedType(type.type));
+const namedType = (type: TypeNode): string =>
+  type.kind === Kind.NAMED_TYPE ? type.name.value : namedType(type.type);
 
 const hasPublicTag = (directives: readonly ConstDirectiveNode[] | undefined): boolean =>
   (directives ?? []).some(
     (d) =>
       (d.name.value === 'tag' || d.name.value === 'federation__tag') &&
-      d.arguments?.some((a) => a.name.value === 'name' && a.value.kind === Kind.STRING && a.value.value === PUBLIC_TAG),
+      d.arguments?.some(
+        (a) => a.name.value === 'name' && a.value.kind === Kind.STRING && a.value.value === PUBLIC_TAG,
+      ),
   );
 
 function collect(documents: DocumentNode[]) {
@@ -73,7 +79,14 @@ function collect(documents: DocumentNode[]) {
   const typeOf = (name: string, kind: TypeInfo['kind']): TypeInfo => {
     let info = types.get(name);
     if (!info) {
-      info = { kind, tagged: false, fields: new Map(), interfaces: new Set(), members: new Map(), values: new Map() };
+      info = {
+        kind,
+        tagged: false,
+        fields: new Map(),
+        interfaces: new Set(),
+        members: new Map(),
+        values: new Map(),
+      };
       types.set(name, info);
     }
     return info;
@@ -103,7 +116,10 @@ function collect(documents: DocumentNode[]) {
         case Kind.OBJECT_TYPE_EXTENSION:
         case Kind.INTERFACE_TYPE_DEFINITION:
         case Kind.INTERFACE_TYPE_EXTENSION: {
-          const kind = def.kind === Kind.OBJECT_TYPE_DEFINITION || def.kind === Kind.OBJECT_TYPE_EXTENSION ? 'object' : 'interface';
+          const kind =
+            def.kind === Kind.OBJECT_TYPE_DEFINITION || def.kind === Kind.OBJECT_TYPE_EXTENSION
+              ? 'object'
+              : 'interface';
           const info = typeOf(def.name.value, kind);
           info.tagged ||= hasPublicTag(def.directives);
           for (const i of def.interfaces ?? []) info.interfaces.add(i.name.value);
@@ -129,7 +145,10 @@ function collect(documents: DocumentNode[]) {
           const info = typeOf(def.name.value, 'enum');
           info.tagged ||= hasPublicTag(def.directives);
           for (const v of def.values ?? []) {
-            info.values.set(v.name.value, (info.values.get(v.name.value) ?? false) || hasPublicTag(v.directives));
+            info.values.set(
+              v.name.value,
+              (info.values.get(v.name.value) ?? false) || hasPublicTag(v.directives),
+            );
           }
           break;
         }
@@ -220,7 +239,11 @@ export function planContract(sdls: string[]): ContractPlan {
         if (!publicSet.has(iface)) continue;
         for (const fieldName of types.get(iface)?.fields.keys() ?? []) {
           const coordinate = `${iface}.${fieldName}`;
-          if (publicSet.has(coordinate) && !publicSet.has(`${name}.${fieldName}`) && info.fields.has(fieldName)) {
+          if (
+            publicSet.has(coordinate) &&
+            !publicSet.has(`${name}.${fieldName}`) &&
+            info.fields.has(fieldName)
+          ) {
             publicSet.add(`${name}.${fieldName}`);
             const field = info.fields.get(fieldName)!;
             reach(field.type);
@@ -235,10 +258,19 @@ export function planContract(sdls: string[]): ContractPlan {
   return { public: publicSet, rootTypes, queryType };
 }
 
-const INACCESSIBLE: ConstDirectiveNode = { kind: Kind.DIRECTIVE, name: { kind: Kind.NAME, value: 'inaccessible' }, arguments: [] };
+const INACCESSIBLE: ConstDirectiveNode = {
+  kind: Kind.DIRECTIVE,
+  name: { kind: Kind.NAME, value: 'inaccessible' },
+  arguments: [],
+};
 
 const withInaccessible = <T extends { directives?: readonly ConstDirectiveNode[] }>(node: T): T => {
-  if ((node.directives ?? []).some((d) => d.name.value === 'inaccessible' || d.name.value === 'federation__inaccessible')) return node;
+  if (
+    (node.directives ?? []).some(
+      (d) => d.name.value === 'inaccessible' || d.name.value === 'federation__inaccessible',
+    )
+  )
+    return node;
   return { ...node, directives: [...(node.directives ?? []), INACCESSIBLE] };
 };
 
@@ -248,7 +280,8 @@ function ensureImports(document: DocumentNode): DocumentNode {
     Directive(node) {
       if (node.name.value !== 'link') return undefined;
       const url = node.arguments?.find((a) => a.name.value === 'url');
-      if (!url || url.value.kind !== Kind.STRING || !url.value.value.includes('specs.apollo.dev/federation/')) return undefined;
+      if (!url || url.value.kind !== Kind.STRING || !url.value.value.includes('specs.apollo.dev/federation/'))
+        return undefined;
       const imports = node.arguments?.find((a) => a.name.value === 'import');
       const list = imports && imports.value.kind === Kind.LIST ? imports.value.values : [];
       const names = new Set(list.map((v) => (v.kind === Kind.STRING ? v.value : '')));
@@ -259,7 +292,11 @@ function ensureImports(document: DocumentNode): DocumentNode {
         ...node,
         arguments: [
           ...(node.arguments ?? []).filter((a) => a.name.value !== 'import'),
-          { kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'import' }, value: { kind: Kind.LIST, values } },
+          {
+            kind: Kind.ARGUMENT,
+            name: { kind: Kind.NAME, value: 'import' },
+            value: { kind: Kind.LIST, values },
+          },
         ],
       };
     },
@@ -270,7 +307,8 @@ function ensureImports(document: DocumentNode): DocumentNode {
 export function applyContract(sdl: string, plan: ContractPlan): string {
   const document = ensureImports(parse(sdl));
   const isPublic = (coordinate: string) => plan.public.has(coordinate);
-  const markType = (name: string) => name !== plan.queryType && !isFederationInternal(name) && !isPublic(name);
+  const markType = (name: string) =>
+    name !== plan.queryType && !isFederationInternal(name) && !isPublic(name);
 
   const markFields = (typeName: string, fields: readonly FieldDefinitionNode[] | undefined) =>
     fields?.map((field) => {
@@ -296,14 +334,18 @@ export function applyContract(sdl: string, plan: ContractPlan): string {
       case Kind.INPUT_OBJECT_TYPE_DEFINITION:
       case Kind.INPUT_OBJECT_TYPE_EXTENSION: {
         const name = def.name.value;
-        const fields = def.fields?.map((f) => (isPublic(`${name}.${f.name.value}`) ? f : withInaccessible(f)));
+        const fields = def.fields?.map((f) =>
+          isPublic(`${name}.${f.name.value}`) ? f : withInaccessible(f),
+        );
         const next = { ...def, fields };
         return markType(name) ? withInaccessible(next) : next;
       }
       case Kind.ENUM_TYPE_DEFINITION:
       case Kind.ENUM_TYPE_EXTENSION: {
         const name = def.name.value;
-        const values = def.values?.map((v) => (isPublic(`${name}.${v.name.value}`) ? v : withInaccessible(v)));
+        const values = def.values?.map((v) =>
+          isPublic(`${name}.${v.name.value}`) ? v : withInaccessible(v),
+        );
         const next = { ...def, values };
         return markType(name) ? withInaccessible(next) : next;
       }

@@ -72,7 +72,11 @@ export function recordingSmsProvider(
 ): SmsProvider {
   return {
     async send(message) {
-      await record(message.idempotencyKey, { to: message.to, body: message.body, recordedAt: new Date().toISOString() });
+      await record(message.idempotencyKey, {
+        to: message.to,
+        body: message.body,
+        recordedAt: new Date().toISOString(),
+      });
       log.info({ notificationId: message.idempotencyKey }, 'development SMS provider recorded a message');
     },
   };

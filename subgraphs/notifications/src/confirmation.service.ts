@@ -2,7 +2,13 @@ import type { Logger } from '@shop/observability';
 import type { OrderPaidEvent } from '@shop/messaging';
 import type { EmailSender, SmsProvider } from './channels';
 import type { ContactLookup } from './contacts';
-import { confirmationSubject, maskEmail, maskPhone, renderConfirmationEmail, renderConfirmationSms } from './format';
+import {
+  confirmationSubject,
+  maskEmail,
+  maskPhone,
+  renderConfirmationEmail,
+  renderConfirmationSms,
+} from './format';
 import { CHANNELS, type Channel, type EventRecord, type NotificationModel } from './models';
 import { notificationId, type NotificationRepository } from './notification.repository';
 
@@ -77,7 +83,12 @@ export function createConfirmationService(deps: ConfirmationDeps) {
       await deps.repo.updateNotification(current, { ...current.value, lastError: reason });
       throw new Error(`${plan.channel} to ${plan.recipient} failed: ${reason}`, { cause: error });
     }
-    await deps.repo.updateNotification(current, { ...current.value, status: 'SENT', sentAt: now(), lastError: null });
+    await deps.repo.updateNotification(current, {
+      ...current.value,
+      status: 'SENT',
+      sentAt: now(),
+      lastError: null,
+    });
   }
 
   return {
@@ -94,7 +105,10 @@ export function createConfirmationService(deps: ConfirmationDeps) {
         failureReason: null,
       });
       if (claim.record.value.status === 'DONE') {
-        deps.log.info({ eventId: event.eventId, orderId: event.orderId }, 'duplicate orders.paid event; nothing sent');
+        deps.log.info(
+          { eventId: event.eventId, orderId: event.orderId },
+          'duplicate orders.paid event; nothing sent',
+        );
         return 'DUPLICATE';
       }
 
@@ -122,9 +136,17 @@ export function createConfirmationService(deps: ConfirmationDeps) {
       const failures = results.flatMap((r) => (r.status === 'rejected' ? [messageOf(r.reason)] : []));
       if (failures.length > 0) throw new Error(failures.join('; '));
 
-      const done: EventRecord = { ...claim.record.value, status: 'DONE', completedAt: now(), failureReason: null };
+      const done: EventRecord = {
+        ...claim.record.value,
+        status: 'DONE',
+        completedAt: now(),
+        failureReason: null,
+      };
       await deps.repo.updateEvent(claim.record, done);
-      deps.log.info({ eventId: event.eventId, orderId: event.orderId, channels: plans.map((p) => p.channel) }, 'order confirmation sent');
+      deps.log.info(
+        { eventId: event.eventId, orderId: event.orderId, channels: plans.map((p) => p.channel) },
+        'order confirmation sent',
+      );
       return 'SENT';
     },
 

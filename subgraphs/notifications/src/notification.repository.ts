@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@shop/messaging';
 import { StorageType } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { Channel, EventRecord, NotificationModel, RecordedSms, Versioned } from './models';
@@ -42,7 +42,10 @@ export interface NotificationRepository {
   getNotification(id: string): Promise<Versioned<NotificationModel> | null>;
   getNotifications(ids: readonly string[]): Promise<(NotificationModel | null)[]>;
   /** Compare-and-set: fails when the record changed since `current` was read. */
-  updateNotification(current: Versioned<NotificationModel>, next: NotificationModel): Promise<Versioned<NotificationModel>>;
+  updateNotification(
+    current: Versioned<NotificationModel>,
+    next: NotificationModel,
+  ): Promise<Versioned<NotificationModel>>;
   notificationIdsOfUser(userId: string): Promise<string[]>;
   notificationIdsOfOrder(orderId: string): Promise<string[]>;
   recordSms(notificationId: string, sms: RecordedSms): Promise<void>;
@@ -61,7 +64,10 @@ export function kvNotificationRepository(kv: KV): NotificationRepository {
     return { value: entry.json<T>(), revision: entry.revision };
   };
 
-  const createIfAbsent = async <T>(key: string, value: T): Promise<{ created: boolean; record: Versioned<T> }> => {
+  const createIfAbsent = async <T>(
+    key: string,
+    value: T,
+  ): Promise<{ created: boolean; record: Versioned<T> }> => {
     try {
       const revision = await kv.create(key, encode(value));
       return { created: true, record: { value, revision } };
@@ -101,7 +107,9 @@ export function kvNotificationRepository(kv: KV): NotificationRepository {
     },
     getNotification: (id) => read<NotificationModel>(notificationKey(id)),
     async getNotifications(ids) {
-      return Promise.all(ids.map(async (id) => (await read<NotificationModel>(notificationKey(id)))?.value ?? null));
+      return Promise.all(
+        ids.map(async (id) => (await read<NotificationModel>(notificationKey(id)))?.value ?? null),
+      );
     },
     async updateNotification(current, next) {
       const revision = await kv.update(notificationKey(next.id), encode(next), current.revision);

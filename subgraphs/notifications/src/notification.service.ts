@@ -15,7 +15,8 @@ const newestFirst = (a: NotificationModel, b: NotificationModel) =>
   b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id);
 
 /** Strictly after the cursor in newest-first order. */
-const isAfter = (n: NotificationModel, [createdAt, id]: Cursor) => n.createdAt < createdAt || (n.createdAt === createdAt && n.id < id);
+const isAfter = (n: NotificationModel, [createdAt, id]: Cursor) =>
+  n.createdAt < createdAt || (n.createdAt === createdAt && n.id < id);
 
 /**
  * Read rules. Notifications are the customer's own: anonymous callers get UNAUTHENTICATED, and
@@ -23,10 +24,16 @@ const isAfter = (n: NotificationModel, [createdAt, id]: Cursor) => n.createdAt <
  * Order.notifications or an entity reference (so `_entities` does not leak either).
  */
 export function createNotificationService(repo: NotificationRepository) {
-  const present = (list: (NotificationModel | null)[]) => list.filter((n): n is NotificationModel => n !== null);
+  const present = (list: (NotificationModel | null)[]) =>
+    list.filter((n): n is NotificationModel => n !== null);
 
   return {
-    async listForUser(viewer: Viewer | null, userId: string, first?: number | null, after?: string | null): Promise<Connection<NotificationModel>> {
+    async listForUser(
+      viewer: Viewer | null,
+      userId: string,
+      first?: number | null,
+      after?: string | null,
+    ): Promise<Connection<NotificationModel>> {
       const v = requireViewer(viewer);
       if (!canAccess(v, userId)) throw forbidden('You may only read your own notifications');
       const limit = pageSize(first);
@@ -41,8 +48,11 @@ export function createNotificationService(repo: NotificationRepository) {
     /** Oldest first. An order without notifications is [] for anyone signed in. */
     async listForOrder(viewer: Viewer | null, orderId: string): Promise<NotificationModel[]> {
       const v = requireViewer(viewer);
-      const list = present(await repo.getNotifications(await repo.notificationIdsOfOrder(orderId))).filter((n) => n.orderId === orderId);
-      if (list.some((n) => !canAccess(v, n.userId))) throw forbidden('You may only read notifications of your own orders');
+      const list = present(await repo.getNotifications(await repo.notificationIdsOfOrder(orderId))).filter(
+        (n) => n.orderId === orderId,
+      );
+      if (list.some((n) => !canAccess(v, n.userId)))
+        throw forbidden('You may only read notifications of your own orders');
       return list.sort((a, b) => -newestFirst(a, b));
     },
 

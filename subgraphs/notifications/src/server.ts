@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import DataLoader from 'dataloader';
 import { parse } from 'graphql';
 import { viewerFromAuthorization, type TokenVerifier } from '@shop/auth';
@@ -10,6 +9,15 @@ import type { Context } from './context';
 import type { NotificationRepository } from './notification.repository';
 import { createNotificationService } from './notification.service';
 import { createResolvers } from './resolvers';
+
+/** The resolver map type buildSubgraphSchema takes (not exported by @apollo/subgraph's entry point). */
+type ResolverMap = NonNullable<
+  Extract<Parameters<typeof buildSubgraphSchema>[0], unknown[]>[number] extends infer M
+    ? M extends { resolvers?: infer R }
+      ? R
+      : never
+    : never
+>;
 
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
@@ -24,11 +32,15 @@ export interface ServerDeps {
 /** The GraphQL HTTP server of the subgraph. No side effects until listen(). */
 export async function createServer(deps: ServerDeps) {
   const service = createNotificationService(deps.repo);
-  const schema = buildSubgraphSchema({
-    typeDefs,
-    resolvers: createResolvers(service) as GraphQLResolverMap<Context>,
+  const schema = buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(service) as ResolverMap }]);
+  const apollo = new ApolloServer<Context>({
+    schema,
+    // Apollo's own messages (e.g. inline tracing) go to our logger, never to the console.
+    logger: deps.log,
+    // main.ts handles SIGINT/SIGTERM and stops everything in order.
+    stopOnTerminationSignals: false,
+    ...sharedApolloOptions<Context>(deps.log),
   });
-  const apollo = new ApolloServer<Context>({ schema, ...sharedApolloOptions<Context>(deps.log) });
   await apollo.start();
   const http = createGraphQLHttpServer<Context>({
     apollo,

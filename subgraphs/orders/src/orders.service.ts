@@ -142,11 +142,13 @@ export class OrdersService {
   }
 
   /** Shape checks: empty, too many lines, quantities, key. Merges lines of the same product. */
-  private validate(input: PlaceOrderInput) {
+  private validate(
+    input: PlaceOrderInput,
+  ): { lines: { productId: string; quantity: number }[]; fingerprint: string } | Extract<PlaceOrderResult, { __typename: 'EmptyCartError' | 'InvalidInputError' }> {
     if (!IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
       return invalid('idempotencyKey must be 1-128 letters, digits or - _ . :', 'idempotencyKey');
     }
-    if (input.items.length === 0) return { __typename: 'EmptyCartError' as const, message: 'An order needs at least one item.' };
+    if (input.items.length === 0) return { __typename: 'EmptyCartError', message: 'An order needs at least one item.' };
     const merged = new Map<string, number>();
     for (const [i, item] of input.items.entries()) {
       if (!PRODUCT_ID.test(item.productId)) return invalid('productId must be 1-64 characters', `items.${i}.productId`);

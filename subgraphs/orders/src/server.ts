@@ -25,7 +25,7 @@ export interface ServerDeps {
 /** The GraphQL HTTP server of the orders subgraph. No side effects until started. */
 export async function createServer(deps: ServerDeps) {
   const apollo = new ApolloServer<Context>({
-    schema: buildSubgraphSchema({ typeDefs, resolvers: resolvers as GraphQLResolverMap<Context> }),
+    schema: buildSubgraphSchema({ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }),
     ...sharedApolloOptions<Context>(deps.log),
   });
   await apollo.start();

@@ -43,7 +43,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const provider = overrides.provider ?? new TestPaymentProvider();
   const payable: PayableLookup = async (orderId, userId) => {
     try {
-      return await request(nc, names.commands.ordersPayable, { orderId, userId }, PayableReply, config.ORDERS_TIMEOUT_MS);
+      return await request(
+        nc,
+        names.commands.ordersPayable,
+        { orderId, userId },
+        PayableReply,
+        config.ORDERS_TIMEOUT_MS,
+      );
     } catch (error) {
       if (error instanceof ServiceUnavailableError) throw new OrdersUnavailableError(error.message);
       throw error;
@@ -59,7 +65,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   });
   const relayOptions = typeof overrides.relay === 'object' ? overrides.relay : {};
   const relay =
-    overrides.relay === false ? null : createOutboxRelay({ repository, blockingRedis, js, names, log, ...relayOptions });
+    overrides.relay === false
+      ? null
+      : createOutboxRelay({ repository, blockingRedis, js, names, log, ...relayOptions });
   const server = await createServer({
     repository,
     service,

@@ -19,8 +19,7 @@ export interface ValidCard {
 }
 
 export type CardCheck =
-  | { ok: true; card: ValidCard }
-  | { ok: false; field: string; reason: InvalidCardReason; message: string };
+  { ok: true; card: ValidCard } | { ok: false; field: string; reason: InvalidCardReason; message: string };
 
 export function luhnValid(digits: string): boolean {
   let sum = 0;
@@ -51,27 +50,57 @@ export function brandOf(digits: string): CardBrand {
 export function validateCard(input: CardInput, now = new Date()): CardCheck {
   const number = input.number.replace(/[\s-]/g, '');
   if (!/^\d{12,19}$/.test(number)) {
-    return { ok: false, field: 'card.number', reason: 'INVALID_NUMBER_LENGTH', message: 'Card number must be 12 to 19 digits' };
+    return {
+      ok: false,
+      field: 'card.number',
+      reason: 'INVALID_NUMBER_LENGTH',
+      message: 'Card number must be 12 to 19 digits',
+    };
   }
   if (!luhnValid(number)) {
-    return { ok: false, field: 'card.number', reason: 'LUHN_CHECK_FAILED', message: 'Card number is not valid (check digit mismatch)' };
+    return {
+      ok: false,
+      field: 'card.number',
+      reason: 'LUHN_CHECK_FAILED',
+      message: 'Card number is not valid (check digit mismatch)',
+    };
   }
   if (!Number.isInteger(input.expMonth) || input.expMonth < 1 || input.expMonth > 12) {
-    return { ok: false, field: 'card.expMonth', reason: 'INVALID_EXPIRY', message: 'Expiry month must be between 1 and 12' };
+    return {
+      ok: false,
+      field: 'card.expMonth',
+      reason: 'INVALID_EXPIRY',
+      message: 'Expiry month must be between 1 and 12',
+    };
   }
   if (!Number.isInteger(input.expYear) || input.expYear < 2000 || input.expYear > 2100) {
-    return { ok: false, field: 'card.expYear', reason: 'INVALID_EXPIRY', message: 'Expiry year must be a four-digit year' };
+    return {
+      ok: false,
+      field: 'card.expYear',
+      reason: 'INVALID_EXPIRY',
+      message: 'Expiry year must be a four-digit year',
+    };
   }
   const thisMonth = now.getUTCFullYear() * 12 + now.getUTCMonth();
   if (input.expYear * 12 + (input.expMonth - 1) < thisMonth) {
     return { ok: false, field: 'card.expYear', reason: 'EXPIRED', message: 'The card has expired' };
   }
   if (!/^\d{3,4}$/.test(input.cvc)) {
-    return { ok: false, field: 'card.cvc', reason: 'INVALID_CVC', message: 'Security code must be 3 or 4 digits' };
+    return {
+      ok: false,
+      field: 'card.cvc',
+      reason: 'INVALID_CVC',
+      message: 'Security code must be 3 or 4 digits',
+    };
   }
   const holderName = input.holderName.trim();
   if (holderName.length === 0 || holderName.length > 100) {
-    return { ok: false, field: 'card.holderName', reason: 'INVALID_HOLDER_NAME', message: 'Holder name must be 1 to 100 characters' };
+    return {
+      ok: false,
+      field: 'card.holderName',
+      reason: 'INVALID_HOLDER_NAME',
+      message: 'Holder name must be 1 to 100 characters',
+    };
   }
   return {
     ok: true,
@@ -79,7 +108,12 @@ export function validateCard(input: CardInput, now = new Date()): CardCheck {
       number,
       cvc: input.cvc,
       holderName,
-      stored: { brand: brandOf(number), last4: number.slice(-4), expMonth: input.expMonth, expYear: input.expYear },
+      stored: {
+        brand: brandOf(number),
+        last4: number.slice(-4),
+        expMonth: input.expMonth,
+        expYear: input.expYear,
+      },
     },
   };
 }
@@ -92,5 +126,7 @@ export function validateCard(input: CardInput, now = new Date()): CardCheck {
 export function requestFingerprint(orderId: string, card: ValidCard, secret: string): string {
   const numberMac = createHmac('sha256', secret).update(card.number).digest('hex');
   const { brand, last4, expMonth, expYear } = card.stored;
-  return createHash('sha256').update(JSON.stringify([orderId, brand, last4, expMonth, expYear, numberMac])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([orderId, brand, last4, expMonth, expYear, numberMac]))
+    .digest('hex');
 }

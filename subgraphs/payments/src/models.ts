@@ -2,7 +2,12 @@ import type { Money } from '@shop/messaging';
 
 export type PaymentStatus = 'SUCCEEDED' | 'FAILED';
 export type DeclineReason = 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' | 'EXPIRED_CARD' | 'INCORRECT_CVC';
-export const DECLINE_REASONS: readonly DeclineReason[] = ['CARD_DECLINED', 'INSUFFICIENT_FUNDS', 'EXPIRED_CARD', 'INCORRECT_CVC'];
+export const DECLINE_REASONS: readonly DeclineReason[] = [
+  'CARD_DECLINED',
+  'INSUFFICIENT_FUNDS',
+  'EXPIRED_CARD',
+  'INCORRECT_CVC',
+];
 
 export type CardBrand = 'VISA' | 'MASTERCARD' | 'AMEX' | 'DISCOVER' | 'UNKNOWN';
 

@@ -49,18 +49,30 @@ const RELAY_GROUP = 'relay';
 
 function toHash(p: PaymentModel): string[] {
   return [
-    'id', p.id,
-    'orderId', p.orderId,
-    'userId', p.userId,
-    'amount', String(p.amount.amount),
-    'currency', p.amount.currency,
-    'status', p.status,
-    'brand', p.card.brand,
-    'last4', p.card.last4,
-    'expMonth', String(p.card.expMonth),
-    'expYear', String(p.card.expYear),
-    'failureReason', p.failureReason ?? '',
-    'createdAt', p.createdAt.toISOString(),
+    'id',
+    p.id,
+    'orderId',
+    p.orderId,
+    'userId',
+    p.userId,
+    'amount',
+    String(p.amount.amount),
+    'currency',
+    p.amount.currency,
+    'status',
+    p.status,
+    'brand',
+    p.card.brand,
+    'last4',
+    p.card.last4,
+    'expMonth',
+    String(p.card.expMonth),
+    'expYear',
+    String(p.card.expYear),
+    'failureReason',
+    p.failureReason ?? '',
+    'createdAt',
+    p.createdAt.toISOString(),
   ];
 }
 
@@ -72,7 +84,12 @@ function fromHash(h: Record<string, string>): PaymentModel | null {
     userId: h.userId ?? '',
     amount: { amount: Number(h.amount), currency: h.currency ?? '' },
     status: h.status as PaymentStatus,
-    card: { brand: h.brand as CardBrand, last4: h.last4 ?? '', expMonth: Number(h.expMonth), expYear: Number(h.expYear) },
+    card: {
+      brand: h.brand as CardBrand,
+      last4: h.last4 ?? '',
+      expMonth: Number(h.expMonth),
+      expYear: Number(h.expYear),
+    },
     failureReason: h.failureReason ? (h.failureReason as DeclineReason) : null,
     createdAt: new Date(h.createdAt ?? 0),
   };
@@ -105,8 +122,20 @@ export class PaymentRepository {
    * Takes the key for this request (SET NX with a short expiry, so a crashed holder frees it).
    * Returns null when taken, else the record already there.
    */
-  async claimIdempotency(userId: string, key: string, record: IdempotencyRecord, lockMs: number): Promise<IdempotencyRecord | null> {
-    const previous = await this.redis.set(this.keys.idempotency(userId, key), JSON.stringify(record), 'PX', lockMs, 'NX', 'GET');
+  async claimIdempotency(
+    userId: string,
+    key: string,
+    record: IdempotencyRecord,
+    lockMs: number,
+  ): Promise<IdempotencyRecord | null> {
+    const previous = await this.redis.set(
+      this.keys.idempotency(userId, key),
+      JSON.stringify(record),
+      'PX',
+      lockMs,
+      'NX',
+      'GET',
+    );
     return previous === null ? null : (JSON.parse(previous) as IdempotencyRecord);
   }
 
@@ -185,7 +214,9 @@ export class PaymentRepository {
     });
     const payments = await this.paymentsByIds(idLists.flat());
     const byId = new Map(payments.filter((p): p is PaymentModel => p !== null).map((p) => [p.id, p]));
-    return idLists.map((ids) => ids.map((id) => byId.get(id)).filter((p): p is PaymentModel => p !== undefined));
+    return idLists.map((ids) =>
+      ids.map((id) => byId.get(id)).filter((p): p is PaymentModel => p !== undefined),
+    );
   }
 
   // ---- outbox (read by the relay) ---------------------------------------------------------------
@@ -204,24 +235,47 @@ export class PaymentRepository {
    * publishing and acknowledging), claimed for `consumer`.
    */
   async claimStaleOutbox(consumer: string, minIdleMs: number, count: number): Promise<OutboxEntry[]> {
-    const reply = (await this.redis.xautoclaim(this.keys.outbox(), RELAY_GROUP, consumer, minIdleMs, '0-0', 'COUNT', count)) as [
-      string,
-      [string, string[]][],
-    ];
+    const reply = (await this.redis.xautoclaim(
+      this.keys.outbox(),
+      RELAY_GROUP,
+      consumer,
+      minIdleMs,
+      '0-0',
+      'COUNT',
+      count,
+    )) as [string, [string, string[]][]];
     return parseEntries(reply[1] ?? []);
   }
 
   /** New entries for `consumer`, waiting up to blockMs. Use a connection of its own (it blocks). */
-  async readNewOutbox(consumer: string, count: number, blockMs: number, connection: Redis = this.redis): Promise<OutboxEntry[]> {
+  async readNewOutbox(
+    consumer: string,
+    count: number,
+    blockMs: number,
+    connection: Redis = this.redis,
+  ): Promise<OutboxEntry[]> {
     const reply = (await connection.xreadgroup(
-      'GROUP', RELAY_GROUP, consumer, 'COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.keys.outbox(), '>',
+      'GROUP',
+      RELAY_GROUP,
+      consumer,
+      'COUNT',
+      count,
+      'BLOCK',
+      blockMs,
+      'STREAMS',
+      this.keys.outbox(),
+      '>',
     )) as [string, [string, string[]][]][] | null;
     return parseEntries(reply?.[0]?.[1] ?? []);
   }
 
   /** Acknowledges and deletes a published entry (the stream keeps only what is still to publish). */
   async ackOutbox(entryId: string): Promise<void> {
-    await this.redis.multi().xack(this.keys.outbox(), RELAY_GROUP, entryId).xdel(this.keys.outbox(), entryId).exec();
+    await this.redis
+      .multi()
+      .xack(this.keys.outbox(), RELAY_GROUP, entryId)
+      .xdel(this.keys.outbox(), entryId)
+      .exec();
   }
 
   /** Entries not yet acknowledged, for health checks and tests. */
@@ -239,7 +293,11 @@ function parseEntries(raw: [string, string[]][]): OutboxEntry[] {
     const fields: Record<string, string> = {};
     for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
     if (!fields.event || !fields.status) continue;
-    entries.push({ entryId, status: fields.status as PaymentStatus, event: JSON.parse(fields.event) as PaymentEvent });
+    entries.push({
+      entryId,
+      status: fields.status as PaymentStatus,
+      event: JSON.parse(fields.event) as PaymentEvent,
+    });
   }
   return entries;
 }

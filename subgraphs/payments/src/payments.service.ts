@@ -56,19 +56,34 @@ export class PaymentService {
     const user = requireViewer(viewer);
     const key = input.idempotencyKey.trim();
     if (key.length === 0 || key.length > 128) {
-      return { __typename: 'InvalidInputError', message: 'idempotencyKey must be 1 to 128 characters', field: 'idempotencyKey' };
+      return {
+        __typename: 'InvalidInputError',
+        message: 'idempotencyKey must be 1 to 128 characters',
+        field: 'idempotencyKey',
+      };
     }
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(input.orderId)) {
       return { __typename: 'OrderNotFoundError', message: 'No such order', orderId: input.orderId };
     }
     const check = validateCard(input.card);
-    if (!check.ok) return { __typename: 'InvalidCardError', message: check.message, field: check.field, reason: check.reason };
+    if (!check.ok)
+      return {
+        __typename: 'InvalidCardError',
+        message: check.message,
+        field: check.field,
+        reason: check.reason,
+      };
 
     const fingerprint = requestFingerprint(input.orderId, check.card, this.o.fingerprintSecret);
     const token = randomUUID();
     const deadline = Date.now() + this.lockMs + 5_000;
     for (;;) {
-      const existing = await this.o.repository.claimIdempotency(user.id, key, { state: 'PENDING', fingerprint, token }, this.lockMs);
+      const existing = await this.o.repository.claimIdempotency(
+        user.id,
+        key,
+        { state: 'PENDING', fingerprint, token },
+        this.lockMs,
+      );
       if (existing === null) break; // ours
       if (existing.fingerprint !== fingerprint) {
         return {
@@ -78,7 +93,8 @@ export class PaymentService {
         };
       }
       if (existing.state === 'DONE') return this.replay(existing.outcome);
-      if (Date.now() > deadline) throw serviceUnavailable('A payment with this idempotency key is still in progress; retry later');
+      if (Date.now() > deadline)
+        throw serviceUnavailable('A payment with this idempotency key is still in progress; retry later');
       await sleep(this.pollMs);
     }
 
@@ -95,11 +111,18 @@ export class PaymentService {
   }
 
   /** Holds the order's charge lock around the payable check, the charge and the record. */
-  private async chargeOnce(userId: string, key: string, fingerprint: string, orderId: string, card: ValidCard): Promise<PayOrderResult> {
+  private async chargeOnce(
+    userId: string,
+    key: string,
+    fingerprint: string,
+    orderId: string,
+    card: ValidCard,
+  ): Promise<PayOrderResult> {
     const lockToken = randomUUID();
     const deadline = Date.now() + this.lockMs + 5_000;
     while (!(await this.o.repository.lockOrder(orderId, lockToken, this.lockMs))) {
-      if (Date.now() > deadline) throw serviceUnavailable('Another payment for this order is in progress; retry later');
+      if (Date.now() > deadline)
+        throw serviceUnavailable('Another payment for this order is in progress; retry later');
       await sleep(this.pollMs);
     }
     try {
@@ -112,14 +135,21 @@ export class PaymentService {
       } catch (error) {
         if (error instanceof OrdersUnavailableError) {
           this.o.log.warn({ orderId }, 'orders.payable did not answer');
-          return { __typename: 'OrderServiceUnavailableError', message: 'The orders service did not answer; nothing was charged, retry later' };
+          return {
+            __typename: 'OrderServiceUnavailableError',
+            message: 'The orders service did not answer; nothing was charged, retry later',
+          };
         }
         throw error;
       }
       if (!reply.ok) {
         if (reply.code === 'NOT_PAYABLE') {
           const status = reply.status ?? 'UNKNOWN';
-          return { __typename: 'OrderNotPayableError', message: `The order cannot be paid (status ${status})`, status };
+          return {
+            __typename: 'OrderNotPayableError',
+            message: `The order cannot be paid (status ${status})`,
+            status,
+          };
         }
         return { __typename: 'OrderNotFoundError', message: 'No such order', orderId };
       }
@@ -130,13 +160,22 @@ export class PaymentService {
         charge = await this.o.provider.charge({
           paymentId,
           amount: reply.amount,
-          card: { number: card.number, expMonth: card.stored.expMonth, expYear: card.stored.expYear, cvc: card.cvc, holderName: card.holderName },
+          card: {
+            number: card.number,
+            expMonth: card.stored.expMonth,
+            expYear: card.stored.expYear,
+            cvc: card.cvc,
+            holderName: card.holderName,
+          },
           description: `Order ${orderId}`,
         });
       } catch (error) {
         if (error instanceof ProviderUnavailableError) {
           this.o.log.warn({ orderId, provider: this.o.provider.name }, 'payment provider unavailable');
-          return { __typename: 'PaymentProviderUnavailableError', message: 'The payment provider is unavailable; nothing was charged, retry later' };
+          return {
+            __typename: 'PaymentProviderUnavailableError',
+            message: 'The payment provider is unavailable; nothing was charged, retry later',
+          };
         }
         throw error;
       }
@@ -178,7 +217,10 @@ export class PaymentService {
         this.o.log.error({ orderId, paymentId }, 'order was paid concurrently; charge refunded');
         return { __typename: 'OrderNotPayableError', message: 'The order is already paid', status: 'PAID' };
       }
-      this.o.log.info({ orderId, paymentId, status: payment.status, brand: payment.card.brand }, 'payment recorded');
+      this.o.log.info(
+        { orderId, paymentId, status: payment.status, brand: payment.card.brand },
+        'payment recorded',
+      );
       return charge.outcome === 'SUCCEEDED'
         ? { __typename: 'PaymentSucceeded', payment }
         : { __typename: 'CardDeclinedError', message: charge.message, reason: charge.reason, payment };

@@ -37,7 +37,8 @@ export function createOutboxRelay(o: RelayOptions) {
   let published = 0;
 
   const publish = async (entry: OutboxEntry) => {
-    const subject = entry.status === 'SUCCEEDED' ? o.names.events.paymentsSucceeded : o.names.events.paymentsFailed;
+    const subject =
+      entry.status === 'SUCCEEDED' ? o.names.events.paymentsSucceeded : o.names.events.paymentsFailed;
     const ack = await publishEvent(o.js, subject, entry.event.eventId, entry.event);
     if (o.afterPublish) await o.afterPublish(entry);
     await o.repository.ackOutbox(entry.entryId);

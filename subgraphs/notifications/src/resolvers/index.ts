@@ -7,7 +7,8 @@ export function createResolvers(service: NotificationService): Resolvers {
   return {
     DateTime: DateTimeScalar,
     Notification: {
-      __resolveReference: async (ref, ctx) => service.authorize(ctx.viewer, await ctx.loaders.notification.load(ref.id)),
+      __resolveReference: async (ref, ctx) =>
+        service.authorize(ctx.viewer, await ctx.loaders.notification.load(ref.id)),
       order: (notification) => ({ id: notification.orderId }),
     },
     User: {

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { DeclineReason } from '../models';
-import { ProviderUnavailableError, type ChargeRequest, type ChargeResult, type PaymentProvider } from './provider';
+import {
+  ProviderUnavailableError,
+  type ChargeRequest,
+  type ChargeResult,
+  type PaymentProvider,
+} from './provider';
 
 /** The documented test cards (see subgraphs/payments/README.md). Every other valid card succeeds. */
 export const TEST_CARDS = {
@@ -16,7 +21,10 @@ export const TEST_CARDS = {
 
 const DECLINES: Record<string, { reason: DeclineReason; message: string }> = {
   [TEST_CARDS.DECLINED]: { reason: 'CARD_DECLINED', message: 'The card was declined' },
-  [TEST_CARDS.INSUFFICIENT_FUNDS]: { reason: 'INSUFFICIENT_FUNDS', message: 'The card has insufficient funds' },
+  [TEST_CARDS.INSUFFICIENT_FUNDS]: {
+    reason: 'INSUFFICIENT_FUNDS',
+    message: 'The card has insufficient funds',
+  },
   [TEST_CARDS.EXPIRED_CARD]: { reason: 'EXPIRED_CARD', message: 'The issuer reports the card as expired' },
   [TEST_CARDS.INCORRECT_CVC]: { reason: 'INCORRECT_CVC', message: 'The security code was rejected' },
 };
@@ -37,7 +45,8 @@ export class TestPaymentProvider implements PaymentProvider {
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     this.charges += 1;
     if (this.options.latencyMs) await new Promise((r) => setTimeout(r, this.options.latencyMs));
-    if (request.card.number === TEST_CARDS.PROCESSOR_DOWN) throw new ProviderUnavailableError('The test processor is down');
+    if (request.card.number === TEST_CARDS.PROCESSOR_DOWN)
+      throw new ProviderUnavailableError('The test processor is down');
     const decline = DECLINES[request.card.number];
     if (decline) return { outcome: 'DECLINED', ...decline };
     return { outcome: 'SUCCEEDED', chargeId: `ch_test_${randomUUID()}` };

@@ -1,0 +1,240 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { ErrorCode } from '@shop/errors';
+import {
+  createLogger,
+  requestContext,
+  requestIdFrom,
+  sendJson,
+  sharedApolloOptions,
+  type Logger,
+} from '@shop/observability';
+import { Redis } from 'ioredis';
+import { sandboxEnabled, subgraphUrls, watchEnabled, type Config } from './config';
+import { createSubgraphClient, type RouterContext } from './datasource';
+import { createGateway } from './gateway';
+import { sendGraphQLError, serveApollo } from './http';
+import { operationLimitsPlugin } from './plugins/limits';
+import { API_KEY_HEADER, createRateLimiter, partnerForKey } from './plugins/partners';
+
+export interface RouterOverrides {
+  /** Tests pass a logger writing to memoryLog(). */
+  log?: Logger;
+}
+
+export interface Router {
+  start(): Promise<{ url: string; publicUrl: string; port: number }>;
+  stop(): Promise<void>;
+}
+
+const HEALTH_TIMEOUT_MS = 2_000;
+/** Relative supergraph paths are resolved from the repository root, whatever the working directory. */
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The /healthz URL next to a subgraph's /graphql URL. */
+export const healthUrlOf = (graphqlUrl: string) => new URL('/healthz', graphqlUrl).toString();
+
+/**
+ * The router: two Apollo Gateways in one process, `/graphql` (the full supergraph, the client's
+ * JWT passed through to the subgraphs, which verify it) and `/public/graphql` (the partner
+ * contract, API key + Redis rate limit), plus `/healthz`, `/readyz` and Sandbox at `/` in
+ * development.
+ */
+export function createRouter(config: Config, overrides: RouterOverrides = {}): Router {
+  const log = overrides.log ?? createLogger({ name: 'router', level: config.LOG_LEVEL });
+  const urls = subgraphUrls(config);
+  const sandbox = sandboxEnabled(config);
+  const client = createSubgraphClient({
+    connectTimeoutMs: config.SUBGRAPH_CONNECT_TIMEOUT_MS,
+    timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+  });
+  const gatewayOptions = {
+    subgraphUrls: urls,
+    routerSecret: config.ROUTER_SECRET,
+    fetcher: client.fetcher,
+    watch: watchEnabled(config),
+    log,
+  };
+  const limits = operationLimitsPlugin<RouterContext>({
+    maxDepth: config.MAX_DEPTH,
+    maxAliases: config.MAX_ALIASES,
+    maxCost: config.MAX_COST,
+    maxQueryBytes: config.MAX_QUERY_BYTES,
+  });
+  const shared = sharedApolloOptions<RouterContext>(log);
+  const apolloOptions = {
+    formatError: shared.formatError,
+    includeStacktraceInErrorResponses: false,
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    parseOptions: { maxTokens: config.MAX_TOKENS },
+    logger: log,
+  };
+
+  const mainApollo = new ApolloServer<RouterContext>({
+    ...apolloOptions,
+    gateway: createGateway({ ...gatewayOptions, supergraphPath: resolve(REPO_ROOT, config.SUPERGRAPH_PATH) }),
+    introspection: sandbox,
+    plugins: [
+      limits,
+      (sandbox
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
+        : ApolloServerPluginLandingPageDisabled()) as ApolloServerPlugin<RouterContext>,
+    ],
+  });
+  const publicApollo = new ApolloServer<RouterContext>({
+    ...apolloOptions,
+    gateway: createGateway({
+      ...gatewayOptions,
+      supergraphPath: resolve(REPO_ROOT, config.PUBLIC_SUPERGRAPH_PATH),
+    }),
+    introspection: true,
+    plugins: [limits, ApolloServerPluginLandingPageDisabled() as ApolloServerPlugin<RouterContext>],
+  });
+
+  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  redis.on('error', (err) => log.warn({ err }, 'redis error'));
+  const takeToken = createRateLimiter(redis, {
+    prefix: config.PARTNER_RATE_LIMIT_PREFIX,
+    limit: config.PARTNER_RATE_LIMIT,
+  });
+
+  const ready = async () => {
+    const checks = await Promise.all(
+      Object.entries(urls).map(async ([name, url]) => {
+        try {
+          const res = await fetch(healthUrlOf(url), { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
+          await res.arrayBuffer();
+          return [name, res.ok ? 'ok' : `HTTP ${res.status}`] as const;
+        } catch {
+          return [name, 'unreachable'] as const;
+        }
+      }),
+    );
+    return Object.fromEntries(checks);
+  };
+
+  const servePartner = async (req: IncomingMessage, res: ServerResponse, requestId: string) => {
+    const partner = partnerForKey(config.PARTNER_API_KEYS, req.headers[API_KEY_HEADER]);
+    if (!partner) {
+      sendGraphQLError(res, 401, `A valid API key is required in the ${API_KEY_HEADER} header`, {
+        code: ErrorCode.UNAUTHENTICATED,
+        requestId,
+      });
+      return;
+    }
+    let limit;
+    try {
+      limit = await takeToken(partner.name);
+    } catch (err) {
+      log.error({ err }, 'rate limiter unavailable');
+      sendGraphQLError(res, 503, 'The partner API is temporarily unavailable', {
+        code: ErrorCode.SERVICE_UNAVAILABLE,
+        requestId,
+      });
+      return;
+    }
+    const rateHeaders = {
+      'x-ratelimit-limit': String(limit.limit),
+      'x-ratelimit-remaining': String(limit.remaining),
+      'x-ratelimit-reset': String(limit.resetSeconds),
+    };
+    if (!limit.allowed) {
+      sendGraphQLError(
+        res,
+        429,
+        `Rate limit of ${limit.limit} requests per minute exceeded; retry in ${limit.resetSeconds} s`,
+        { code: ErrorCode.RATE_LIMITED, retryAfterSeconds: limit.resetSeconds, requestId },
+        { ...rateHeaders, 'retry-after': String(limit.resetSeconds) },
+      );
+      return;
+    }
+    for (const [key, value] of Object.entries(rateHeaders)) res.setHeader(key, value);
+    // partners never act as a user: no Authorization is forwarded
+    await serveApollo(publicApollo, req, res, { requestId, partner: partner.name }, config.MAX_BODY_BYTES);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, requestId: string) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (req.method === 'GET' && path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (req.method === 'GET' && path === '/readyz') {
+      const subgraphs = await ready();
+      const ok = Object.values(subgraphs).every((s) => s === 'ok');
+      return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', subgraphs });
+    }
+    if (path === '/graphql' || (path === '/' && sandbox)) {
+      const authorization = req.headers.authorization;
+      return serveApollo(
+        mainApollo,
+        req,
+        res,
+        { requestId, ...(authorization ? { authorization } : {}) },
+        config.MAX_BODY_BYTES,
+      );
+    }
+    if (path === '/public/graphql') return servePartner(req, res, requestId);
+    sendJson(res, 404, { error: 'not found' });
+  };
+
+  const server = createServer((req, res) => {
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    res.setHeader('x-request-id', requestId);
+    requestContext.run({ requestId }, () => {
+      handle(req, res, requestId).catch((err: unknown) => {
+        log.error({ err }, 'request failed');
+        if (!res.headersSent)
+          sendGraphQLError(res, 500, 'Internal server error', {
+            code: ErrorCode.INTERNAL_SERVER_ERROR,
+            requestId,
+          });
+        else res.end();
+      });
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+
+  let started = false;
+  return {
+    async start() {
+      await redis
+        .connect()
+        .catch((err: unknown) =>
+          log.warn({ err }, 'redis not reachable yet; partner requests fail until it is'),
+        );
+      await mainApollo.start();
+      await publicApollo.start();
+      started = true;
+      await new Promise<void>((resolveListen, reject) => {
+        server.once('error', reject);
+        server.listen(config.PORT, config.HOST, () => resolveListen());
+      });
+      const { port } = server.address() as AddressInfo;
+      const base = `http://${config.HOST}:${port}`;
+      log.info({ url: `${base}/graphql`, publicUrl: `${base}/public/graphql`, sandbox }, 'router listening');
+      return { url: `${base}/graphql`, publicUrl: `${base}/public/graphql`, port };
+    },
+    /** Stops accepting connections, lets in-flight requests finish (up to SHUTDOWN_TIMEOUT_MS), then closes everything. */
+    async stop() {
+      if (server.listening) {
+        const closed = new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+        server.closeIdleConnections();
+        const timer = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS);
+        await closed;
+        clearTimeout(timer);
+      }
+      if (started) {
+        await mainApollo.stop();
+        await publicApollo.stop();
+      }
+      await client.close();
+      if (redis.status === 'ready' || redis.status === 'connect') await redis.quit();
+      else redis.disconnect();
+      log.info('router stopped');
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import { commonFields, endpointFields, port, positiveInt, routerSecretField, urlWith, z } from '@shop/config';
+
+/** sha256("shop-demo-partner-key"): the documented development partner key (see README). */
+export const DEMO_PARTNER_KEY = 'shop-demo-partner-key';
+const DEMO_PARTNER_HASH = '97751d53fe67d4efd34e96c1854b7569c5a1f2ded720db912dc0288c7bf00b04';
+const DEMO_PARTNER_KEYS = `demo:${DEMO_PARTNER_HASH}`;
+
+const subgraphUrl = (port: number) => urlWith(['http', 'https'], `http://127.0.0.1:${port}/graphql`);
+
+/** PARTNER_API_KEYS: "name:sha256hex,name:sha256hex" (keys are stored hashed, never in clear). */
+const partnerKeys = z
+  .string()
+  .default(DEMO_PARTNER_KEYS)
+  .transform((value, ctx) => {
+    const keys: { name: string; hash: string }[] = [];
+    for (const entry of value
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean)) {
+      const match = /^([A-Za-z0-9_.-]{1,64}):([0-9a-fA-F]{64})$/.exec(entry);
+      if (!match) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'entries must be "name:<sha256 hex of the key>", comma-separated',
+        });
+        return z.NEVER;
+      }
+      keys.push({ name: match[1]!, hash: match[2]!.toLowerCase() });
+    }
+    return keys;
+  });
+
+export const configSchema = z
+  .object({
+    ...commonFields,
+    PORT: port(4000),
+    ROUTER_SECRET: routerSecretField,
+    USERS_URL: subgraphUrl(4001),
+    PRODUCTS_URL: subgraphUrl(4002),
+    ORDERS_URL: subgraphUrl(4003),
+    PAYMENTS_URL: subgraphUrl(4004),
+    NOTIFICATIONS_URL: subgraphUrl(4005),
+    /** The committed supergraph (relative paths are resolved from the repository root). */
+    SUPERGRAPH_PATH: z.string().min(1).default('schema/supergraph.graphql'),
+    PUBLIC_SUPERGRAPH_PATH: z.string().min(1).default('schema/public.supergraph.graphql'),
+    /** Reload the supergraph files when they change (default: on in development). */
+    SUPERGRAPH_WATCH: z.enum(['true', 'false', 'auto']).default('auto'),
+    REDIS_URL: endpointFields.REDIS_URL,
+    PARTNER_API_KEYS: partnerKeys,
+    /** Requests per key and minute on /public/graphql. */
+    PARTNER_RATE_LIMIT: positiveInt(120),
+    PARTNER_RATE_LIMIT_PREFIX: z.string().min(1).default('shop:router:ratelimit:'),
+    MAX_DEPTH: positiveInt(12),
+    MAX_ALIASES: positiveInt(15),
+    MAX_TOKENS: positiveInt(2000),
+    /** Largest query document, in bytes. */
+    MAX_QUERY_BYTES: positiveInt(20_000),
+    /** Largest request body (query plus variables), in bytes. */
+    MAX_BODY_BYTES: positiveInt(100_000),
+    MAX_COST: positiveInt(5000),
+    /** Subgraph HTTP client timeouts, in milliseconds. */
+    SUBGRAPH_CONNECT_TIMEOUT_MS: positiveInt(2000),
+    SUBGRAPH_TIMEOUT_MS: positiveInt(10_000),
+    /** Apollo Sandbox at / and introspection on /graphql (default: development only). */
+    SANDBOX: z.enum(['true', 'false', 'auto']).default('auto'),
+    /** How long stop() waits for in-flight requests before closing connections. */
+    SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+  })
+  .refine(
+    (c) => c.NODE_ENV !== 'production' || !c.PARTNER_API_KEYS.some((k) => k.hash === DEMO_PARTNER_HASH),
+    {
+      message: 'the demo partner key must not be used in production; set PARTNER_API_KEYS',
+      path: ['PARTNER_API_KEYS'],
+    },
+  );
+
+export type Config = z.infer<typeof configSchema>;
+export type SubgraphName = 'users' | 'products' | 'orders' | 'payments' | 'notifications';
+
+export const subgraphUrls = (config: Config): Record<SubgraphName, string> => ({
+  users: config.USERS_URL,
+  products: config.PRODUCTS_URL,
+  orders: config.ORDERS_URL,
+  payments: config.PAYMENTS_URL,
+  notifications: config.NOTIFICATIONS_URL,
+});
+
+export const isDevelopment = (config: Config) => config.NODE_ENV === 'development';
+export const sandboxEnabled = (config: Config) =>
+  config.SANDBOX === 'auto' ? isDevelopment(config) : config.SANDBOX === 'true';
+export const watchEnabled = (config: Config) =>
+  config.SUPERGRAPH_WATCH === 'auto' ? isDevelopment(config) : config.SUPERGRAPH_WATCH === 'true';

@@ -1,0 +1,149 @@
+import type { OrderPaidEvent } from '@shop/messaging';
+import type { EmailMessage, EmailSender, SmsMessage } from '../src/channels';
+import { createConfirmationService } from '../src/confirmation.service';
+import type { Contact } from '../src/contacts';
+import { notificationId } from '../src/notification.repository';
+import { memoryRepository } from './memory-repository';
+
+const event = (eventId = 'evt-1'): OrderPaidEvent => ({
+  eventId,
+  orderId: 'order-1',
+  orderNumber: 'SO-7',
+  userId: 'user-1',
+  paymentId: 'pay-1',
+  total: { amount: 2500, currency: 'EUR' },
+  items: [
+    {
+      productId: 'p1',
+      name: 'Mug',
+      quantity: 2,
+      unitPrice: { amount: 1250, currency: 'EUR' },
+      lineTotal: { amount: 2500, currency: 'EUR' },
+    },
+  ],
+  paidAt: '2026-01-01T00:00:00.000Z',
+});
+
+const silentLog = { info: () => undefined, warn: () => undefined };
+
+function setup(
+  contact: Contact | (() => Promise<Contact>) = {
+    name: 'Jane',
+    email: 'jane@example.com',
+    phone: '+49123456789',
+  },
+) {
+  const repo = memoryRepository();
+  const emails: EmailMessage[] = [];
+  const texts: SmsMessage[] = [];
+  let emailDown = false;
+  let smsDown = false;
+  const email: EmailSender = {
+    send: async (m) => {
+      if (emailDown) throw new Error('connect ECONNREFUSED');
+      emails.push(m);
+    },
+    close: async () => undefined,
+  };
+  const service = createConfirmationService({
+    repo,
+    contacts: typeof contact === 'function' ? contact : async () => contact,
+    email,
+    sms: {
+      send: async (m) => {
+        if (smsDown) throw new Error('sms gateway down');
+        texts.push(m);
+      },
+    },
+    log: silentLog,
+  });
+  return {
+    repo,
+    service,
+    emails,
+    texts,
+    setEmailDown: (v: boolean) => (emailDown = v),
+    setSmsDown: (v: boolean) => (smsDown = v),
+  };
+}
+
+describe('confirmation service', () => {
+  it('sends an email and an SMS once, records both as SENT and the event as DONE', async () => {
+    const t = setup();
+    await expect(t.service.handleOrderPaid(event())).resolves.toBe('SENT');
+    expect(t.emails).toHaveLength(1);
+    expect(t.emails[0]).toMatchObject({ to: 'jane@example.com', subject: 'Your order SO-7 is confirmed' });
+    expect(t.texts).toHaveLength(1);
+    expect(t.texts[0]?.to).toBe('+49123456789');
+    const mail = (await t.repo.getNotification(notificationId('evt-1', 'EMAIL')))?.value;
+    expect(mail).toMatchObject({
+      status: 'SENT',
+      attempts: 1,
+      recipient: 'j***@example.com',
+      channel: 'EMAIL',
+    });
+    const sms = (await t.repo.getNotification(notificationId('evt-1', 'SMS')))?.value;
+    expect(sms).toMatchObject({ status: 'SENT', attempts: 1, recipient: '+49******789', channel: 'SMS' });
+    expect((await t.repo.getEvent('evt-1'))?.value.status).toBe('DONE');
+  });
+
+  it('sends nothing for a duplicate and does not even ask users', async () => {
+    let lookups = 0;
+    const t = setup(async () => {
+      lookups += 1;
+      return { name: 'Jane', email: 'jane@example.com', phone: null };
+    });
+    await t.service.handleOrderPaid(event());
+    await expect(t.service.handleOrderPaid(event())).resolves.toBe('DUPLICATE');
+    expect(t.emails).toHaveLength(1);
+    expect(t.texts).toHaveLength(0);
+    expect(lookups).toBe(1);
+  });
+
+  it('on retry resends only the channel that was not sent', async () => {
+    const t = setup();
+    t.setSmsDown(true);
+    await expect(t.service.handleOrderPaid(event())).rejects.toThrow(
+      'SMS to +49******789 failed: sms gateway down',
+    );
+    expect(t.emails).toHaveLength(1);
+    t.setSmsDown(false);
+    await expect(t.service.handleOrderPaid(event())).resolves.toBe('SENT');
+    expect(t.emails).toHaveLength(1);
+    expect(t.texts).toHaveLength(1);
+    expect((await t.repo.getNotification(notificationId('evt-1', 'SMS')))?.value).toMatchObject({
+      status: 'SENT',
+      attempts: 2,
+      lastError: null,
+    });
+    expect((await t.repo.getNotification(notificationId('evt-1', 'EMAIL')))?.value.attempts).toBe(1);
+  });
+
+  it('counts attempts and marks the notification FAILED after the last one', async () => {
+    const t = setup({ name: 'Jane', email: 'jane@example.com', phone: null });
+    t.setEmailDown(true);
+    await expect(t.service.handleOrderPaid(event())).rejects.toThrow('ECONNREFUSED');
+    await expect(t.service.handleOrderPaid(event())).rejects.toThrow('ECONNREFUSED');
+    await t.service.markFailed(event(), 'EMAIL failed: connect ECONNREFUSED');
+    const mail = (await t.repo.getNotification(notificationId('evt-1', 'EMAIL')))?.value;
+    expect(mail).toMatchObject({
+      status: 'FAILED',
+      attempts: 2,
+      lastError: 'EMAIL failed: connect ECONNREFUSED',
+    });
+    expect((await t.repo.getEvent('evt-1'))?.value).toMatchObject({
+      status: 'FAILED',
+      failureReason: 'EMAIL failed: connect ECONNREFUSED',
+    });
+    expect(t.emails).toHaveLength(0);
+  });
+
+  it('fails (to be retried) when users does not answer, without recording a notification', async () => {
+    const t = setup(async () => {
+      throw new Error('service users.contact did not answer');
+    });
+    await expect(t.service.handleOrderPaid(event())).rejects.toThrow('did not answer');
+    expect(await t.repo.getNotification(notificationId('evt-1', 'EMAIL'))).toBeNull();
+    expect((await t.repo.getEvent('evt-1'))?.value.status).toBe('PROCESSING');
+  });
+});

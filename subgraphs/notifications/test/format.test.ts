@@ -1,0 +1,82 @@
+import type { OrderPaidEvent } from '@shop/messaging';
+import {
+  formatMoney,
+  maskEmail,
+  maskPhone,
+  renderConfirmationEmail,
+  renderConfirmationSms,
+} from '../src/format';
+
+const event: OrderPaidEvent = {
+  eventId: 'evt-1',
+  orderId: 'order-1',
+  orderNumber: 'SO-1042',
+  userId: 'user-1',
+  paymentId: 'pay-1',
+  total: { amount: 123456, currency: 'EUR' },
+  items: [
+    {
+      productId: 'p1',
+      name: 'Kettle <deluxe>',
+      quantity: 2,
+      unitPrice: { amount: 4999, currency: 'EUR' },
+      lineTotal: { amount: 9998, currency: 'EUR' },
+    },
+    {
+      productId: 'p2',
+      name: 'Tea',
+      quantity: 1,
+      unitPrice: { amount: 113458, currency: 'EUR' },
+      lineTotal: { amount: 113458, currency: 'EUR' },
+    },
+  ],
+  paidAt: '2026-01-01T00:00:00.000Z',
+};
+
+describe('formatMoney', () => {
+  it('formats minor units by the currency exponent, exactly', () => {
+    expect(formatMoney({ amount: 1999, currency: 'EUR' })).toBe('€19.99');
+    expect(formatMoney({ amount: 5, currency: 'USD' })).toBe('$0.05');
+    expect(formatMoney({ amount: 123456789, currency: 'EUR' })).toBe('€1,234,567.89');
+    expect(formatMoney({ amount: 1999, currency: 'JPY' })).toBe('¥1,999');
+    expect(formatMoney({ amount: 1234, currency: 'KWD' })).toBe('KWD\u00a01.234');
+    expect(formatMoney({ amount: 9007199254740991, currency: 'USD' })).toBe('$90,071,992,547,409.91');
+  });
+});
+
+describe('masking', () => {
+  it('keeps the first letter and the domain of an email', () => {
+    expect(maskEmail('jane.doe@example.com')).toBe('j***@example.com');
+    expect(maskEmail('not-an-email')).toBe('***');
+  });
+  it('keeps the first two and last three digits of a phone number', () => {
+    expect(maskPhone('+49 170 1234789')).toBe('+49*******789');
+    expect(maskPhone('+49123456789')).toBe('+49******789');
+    expect(maskPhone('12345')).toBe('***45');
+  });
+});
+
+describe('confirmation texts', () => {
+  it('greets by name and lists order number, items with line totals and the total', () => {
+    const email = renderConfirmationEmail(event, 'Jane');
+    expect(email.subject).toBe('Your order SO-1042 is confirmed');
+    expect(email.text).toContain('Hello Jane,');
+    expect(email.text).toContain('2 x Kettle <deluxe> (€49.99 each): €99.98');
+    expect(email.text).toContain('1 x Tea (€1,134.58 each): €1,134.58');
+    expect(email.text).toContain('Total: €1,234.56');
+    expect(email.html).toContain('<strong>SO-1042</strong>');
+    expect(email.html).toContain('Kettle &lt;deluxe&gt;');
+    expect(email.html).not.toContain('<deluxe>');
+    expect(email.html).toContain('€1,234.56');
+  });
+  it('escapes the customer name in HTML', () => {
+    expect(renderConfirmationEmail(event, '<script>x</script>').html).toContain(
+      'Hello &lt;script&gt;x&lt;/script&gt;,',
+    );
+  });
+  it('makes a short SMS', () => {
+    expect(renderConfirmationSms(event, 'Jane')).toBe(
+      'Hello Jane, your order SO-1042 (€1,234.56) is paid and confirmed. Thank you!',
+    );
+  });
+});

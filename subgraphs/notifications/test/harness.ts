@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { createTokenVerifier } from '@shop/auth';
+import { loadConfig } from '@shop/config';
+import {
+  connectNats,
+  ContactRequest,
+  deleteStreams,
+  endpoint,
+  ensureStreams,
+  jetstream,
+  jetstreamManager,
+  natsNames,
+  publishEvent,
+  serveEndpoints,
+  type OrderPaidEvent,
+} from '@shop/messaging';
+import { createLogger } from '@shop/observability';
+import {
+  createTestIssuer,
+  endpoints,
+  gql,
+  mailpit,
+  memoryLog,
+  natsPrefix,
+  runId,
+  waitFor,
+} from '@shop/testing';
+import { configSchema, createApp, type App } from '../src';
+import type { Contact } from '../src/contacts';
+import { kvNotificationRepository, openBucket } from '../src/notification.repository';
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A TCP port nothing listens on (an SMTP server that is down). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export const ROUTER_SECRET = 'test-router-secret-0123456789';
+
+/**
+ * One test scenario: its own NATS prefix (streams, consumer, KV bucket), a stand-in for the users
+ * service's users.contact, and helpers to publish orders.paid like the orders subgraph does.
+ */
+export async function scenario(label: string) {
+  const prefix = natsPrefix(label);
+  const names = natsNames(prefix);
+  const logs = memoryLog();
+  const log = createLogger({ name: 'notifications-test', level: 'debug' }, logs.stream);
+  const issuer = await createTestIssuer();
+  const nc = await connectNats(endpoints.nats, 'notifications-test');
+  await ensureStreams(nc, names);
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  const repo = kvNotificationRepository(await openBucket(nc, names.buckets.notifications));
+
+  const contacts = new Map<string, Contact>();
+  let usersSilent = false;
+  let contactRequests = 0;
+  const users = serveEndpoints(
+    nc,
+    names.services.users,
+    [
+      endpoint({
+        name: 'contact',
+        subject: names.commands.usersContact,
+        schema: ContactRequest,
+        handler: async ({ userId }) => {
+          contactRequests += 1;
+          if (usersSilent) await sleep(1_000); // longer than USERS_TIMEOUT_MS: no answer in time
+          const contact = contacts.get(userId);
+          return contact
+            ? { ok: true, id: userId, ...contact }
+            : { ok: false, code: 'NOT_FOUND', message: 'no such user' };
+        },
+      }),
+    ],
+    log,
+  );
+
+  const apps = new Set<App>();
+
+  return {
+    names,
+    repo,
+    logs,
+    issuer,
+    nc,
+    /** A customer with a unique email address (and optionally a phone). */
+    customer(phone: string | null = null) {
+      const id = randomUUID();
+      const contact = { name: `Jane ${runId('n')}`, email: `${runId('jane')}@example.com`, phone };
+      contacts.set(id, contact);
+      return { id, ...contact };
+    },
+    setUsersSilent(silent: boolean) {
+      usersSilent = silent;
+    },
+    contactRequests: () => contactRequests,
+    paidEvent(userId: string, overrides: Partial<OrderPaidEvent> = {}): OrderPaidEvent {
+      return {
+        eventId: randomUUID(),
+        orderId: randomUUID(),
+        orderNumber: `SO-${Math.floor(Math.random() * 1e6)}`,
+        userId,
+        paymentId: randomUUID(),
+        total: { amount: 4297, currency: 'EUR' },
+        items: [
+          {
+            productId: 'p-mug',
+            name: 'Mug',
+            quantity: 2,
+            unitPrice: { amount: 1299, currency: 'EUR' },
+            lineTotal: { amount: 2598, currency: 'EUR' },
+          },
+          {
+            productId: 'p-tea',
+            name: 'Green tea',
+            quantity: 1,
+            unitPrice: { amount: 1699, currency: 'EUR' },
+            lineTotal: { amount: 1699, currency: 'EUR' },
+          },
+        ],
+        paidAt: new Date().toISOString(),
+        ...overrides,
+      };
+    },
+    /** Publishes orders.paid exactly as the orders subgraph does (msgId = event id unless given). */
+    publish: (event: OrderPaidEvent, msgId = event.eventId) =>
+      publishEvent(js, names.events.ordersPaid, msgId, event),
+    async startApp(env: Record<string, string> = {}) {
+      const config = loadConfig(configSchema, {
+        PORT: '0',
+        NATS_URL: endpoints.nats,
+        NATS_PREFIX: prefix,
+        SMTP_URL: endpoints.smtp,
+        ROUTER_SECRET,
+        USERS_TIMEOUT_MS: '300',
+        MAX_DELIVER: '20',
+        BACKOFF_MS: '150',
+        LOG_LEVEL: 'debug',
+        ...env,
+      });
+      const app = await createApp(config, { log, verifyToken: createTokenVerifier({ jwks: issuer.jwks }) });
+      apps.add(app);
+      const { url } = await app.start();
+      return {
+        app,
+        url,
+        stop: async () => {
+          apps.delete(app);
+          await app.stop();
+        },
+      };
+    },
+    /** True once the consumer exists and has nothing pending or unacknowledged. */
+    async drained() {
+      const info = await jsm.consumers
+        .info(names.streams.orders, names.consumers.notificationsOnOrdersPaid)
+        .catch(() => null);
+      return !!info && info.num_pending === 0 && info.num_ack_pending === 0;
+    },
+    /** GraphQL over HTTP as the router would send it. */
+    async query(
+      url: string,
+      query: string,
+      variables: Record<string, unknown>,
+      viewer?: { id: string; email: string; role?: 'CUSTOMER' | 'ADMIN' },
+    ) {
+      const headers: Record<string, string> = { 'x-router-secret': ROUTER_SECRET };
+      if (viewer)
+        headers.authorization = await issuer.bearer({
+          id: viewer.id,
+          email: viewer.email,
+          role: viewer.role ?? 'CUSTOMER',
+        });
+      return gql(url, query, variables, headers);
+    },
+    async cleanup() {
+      for (const app of apps) await app.stop();
+      await users.stop();
+      await deleteStreams(nc, names);
+      await nc.close();
+    },
+  };
+}
+
+/** Waits until the address has at least `count` messages in Mailpit, then returns them. */
+export async function mailsTo(address: string, count = 1, timeoutMs = 10_000) {
+  return waitFor(
+    async () => {
+      const messages = await mailpit.messagesTo(address);
+      return messages.length >= count ? messages : null;
+    },
+    { timeoutMs },
+  );
+}
+
+export { mailpit, waitFor };

@@ -1,0 +1,83 @@
+import type { Viewer } from '@shop/auth';
+import type { NotificationModel } from '../src/models';
+import { createNotificationService } from '../src/notification.service';
+import { memoryRepository } from './memory-repository';
+
+const jane: Viewer = { id: 'user-1', role: 'CUSTOMER', email: 'jane@example.com' };
+const bob: Viewer = { id: 'user-2', role: 'CUSTOMER', email: 'bob@example.com' };
+const admin: Viewer = { id: 'admin', role: 'ADMIN', email: 'admin@example.com' };
+
+const notification = (i: number, orderId = 'order-1'): NotificationModel => ({
+  id: `n${String(i).padStart(2, '0')}`,
+  eventId: `e${i}`,
+  channel: 'EMAIL',
+  kind: 'ORDER_CONFIRMATION',
+  recipient: 'j***@example.com',
+  subject: `Your order ${i} is confirmed`,
+  status: 'SENT',
+  attempts: 1,
+  lastError: null,
+  createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+  sentAt: null,
+  orderId,
+  userId: 'user-1',
+});
+
+async function seeded(count: number) {
+  const repo = memoryRepository();
+  for (let i = 1; i <= count; i++) await repo.createNotification(notification(i, `order-${i % 2}`));
+  return createNotificationService(repo);
+}
+
+describe('notification service', () => {
+  it('pages a user’s notifications newest first with cursors', async () => {
+    const service = await seeded(5);
+    const page1 = await service.listForUser(jane, 'user-1', 2, null);
+    expect(page1.edges.map((e) => e.node.id)).toEqual(['n05', 'n04']);
+    expect(page1.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+    const page2 = await service.listForUser(jane, 'user-1', 2, page1.pageInfo.endCursor);
+    expect(page2.edges.map((e) => e.node.id)).toEqual(['n03', 'n02']);
+    const page3 = await service.listForUser(jane, 'user-1', 2, page2.pageInfo.endCursor);
+    expect(page3.edges.map((e) => e.node.id)).toEqual(['n01']);
+    expect(page3.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+  });
+
+  it('lets only the user themself or an admin list them', async () => {
+    const service = await seeded(1);
+    await expect(service.listForUser(admin, 'user-1', 10, null)).resolves.toMatchObject({
+      edges: [{ node: { id: 'n01' } }],
+    });
+    await expect(service.listForUser(bob, 'user-1', 10, null)).rejects.toMatchObject({
+      extensions: { code: 'FORBIDDEN' },
+    });
+    await expect(service.listForUser(null, 'user-1', 10, null)).rejects.toMatchObject({
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
+  });
+
+  it('rejects a bad page size and a bad cursor', async () => {
+    const service = await seeded(1);
+    await expect(service.listForUser(jane, 'user-1', 101, null)).rejects.toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    await expect(service.listForUser(jane, 'user-1', 10, 'garbage')).rejects.toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  });
+
+  it('shows an order’s notifications to its owner only', async () => {
+    const service = await seeded(4);
+    expect((await service.listForOrder(jane, 'order-1')).map((n) => n.id)).toEqual(['n01', 'n03']);
+    await expect(service.listForOrder(bob, 'order-1')).rejects.toMatchObject({
+      extensions: { code: 'FORBIDDEN' },
+    });
+    await expect(service.listForOrder(bob, 'order-unknown')).resolves.toEqual([]);
+  });
+
+  it('authorizes entity references', async () => {
+    const service = await seeded(0);
+    expect(service.authorize(jane, notification(1))?.id).toBe('n01');
+    expect(service.authorize(jane, null)).toBeNull();
+    expect(() => service.authorize(bob, notification(1))).toThrow('You may only read your own notifications');
+  });
+});

@@ -1,0 +1,171 @@
+import { loadConfig } from '@shop/config';
+import { createTokenVerifier, ROUTER_SECRET_HEADER, type Viewer } from '@shop/auth';
+import {
+  connectNats,
+  deleteStreams,
+  endpoint,
+  natsNames,
+  ReleaseRequest,
+  ReserveRequest,
+  serveEndpoints,
+  type NatsConnection,
+  type ReserveReply,
+} from '@shop/messaging';
+import { createLogger } from '@shop/observability';
+import { createMysqlDatabase, createTestIssuer, endpoints, gql, memoryLog, natsPrefix } from '@shop/testing';
+import { createApp, type AppOverrides } from '../src/app';
+import { configSchema } from '../src/config';
+
+export const ROUTER_SECRET = 'test-router-secret-0123456789';
+
+/** A products responder on NATS with an in-memory catalogue: reserve is all-or-nothing and idempotent per order. */
+export function fakeProducts(nc: NatsConnection, prefix: string) {
+  const names = natsNames(prefix);
+  const catalogue = new Map<string, { sku: string; name: string; price: { amount: number; currency: string }; stock: number }>();
+  const reservations = new Map<string, { productId: string; quantity: number }[]>();
+  const calls = { reserve: 0, release: 0 };
+  const service = serveEndpoints(
+    nc,
+    names.services.products,
+    [
+      endpoint({
+        name: 'reserve',
+        subject: names.commands.productsReserve,
+        schema: ReserveRequest,
+        handler: async (req): Promise<ReserveReply> => {
+          calls.reserve += 1;
+          const lines = () =>
+            req.items.map((i) => {
+              const p = catalogue.get(i.productId)!;
+              return { productId: i.productId, sku: p.sku, name: p.name, quantity: i.quantity, unitPrice: p.price };
+            });
+          if (reservations.has(req.orderId)) return { ok: true, lines: lines() };
+          for (const item of req.items) {
+            const product = catalogue.get(item.productId);
+            if (!product) return { ok: false, code: 'NOT_FOUND', message: 'no such product', productId: item.productId };
+            if (product.stock < item.quantity) {
+              return { ok: false, code: 'OUT_OF_STOCK', message: 'out of stock', productId: item.productId, requested: item.quantity, available: product.stock };
+            }
+          }
+          for (const item of req.items) catalogue.get(item.productId)!.stock -= item.quantity;
+          reservations.set(req.orderId, req.items);
+          return { ok: true, lines: lines() };
+        },
+      }),
+      endpoint({
+        name: 'release',
+        subject: names.commands.productsRelease,
+        schema: ReleaseRequest,
+        handler: async (req) => {
+          calls.release += 1;
+          const items = reservations.get(req.orderId);
+          if (!items) return { ok: true, released: false };
+          for (const item of items) catalogue.get(item.productId)!.stock += item.quantity;
+          reservations.delete(req.orderId);
+          return { ok: true, released: true };
+        },
+      }),
+    ],
+    { info: () => undefined, warn: () => undefined, error: () => undefined },
+  );
+  return { catalogue, reservations, calls, stop: () => service.stop() };
+}
+
+/** Boots the orders app on a fresh MariaDB database and NATS prefix. */
+export async function bootOrders(overrides: AppOverrides = {}, env: Record<string, string> = {}) {
+  const database = await createMysqlDatabase('orders');
+  const prefix = natsPrefix('ord');
+  const issuer = await createTestIssuer();
+  const logs = memoryLog();
+  const log = createLogger({ name: 'orders-test', level: 'debug' }, logs.stream);
+  const config = loadConfig(configSchema, {
+    PORT: '0',
+    MYSQL_URL: database.url,
+    NATS_URL: endpoints.nats,
+    NATS_PREFIX: prefix,
+    ROUTER_SECRET,
+    RESERVE_TIMEOUT_MS: '1500',
+    OUTBOX_POLL_MS: '100',
+    EXPIRY_INTERVAL_MS: '200',
+    ...env,
+  });
+  const app = await createApp(config, { log, verifyToken: createTokenVerifier({ jwks: issuer.jwks }), ...overrides });
+  const { url } = await app.start();
+  const nc = await connectNats(endpoints.nats, 'orders-test');
+
+  const as = async (viewer: Viewer | null) => {
+    const headers: Record<string, string> = { [ROUTER_SECRET_HEADER]: ROUTER_SECRET };
+    if (viewer) headers.authorization = await issuer.bearer(viewer);
+    return <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>) => gql<T>(url, query, variables, headers);
+  };
+
+  return {
+    app,
+    url,
+    prefix,
+    names: natsNames(prefix),
+    database,
+    issuer,
+    logs,
+    nc,
+    as,
+    async stop() {
+      await app.stop();
+      await deleteStreams(nc, natsNames(prefix));
+      await nc.close();
+      await database.drop();
+    },
+  };
+}
+export type Harness = Awaited<ReturnType<typeof bootOrders>>;
+
+let counter = 0;
+/** A viewer with a fresh id. */
+export const customer = (label = 'c'): Viewer => {
+  counter += 1;
+  const id = `${label}-${process.pid}-${Date.now().toString(36)}-${counter}`;
+  return { id, role: 'CUSTOMER', email: `${id}@example.test` };
+};
+export const admin = (): Viewer => ({ id: `admin-${Date.now().toString(36)}`, role: 'ADMIN', email: 'admin@example.test' });
+
+export const ORDER_FIELDS = `
+  id number status createdAt expiresAt paidAt cancelledAt
+  user { id }
+  total { amount currency }
+  items { product { id } productName quantity unitPrice { amount currency } lineTotal { amount currency } }
+`;
+
+export const PLACE = `mutation Place($input: PlaceOrderInput!) {
+  placeOrder(input: $input) {
+    __typename
+    ... on Order { ${ORDER_FIELDS} }
+    ... on Error { message }
+    ... on InvalidInputError { field }
+    ... on UnknownProductError { productId }
+    ... on InsufficientStockError { productId requested available }
+    ... on IdempotencyKeyReusedError { orderId }
+  }
+}`;
+
+export const CANCEL = `mutation Cancel($id: ID!) {
+  cancelOrder(id: $id) {
+    __typename
+    ... on Order { id status cancelledAt }
+    ... on Error { message }
+    ... on OrderNotCancellableError { status }
+  }
+}`;
+
+/** Every message currently in a stream (optionally only one subject), decoded as JSON. */
+export async function streamMessages<T = Record<string, unknown>>(nc: NatsConnection, stream: string, subject?: string) {
+  const { jetstreamManager } = await import('@shop/messaging');
+  const jsm = await jetstreamManager(nc);
+  const info = await jsm.streams.info(stream);
+  const out: { subject: string; seq: number; data: T }[] = [];
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq += 1) {
+    const msg = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
+    if (!msg || (subject && msg.subject !== subject)) continue;
+    out.push({ subject: msg.subject, seq, data: msg.json<T>() });
+  }
+  return out;
+}

@@ -1,0 +1,280 @@
+import { ROUTER_SECRET_HEADER, createTokenVerifier, type Viewer } from '@shop/auth';
+import { loadConfig } from '@shop/config';
+import {
+  connectNats,
+  deleteStreams,
+  endpoint,
+  jetstreamManager,
+  natsNames,
+  PayableRequest,
+  PaymentEvent,
+  serveEndpoints,
+  type NatsConnection,
+  type PayableReply,
+} from '@shop/messaging';
+import { createLogger } from '@shop/observability';
+import {
+  createTestIssuer,
+  endpoints,
+  gql,
+  memoryLog,
+  natsPrefix,
+  redisPrefix,
+  runId,
+  type TestIssuer,
+} from '@shop/testing';
+import { configSchema, createApp, type AppOverrides, type PaymentsApp } from '../src/index';
+
+export const ROUTER_SECRET = 'payments-test-router-secret';
+export const YEAR = new Date().getUTCFullYear();
+
+export const PAY = /* GraphQL */ `
+  mutation Pay($input: PayOrderInput!) {
+    payOrder(input: $input) {
+      __typename
+      ... on Error {
+        message
+      }
+      ... on PaymentSucceeded {
+        payment {
+          ...P
+        }
+      }
+      ... on CardDeclinedError {
+        declineReason: reason
+        payment {
+          ...P
+        }
+      }
+      ... on InvalidCardError {
+        field
+        reason
+      }
+      ... on InvalidInputError {
+        field
+      }
+      ... on OrderNotPayableError {
+        status
+      }
+      ... on OrderNotFoundError {
+        orderId
+      }
+      ... on IdempotencyKeyReusedError {
+        idempotencyKey
+      }
+    }
+  }
+  fragment P on Payment {
+    id
+    status
+    failureReason
+    createdAt
+    amount {
+      amount
+      currency
+    }
+    card {
+      brand
+      last4
+      expMonth
+      expYear
+    }
+    order {
+      id
+    }
+  }
+`;
+
+export interface PaymentData {
+  id: string;
+  status: string;
+  failureReason: string | null;
+  amount: { amount: number; currency: string };
+  card: { brand: string; last4: string; expMonth: number; expYear: number };
+  order: { id: string };
+}
+export interface PayResult {
+  __typename: string;
+  message?: string;
+  payment?: PaymentData;
+  reason?: string;
+  declineReason?: string;
+  field?: string;
+  status?: string;
+}
+
+export const card = (
+  number: string,
+  extra: Partial<{ expMonth: number; expYear: number; cvc: string; holderName: string }> = {},
+) => ({
+  number,
+  expMonth: 12,
+  expYear: YEAR + 2,
+  cvc: '739',
+  holderName: 'Ada Lovelace',
+  ...extra,
+});
+
+export interface StubOrder {
+  userId: string;
+  amount: { amount: number; currency: string };
+  status: string;
+}
+
+/**
+ * A payments app against real Redis and NATS (own prefixes), a stub orders.payable responder over
+ * NATS, a token issuer and a captured log.
+ */
+export async function bootPayments(
+  label: string,
+  overrides: AppOverrides = {},
+  options: { natsPrefix?: string; issuer?: TestIssuer; stubOrders?: boolean } = {},
+) {
+  const redis = redisPrefix(label);
+  const prefix = options.natsPrefix ?? natsPrefix(label);
+  const names = natsNames(prefix);
+  const log = memoryLog();
+  const logger = createLogger({ name: 'payments', level: 'debug' }, log.stream);
+  const issuer: TestIssuer = options.issuer ?? (await createTestIssuer());
+  const config = loadConfig(configSchema, {
+    PORT: '0',
+    REDIS_URL: endpoints.redis,
+    REDIS_PREFIX: redis.prefix,
+    NATS_URL: endpoints.nats,
+    NATS_PREFIX: prefix,
+    ROUTER_SECRET,
+    ORDERS_TIMEOUT_MS: '400',
+  });
+  const app: PaymentsApp = await createApp(config, {
+    log: logger,
+    verifyToken: createTokenVerifier({ jwks: issuer.jwks }),
+    ...overrides,
+  });
+  const { url } = await app.start();
+
+  const nc: NatsConnection = await connectNats(endpoints.nats, 'payments-test');
+  const orders = new Map<string, StubOrder>();
+  let ordersUp = true;
+  const stub = options.stubOrders === false ? null : serveEndpoints(
+    nc,
+    names.services.orders,
+    [
+      endpoint({
+        name: 'payable',
+        subject: names.commands.ordersPayable,
+        schema: PayableRequest,
+        handler: async (req): Promise<PayableReply> => {
+          if (!ordersUp) await new Promise((r) => setTimeout(r, 2_000));
+          const order = orders.get(req.orderId);
+          if (!order) return { ok: false, code: 'NOT_FOUND', message: 'no such order' };
+          if (order.userId !== req.userId) return { ok: false, code: 'FORBIDDEN', message: 'not yours' };
+          if (order.status !== 'PENDING')
+            return { ok: false, code: 'NOT_PAYABLE', message: 'not payable', status: order.status };
+          return {
+            ok: true,
+            orderId: req.orderId,
+            userId: order.userId,
+            amount: order.amount,
+            status: order.status,
+          };
+        },
+      }),
+    ],
+    logger,
+  );
+  await nc.flush();
+
+  const headersFor = async (viewer: Viewer | null): Promise<Record<string, string>> => {
+    const h: Record<string, string> = { [ROUTER_SECRET_HEADER]: ROUTER_SECRET };
+    if (viewer) h.authorization = await issuer.bearer(viewer);
+    return h;
+  };
+
+  return {
+    app,
+    url,
+    log,
+    names,
+    nc,
+    redisPrefix: redis.prefix,
+    orders,
+    setOrdersUp: (up: boolean) => {
+      ordersUp = up;
+    },
+    customer: (): Viewer => ({ id: runId('u'), role: 'CUSTOMER', email: `${runId('e')}@example.test` }),
+    admin: (): Viewer => ({ id: runId('a'), role: 'ADMIN', email: `${runId('e')}@example.test` }),
+    newOrder(userId: string, amount = 4999, status = 'PENDING') {
+      const id = runId('o');
+      orders.set(id, { userId, amount: { amount, currency: 'EUR' }, status });
+      return id;
+    },
+    headersFor,
+    async pay(viewer: Viewer | null, input: Record<string, unknown>) {
+      const res = await gql<{ payOrder: PayResult }>(url, PAY, { input }, await headersFor(viewer));
+      return res;
+    },
+    async query<T = Record<string, unknown>>(
+      viewer: Viewer | null,
+      query: string,
+      variables?: Record<string, unknown>,
+    ) {
+      return gql<T>(url, query, variables, await headersFor(viewer));
+    },
+    /** Every event in this run's PAYMENTS stream. */
+    async streamEvents(): Promise<{ subject: string; event: PaymentEvent }[]> {
+      const jsm = await jetstreamManager(nc);
+      const info = await jsm.streams.info(names.streams.payments);
+      const out: { subject: string; event: PaymentEvent }[] = [];
+      for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+        const msg = await jsm.streams.getMessage(names.streams.payments, { seq }).catch(() => null);
+        if (msg) out.push({ subject: msg.subject, event: PaymentEvent.parse(msg.json()) });
+      }
+      return out;
+    },
+    async close() {
+      await stub?.stop();
+      await app.stop();
+      await deleteStreams(nc, names);
+      await nc.drain();
+      await redis.cleanup();
+    },
+  };
+}
+export type Harness = Awaited<ReturnType<typeof bootPayments>>;
+
+/** Every key under a prefix with its full value rendered as text, for secret scans. */
+export async function dumpRedis(prefix: string): Promise<string[]> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(endpoints.redis);
+  const out: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    cursor = next;
+    for (const key of keys) {
+      const type = await redis.type(key);
+      let value: unknown;
+      if (type === 'string') value = await redis.get(key);
+      else if (type === 'hash') value = await redis.hgetall(key);
+      else if (type === 'zset') value = await redis.zrange(key, 0, -1, 'WITHSCORES');
+      else if (type === 'stream') value = await redis.xrange(key, '-', '+');
+      else if (type === 'list') value = await redis.lrange(key, 0, -1);
+      else if (type === 'set') value = await redis.smembers(key);
+      out.push(`${key} ${JSON.stringify(value)}`);
+    }
+  } while (cursor !== '0');
+  await redis.quit();
+  return out;
+}
+
+/**
+ * The lines that give away a card number (anywhere, spaces and dashes ignored) or a CVC (as a token
+ * of its own, not inside a longer id or number).
+ */
+export function leaks(texts: string[], numbers: string[], cvcs: string[]): string[] {
+  return texts.filter(
+    (text) =>
+      numbers.some((n) => text.replace(/[\s-]/g, '').includes(n)) ||
+      cvcs.some((c) => new RegExp(`(?<![0-9A-Za-z])${c}(?![0-9A-Za-z])`).test(text)),
+  );
+}

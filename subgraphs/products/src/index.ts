@@ -1,0 +1,3 @@
+export { configSchema, type Config } from './config';
+export { createApp, type AppOverrides, type ProductsApp } from './app';
+export { demoCatalogue } from './seed-data';

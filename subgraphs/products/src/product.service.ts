@@ -1,0 +1,219 @@
+import { requireAdmin, type Viewer } from '@shop/auth';
+import { badUserInput } from '@shop/errors';
+import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from '@shop/graphql';
+import {
+  CURRENCIES,
+  PRODUCT_SORTS,
+  type Money,
+  type NewProduct,
+  type ProductCursor,
+  type ProductFilter,
+  type ProductModel,
+  type ProductPatch,
+  type ProductSort,
+} from './models';
+import { DuplicateSkuError, isObjectId, sortValue, type ProductRepository } from './product.repository';
+
+export const MAX_DESCRIPTION_LENGTH = 10_000;
+export const MAX_SEARCH_LENGTH = 200;
+
+export type InvalidInput = { __typename: 'InvalidInputError'; message: string; field: string };
+export type ProductResult = { __typename: 'Product' } & ProductModel;
+type DuplicateSku = { __typename: 'DuplicateSkuError'; message: string; sku: string };
+type NotFound = { __typename: 'ProductNotFoundError'; message: string; productId: string };
+type StockBelowZero = { __typename: 'StockBelowZeroError'; message: string; stock: number; delta: number };
+
+const invalid = (field: string, message: string): InvalidInput => ({ __typename: 'InvalidInputError', field, message });
+const asResult = (product: ProductModel): ProductResult => ({ __typename: 'Product', ...product });
+const notFound = (productId: string): NotFound => ({
+  __typename: 'ProductNotFoundError',
+  message: `No product with id ${productId}`,
+  productId,
+});
+const duplicateSku = (error: DuplicateSkuError): DuplicateSku => ({ __typename: 'DuplicateSkuError', message: error.message, sku: error.sku });
+
+export interface MoneyInput {
+  amount: number;
+  currency: string;
+}
+export interface CreateProductInput {
+  sku: string;
+  name: string;
+  description?: string | null;
+  price: MoneyInput;
+  stock?: number | null;
+  category: string;
+}
+export interface UpdateProductInput {
+  sku?: string | null;
+  name?: string | null;
+  description?: string | null;
+  price?: MoneyInput | null;
+  category?: string | null;
+}
+
+// ---- input rules (one per field, so create and update agree) ----------------------------------
+
+const rules = {
+  sku: (v: string) => (/^[A-Za-z0-9_-]{1,64}$/.test(v) ? null : 'SKU must be 1-64 letters, digits, "-" or "_"'),
+  name: (v: string) => (v.trim().length >= 1 && v.length <= 200 ? null : 'name must be 1-200 characters'),
+  description: (v: string) =>
+    v.length <= MAX_DESCRIPTION_LENGTH ? null : `description must be at most ${MAX_DESCRIPTION_LENGTH} characters`,
+  category: (v: string) => (v.trim().length >= 1 && v.length <= 64 ? null : 'category must be 1-64 characters'),
+  stock: (v: number) => (Number.isInteger(v) && v >= 0 ? null : 'stock must not be negative'),
+};
+
+function checkPrice(price: MoneyInput, field = 'price'): InvalidInput | Money {
+  if (!Number.isInteger(price.amount) || price.amount < 0) return invalid(`${field}.amount`, 'price must not be negative');
+  if (!(CURRENCIES as readonly string[]).includes(price.currency)) {
+    return invalid(`${field}.currency`, `currency must be one of ${CURRENCIES.join(', ')}`);
+  }
+  return { amount: price.amount, currency: price.currency };
+}
+
+function checkNew(input: CreateProductInput): InvalidInput | NewProduct {
+  const product = {
+    sku: input.sku,
+    name: input.name.trim(),
+    description: input.description ?? '',
+    stock: input.stock ?? 0,
+    category: input.category.trim(),
+  };
+  for (const field of ['sku', 'name', 'description', 'category'] as const) {
+    const problem = rules[field](product[field]);
+    if (problem) return invalid(field, problem);
+  }
+  const stockProblem = rules.stock(product.stock);
+  if (stockProblem) return invalid('stock', stockProblem);
+  const price = checkPrice(input.price);
+  if ('__typename' in price) return price;
+  return { ...product, price };
+}
+
+function checkPatch(input: UpdateProductInput): InvalidInput | ProductPatch {
+  const patch: ProductPatch = {};
+  if (input.sku != null) patch.sku = input.sku;
+  if (input.name != null) patch.name = input.name.trim();
+  if (input.description != null) patch.description = input.description;
+  if (input.category != null) patch.category = input.category.trim();
+  for (const field of ['sku', 'name', 'description', 'category'] as const) {
+    const value = patch[field];
+    const problem = value === undefined ? null : rules[field](value);
+    if (problem) return invalid(field, problem);
+  }
+  if (input.price != null) {
+    const price = checkPrice(input.price);
+    if ('__typename' in price) return price;
+    patch.price = price;
+  }
+  return patch;
+}
+
+// ---- list arguments ---------------------------------------------------------------------------
+
+const isCursor = (value: unknown): value is [ProductSort, number | string, string] =>
+  Array.isArray(value) &&
+  value.length === 3 &&
+  (PRODUCT_SORTS as readonly unknown[]).includes(value[0]) &&
+  (typeof value[1] === 'number' || typeof value[1] === 'string') &&
+  typeof value[2] === 'string' &&
+  isObjectId(value[2]);
+
+function parseCursor(after: string, sort: ProductSort): ProductCursor {
+  const [cursorSort, value, id] = decodeCursor(after, isCursor);
+  if (cursorSort !== sort) throw badUserInput('after belongs to a different sort order', 'after');
+  if (sort === 'NEWEST' && (typeof value !== 'string' || Number.isNaN(Date.parse(value)))) {
+    throw badUserInput('after is not a valid cursor', 'after');
+  }
+  return { sort, value, id };
+}
+
+function checkFilter(filter: ProductFilter | null | undefined): ProductFilter {
+  const f = filter ?? {};
+  if (f.search != null && f.search.length > MAX_SEARCH_LENGTH) {
+    throw badUserInput(`search must be at most ${MAX_SEARCH_LENGTH} characters`, 'filter.search');
+  }
+  for (const field of ['minPrice', 'maxPrice'] as const) {
+    const v = f[field];
+    if (v != null && v < 0) throw badUserInput(`${field} must not be negative`, `filter.${field}`);
+  }
+  if (f.minPrice != null && f.maxPrice != null && f.minPrice > f.maxPrice) {
+    throw badUserInput('minPrice must not exceed maxPrice', 'filter.minPrice');
+  }
+  return { ...f, search: f.search?.trim() || null };
+}
+
+export interface ListArgs {
+  first?: number | null;
+  after?: string | null;
+  filter?: ProductFilter | null;
+  sort?: ProductSort | null;
+}
+
+/** The catalogue's rules: listing, lookups and the admin mutations. */
+export function createProductService(repo: ProductRepository) {
+  return {
+    /** A keyset page: rows strictly after the cursor in (sort key, _id) order. */
+    async listProducts(args: ListArgs): Promise<Connection<ProductModel>> {
+      const sort = args.sort ?? 'NEWEST';
+      const limit = pageSize(args.first);
+      const filter = checkFilter(args.filter);
+      const after = args.after ? parseCursor(args.after, sort) : null;
+      const rows = limit === 0 ? [] : await repo.list(filter, sort, after, limit + 1);
+      return toConnection(rows, limit, (p) => encodeCursor([sort, sortValue(p, sort), p.id]), after !== null);
+    },
+
+    /** Batch lookup for DataLoader: one query, results in the order of ids, null for unknown ids. */
+    async productsByIds(ids: readonly string[]): Promise<(ProductModel | null)[]> {
+      const found = new Map((await repo.findByIds(ids)).map((p) => [p.id, p]));
+      return ids.map((id) => found.get(id.toLowerCase()) ?? null);
+    },
+
+    async createProduct(viewer: Viewer | null, input: CreateProductInput): Promise<ProductResult | InvalidInput | DuplicateSku> {
+      requireAdmin(viewer);
+      const product = checkNew(input);
+      if ('__typename' in product) return product;
+      try {
+        return asResult(await repo.insert(product));
+      } catch (error) {
+        if (error instanceof DuplicateSkuError) return duplicateSku(error);
+        throw error;
+      }
+    },
+
+    async updateProduct(
+      viewer: Viewer | null,
+      id: string,
+      input: UpdateProductInput,
+    ): Promise<ProductResult | InvalidInput | DuplicateSku | NotFound> {
+      requireAdmin(viewer);
+      const patch = checkPatch(input);
+      if ('__typename' in patch) return patch;
+      try {
+        const product = await repo.update(id, patch);
+        return product ? asResult(product) : notFound(id);
+      } catch (error) {
+        if (error instanceof DuplicateSkuError) return duplicateSku(error);
+        throw error;
+      }
+    },
+
+    async adjustStock(viewer: Viewer | null, id: string, delta: number): Promise<ProductResult | StockBelowZero | NotFound | InvalidInput> {
+      requireAdmin(viewer);
+      if (delta === 0) return invalid('delta', 'delta must not be zero');
+      const result = await repo.adjustStock(id, delta);
+      if (result.kind === 'not-found') return notFound(id);
+      if (result.kind === 'below-zero') {
+        return {
+          __typename: 'StockBelowZeroError',
+          message: `Stock is ${result.product.stock}; removing ${-delta} would leave it below zero`,
+          stock: result.product.stock,
+          delta,
+        };
+      }
+      return asResult(result.product);
+    },
+  };
+}
+
+export type ProductService = ReturnType<typeof createProductService>;

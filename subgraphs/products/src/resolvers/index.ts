@@ -1,0 +1,23 @@
+import { DateTimeScalar } from '@shop/graphql';
+import type { Resolvers } from '../__generated__/resolvers-types';
+import type { ProductService } from '../product.service';
+
+/** Thin: GraphQL arguments in, service calls out. Unions carry __typename from the service. */
+export function createResolvers(products: ProductService): Resolvers {
+  return {
+    DateTime: DateTimeScalar,
+    Query: {
+      products: (_root, args) => products.listProducts(args),
+      product: (_root, { id }, ctx) => ctx.loaders.product.load(id),
+    },
+    Mutation: {
+      createProduct: (_root, { input }, ctx) => products.createProduct(ctx.viewer, input),
+      updateProduct: (_root, { id, input }, ctx) => products.updateProduct(ctx.viewer, id, input),
+      adjustStock: (_root, { id, delta }, ctx) => products.adjustStock(ctx.viewer, id, delta),
+    },
+    Product: {
+      __resolveReference: (ref, ctx) => ctx.loaders.product.load(ref.id),
+      inStock: (product) => product.stock > 0,
+    },
+  };
+}
