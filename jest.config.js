@@ -19,6 +19,7 @@ const project = (displayName, roots) => ({
   testMatch: ['**/*.test.ts'],
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': swc },
+  moduleNameMapper: { '^@fastify/static$': '<rootDir>/test/stubs/fastify-static.cjs' },
   setupFilesAfterEnv: ['<rootDir>/jest.setup.ts'],
   testEnvironment: 'node',
 });

@@ -104,7 +104,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
       PAYMENTS_URL: paymentsUrl,
       NOTIFICATIONS_URL: notificationsUrl,
       REDIS_URL: endpoints.redis,
-      RATE_LIMIT_PREFIX: `${redis.prefix}ratelimit:`,
+      PARTNER_RATE_LIMIT_PREFIX: `${redis.prefix}ratelimit:`,
       PARTNER_API_KEYS: `e2e:${createHash('sha256').update(partnerKey).digest('hex')}`,
     }),
     { log: log.child({ service: 'router' }) },

@@ -14,8 +14,8 @@ import { ensureServices, formatTable } from './services';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const verbose = process.argv.includes('--verbose');
 
-/** The demo partner key; its sha256 is the router's development default for PARTNER_API_KEYS. */
-export const DEMO_PARTNER_KEY = 'demo-partner-key-0123456789';
+/** The demo partner key (router/README.md); its sha256 is the router's development default. */
+export const DEMO_PARTNER_KEY = 'shop-demo-partner-key';
 export const DEMO_ADMIN = { email: 'admin@shop.local', password: 'admin-password-123' };
 
 interface Proc {

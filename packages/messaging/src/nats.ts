@@ -228,14 +228,22 @@ export async function consumeDurable<S extends z.ZodType>(
   const js = jetstream(nc);
   const maxDeliver = opts.maxDeliver ?? 8;
   const backoff = opts.backoffMs ?? [500, 1000, 2000, 5000, 10_000];
+  // nats-server 2.9 knows only the single filter_subject; filter_subjects needs 2.10. Several
+  // subjects that together cover the whole stream need no filter at all (so 2.9 serves them too).
+  let filter: { filter_subject?: string; filter_subjects?: string[] } = {
+    filter_subjects: opts.filterSubjects,
+  };
+  if (opts.filterSubjects.length === 1) {
+    filter = { filter_subject: opts.filterSubjects[0] };
+  } else {
+    const streamSubjects = (await jsm.streams.info(opts.stream)).config.subjects ?? [];
+    if (streamSubjects.every((subject) => opts.filterSubjects.includes(subject))) filter = {};
+  }
   const config = {
     durable_name: opts.durable,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
-    // nats-server 2.9 knows only the single filter_subject; filter_subjects needs 2.10.
-    ...(opts.filterSubjects.length === 1
-      ? { filter_subject: opts.filterSubjects[0] }
-      : { filter_subjects: opts.filterSubjects }),
+    ...filter,
     max_deliver: maxDeliver,
     ack_wait: nanos(30_000),
   };

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse } from 'graphql';
@@ -24,9 +25,12 @@ export interface ServerDeps {
 
 /** The GraphQL HTTP server of the orders subgraph. No side effects until started. */
 export async function createServer(deps: ServerDeps) {
+  const shared = sharedApolloOptions<Context>(deps.log);
   const apollo = new ApolloServer<Context>({
     schema: buildSubgraphSchema({ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }),
-    ...sharedApolloOptions<Context>(deps.log),
+    ...shared,
+    // Federated tracing is for Apollo's hosted studio; it is off here (and would log to the console).
+    plugins: [...(shared.plugins ?? []), ApolloServerPluginInlineTraceDisabled()],
   });
   await apollo.start();
   const http = createGraphQLHttpServer<Context>({

@@ -153,6 +153,7 @@ export const CANCEL = `mutation Cancel($id: ID!) {
     ... on Order { id status cancelledAt }
     ... on Error { message }
     ... on OrderNotCancellableError { status }
+    ... on OrderNotFoundError { orderId }
   }
 }`;
 

@@ -39,9 +39,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * The rules of paying. The order of steps matters:
  * 1. validate the card (a bad card never reaches orders, the provider or Redis);
  * 2. take the idempotency key (or wait for its holder's answer; another input is refused);
- * 3. take the order's charge lock and check it is not paid already;
- * 4. ask orders for the amount; 5. charge; 6. record everything atomically (payment, guard,
- *    outbox event, idempotency result). Steps that end without a charge release the key.
+ * 3. take the order's charge lock; 4. ask orders whether this user may pay it and how much;
+ * 5. check the order is not paid already (our own guard); 6. charge; 7. record everything
+ *    atomically (payment, guard, outbox event, idempotency result).
+ * Steps that end without a charge release the key, so a retry runs again.
  */
 export class PaymentService {
   private readonly lockMs: number;
@@ -126,9 +127,6 @@ export class PaymentService {
       await sleep(this.pollMs);
     }
     try {
-      if (await this.o.repository.paidPaymentId(orderId)) {
-        return { __typename: 'OrderNotPayableError', message: 'The order is already paid', status: 'PAID' };
-      }
       let reply: PayableReply;
       try {
         reply = await this.o.payable(orderId, userId);
@@ -152,6 +150,10 @@ export class PaymentService {
           };
         }
         return { __typename: 'OrderNotFoundError', message: 'No such order', orderId };
+      }
+      // Orders may not have seen our payment event yet; the guard knows at once.
+      if (await this.o.repository.paidPaymentId(orderId)) {
+        return { __typename: 'OrderNotPayableError', message: 'The order is already paid', status: 'PAID' };
       }
 
       const paymentId = randomUUID();

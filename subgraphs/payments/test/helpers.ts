@@ -155,33 +155,37 @@ export async function bootPayments(
   const nc: NatsConnection = await connectNats(endpoints.nats, 'payments-test');
   const orders = new Map<string, StubOrder>();
   let ordersUp = true;
-  const stub = options.stubOrders === false ? null : serveEndpoints(
-    nc,
-    names.services.orders,
-    [
-      endpoint({
-        name: 'payable',
-        subject: names.commands.ordersPayable,
-        schema: PayableRequest,
-        handler: async (req): Promise<PayableReply> => {
-          if (!ordersUp) await new Promise((r) => setTimeout(r, 2_000));
-          const order = orders.get(req.orderId);
-          if (!order) return { ok: false, code: 'NOT_FOUND', message: 'no such order' };
-          if (order.userId !== req.userId) return { ok: false, code: 'FORBIDDEN', message: 'not yours' };
-          if (order.status !== 'PENDING')
-            return { ok: false, code: 'NOT_PAYABLE', message: 'not payable', status: order.status };
-          return {
-            ok: true,
-            orderId: req.orderId,
-            userId: order.userId,
-            amount: order.amount,
-            status: order.status,
-          };
-        },
-      }),
-    ],
-    logger,
-  );
+  const stub =
+    options.stubOrders === false
+      ? null
+      : serveEndpoints(
+          nc,
+          names.services.orders,
+          [
+            endpoint({
+              name: 'payable',
+              subject: names.commands.ordersPayable,
+              schema: PayableRequest,
+              handler: async (req): Promise<PayableReply> => {
+                if (!ordersUp) await new Promise((r) => setTimeout(r, 2_000));
+                const order = orders.get(req.orderId);
+                if (!order) return { ok: false, code: 'NOT_FOUND', message: 'no such order' };
+                if (order.userId !== req.userId)
+                  return { ok: false, code: 'FORBIDDEN', message: 'not yours' };
+                if (order.status !== 'PENDING')
+                  return { ok: false, code: 'NOT_PAYABLE', message: 'not payable', status: order.status };
+                return {
+                  ok: true,
+                  orderId: req.orderId,
+                  userId: order.userId,
+                  amount: order.amount,
+                  status: order.status,
+                };
+              },
+            }),
+          ],
+          logger,
+        );
   await nc.flush();
 
   const headersFor = async (viewer: Viewer | null): Promise<Record<string, string>> => {

@@ -42,13 +42,17 @@ let ordersUrl: string;
 let payments: Harness;
 
 const customer = () => ({ id: runId('u'), role: 'CUSTOMER' as const, email: `${runId('e')}@example.test` });
-const ordersAs = async (viewer: ReturnType<typeof customer>, query: string, variables: Record<string, unknown>) =>
-  gql<Record<string, { __typename?: string; id?: string; status?: string; total?: { amount: number } } | null>>(
-    ordersUrl,
-    query,
-    variables,
-    { [ROUTER_SECRET_HEADER]: SECRET, authorization: await issuer.bearer(viewer) },
-  );
+const ordersAs = async (
+  viewer: ReturnType<typeof customer>,
+  query: string,
+  variables: Record<string, unknown>,
+) =>
+  gql<
+    Record<string, { __typename?: string; id?: string; status?: string; total?: { amount: number } } | null>
+  >(ordersUrl, query, variables, {
+    [ROUTER_SECRET_HEADER]: SECRET,
+    authorization: await issuer.bearer(viewer),
+  });
 
 const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { __typename ... on Order { id status total { amount currency } } ... on Error { message } } }`;
 const ORDER = `query($id: ID!) { order(id: $id) { id status } }`;
@@ -110,35 +114,65 @@ describe('with the real orders and products subgraphs', () => {
       category: 'kitchen',
     });
     const user = customer();
-    const placed = await ordersAs(user, PLACE, { input: { items: [{ productId: product.id, quantity: 2 }], idempotencyKey: runId('k') } });
+    const placed = await ordersAs(user, PLACE, {
+      input: { items: [{ productId: product.id, quantity: 2 }], idempotencyKey: runId('k') },
+    });
     expect(placed.errors).toBeUndefined();
     const order = placed.data!.placeOrder!;
     expect(order).toMatchObject({ __typename: 'Order', status: 'PENDING_PAYMENT', total: { amount: 5_998 } });
 
     // A decline first: recorded, published, and the order stays payable.
-    const declined = await payments.pay(user, { orderId: order.id, card: card(TEST_CARDS.DECLINED), idempotencyKey: 'k-decline' });
-    expect(declined.data?.payOrder).toMatchObject({ __typename: 'CardDeclinedError', payment: { status: 'FAILED' } });
+    const declined = await payments.pay(user, {
+      orderId: order.id,
+      card: card(TEST_CARDS.DECLINED),
+      idempotencyKey: 'k-decline',
+    });
+    expect(declined.data?.payOrder).toMatchObject({
+      __typename: 'CardDeclinedError',
+      payment: { status: 'FAILED' },
+    });
 
     const started = Date.now();
-    const paid = await payments.pay(user, { orderId: order.id, card: card(TEST_CARDS.SUCCESS), idempotencyKey: 'k-pay' });
+    const paid = await payments.pay(user, {
+      orderId: order.id,
+      card: card(TEST_CARDS.SUCCESS),
+      idempotencyKey: 'k-pay',
+    });
     expect(paid.data?.payOrder).toMatchObject({
       __typename: 'PaymentSucceeded',
       payment: { status: 'SUCCEEDED', amount: { amount: 5_998, currency: 'EUR' }, order: { id: order.id } },
     });
-    await waitFor(async () => (await ordersAs(user, ORDER, { id: order.id })).data?.order?.status === 'PAID', {
-      timeoutMs: 10_000,
-      intervalMs: 50,
-    });
+    await waitFor(
+      async () => (await ordersAs(user, ORDER, { id: order.id })).data?.order?.status === 'PAID',
+      {
+        timeoutMs: 10_000,
+        intervalMs: 50,
+      },
+    );
     const elapsedMs = Date.now() - started;
     expect(elapsedMs).toBeLessThan(10_000);
 
-    const again = await payments.pay(user, { orderId: order.id, card: card(TEST_CARDS.SUCCESS), idempotencyKey: 'k-pay-2' });
+    const again = await payments.pay(user, {
+      orderId: order.id,
+      card: card(TEST_CARDS.SUCCESS),
+      idempotencyKey: 'k-pay-2',
+    });
     expect(again.data?.payOrder).toMatchObject({ __typename: 'OrderNotPayableError', status: 'PAID' });
 
     // Someone else cannot pay (orders says FORBIDDEN; payments answers not found).
-    const stranger = await payments.pay(customer(), { orderId: order.id, card: card(TEST_CARDS.SUCCESS), idempotencyKey: 'k-x' });
+    const stranger = await payments.pay(customer(), {
+      orderId: order.id,
+      card: card(TEST_CARDS.SUCCESS),
+      idempotencyKey: 'k-x',
+    });
     expect(stranger.data?.payOrder.__typename).toBe('OrderNotFoundError');
 
-    expect(leaks([...(await dumpRedis(payments.redisPrefix)), ...payments.log.lines, ...log.lines], [TEST_CARDS.SUCCESS, TEST_CARDS.DECLINED], ['739'])).toEqual([]);
+    expect(
+      leaks(
+        [...(await dumpRedis(payments.redisPrefix)), ...payments.log.lines, ...log.lines],
+        [TEST_CARDS.SUCCESS, TEST_CARDS.DECLINED],
+        ['739'],
+      ),
+    ).toEqual([]);
   });
 });

@@ -29,7 +29,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const verifyToken = overrides.verifyToken ?? createTokenVerifier({ jwksUrl: config.JWKS_URL });
   const names = natsNames(config.NATS_PREFIX);
 
-  const connection = await mongoose.createConnection(config.MONGO_URL, { serverSelectionTimeoutMS: 5000 }).asPromise();
+  const connection = await mongoose
+    .createConnection(config.MONGO_URL, { serverSelectionTimeoutMS: 5000 })
+    .asPromise();
   let nc: NatsConnection | undefined;
   try {
     const repository = createProductRepository(connection, overrides.locks);

@@ -1,4 +1,13 @@
-import { boolean, commonFields, endpointFields, loadConfig, port, routerSecretField, urlWith, z } from '@shop/config';
+import {
+  boolean,
+  commonFields,
+  endpointFields,
+  loadConfig,
+  port,
+  routerSecretField,
+  urlWith,
+  z,
+} from '@shop/config';
 
 /** Every variable the products subgraph reads, validated at start-up (all problems at once). */
 export const configSchema = z.object({
@@ -18,4 +27,5 @@ export const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 
-export const loadProductsConfig = (env: Record<string, string | undefined> = process.env) => loadConfig(configSchema, env);
+export const loadProductsConfig = (env: Record<string, string | undefined> = process.env) =>
+  loadConfig(configSchema, env);

@@ -86,7 +86,11 @@ const reservationSchema = new Schema<ReservationDoc>(
 );
 
 const lockSchema = new Schema<LockDoc>(
-  { _id: { type: String, required: true }, owner: { type: String, required: true }, expiresAt: { type: Date, required: true } },
+  {
+    _id: { type: String, required: true },
+    owner: { type: String, required: true },
+    expiresAt: { type: Date, required: true },
+  },
   { versionKey: false, autoIndex: false },
 );
 
@@ -109,7 +113,8 @@ export class LockTimeoutError extends Error {
 const isDuplicateKey = (error: unknown): boolean =>
   typeof error === 'object' &&
   error !== null &&
-  ((error as { code?: unknown }).code === 11000 || /UNIQUE constraint failed/.test(String((error as { message?: unknown }).message)));
+  ((error as { code?: unknown }).code === 11000 ||
+    /UNIQUE constraint failed/.test(String((error as { message?: unknown }).message)));
 
 export const isObjectId = (id: string): boolean => /^[0-9a-f]{24}$/i.test(id);
 
@@ -199,7 +204,11 @@ export function createProductRepository(connection: Connection, lockOptions: Loc
    * queued tasks of this process (up to a batch) before letting it go, so a hot product costs two
    * lock writes per batch rather than per task. Tasks must not take the same key again (deadlock).
    */
-  type Task = { fn: () => Promise<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void };
+  type Task = {
+    fn: () => Promise<unknown>;
+    resolve: (value: unknown) => void;
+    reject: (error: unknown) => void;
+  };
   const queues = new Map<string, Task[]>();
   const BATCH = 50;
 
@@ -248,7 +257,11 @@ export function createProductRepository(connection: Connection, lockOptions: Loc
 
   const productLock = (id: string) => `product:${id}`;
 
-  function listQuery(filter: ProductFilter, sort: ProductSort, after: ProductCursor | null): FilterQuery<ProductDoc> {
+  function listQuery(
+    filter: ProductFilter,
+    sort: ProductSort,
+    after: ProductCursor | null,
+  ): FilterQuery<ProductDoc> {
     const and: FilterQuery<ProductDoc>[] = [];
     if (filter.search) {
       const pattern = new RegExp(escapeRegex(filter.search), 'i');
@@ -308,10 +321,19 @@ export function createProductRepository(connection: Connection, lockOptions: Loc
     },
 
     /** `limit` rows after the cursor, in keyset order (sort key, then _id). */
-    async list(filter: ProductFilter, sort: ProductSort, after: ProductCursor | null, limit: number): Promise<ProductModel[]> {
+    async list(
+      filter: ProductFilter,
+      sort: ProductSort,
+      after: ProductCursor | null,
+      limit: number,
+    ): Promise<ProductModel[]> {
       const { field, direction } = SORT_KEYS[sort];
       const order: Record<string, SortOrder> = { [field]: direction, _id: direction };
-      const docs = await Products.find(listQuery(filter, sort, after)).sort(order).limit(limit).lean<ProductDoc[]>().exec();
+      const docs = await Products.find(listQuery(filter, sort, after))
+        .sort(order)
+        .limit(limit)
+        .lean<ProductDoc[]>()
+        .exec();
       return docs.map(toProduct);
     },
 
@@ -329,9 +351,11 @@ export function createProductRepository(connection: Connection, lockOptions: Loc
     /** Inserts the products whose SKU is not in the catalogue yet; returns how many were added. */
     async insertMissing(products: NewProduct[]): Promise<number> {
       const existing = new Set(
-        (await Products.find({ sku: { $in: products.map((p) => p.sku) } }, { sku: 1 }).lean<{ sku: string }[]>().exec()).map(
-          (d) => d.sku,
-        ),
+        (
+          await Products.find({ sku: { $in: products.map((p) => p.sku) } }, { sku: 1 })
+            .lean<{ sku: string }[]>()
+            .exec()
+        ).map((d) => d.sku),
       );
       const missing = products.filter((p) => !existing.has(p.sku));
       if (missing.length) await Products.insertMany(missing, { ordered: false });
@@ -345,7 +369,9 @@ export function createProductRepository(connection: Connection, lockOptions: Loc
       for (const [key, value] of Object.entries(patch)) if (value !== undefined) set[key] = value;
       return withLock(productLock(id), async () => {
         try {
-          const doc = await Products.findOneAndUpdate({ _id: id }, { $set: set }, { new: true }).lean<ProductDoc>().exec();
+          const doc = await Products.findOneAndUpdate({ _id: id }, { $set: set }, { new: true })
+            .lean<ProductDoc>()
+            .exec();
           return doc ? toProduct(doc) : null;
         } catch (error) {
           if (isDuplicateKey(error) && typeof patch.sku === 'string') throw new DuplicateSkuError(patch.sku);
@@ -361,14 +387,22 @@ export function createProductRepository(connection: Connection, lockOptions: Loc
     async adjustStock(
       id: string,
       delta: number,
-    ): Promise<{ kind: 'ok'; product: ProductModel } | { kind: 'not-found' } | { kind: 'below-zero'; product: ProductModel }> {
+    ): Promise<
+      | { kind: 'ok'; product: ProductModel }
+      | { kind: 'not-found' }
+      | { kind: 'below-zero'; product: ProductModel }
+    > {
       if (!isObjectId(id)) return { kind: 'not-found' };
       return withLock(productLock(id), async () => {
         const filter = delta < 0 ? { _id: id, stock: { $gte: -delta } } : { _id: id };
-        const doc = await Products.findOneAndUpdate(filter, { $inc: { stock: delta } }, { new: true }).lean<ProductDoc>().exec();
+        const doc = await Products.findOneAndUpdate(filter, { $inc: { stock: delta } }, { new: true })
+          .lean<ProductDoc>()
+          .exec();
         if (doc) return { kind: 'ok' as const, product: toProduct(doc) };
         const current = await Products.findById(id).lean<ProductDoc>().exec();
-        return current ? { kind: 'below-zero' as const, product: toProduct(current) } : { kind: 'not-found' as const };
+        return current
+          ? { kind: 'below-zero' as const, product: toProduct(current) }
+          : { kind: 'not-found' as const };
       });
     },
 
@@ -379,15 +413,23 @@ export function createProductRepository(connection: Connection, lockOptions: Loc
     async takeStock(
       id: string,
       quantity: number,
-    ): Promise<{ kind: 'ok'; product: ProductModel } | { kind: 'not-found' } | { kind: 'short'; available: number }> {
+    ): Promise<
+      { kind: 'ok'; product: ProductModel } | { kind: 'not-found' } | { kind: 'short'; available: number }
+    > {
       if (!isObjectId(id)) return { kind: 'not-found' };
       return withLock(productLock(id), async () => {
-        const doc = await Products.findOneAndUpdate({ _id: id, stock: { $gte: quantity } }, { $inc: { stock: -quantity } }, { new: true })
+        const doc = await Products.findOneAndUpdate(
+          { _id: id, stock: { $gte: quantity } },
+          { $inc: { stock: -quantity } },
+          { new: true },
+        )
           .lean<ProductDoc>()
           .exec();
         if (doc) return { kind: 'ok' as const, product: toProduct(doc) };
         const current = await Products.findById(id, { stock: 1 }).lean<{ stock: number }>().exec();
-        return current ? { kind: 'short' as const, available: current.stock } : { kind: 'not-found' as const };
+        return current
+          ? { kind: 'short' as const, available: current.stock }
+          : { kind: 'not-found' as const };
       });
     },
 
@@ -405,7 +447,11 @@ export function createProductRepository(connection: Connection, lockOptions: Loc
     },
 
     /** Records a reservation; false when the orderId already has one (the unique index decides). */
-    async insertReservation(orderId: string, status: 'RESERVED' | 'RELEASED', lines: ReservedLine[]): Promise<boolean> {
+    async insertReservation(
+      orderId: string,
+      status: 'RESERVED' | 'RELEASED',
+      lines: ReservedLine[],
+    ): Promise<boolean> {
       try {
         await Reservations.create({ orderId, status, lines });
         return true;

@@ -23,14 +23,22 @@ type DuplicateSku = { __typename: 'DuplicateSkuError'; message: string; sku: str
 type NotFound = { __typename: 'ProductNotFoundError'; message: string; productId: string };
 type StockBelowZero = { __typename: 'StockBelowZeroError'; message: string; stock: number; delta: number };
 
-const invalid = (field: string, message: string): InvalidInput => ({ __typename: 'InvalidInputError', field, message });
+const invalid = (field: string, message: string): InvalidInput => ({
+  __typename: 'InvalidInputError',
+  field,
+  message,
+});
 const asResult = (product: ProductModel): ProductResult => ({ __typename: 'Product', ...product });
 const notFound = (productId: string): NotFound => ({
   __typename: 'ProductNotFoundError',
   message: `No product with id ${productId}`,
   productId,
 });
-const duplicateSku = (error: DuplicateSkuError): DuplicateSku => ({ __typename: 'DuplicateSkuError', message: error.message, sku: error.sku });
+const duplicateSku = (error: DuplicateSkuError): DuplicateSku => ({
+  __typename: 'DuplicateSkuError',
+  message: error.message,
+  sku: error.sku,
+});
 
 export interface MoneyInput {
   amount: number;
@@ -55,16 +63,21 @@ export interface UpdateProductInput {
 // ---- input rules (one per field, so create and update agree) ----------------------------------
 
 const rules = {
-  sku: (v: string) => (/^[A-Za-z0-9_-]{1,64}$/.test(v) ? null : 'SKU must be 1-64 letters, digits, "-" or "_"'),
+  sku: (v: string) =>
+    /^[A-Za-z0-9_-]{1,64}$/.test(v) ? null : 'SKU must be 1-64 letters, digits, "-" or "_"',
   name: (v: string) => (v.trim().length >= 1 && v.length <= 200 ? null : 'name must be 1-200 characters'),
   description: (v: string) =>
-    v.length <= MAX_DESCRIPTION_LENGTH ? null : `description must be at most ${MAX_DESCRIPTION_LENGTH} characters`,
-  category: (v: string) => (v.trim().length >= 1 && v.length <= 64 ? null : 'category must be 1-64 characters'),
+    v.length <= MAX_DESCRIPTION_LENGTH
+      ? null
+      : `description must be at most ${MAX_DESCRIPTION_LENGTH} characters`,
+  category: (v: string) =>
+    v.trim().length >= 1 && v.length <= 64 ? null : 'category must be 1-64 characters',
   stock: (v: number) => (Number.isInteger(v) && v >= 0 ? null : 'stock must not be negative'),
 };
 
 function checkPrice(price: MoneyInput, field = 'price'): InvalidInput | Money {
-  if (!Number.isInteger(price.amount) || price.amount < 0) return invalid(`${field}.amount`, 'price must not be negative');
+  if (!Number.isInteger(price.amount) || price.amount < 0)
+    return invalid(`${field}.amount`, 'price must not be negative');
   if (!(CURRENCIES as readonly string[]).includes(price.currency)) {
     return invalid(`${field}.currency`, `currency must be one of ${CURRENCIES.join(', ')}`);
   }
@@ -169,7 +182,10 @@ export function createProductService(repo: ProductRepository) {
       return ids.map((id) => found.get(id.toLowerCase()) ?? null);
     },
 
-    async createProduct(viewer: Viewer | null, input: CreateProductInput): Promise<ProductResult | InvalidInput | DuplicateSku> {
+    async createProduct(
+      viewer: Viewer | null,
+      input: CreateProductInput,
+    ): Promise<ProductResult | InvalidInput | DuplicateSku> {
       requireAdmin(viewer);
       const product = checkNew(input);
       if ('__typename' in product) return product;
@@ -198,7 +214,11 @@ export function createProductService(repo: ProductRepository) {
       }
     },
 
-    async adjustStock(viewer: Viewer | null, id: string, delta: number): Promise<ProductResult | StockBelowZero | NotFound | InvalidInput> {
+    async adjustStock(
+      viewer: Viewer | null,
+      id: string,
+      delta: number,
+    ): Promise<ProductResult | StockBelowZero | NotFound | InvalidInput> {
       requireAdmin(viewer);
       if (delta === 0) return invalid('delta', 'delta must not be zero');
       const result = await repo.adjustStock(id, delta);

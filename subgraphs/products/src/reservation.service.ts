@@ -49,7 +49,12 @@ export function createReservationService(repo: ProductRepository, options: { max
         const result = await repo.takeStock(item.productId, item.quantity);
         if (result.kind === 'not-found') {
           await giveBack(taken);
-          return { ok: false, code: 'NOT_FOUND', message: `product ${item.productId} does not exist`, productId: item.productId };
+          return {
+            ok: false,
+            code: 'NOT_FOUND',
+            message: `product ${item.productId} does not exist`,
+            productId: item.productId,
+          };
         }
         if (result.kind === 'short') {
           await giveBack(taken);
@@ -63,7 +68,13 @@ export function createReservationService(repo: ProductRepository, options: { max
           };
         }
         const { product } = result;
-        taken.push({ productId: product.id, sku: product.sku, name: product.name, quantity: item.quantity, unitPrice: product.price });
+        taken.push({
+          productId: product.id,
+          sku: product.sku,
+          name: product.name,
+          quantity: item.quantity,
+          unitPrice: product.price,
+        });
       }
       if (!(await repo.insertReservation(request.orderId, 'RESERVED', taken))) {
         // Only possible when the order lock expired under us: the other reservation stands.
@@ -87,7 +98,11 @@ export function createReservationService(repo: ProductRepository, options: { max
           const existing = await repo.findReservation(request.orderId);
           if (existing?.status === 'RESERVED') return { ok: true, lines: existing.lines };
           if (existing?.status === 'RELEASED') {
-            return { ok: false, code: 'INVALID_REQUEST', message: `order ${request.orderId} was already released` };
+            return {
+              ok: false,
+              code: 'INVALID_REQUEST',
+              message: `order ${request.orderId} was already released`,
+            };
           }
           return takeAll(request);
         }),

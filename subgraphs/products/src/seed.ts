@@ -8,12 +8,17 @@ import { demoCatalogue, seedCatalogue } from './seed-data';
 /** `npm run seed -w @shop/products`: loads the demo catalogue into MONGO_URL (idempotent by SKU). */
 const config = loadConfigOrExit('products', configSchema);
 const log = createLogger({ name: 'products-seed', level: config.LOG_LEVEL });
-const connection = await mongoose.createConnection(config.MONGO_URL, { serverSelectionTimeoutMS: 5000 }).asPromise();
+const connection = await mongoose
+  .createConnection(config.MONGO_URL, { serverSelectionTimeoutMS: 5000 })
+  .asPromise();
 try {
   const repository = createProductRepository(connection);
   await repository.init();
   const added = await seedCatalogue(repository);
-  log.info({ added, catalogue: demoCatalogue.length, total: await repository.count() }, 'demo catalogue seeded');
+  log.info(
+    { added, catalogue: demoCatalogue.length, total: await repository.count() },
+    'demo catalogue seeded',
+  );
 } finally {
   await connection.close();
 }

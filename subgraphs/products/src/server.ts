@@ -1,10 +1,21 @@
 import { readFileSync } from 'node:fs';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import mercurius from 'mercurius';
 import { GraphQLError, parse, type GraphQLFormattedError } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { hasRouterSecret, ROUTER_SECRET_HEADER, viewerFromAuthorization, type TokenVerifier, type Viewer } from '@shop/auth';
+import {
+  hasRouterSecret,
+  ROUTER_SECRET_HEADER,
+  viewerFromAuthorization,
+  type TokenVerifier,
+  type Viewer,
+} from '@shop/auth';
 import { ErrorCode, isUnexpected, maskError } from '@shop/errors';
 import { requestContext, requestIdFrom, type Logger } from '@shop/observability';
 import type { Context } from './context';
@@ -37,12 +48,15 @@ const GRAPHQL_PATH = '/graphql';
 function withCode(error: GraphQLError, statusCode: number | undefined): GraphQLFormattedError {
   const formatted = error.toJSON();
   if (typeof formatted.extensions?.code === 'string') return formatted;
-  const original = error.originalError as (Error & { code?: string; statusCode?: number; errors?: unknown }) | undefined;
+  const original = error.originalError as
+    (Error & { code?: string; statusCode?: number; errors?: unknown }) | undefined;
   let code: string | undefined;
   if (error.message.startsWith('Syntax Error')) code = 'GRAPHQL_PARSE_FAILED';
   else if (statusCode === 400 && !original) code = 'GRAPHQL_VALIDATION_FAILED';
-  else if (/^Variable "\$[^"]+" (got invalid value|of required type|of non-null type)/.test(error.message)) code = ErrorCode.BAD_USER_INPUT;
-  else if (original?.statusCode && original.statusCode >= 400 && original.statusCode < 500) code = 'BAD_REQUEST';
+  else if (/^Variable "\$[^"]+" (got invalid value|of required type|of non-null type)/.test(error.message))
+    code = ErrorCode.BAD_USER_INPUT;
+  else if (original?.statusCode && original.statusCode >= 400 && original.statusCode < 500)
+    code = 'BAD_REQUEST';
   return code ? { ...formatted, extensions: { ...formatted.extensions, code } } : formatted;
 }
 
@@ -52,7 +66,9 @@ function withCode(error: GraphQLError, statusCode: number | undefined): GraphQLF
  * (logged in full with the request id), serves /healthz and /readyz. No side effects until listen.
  */
 export function createServer(deps: ServerDeps): FastifyInstance {
-  const schema = buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(deps.products) as GraphQLResolverMap<Context> }]);
+  const schema = buildSubgraphSchema([
+    { typeDefs, resolvers: createResolvers(deps.products) as GraphQLResolverMap<Context> },
+  ]);
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: deps.bodyLimit ?? 2 * 1024 * 1024,
@@ -77,12 +93,19 @@ export function createServer(deps: ServerDeps): FastifyInstance {
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.routeOptions.url !== GRAPHQL_PATH) return;
     if (!hasRouterSecret(request.headers[ROUTER_SECRET_HEADER], deps.routerSecret)) {
-      return refuse(reply, 403, 'Forbidden: requests must come through the router', ErrorCode.FORBIDDEN, request.id);
+      return refuse(
+        reply,
+        403,
+        'Forbidden: requests must come through the router',
+        ErrorCode.FORBIDDEN,
+        request.id,
+      );
     }
     try {
       request.viewer = await viewerFromAuthorization(request.headers.authorization, deps.verifyToken);
     } catch (error) {
-      if (error instanceof GraphQLError) return refuse(reply, 401, error.message, ErrorCode.UNAUTHENTICATED, request.id);
+      if (error instanceof GraphQLError)
+        return refuse(reply, 401, error.message, ErrorCode.UNAUTHENTICATED, request.id);
       throw error;
     }
   });
@@ -108,13 +131,23 @@ export function createServer(deps: ServerDeps): FastifyInstance {
         // mercurius wraps parse/validation failures in one error that lists them.
         const inner = Array.isArray(original?.errors) ? original.errors : [error];
         return inner.map((e) => {
-          const gqlError = e instanceof GraphQLError ? e : new GraphQLError(String((e as Error).message), { originalError: e as Error });
+          const gqlError =
+            e instanceof GraphQLError
+              ? e
+              : new GraphQLError(String((e as Error).message), { originalError: e as Error });
           const formatted = withCode(gqlError, original?.statusCode ?? statusCode);
-          if (isUnexpected(formatted)) deps.log.error({ err: gqlError.originalError ?? gqlError, path: formatted.path, requestId }, 'unexpected error');
+          if (isUnexpected(formatted))
+            deps.log.error(
+              { err: gqlError.originalError ?? gqlError, path: formatted.path, requestId },
+              'unexpected error',
+            );
           return maskError(formatted, requestId);
         });
       });
-      const validationFailed = errors.some((e) => e.extensions?.code === 'GRAPHQL_PARSE_FAILED' || e.extensions?.code === 'GRAPHQL_VALIDATION_FAILED');
+      const validationFailed = errors.some(
+        (e) =>
+          e.extensions?.code === 'GRAPHQL_PARSE_FAILED' || e.extensions?.code === 'GRAPHQL_VALIDATION_FAILED',
+      );
       const original = execution.errors[0]?.originalError as { statusCode?: number } | undefined;
       const status = execution.data ? 200 : validationFailed ? 400 : (original?.statusCode ?? 200);
       return { statusCode: status >= 500 ? 500 : status, response: { data: execution.data ?? null, errors } };

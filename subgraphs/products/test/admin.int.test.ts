@@ -1,4 +1,3 @@
-import './jest-esm-workaround';
 import type { Booted } from './helpers';
 
 const { addProduct, admin, bootProducts, customer } = await import('./helpers');
@@ -52,18 +51,39 @@ describe('admin mutations', () => {
     const created = await t.query<{ createProduct: Result }>(CREATE, { input: valid('DESK-ORG-1') }, admin);
     expect(created.errors).toBeUndefined();
     const product = created.data!.createProduct;
-    expect(product).toMatchObject({ __typename: 'Product', sku: 'DESK-ORG-1', stock: 12, inStock: true, price: { amount: 2490, currency: 'EUR' } });
+    expect(product).toMatchObject({
+      __typename: 'Product',
+      sku: 'DESK-ORG-1',
+      stock: 12,
+      inStock: true,
+      price: { amount: 2490, currency: 'EUR' },
+    });
 
-    const updated = await t.query<{ updateProduct: Result }>(UPDATE, { id: product.id, input: { name: 'Oak Desk Organiser', price: { amount: 2990, currency: 'GBP' } } }, admin);
-    expect(updated.data!.updateProduct).toMatchObject({ __typename: 'Product', name: 'Oak Desk Organiser', price: { amount: 2990, currency: 'GBP' } });
+    const updated = await t.query<{ updateProduct: Result }>(
+      UPDATE,
+      { id: product.id, input: { name: 'Oak Desk Organiser', price: { amount: 2990, currency: 'GBP' } } },
+      admin,
+    );
+    expect(updated.data!.updateProduct).toMatchObject({
+      __typename: 'Product',
+      name: 'Oak Desk Organiser',
+      price: { amount: 2990, currency: 'GBP' },
+    });
 
     const down = await t.query<{ adjustStock: Result }>(ADJUST, { id: product.id, delta: -12 }, admin);
     expect(down.data!.adjustStock).toEqual({ __typename: 'Product', id: product.id, stock: 0 });
     const below = await t.query<{ adjustStock: Result }>(ADJUST, { id: product.id, delta: -1 }, admin);
     expect(below.data!.adjustStock).toMatchObject({ __typename: 'StockBelowZeroError', stock: 0, delta: -1 });
     expect((await t.app.repository.findById(String(product.id)))?.stock).toBe(0);
-    const missing = await t.query<{ adjustStock: Result }>(ADJUST, { id: '0123456789abcdef01234567', delta: 1 }, admin);
-    expect(missing.data!.adjustStock).toEqual({ __typename: 'ProductNotFoundError', productId: '0123456789abcdef01234567' });
+    const missing = await t.query<{ adjustStock: Result }>(
+      ADJUST,
+      { id: '0123456789abcdef01234567', delta: 1 },
+      admin,
+    );
+    expect(missing.data!.adjustStock).toEqual({
+      __typename: 'ProductNotFoundError',
+      productId: '0123456789abcdef01234567',
+    });
   });
 
   it('a customer gets FORBIDDEN and an anonymous caller UNAUTHENTICATED; nothing is written', async () => {
@@ -94,7 +114,11 @@ describe('admin mutations', () => {
     ['malformed SKU', { sku: 'has spaces' }, 'sku'],
   ])('createProduct with %s is an InvalidInputError and writes nothing', async (_label, override, field) => {
     const before = await t.app.repository.count();
-    const res = await t.query<{ createProduct: Result }>(CREATE, { input: { ...valid(`BAD-${field.replace('.', '-')}`), ...override } }, admin);
+    const res = await t.query<{ createProduct: Result }>(
+      CREATE,
+      { input: { ...valid(`BAD-${field.replace('.', '-')}`), ...override } },
+      admin,
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data!.createProduct).toMatchObject({ __typename: 'InvalidInputError', field });
     expect(await t.app.repository.count()).toBe(before);
@@ -107,7 +131,11 @@ describe('admin mutations', () => {
     const create = await t.query<{ createProduct: Result }>(CREATE, { input: valid('DUP-SKU-1') }, admin);
     expect(create.data!.createProduct).toMatchObject({ __typename: 'DuplicateSkuError', sku: 'DUP-SKU-1' });
     expect(await t.app.repository.count()).toBe(before);
-    const update = await t.query<{ updateProduct: Result }>(UPDATE, { id: other.id, input: { sku: existing.sku, name: 'Renamed' } }, admin);
+    const update = await t.query<{ updateProduct: Result }>(
+      UPDATE,
+      { id: other.id, input: { sku: existing.sku, name: 'Renamed' } },
+      admin,
+    );
     expect(update.data!.updateProduct).toMatchObject({ __typename: 'DuplicateSkuError' });
     expect(await t.app.repository.findById(other.id)).toMatchObject({ sku: 'DUP-SKU-2', name: other.name });
   });
@@ -122,7 +150,11 @@ describe('admin mutations', () => {
       const res = await t.query<{ updateProduct: Result }>(UPDATE, { id: p.id, input }, admin);
       expect(res.data!.updateProduct).toMatchObject({ __typename: 'InvalidInputError', field });
     }
-    const missing = await t.query<{ updateProduct: Result }>(UPDATE, { id: 'nope', input: { name: 'x' } }, admin);
+    const missing = await t.query<{ updateProduct: Result }>(
+      UPDATE,
+      { id: 'nope', input: { name: 'x' } },
+      admin,
+    );
     expect(missing.data!.updateProduct).toMatchObject({ __typename: 'ProductNotFoundError' });
     expect(await t.app.repository.findById(p.id)).toEqual(p);
   });

@@ -1,8 +1,7 @@
-import './jest-esm-workaround';
-import { gql } from '@shop/testing';
+import { gql, type GraphQLResponse } from '@shop/testing';
 import type { Booted } from './helpers';
 
-const { addProduct, bootProducts, customer } = await import('./helpers');
+const { addProduct, bootProducts } = await import('./helpers');
 const { demoCatalogue } = await import('../src/seed-data');
 
 let t: Booted;
@@ -16,7 +15,16 @@ afterAll(async () => {
 
 interface Page {
   products: {
-    edges: { cursor: string; node: { id: string; sku: string; name: string; inStock: boolean; price: { amount: number; currency: string } } }[];
+    edges: {
+      cursor: string;
+      node: {
+        id: string;
+        sku: string;
+        name: string;
+        inStock: boolean;
+        price: { amount: number; currency: string };
+      };
+    }[];
     pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
   };
 }
@@ -32,7 +40,7 @@ async function pageAll(variables: Record<string, unknown>, between?: () => Promi
   const nodes: Page['products']['edges'][number]['node'][] = [];
   let after: string | null = null;
   for (let i = 0; i < 1000; i += 1) {
-    const res = await t.query<Page>(PAGE, { ...variables, after });
+    const res: GraphQLResponse<Page> = await t.query<Page>(PAGE, { ...variables, after });
     expect(res.errors).toBeUndefined();
     const { edges, pageInfo } = res.data!.products;
     ids.push(...edges.map((e) => e.node.id));
@@ -50,20 +58,23 @@ describe('catalogue queries', () => {
     expect(demoCatalogue.length).toBeGreaterThanOrEqual(60);
   });
 
-  it.each(['NEWEST', 'PRICE_ASC', 'PRICE_DESC', 'NAME_ASC'])('pages through the whole catalogue once (sort %s)', async (sort) => {
-    const total = await t.app.repository.count();
-    const { ids, nodes } = await pageAll({ first: 7, sort });
-    expect(ids).toHaveLength(total);
-    expect(new Set(ids).size).toBe(total);
-    if (sort === 'PRICE_ASC') {
-      const prices = nodes.map((n) => n.price.amount);
-      expect(prices).toEqual([...prices].sort((a, b) => a - b));
-    }
-    if (sort === 'NAME_ASC') {
-      const names = nodes.map((n) => n.name);
-      expect(names).toEqual([...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
-    }
-  });
+  it.each(['NEWEST', 'PRICE_ASC', 'PRICE_DESC', 'NAME_ASC'])(
+    'pages through the whole catalogue once (sort %s)',
+    async (sort) => {
+      const total = await t.app.repository.count();
+      const { ids, nodes } = await pageAll({ first: 7, sort });
+      expect(ids).toHaveLength(total);
+      expect(new Set(ids).size).toBe(total);
+      if (sort === 'PRICE_ASC') {
+        const prices = nodes.map((n) => n.price.amount);
+        expect(prices).toEqual([...prices].sort((a, b) => a - b));
+      }
+      if (sort === 'NAME_ASC') {
+        const names = nodes.map((n) => n.name);
+        expect(names).toEqual([...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+      }
+    },
+  );
 
   it('returns every product exactly once while products are being added', async () => {
     for (const sort of ['PRICE_ASC', 'NEWEST'] as const) {
@@ -72,7 +83,9 @@ describe('catalogue queries', () => {
       const { ids } = await pageAll({ first: 5, sort }, async () => {
         // Between pages: products that sort before, after and between the pages seen so far.
         const batch = await Promise.all(
-          [1, 50_000, Math.floor(Math.random() * 20_000)].map((amount) => addProduct(t, { amount, stock: 1 })),
+          [1, 50_000, Math.floor(Math.random() * 20_000)].map((amount) =>
+            addProduct(t, { amount, stock: 1 }),
+          ),
         );
         added.push(...batch.map((p) => p.id));
       });
@@ -91,7 +104,10 @@ describe('catalogue queries', () => {
 
     const books = await t.query<Page>(PAGE, { first: 100, filter: { category: 'books' } });
     expect(books.data!.products.edges.map((e) => e.node.sku).sort()).toEqual(
-      demoCatalogue.filter((p) => p.category === 'books').map((p) => p.sku).sort(),
+      demoCatalogue
+        .filter((p) => p.category === 'books')
+        .map((p) => p.sku)
+        .sort(),
     );
 
     const soldOut = await t.query<Page>(PAGE, { first: 100, filter: { inStock: false } });
@@ -108,7 +124,11 @@ describe('catalogue queries', () => {
     const big = await t.query(PAGE, { first: 101 });
     expect(big.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     const first = await t.query<Page>(PAGE, { first: 1, sort: 'NEWEST' });
-    const foreign = await t.query(PAGE, { first: 1, sort: 'PRICE_ASC', after: first.data!.products.pageInfo.endCursor });
+    const foreign = await t.query(PAGE, {
+      first: 1,
+      sort: 'PRICE_ASC',
+      after: first.data!.products.pageInfo.endCursor,
+    });
     expect(foreign.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     const garbage = await t.query(PAGE, { first: 1, after: 'not-a-cursor' });
     expect(garbage.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -119,7 +139,10 @@ describe('catalogue queries', () => {
   it('product(id) returns the product, null for unknown and malformed ids', async () => {
     const p = await addProduct(t, { stock: 0 });
     const q = `query($id: ID!) { product(id: $id) { id sku stock inStock createdAt } }`;
-    const found = await t.query<{ product: { id: string; sku: string; stock: number; inStock: boolean } }>(q, { id: p.id });
+    const found = await t.query<{ product: { id: string; sku: string; stock: number; inStock: boolean } }>(
+      q,
+      { id: p.id },
+    );
     expect(found.data!.product).toMatchObject({ id: p.id, sku: p.sku, stock: 0, inStock: false });
     for (const id of ['0123456789abcdef01234567', 'nope', '']) {
       const res = await t.query(q, { id });
@@ -131,7 +154,10 @@ describe('catalogue queries', () => {
   it('_entities for 100 product ids costs one datastore query; malformed and unknown ids are null', async () => {
     const ids = (await t.app.repository.list({}, 'NEWEST', null, 98)).map((p) => p.id);
     expect(ids).toHaveLength(98);
-    const representations = [...ids, 'not-an-id', 'ffffffffffffffffffffffff'].map((id) => ({ __typename: 'Product', id }));
+    const representations = [...ids, 'not-an-id', 'ffffffffffffffffffffffff'].map((id) => ({
+      __typename: 'Product',
+      id,
+    }));
     const collection = t.app.repository.Products.collection;
     const originalFind = collection.find.bind(collection);
     let finds = 0;
@@ -166,7 +192,10 @@ describe('catalogue queries', () => {
 
 describe('HTTP edge', () => {
   it('refuses GraphQL requests without the router secret, and with a wrong one', async () => {
-    for (const headers of [{}, { 'x-router-secret': 'wrong-secret-wrong-secret' }]) {
+    for (const headers of [{}, { 'x-router-secret': 'wrong-secret-wrong-secret' }] as Record<
+      string,
+      string
+    >[]) {
       const res = await gql(t.url, '{ products { edges { cursor } } }', undefined, headers);
       expect(res.status).toBe(403);
       expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
@@ -206,6 +235,5 @@ describe('HTTP edge', () => {
       'x-request-id': 'req-123',
     });
     expect(res.headers.get('x-request-id')).toBe('req-123');
-    void customer;
   });
 });

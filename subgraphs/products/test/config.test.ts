@@ -19,13 +19,20 @@ describe('products config', () => {
   it('reports every invalid variable at once', () => {
     let error: unknown;
     try {
-      loadConfig(configSchema, { PORT: 'x', MONGO_URL: 'postgres://nope', NATS_PREFIX: 'a.b', SEED_IF_EMPTY: 'maybe', ROUTER_SECRET: 'short' });
+      loadConfig(configSchema, {
+        PORT: 'x',
+        MONGO_URL: 'postgres://nope',
+        NATS_PREFIX: 'a.b',
+        SEED_IF_EMPTY: 'maybe',
+        ROUTER_SECRET: 'short',
+      });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
-    for (const name of ['PORT', 'MONGO_URL', 'NATS_PREFIX', 'SEED_IF_EMPTY', 'ROUTER_SECRET']) expect(problems).toContain(name);
+    for (const name of ['PORT', 'MONGO_URL', 'NATS_PREFIX', 'SEED_IF_EMPTY', 'ROUTER_SECRET'])
+      expect(problems).toContain(name);
   });
 });
 

@@ -2,7 +2,15 @@ import { loadConfig } from '@shop/config';
 import { createTokenVerifier, ROUTER_SECRET_HEADER, type Viewer } from '@shop/auth';
 import { connectNats, deleteStreams, natsNames, type NatsConnection } from '@shop/messaging';
 import { createLogger } from '@shop/observability';
-import { createTestIssuer, gql, memoryLog, mongoDatabase, natsPrefix, endpoints, type GraphQLResponse } from '@shop/testing';
+import {
+  createTestIssuer,
+  gql,
+  memoryLog,
+  mongoDatabase,
+  natsPrefix,
+  endpoints,
+  type GraphQLResponse,
+} from '@shop/testing';
 import mongoose from 'mongoose';
 import { configSchema, createApp, type ProductsApp } from '../src';
 
@@ -50,8 +58,11 @@ export async function bootProducts(label: string, env: Record<string, string> = 
     logs,
     issuer,
     /** A GraphQL request as the router sends it (secret header), optionally with a viewer's token. */
-    query: async <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, viewer?: Viewer): Promise<GraphQLResponse<T>> =>
-      gql<T>(url, query, variables, await headersFor(viewer)),
+    query: async <T = Record<string, unknown>>(
+      query: string,
+      variables?: Record<string, unknown>,
+      viewer?: Viewer,
+    ): Promise<GraphQLResponse<T>> => gql<T>(url, query, variables, await headersFor(viewer)),
     async cleanup() {
       await app.stop();
       await deleteStreams(nc, names);
@@ -66,7 +77,10 @@ export async function bootProducts(label: string, env: Record<string, string> = 
 export type Booted = Awaited<ReturnType<typeof bootProducts>>;
 
 /** Inserts a product straight through the repository (the admin API is tested separately). */
-export async function addProduct(booted: Booted, overrides: Partial<{ sku: string; name: string; stock: number; amount: number; category: string }> = {}) {
+export async function addProduct(
+  booted: Booted,
+  overrides: Partial<{ sku: string; name: string; stock: number; amount: number; category: string }> = {},
+) {
   const n = Math.random().toString(36).slice(2, 10);
   return booted.app.repository.insert({
     sku: overrides.sku ?? `SKU-${n}`,

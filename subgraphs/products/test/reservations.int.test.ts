@@ -1,6 +1,5 @@
-import { publishEvent, ReleaseReply, request, ReserveReply, jetstream } from '@shop/messaging';
+import { deleteStreams, jetstream, publishEvent, ReleaseReply, request, ReserveReply } from '@shop/messaging';
 import { runId, waitFor } from '@shop/testing';
-import './jest-esm-workaround';
 import type { Booted } from './helpers';
 
 const { addProduct, bootProducts } = await import('./helpers');
@@ -9,7 +8,8 @@ let t: Booted;
 const stockOf = async (id: string) => (await t.app.repository.findById(id))?.stock;
 const reserve = (orderId: string, items: { productId: string; quantity: number }[]) =>
   request(t.nc, t.names.commands.productsReserve, { orderId, items }, ReserveReply, 20_000);
-const release = (orderId: string) => request(t.nc, t.names.commands.productsRelease, { orderId }, ReleaseReply, 20_000);
+const release = (orderId: string) =>
+  request(t.nc, t.names.commands.productsRelease, { orderId }, ReleaseReply, 20_000);
 
 beforeAll(async () => {
   t = await bootProducts('prodres');
@@ -32,7 +32,9 @@ describe('products.reserve / products.release over NATS', () => {
     })();
     const started = Date.now();
     const replies = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => reserve(`order-${runId('c')}-${i}`, [{ productId: product.id, quantity: 1 }])),
+      Array.from({ length: 200 }, (_, i) =>
+        reserve(`order-${runId('c')}-${i}`, [{ productId: product.id, quantity: 1 }]),
+      ),
     );
     const elapsedMs = Date.now() - started;
     watching = false;
@@ -63,11 +65,25 @@ describe('products.reserve / products.release over NATS', () => {
     expect(first).toEqual({
       ok: true,
       lines: [
-        { productId: a.id, sku: a.sku, name: a.name, quantity: 3, unitPrice: { amount: 1999, currency: 'EUR' } },
-        { productId: b.id, sku: b.sku, name: b.name, quantity: 1, unitPrice: { amount: 500, currency: 'EUR' } },
+        {
+          productId: a.id,
+          sku: a.sku,
+          name: a.name,
+          quantity: 3,
+          unitPrice: { amount: 1999, currency: 'EUR' },
+        },
+        {
+          productId: b.id,
+          sku: b.sku,
+          name: b.name,
+          quantity: 1,
+          unitPrice: { amount: 500, currency: 'EUR' },
+        },
       ],
     });
-    const repeats = await Promise.all([1, 2, 3, 4, 5].map(() => reserve(orderId, [{ productId: a.id, quantity: 3 }])));
+    const repeats = await Promise.all(
+      [1, 2, 3, 4, 5].map(() => reserve(orderId, [{ productId: a.id, quantity: 3 }])),
+    );
     for (const r of repeats) expect(r).toEqual(first);
     expect(await stockOf(a.id)).toBe(7);
     expect(await stockOf(b.id)).toBe(4);
@@ -94,7 +110,13 @@ describe('products.reserve / products.release over NATS', () => {
       { productId: b.id, quantity: 3 },
       { productId: c.id, quantity: 2 },
     ]);
-    expect(reply).toMatchObject({ ok: false, code: 'OUT_OF_STOCK', productId: c.id, requested: 2, available: 1 });
+    expect(reply).toMatchObject({
+      ok: false,
+      code: 'OUT_OF_STOCK',
+      productId: c.id,
+      requested: 2,
+      available: 1,
+    });
     expect([await stockOf(a.id), await stockOf(b.id), await stockOf(c.id)]).toEqual([5, 5, 1]);
     expect(await t.app.repository.findReservation(orderId)).toBeNull();
     // A failed reservation leaves nothing behind: the same order may try again once stock is back.
@@ -119,25 +141,37 @@ describe('products.reserve / products.release over NATS', () => {
     const { createApp } = await import('../src');
     const { createLogger } = await import('@shop/observability');
     const { memoryLog } = await import('@shop/testing');
-    const second = await createApp({ ...t.app.config, NATS_PREFIX: `${t.app.config.NATS_PREFIX}b` }, {
-      log: createLogger({ name: 'second' }, memoryLog().stream),
-    });
+    const second = await createApp(
+      { ...t.app.config, NATS_PREFIX: `${t.app.config.NATS_PREFIX}b` },
+      {
+        log: createLogger({ name: 'second' }, memoryLog().stream),
+      },
+    );
     try {
       const product = await addProduct(t, { stock: 20 });
       const replies = await Promise.all(
         Array.from({ length: 60 }, (_, i) =>
-          (i % 2 ? second : t.app).reservations.reserve({ orderId: runId('two'), items: [{ productId: product.id, quantity: 1 }] }),
+          (i % 2 ? second : t.app).reservations.reserve({
+            orderId: runId('two'),
+            items: [{ productId: product.id, quantity: 1 }],
+          }),
         ),
       );
       expect(replies.filter((r) => r.ok)).toHaveLength(20);
       expect(await stockOf(product.id)).toBe(0);
     } finally {
       await second.stop();
+      await deleteStreams(t.nc, second.names);
     }
   }, 60_000);
 
   it('an invalid request is refused with INVALID_REQUEST', async () => {
-    const reply = await request(t.nc, t.names.commands.productsReserve, { orderId: 'x', items: [] }, ReserveReply);
+    const reply = await request(
+      t.nc,
+      t.names.commands.productsReserve,
+      { orderId: 'x', items: [] },
+      ReserveReply,
+    );
     expect(reply).toMatchObject({ ok: false, code: 'INVALID_REQUEST' });
   });
 
@@ -145,7 +179,10 @@ describe('products.reserve / products.release over NATS', () => {
     const a = await addProduct(t, { stock: 3 });
     const orderId = runId('order');
     expect(await release(orderId)).toEqual({ ok: true, released: false });
-    expect(await reserve(orderId, [{ productId: a.id, quantity: 1 }])).toMatchObject({ ok: false, code: 'INVALID_REQUEST' });
+    expect(await reserve(orderId, [{ productId: a.id, quantity: 1 }])).toMatchObject({
+      ok: false,
+      code: 'INVALID_REQUEST',
+    });
     expect(await stockOf(a.id)).toBe(3);
   });
 
@@ -167,7 +204,10 @@ describe('products.reserve / products.release over NATS', () => {
     // A second event for the same order (another id, so the stream keeps it) must not give stock twice.
     await publishEvent(js, t.names.events.ordersCancelled, runId('evt'), { ...event, eventId: runId('evt') });
     await waitFor(async () => (await t.app.repository.findReservation(orderId))?.status === 'RELEASED');
-    await waitFor(() => t.logs.lines.filter((l) => l.includes('reservation released') && l.includes(orderId)).length === 2);
+    await waitFor(
+      () =>
+        t.logs.lines.filter((l) => l.includes('reservation released') && l.includes(orderId)).length === 2,
+    );
     expect(await stockOf(a.id)).toBe(8);
   });
 });

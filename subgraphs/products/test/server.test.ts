@@ -1,4 +1,3 @@
-import './jest-esm-workaround';
 import { createTokenVerifier } from '@shop/auth';
 import { createLogger } from '@shop/observability';
 import { createTestIssuer, memoryLog } from '@shop/testing';
@@ -21,7 +20,11 @@ async function serverWith(products: Partial<ProductService>) {
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const send = (path: string, init: RequestInit = {}) => fetch(`${base}${path}`, init);
   const post = (body: string) =>
-    send('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', 'x-router-secret': SECRET }, body });
+    send('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-router-secret': SECRET },
+      body,
+    });
   return { app, logs, send, post };
 }
 
@@ -37,7 +40,10 @@ describe('products server (fake service)', () => {
     const body = JSON.parse(text) as { errors: { message: string; extensions: Record<string, unknown> }[] };
     expect(body.errors).toHaveLength(1);
     expect(body.errors[0]!.message).toBe('Internal server error');
-    expect(body.errors[0]!.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR', requestId: res.headers.get('x-request-id') });
+    expect(body.errors[0]!.extensions).toEqual({
+      code: 'INTERNAL_SERVER_ERROR',
+      requestId: res.headers.get('x-request-id'),
+    });
     expect(text).not.toMatch(/hunter2|ECONNREFUSED|stack/);
     expect(logs.lines.some((l) => l.includes('unexpected error') && l.includes('ECONNREFUSED'))).toBe(true);
     await app.close();

@@ -1,0 +1,135 @@
+/**
+ * `npm run demo`: the shop's story against the running graph (start it with `npm start`), step by
+ * step: what was asked, what came back, how long it took; it ends with the email that arrived.
+ * GATEWAY_URL and MAILPIT_API_URL point it elsewhere.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { getOperationAST } from 'graphql';
+import { bearer, execute } from './client';
+import {
+  CataloguePageDocument,
+  LoginDocument,
+  MyOrdersDocument,
+  OrderStatusDocument,
+  PayOrderDocument,
+  PlaceOrderDocument,
+  RegisterDocument,
+} from './__generated__/graphql';
+
+const gateway = process.env.GATEWAY_URL ?? 'http://localhost:4000/graphql';
+const mailpitApi = process.env.MAILPIT_API_URL ?? 'http://127.0.0.1:8025';
+let stepNo = 0;
+
+const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
+const indent = (s: string) => s.replace(/^/gm, '    ');
+/** Never print secrets, even in a demo. */
+const masked = (value: unknown) =>
+  JSON.stringify(
+    value,
+    (key, v: unknown) => (['password', 'token', 'cvc'].includes(key) ? '•••' : key === 'number' && typeof v === 'string' && v.length > 12 ? `•••• ${v.slice(-4)}` : v),
+    2,
+  );
+
+async function step<TData, TVariables>(
+  title: string,
+  document: TypedDocumentNode<TData, TVariables>,
+  variables: TVariables,
+  headers: Record<string, string> = {},
+): Promise<TData> {
+  stepNo += 1;
+  const name = getOperationAST(document)?.name?.value ?? 'operation';
+  console.log(`\n${bold(`${stepNo}. ${title}`)}`);
+  console.log(dim(`  → ${name} ${masked(variables)}`));
+  const started = performance.now();
+  const result = await execute(gateway, document, variables, headers);
+  const ms = (performance.now() - started).toFixed(0);
+  if (result.errors?.length || !result.data) {
+    console.log(indent(masked(result)));
+    throw new Error(`${title} failed (HTTP ${result.status})`);
+  }
+  console.log(`  ← ${dim(`${ms} ms`)}\n${indent(masked(result.data))}`);
+  return result.data;
+}
+
+async function poll<T>(what: string, fn: () => Promise<T | null>, timeoutMs = 15_000): Promise<T> {
+  const started = performance.now();
+  while (performance.now() - started < timeoutMs) {
+    const value = await fn();
+    if (value) {
+      console.log(dim(`  (${what} after ${(performance.now() - started).toFixed(0)} ms)`));
+      return value;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function main() {
+  console.log(`${bold('Shop supergraph demo')} against ${gateway}`);
+
+  const page = await step('Browse the catalogue', CataloguePageDocument, { first: 3, filter: { inStock: true } });
+  const [first, second] = page.products.edges.map((e) => e.node);
+  if (!first || !second) throw new Error('the catalogue is empty: is the graph running with demo data?');
+
+  const email = `demo-${randomUUID().slice(0, 8)}@example.com`;
+  const password = 'demo-password-123';
+  await step('Register a shopper', RegisterDocument, { input: { email, password, name: 'Ada Lovelace', phone: '+4915112345678' } });
+  const login = await step('Log in', LoginDocument, { input: { email, password } });
+  if (login.login.__typename !== 'AuthPayload') throw new Error('login refused');
+  const auth = bearer(login.login.token);
+
+  const placed = await step(
+    'Place an order',
+    PlaceOrderDocument,
+    { input: { idempotencyKey: randomUUID(), items: [{ productId: first.id, quantity: 2 }, { productId: second.id, quantity: 1 }] } },
+    auth,
+  );
+  if (placed.placeOrder.__typename !== 'Order') throw new Error('the order was refused');
+  const order = placed.placeOrder;
+
+  await step(
+    'Pay with the test card 4242 4242 4242 4242',
+    PayOrderDocument,
+    {
+      input: {
+        orderId: order.id,
+        idempotencyKey: randomUUID(),
+        card: { number: '4242424242424242', expMonth: 12, expYear: new Date().getFullYear() + 2, cvc: '123', holderName: 'Ada Lovelace' },
+      },
+    },
+    auth,
+  );
+
+  stepNo += 1;
+  console.log(`\n${bold(`${stepNo}. Wait for the order to become PAID (payments → NATS → orders)`)}`);
+  await poll('PAID', async () => {
+    const r = await execute(gateway, OrderStatusDocument, { id: order.id }, auth);
+    return r.data?.order?.status === 'PAID' ? r.data.order : null;
+  });
+
+  stepNo += 1;
+  console.log(`\n${bold(`${stepNo}. Wait for the confirmation email (orders → NATS → notifications → SMTP)`)}`);
+  const messages = await poll('the email', async () => {
+    const res = await fetch(`${mailpitApi}/api/v1/search?query=${encodeURIComponent(`to:"${email}"`)}`);
+    const body = (await res.json()) as { messages: { ID: string }[] };
+    return body.messages.length ? body.messages : null;
+  });
+
+  await step('Everything under me', MyOrdersDocument, {}, auth);
+
+  const mail = (await (await fetch(`${mailpitApi}/api/v1/message/${messages[0]!.ID}`)).json()) as {
+    Subject: string;
+    From: { Address: string };
+    Text: string;
+  };
+  console.log(`\n${bold('The email that arrived')} ${dim(`(also at http://localhost:8025/)`)}`);
+  console.log(indent(`From: ${mail.From.Address}\nTo: ${email}\nSubject: ${mail.Subject}\n\n${mail.Text.trim()}`));
+  console.log(`\n${bold('Done.')} Order ${order.number} is paid and confirmed.`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`\nDemo failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
