@@ -58,7 +58,6 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
       POSTGRES_URL: pg.url,
       ADMIN_EMAIL: admin.email,
       ADMIN_PASSWORD: admin.password,
-      JWT_KEYS_FILE: `.data/test/${label}-jwt-keys.json`,
     }),
     { log: log.child({ service: 'users' }) },
   );

@@ -63,7 +63,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const orders = new OrdersService(
     repo,
     products,
-    { ttlSeconds: config.ORDER_TTL_SECONDS, maxCartLines: config.MAX_CART_LINES, ...(overrides.now ? { now: overrides.now } : {}) },
+    {
+      ttlSeconds: config.ORDER_TTL_SECONDS,
+      maxCartLines: config.MAX_CART_LINES,
+      ...(overrides.now ? { now: overrides.now } : {}),
+    },
     log,
   );
   const relay = createOutboxRelay({ repo, js, names, log });
@@ -73,13 +77,21 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     await db.rows('SELECT 1');
     return true;
   };
-  const server = await createServer({ repo, orders, verifyToken, routerSecret: config.ROUTER_SECRET, log, ready });
+  const server = await createServer({
+    repo,
+    orders,
+    verifyToken,
+    routerSecret: config.ROUTER_SECRET,
+    log,
+    ready,
+  });
 
   const running: { stop(): Promise<void> }[] = [];
   let started = false;
 
   return {
     config,
+    log,
     names,
     nc,
     db,
@@ -119,8 +131,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
           }),
         );
       }
-      if (overrides.runRelay !== false) running.push(every(config.OUTBOX_POLL_MS, () => relay.relayOnce(), log, 'outbox relay'));
-      if (overrides.runExpiry !== false) running.push(every(config.EXPIRY_INTERVAL_MS, () => orders.expireDue(), log, 'order expiry'));
+      if (overrides.runRelay !== false)
+        running.push(every(config.OUTBOX_POLL_MS, () => relay.relayOnce(), log, 'outbox relay'));
+      if (overrides.runExpiry !== false)
+        running.push(every(config.EXPIRY_INTERVAL_MS, () => orders.expireDue(), log, 'order expiry'));
       log.info({ url: address.url }, 'orders subgraph listening');
       return address;
     },

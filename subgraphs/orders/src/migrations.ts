@@ -69,7 +69,9 @@ const LOCK = 'shop_orders_migrations';
 export async function migrate(db: Db): Promise<number[]> {
   const conn = await db.pool.getConnection();
   try {
-    const [[lock]] = (await conn.query('SELECT GET_LOCK(?, 30) AS got', [LOCK])) as unknown as [[{ got: number }]];
+    const [[lock]] = (await conn.query('SELECT GET_LOCK(?, 30) AS got', [LOCK])) as unknown as [
+      [{ got: number }],
+    ];
     if (lock?.got !== 1) throw new Error('could not take the migration lock within 30 s');
     try {
       await conn.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -77,7 +79,9 @@ export async function migrate(db: Db): Promise<number[]> {
         name VARCHAR(200) NOT NULL,
         applied_at DATETIME(3) NOT NULL
       ) ENGINE=InnoDB`);
-      const [rows] = (await conn.query('SELECT version FROM schema_migrations')) as unknown as [{ version: number }[]];
+      const [rows] = (await conn.query('SELECT version FROM schema_migrations')) as unknown as [
+        { version: number }[],
+      ];
       const done = new Set(rows.map((r) => r.version));
       const applied: number[] = [];
       for (const migration of MIGRATIONS) {

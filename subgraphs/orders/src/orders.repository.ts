@@ -1,6 +1,12 @@
 import type { Db, Sql } from './db';
 import { isDuplicateKey } from './db';
-import { orderNumber, type CancelReason, type OrderItemModel, type OrderModel, type OrderStatus } from './models';
+import {
+  orderNumber,
+  type CancelReason,
+  type OrderItemModel,
+  type OrderModel,
+  type OrderStatus,
+} from './models';
 
 /** Every MySQL statement of the orders aggregate (orders, items, applied events, outbox). */
 
@@ -34,7 +40,8 @@ interface ItemRow {
 
 const ORDER_COLUMNS =
   'id, seq, user_id, status, currency, total_amount, idempotency_key, fingerprint, created_at, expires_at, paid_at, cancelled_at, payment_id';
-const ITEM_COLUMNS = 'order_id, position, product_id, sku, product_name, quantity, unit_amount, line_amount, currency';
+const ITEM_COLUMNS =
+  'order_id, position, product_id, sku, product_name, quantity, unit_amount, line_amount, currency';
 
 const toOrder = (r: OrderRow): OrderModel => ({
   id: r.id,
@@ -89,7 +96,10 @@ export class OrdersTx {
 
   /** Locks and returns an order (SELECT ... FOR UPDATE). */
   async lockOrder(id: string): Promise<OrderModel | null> {
-    const rows = await this.sql.rows<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = ? FOR UPDATE`, [id]);
+    const rows = await this.sql.rows<OrderRow>(
+      `SELECT ${ORDER_COLUMNS} FROM orders WHERE id = ? FOR UPDATE`,
+      [id],
+    );
     return rows[0] ? toOrder(rows[0]) : null;
   }
 
@@ -128,35 +138,35 @@ export class OrdersTx {
       if (isDuplicateKey(error)) throw new DuplicateIdempotencyKeyError();
       throw error;
     }
-    await this.sql.run(
-      `INSERT INTO order_items (${ITEM_COLUMNS}) VALUES ?`,
-      [
-        items.map((i) => [
-          order.id,
-          i.position,
-          i.productId,
-          i.sku,
-          i.productName,
-          i.quantity,
-          i.unitPrice.amount,
-          i.lineTotal.amount,
-          i.unitPrice.currency,
-        ]),
-      ],
-    );
+    await this.sql.run(`INSERT INTO order_items (${ITEM_COLUMNS}) VALUES ?`, [
+      items.map((i) => [
+        order.id,
+        i.position,
+        i.productId,
+        i.sku,
+        i.productName,
+        i.quantity,
+        i.unitPrice.amount,
+        i.lineTotal.amount,
+        i.unitPrice.currency,
+      ]),
+    ]);
   }
 
   async markPaid(id: string, paymentId: string, paidAt: Date): Promise<void> {
-    await this.sql.run(`UPDATE orders SET status = 'PAID', paid_at = ?, payment_id = ? WHERE id = ?`, [paidAt, paymentId, id]);
+    await this.sql.run(`UPDATE orders SET status = 'PAID', paid_at = ?, payment_id = ? WHERE id = ?`, [
+      paidAt,
+      paymentId,
+      id,
+    ]);
   }
 
   async markCancelled(ids: string[], reason: CancelReason, cancelledAt: Date): Promise<void> {
     if (ids.length === 0) return;
-    await this.sql.run(`UPDATE orders SET status = 'CANCELLED', cancelled_at = ?, cancel_reason = ? WHERE id IN (?)`, [
-      cancelledAt,
-      reason,
-      ids,
-    ]);
+    await this.sql.run(
+      `UPDATE orders SET status = 'CANCELLED', cancelled_at = ?, cancel_reason = ? WHERE id IN (?)`,
+      [cancelledAt, reason, ids],
+    );
   }
 
   async recordPaymentFailure(id: string, reason: string): Promise<void> {
@@ -179,7 +189,9 @@ export class OrdersTx {
     await this.sql.run('UPDATE applied_events SET outcome = ? WHERE event_id = ?', [outcome, eventId]);
   }
 
-  async insertOutbox(rows: { eventId: string; kind: OutboxKind; payload: unknown; createdAt: Date }[]): Promise<void> {
+  async insertOutbox(
+    rows: { eventId: string; kind: OutboxKind; payload: unknown; createdAt: Date }[],
+  ): Promise<void> {
     if (rows.length === 0) return;
     await this.sql.run('INSERT INTO outbox (event_id, kind, payload, created_at) VALUES ?', [
       rows.map((r) => [r.eventId, r.kind, JSON.stringify(r.payload), r.createdAt]),
@@ -192,7 +204,12 @@ export class OrdersTx {
       'SELECT seq, event_id, kind, payload FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED',
       [limit],
     );
-    return rows.map((r) => ({ seq: Number(r.seq), eventId: r.event_id, kind: r.kind, payload: JSON.parse(r.payload) }));
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      eventId: r.event_id,
+      kind: r.kind,
+      payload: JSON.parse(r.payload),
+    }));
   }
 
   async markOutboxSent(seqs: number[], sentAt: Date): Promise<void> {
@@ -226,7 +243,9 @@ export class OrdersRepository {
   /** One query for a batch of ids (the DataLoader's batch function). */
   async findByIds(ids: readonly string[]): Promise<OrderModel[]> {
     if (ids.length === 0) return [];
-    const rows = await this.db.rows<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id IN (?)`, [[...ids]]);
+    const rows = await this.db.rows<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id IN (?)`, [
+      [...ids],
+    ]);
     return rows.map(toOrder);
   }
 

@@ -12,7 +12,12 @@ import {
 import type { Logger } from '@shop/observability';
 import type { CancelReason, Money, OrderItemModel, OrderModel } from './models';
 import { canTransition, isPayable, transition } from './order-state';
-import { DuplicateIdempotencyKeyError, type NewItem, type OrdersRepository, type OrdersTx } from './orders.repository';
+import {
+  DuplicateIdempotencyKeyError,
+  type NewItem,
+  type OrdersRepository,
+  type OrdersTx,
+} from './orders.repository';
 
 /** How the service reaches products (NATS in the app, a fake in unit tests). */
 export interface ProductsClient {
@@ -43,7 +48,13 @@ export type PlaceOrderResult =
   | { __typename: 'EmptyCartError'; message: string }
   | { __typename: 'InvalidInputError'; message: string; field: string }
   | { __typename: 'UnknownProductError'; message: string; productId: string }
-  | { __typename: 'InsufficientStockError'; message: string; productId: string; requested: number; available: number }
+  | {
+      __typename: 'InsufficientStockError';
+      message: string;
+      productId: string;
+      requested: number;
+      available: number;
+    }
   | { __typename: 'IdempotencyKeyReusedError'; message: string; orderId: string }
   | { __typename: 'ProductsUnavailableError'; message: string };
 
@@ -53,11 +64,19 @@ export type CancelOrderResult =
   | { __typename: 'OrderNotCancellableError'; message: string; status: OrderModel['status'] };
 
 /** What applying a payment event did (recorded with the event id). */
-export type PaymentOutcome = 'DUPLICATE' | 'ORDER_NOT_FOUND' | 'PAID' | 'ALREADY_PAID' | 'PAID_AFTER_CANCEL' | 'AMOUNT_MISMATCH' | 'FAILURE_RECORDED';
+export type PaymentOutcome =
+  | 'DUPLICATE'
+  | 'ORDER_NOT_FOUND'
+  | 'PAID'
+  | 'ALREADY_PAID'
+  | 'PAID_AFTER_CANCEL'
+  | 'AMOUNT_MISMATCH'
+  | 'FAILURE_RECORDED';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
 const PRODUCT_ID = /^.{1,64}$/s;
-const isCursor = (v: unknown): v is [number] => Array.isArray(v) && v.length === 1 && Number.isSafeInteger(v[0]);
+const isCursor = (v: unknown): v is [number] =>
+  Array.isArray(v) && v.length === 1 && Number.isSafeInteger(v[0]);
 
 /** The rules of ordering. Returns result unions for expected failures; I/O goes through the repository. */
 export class OrdersService {
@@ -94,7 +113,10 @@ export class OrdersService {
       if (!(error instanceof ServiceUnavailableError)) throw error;
       // products may have reserved before the timeout: give it back (best effort).
       this.releaseQuietly(orderId);
-      return { __typename: 'ProductsUnavailableError', message: 'The products service did not answer; nothing was ordered. Try again.' };
+      return {
+        __typename: 'ProductsUnavailableError',
+        message: 'The products service did not answer; nothing was ordered. Try again.',
+      };
     }
     if (!reply.ok) return this.reserveRefusal(reply, lines);
 
@@ -107,10 +129,17 @@ export class OrdersService {
     }
     if (!items) {
       await this.releaseOrThrow(orderId);
-      return { __typename: 'InvalidInputError', message: 'All items of an order must be priced in one currency.', field: 'items' };
+      return {
+        __typename: 'InvalidInputError',
+        message: 'All items of an order must be priced in one currency.',
+        field: 'items',
+      };
     }
     const createdAt = this.now();
-    const total: Money = { amount: items.reduce((sum, i) => sum + i.lineTotal.amount, 0), currency: items[0]!.unitPrice.currency };
+    const total: Money = {
+      amount: items.reduce((sum, i) => sum + i.lineTotal.amount, 0),
+      currency: items[0]!.unitPrice.currency,
+    };
     try {
       await this.repo.transaction((tx) =>
         tx.insertOrder(
@@ -144,14 +173,18 @@ export class OrdersService {
   /** Shape checks: empty, too many lines, quantities, key. Merges lines of the same product. */
   private validate(
     input: PlaceOrderInput,
-  ): { lines: { productId: string; quantity: number }[]; fingerprint: string } | Extract<PlaceOrderResult, { __typename: 'EmptyCartError' | 'InvalidInputError' }> {
+  ):
+    | { lines: { productId: string; quantity: number }[]; fingerprint: string }
+    | Extract<PlaceOrderResult, { __typename: 'EmptyCartError' | 'InvalidInputError' }> {
     if (!IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
       return invalid('idempotencyKey must be 1-128 letters, digits or - _ . :', 'idempotencyKey');
     }
-    if (input.items.length === 0) return { __typename: 'EmptyCartError', message: 'An order needs at least one item.' };
+    if (input.items.length === 0)
+      return { __typename: 'EmptyCartError', message: 'An order needs at least one item.' };
     const merged = new Map<string, number>();
     for (const [i, item] of input.items.entries()) {
-      if (!PRODUCT_ID.test(item.productId)) return invalid('productId must be 1-64 characters', `items.${i}.productId`);
+      if (!PRODUCT_ID.test(item.productId))
+        return invalid('productId must be 1-64 characters', `items.${i}.productId`);
       if (!Number.isInteger(item.quantity) || item.quantity < 1) {
         return invalid('quantity must be at least 1', `items.${i}.quantity`);
       }
@@ -163,7 +196,10 @@ export class OrdersService {
     for (const [productId, quantity] of merged) {
       if (quantity > this.maxQuantity) {
         const index = input.items.findIndex((item) => item.productId === productId);
-        return invalid(`At most ${this.maxQuantity} units of one product per order.`, `items.${index}.quantity`);
+        return invalid(
+          `At most ${this.maxQuantity} units of one product per order.`,
+          `items.${index}.quantity`,
+        );
       }
     }
     const lines = [...merged].map(([productId, quantity]) => ({ productId, quantity }));
@@ -179,7 +215,10 @@ export class OrdersService {
     };
   }
 
-  private reserveRefusal(reply: Extract<ReserveReply, { ok: false }>, lines: { productId: string; quantity: number }[]): PlaceOrderResult {
+  private reserveRefusal(
+    reply: Extract<ReserveReply, { ok: false }>,
+    lines: { productId: string; quantity: number }[],
+  ): PlaceOrderResult {
     const productId = reply.productId ?? '';
     if (reply.code === 'NOT_FOUND') {
       return { __typename: 'UnknownProductError', message: `No product with id ${productId}.`, productId };
@@ -199,11 +238,15 @@ export class OrdersService {
   }
 
   /** Price snapshots for the requested lines; null when the lines are priced in several currencies. */
-  private snapshot(lines: { productId: string; quantity: number }[], reserved: Extract<ReserveReply, { ok: true }>['lines']): NewItem[] | null {
+  private snapshot(
+    lines: { productId: string; quantity: number }[],
+    reserved: Extract<ReserveReply, { ok: true }>['lines'],
+  ): NewItem[] | null {
     const byId = new Map(reserved.map((l) => [l.productId, l]));
     const items = lines.map((line, position): NewItem => {
       const r = byId.get(line.productId);
-      if (!r || r.quantity !== line.quantity) throw new Error(`products reserved something else for ${line.productId}`);
+      if (!r || r.quantity !== line.quantity)
+        throw new Error(`products reserved something else for ${line.productId}`);
       return {
         position,
         productId: line.productId,
@@ -220,7 +263,10 @@ export class OrdersService {
 
   private releaseQuietly(orderId: string) {
     this.products.release(orderId).catch((error: unknown) => {
-      this.log.warn({ err: error, orderId }, 'could not release a reservation; products will keep the stock until it is released');
+      this.log.warn(
+        { err: error, orderId },
+        'could not release a reservation; products will keep the stock until it is released',
+      );
     });
   }
 
@@ -228,14 +274,21 @@ export class OrdersService {
     try {
       await this.products.release(orderId);
     } catch (error) {
-      this.log.error({ err: error, orderId }, 'could not release the reservation of an order that was not stored');
+      this.log.error(
+        { err: error, orderId },
+        'could not release the reservation of an order that was not stored',
+      );
     }
   }
 
   // ---- reading ---------------------------------------------------------------------------------
 
   /** A user's orders, newest first. Only the user themself or an admin (else FORBIDDEN). */
-  async listOrders(userId: string, first: number | null | undefined, after: string | null | undefined): Promise<Connection<OrderModel>> {
+  async listOrders(
+    userId: string,
+    first: number | null | undefined,
+    after: string | null | undefined,
+  ): Promise<Connection<OrderModel>> {
     const limit = pageSize(first);
     const beforeSeq = after ? decodeCursor(after, isCursor)[0] : null;
     const rows = await this.repo.listForUser(userId, limit + 1, beforeSeq);
@@ -246,9 +299,15 @@ export class OrdersService {
   async payable(orderId: string, userId: string): Promise<PayableReply> {
     const order = await this.repo.findById(orderId);
     if (!order) return { ok: false, code: 'NOT_FOUND', message: `no order ${orderId}` };
-    if (order.userId !== userId) return { ok: false, code: 'FORBIDDEN', message: 'the order belongs to another user' };
+    if (order.userId !== userId)
+      return { ok: false, code: 'FORBIDDEN', message: 'the order belongs to another user' };
     if (!isPayable(order.status)) {
-      return { ok: false, code: 'NOT_PAYABLE', message: `the order is ${order.status}`, status: order.status };
+      return {
+        ok: false,
+        code: 'NOT_PAYABLE',
+        message: `the order is ${order.status}`,
+        status: order.status,
+      };
     }
     if (order.expiresAt.getTime() <= this.now().getTime()) {
       return { ok: false, code: 'NOT_PAYABLE', message: 'the order has expired', status: order.status };
@@ -267,7 +326,11 @@ export class OrdersService {
         return { __typename: 'OrderNotFoundError', message: `No order ${orderId}.`, orderId };
       }
       if (!canTransition(order.status, 'CANCELLED')) {
-        return { __typename: 'OrderNotCancellableError', message: `The order is ${order.status} and cannot be cancelled.`, status: order.status };
+        return {
+          __typename: 'OrderNotCancellableError',
+          message: `The order is ${order.status} and cannot be cancelled.`,
+          status: order.status,
+        };
       }
       const [cancelled] = await this.cancelLocked(tx, [order], 'CANCELLED_BY_USER');
       return asResult(cancelled!);
@@ -291,12 +354,24 @@ export class OrdersService {
   }
 
   /** Moves locked orders to CANCELLED and writes their outbox rows (same transaction). */
-  private async cancelLocked(tx: OrdersTx, orders: OrderModel[], reason: CancelReason): Promise<OrderModel[]> {
+  private async cancelLocked(
+    tx: OrdersTx,
+    orders: OrderModel[],
+    reason: CancelReason,
+  ): Promise<OrderModel[]> {
     if (orders.length === 0) return [];
     const at = this.now();
-    const cancelled = orders.map((o) => ({ ...o, status: transition(o.status, 'CANCELLED'), cancelledAt: at }));
+    const cancelled = orders.map((o) => ({
+      ...o,
+      status: transition(o.status, 'CANCELLED'),
+      cancelledAt: at,
+    }));
     const items = await tx.itemsFor(cancelled.map((o) => o.id));
-    await tx.markCancelled(cancelled.map((o) => o.id), reason, at);
+    await tx.markCancelled(
+      cancelled.map((o) => o.id),
+      reason,
+      at,
+    );
     await tx.insertOutbox(
       cancelled.map((o) => {
         const eventId = randomUUID();
@@ -305,7 +380,9 @@ export class OrdersService {
           orderId: o.id,
           userId: o.userId,
           reason,
-          items: items.filter((i) => i.orderId === o.id).map((i) => ({ productId: i.productId, quantity: i.quantity })),
+          items: items
+            .filter((i) => i.orderId === o.id)
+            .map((i) => ({ productId: i.productId, quantity: i.quantity })),
           cancelledAt: at.toISOString(),
         };
         return { eventId, kind: 'orders.cancelled' as const, payload, createdAt: at };
@@ -331,22 +408,33 @@ export class OrdersService {
       await tx.setEventOutcome(event.eventId, decided);
       return decided;
     });
-    const level = outcome === 'PAID' || outcome === 'FAILURE_RECORDED' || outcome === 'DUPLICATE' ? 'info' : 'warn';
-    this.log[level]({ eventId: event.eventId, orderId: event.orderId, paymentId: event.paymentId, outcome }, 'payment event applied');
+    const level =
+      outcome === 'PAID' || outcome === 'FAILURE_RECORDED' || outcome === 'DUPLICATE' ? 'info' : 'warn';
+    this.log[level](
+      { eventId: event.eventId, orderId: event.orderId, paymentId: event.paymentId, outcome },
+      'payment event applied',
+    );
     return outcome;
   }
 
-  private async decidePayment(tx: OrdersTx, event: PaymentEvent, order: OrderModel | null, at: Date): Promise<PaymentOutcome> {
+  private async decidePayment(
+    tx: OrdersTx,
+    event: PaymentEvent,
+    order: OrderModel | null,
+    at: Date,
+  ): Promise<PaymentOutcome> {
     if (!order) return 'ORDER_NOT_FOUND';
     if (event.status === 'FAILED') {
-      if (order.status === 'PENDING_PAYMENT') await tx.recordPaymentFailure(order.id, event.failureReason ?? 'payment failed');
+      if (order.status === 'PENDING_PAYMENT')
+        await tx.recordPaymentFailure(order.id, event.failureReason ?? 'payment failed');
       return 'FAILURE_RECORDED';
     }
     if (order.status === 'PAID') return 'ALREADY_PAID';
     // Money was taken for an order that already expired or was cancelled. Recorded, nothing emitted;
     // the right follow-up is a refund (payments.refund), which is out of scope here.
     if (order.status === 'CANCELLED') return 'PAID_AFTER_CANCEL';
-    if (event.amount.amount !== order.total.amount || event.amount.currency !== order.total.currency) return 'AMOUNT_MISMATCH';
+    if (event.amount.amount !== order.total.amount || event.amount.currency !== order.total.currency)
+      return 'AMOUNT_MISMATCH';
     transition(order.status, 'PAID');
     const items = await tx.itemsFor([order.id]);
     await tx.markPaid(order.id, event.paymentId, at);
@@ -366,7 +454,11 @@ export class OrdersService {
   }
 }
 
-const invalid = (message: string, field: string) => ({ __typename: 'InvalidInputError' as const, message, field });
+const invalid = (message: string, field: string) => ({
+  __typename: 'InvalidInputError' as const,
+  message,
+  field,
+});
 
 const toEventItem = (i: OrderItemModel) => ({
   productId: i.productId,
@@ -378,6 +470,10 @@ const toEventItem = (i: OrderItemModel) => ({
 
 /** The same items in any order give the same fingerprint. */
 export function fingerprintOf(lines: { productId: string; quantity: number }[]): string {
-  const canonical = [...lines].sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
-  return createHash('sha256').update(JSON.stringify(canonical.map((l) => [l.productId, l.quantity]))).digest('hex');
+  const canonical = [...lines].sort((a, b) =>
+    a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0,
+  );
+  return createHash('sha256')
+    .update(JSON.stringify(canonical.map((l) => [l.productId, l.quantity])))
+    .digest('hex');
 }

@@ -4,7 +4,9 @@ import { waitFor } from '@shop/testing';
 import { createOutboxRelay } from '../src/outbox-relay';
 import { bootOrders, CANCEL, customer, fakeProducts, PLACE, streamMessages, type Harness } from './helpers';
 
-type Placed = { placeOrder: { __typename: string; id: string; number: string; total: { amount: number; currency: string } } };
+type Placed = {
+  placeOrder: { __typename: string; id: string; number: string; total: { amount: number; currency: string } };
+};
 
 describe('payment events and the outbox relay', () => {
   let h: Harness;
@@ -14,7 +16,12 @@ describe('payment events and the outbox relay', () => {
     // No relay loop: each test drives the relay itself.
     h = await bootOrders({ runRelay: false, runExpiry: false });
     products = fakeProducts(h.nc, h.prefix);
-    products.catalogue.set('book', { sku: 'BK-1', name: 'A Book', price: { amount: 1500, currency: 'EUR' }, stock: 1000 });
+    products.catalogue.set('book', {
+      sku: 'BK-1',
+      name: 'A Book',
+      price: { amount: 1500, currency: 'EUR' },
+      stock: 1000,
+    });
   });
   afterAll(async () => {
     await products.stop();
@@ -22,11 +29,19 @@ describe('payment events and the outbox relay', () => {
   });
 
   const place = async (user = customer()) => {
-    const res = await (await h.as(user))<Placed>(PLACE, { input: { idempotencyKey: randomUUID(), items: [{ productId: 'book', quantity: 2 }] } });
+    const res = await (
+      await h.as(user)
+    )<Placed>(PLACE, {
+      input: { idempotencyKey: randomUUID(), items: [{ productId: 'book', quantity: 2 }] },
+    });
     expect(res.data?.placeOrder.__typename).toBe('Order');
     return { user, order: res.data!.placeOrder };
   };
-  const paymentEvent = (orderId: string, userId: string, status: 'SUCCEEDED' | 'FAILED' = 'SUCCEEDED'): PaymentEvent => {
+  const paymentEvent = (
+    orderId: string,
+    userId: string,
+    status: 'SUCCEEDED' | 'FAILED' = 'SUCCEEDED',
+  ): PaymentEvent => {
     const paymentId = randomUUID();
     return {
       eventId: paymentId,
@@ -39,14 +54,17 @@ describe('payment events and the outbox relay', () => {
       occurredAt: new Date().toISOString(),
     };
   };
-  const subjectOf = (e: PaymentEvent) => (e.status === 'SUCCEEDED' ? h.names.events.paymentsSucceeded : h.names.events.paymentsFailed);
+  const subjectOf = (e: PaymentEvent) =>
+    e.status === 'SUCCEEDED' ? h.names.events.paymentsSucceeded : h.names.events.paymentsFailed;
   const unsentFor = async (orderId: string) =>
     h.app.db.rows<{ event_id: string; kind: string }>(
       `SELECT event_id, kind FROM outbox WHERE sent_at IS NULL AND JSON_VALUE(payload, '$.orderId') = ?`,
       [orderId],
     );
   const paidEvents = async (orderId: string) =>
-    (await streamMessages<OrderPaidEvent>(h.nc, h.names.streams.orders, h.names.events.ordersPaid)).filter((m) => m.data.orderId === orderId);
+    (await streamMessages<OrderPaidEvent>(h.nc, h.names.streams.orders, h.names.events.ordersPaid)).filter(
+      (m) => m.data.orderId === orderId,
+    );
 
   it('moves the order to PAID from payments.succeeded, once, however often the event is delivered', async () => {
     const { user, order } = await place();
@@ -59,9 +77,11 @@ describe('payment events and the outbox relay', () => {
     // Redelivery (a new msg id, so JetStream's de-duplication does not hide it from the consumer).
     await publishEvent(js, subjectOf(event), `${event.eventId}-redelivered`, event);
     await waitFor(async () => {
-      const info = await (await import('@shop/messaging')).jetstreamManager(h.nc).then((m) =>
-        m.consumers.info(h.names.streams.payments, h.names.consumers.ordersOnPayments),
-      );
+      const info = await (
+        await import('@shop/messaging')
+      )
+        .jetstreamManager(h.nc)
+        .then((m) => m.consumers.info(h.names.streams.payments, h.names.consumers.ordersOnPayments));
       return info.num_pending === 0 && info.num_ack_pending === 0;
     });
     expect(await h.app.orders.applyPaymentEvent(event)).toBe('DUPLICATE');
@@ -87,16 +107,29 @@ describe('payment events and the outbox relay', () => {
       userId: user.id,
       paymentId: event.paymentId,
       total: { amount: 3000, currency: 'EUR' },
-      items: [{ productId: 'book', name: 'A Book', quantity: 2, unitPrice: { amount: 1500, currency: 'EUR' }, lineTotal: { amount: 3000, currency: 'EUR' } }],
+      items: [
+        {
+          productId: 'book',
+          name: 'A Book',
+          quantity: 2,
+          unitPrice: { amount: 1500, currency: 'EUR' },
+          lineTotal: { amount: 3000, currency: 'EUR' },
+        },
+      ],
     });
     expect(published.eventId).toBe(outbox[0]!.event_id);
   });
 
   it('records a failed payment and keeps the order payable, emitting nothing', async () => {
     const { user, order } = await place();
-    expect(await h.app.orders.applyPaymentEvent(paymentEvent(order.id, user.id, 'FAILED'))).toBe('FAILURE_RECORDED');
+    expect(await h.app.orders.applyPaymentEvent(paymentEvent(order.id, user.id, 'FAILED'))).toBe(
+      'FAILURE_RECORDED',
+    );
     expect((await h.app.repo.findById(order.id))!.status).toBe('PENDING_PAYMENT');
-    const [row] = await h.app.db.rows<{ f: string }>('SELECT last_payment_failure AS f FROM orders WHERE id = ?', [order.id]);
+    const [row] = await h.app.db.rows<{ f: string }>(
+      'SELECT last_payment_failure AS f FROM orders WHERE id = ?',
+      [order.id],
+    );
     expect(row!.f).toBe('card declined');
     expect(await unsentFor(order.id)).toEqual([]);
     expect(await h.app.orders.payable(order.id, user.id)).toMatchObject({ ok: true });
@@ -104,7 +137,9 @@ describe('payment events and the outbox relay', () => {
 
   it('records a payment for a cancelled order without reviving it or emitting orders.paid', async () => {
     const { user, order } = await place();
-    await (await h.as(user))(CANCEL, { id: order.id });
+    await (
+      await h.as(user)
+    )(CANCEL, { id: order.id });
     expect(await h.app.orders.applyPaymentEvent(paymentEvent(order.id, user.id))).toBe('PAID_AFTER_CANCEL');
     expect((await h.app.repo.findById(order.id))!.status).toBe('CANCELLED');
     expect((await unsentFor(order.id)).map((r) => r.kind)).toEqual(['orders.cancelled']);
@@ -129,7 +164,7 @@ describe('payment events and the outbox relay', () => {
       repo: h.app.repo,
       js: jetstream(h.nc),
       names: h.names,
-      log: h.app.orders['log'],
+      log: h.app.log,
       afterPublish: () => {
         throw new Error('killed after publish');
       },

@@ -21,7 +21,10 @@ export const ROUTER_SECRET = 'test-router-secret-0123456789';
 /** A products responder on NATS with an in-memory catalogue: reserve is all-or-nothing and idempotent per order. */
 export function fakeProducts(nc: NatsConnection, prefix: string) {
   const names = natsNames(prefix);
-  const catalogue = new Map<string, { sku: string; name: string; price: { amount: number; currency: string }; stock: number }>();
+  const catalogue = new Map<
+    string,
+    { sku: string; name: string; price: { amount: number; currency: string }; stock: number }
+  >();
   const reservations = new Map<string, { productId: string; quantity: number }[]>();
   const calls = { reserve: 0, release: 0 };
   const service = serveEndpoints(
@@ -37,14 +40,28 @@ export function fakeProducts(nc: NatsConnection, prefix: string) {
           const lines = () =>
             req.items.map((i) => {
               const p = catalogue.get(i.productId)!;
-              return { productId: i.productId, sku: p.sku, name: p.name, quantity: i.quantity, unitPrice: p.price };
+              return {
+                productId: i.productId,
+                sku: p.sku,
+                name: p.name,
+                quantity: i.quantity,
+                unitPrice: p.price,
+              };
             });
           if (reservations.has(req.orderId)) return { ok: true, lines: lines() };
           for (const item of req.items) {
             const product = catalogue.get(item.productId);
-            if (!product) return { ok: false, code: 'NOT_FOUND', message: 'no such product', productId: item.productId };
+            if (!product)
+              return { ok: false, code: 'NOT_FOUND', message: 'no such product', productId: item.productId };
             if (product.stock < item.quantity) {
-              return { ok: false, code: 'OUT_OF_STOCK', message: 'out of stock', productId: item.productId, requested: item.quantity, available: product.stock };
+              return {
+                ok: false,
+                code: 'OUT_OF_STOCK',
+                message: 'out of stock',
+                productId: item.productId,
+                requested: item.quantity,
+                available: product.stock,
+              };
             }
           }
           for (const item of req.items) catalogue.get(item.productId)!.stock -= item.quantity;
@@ -72,9 +89,13 @@ export function fakeProducts(nc: NatsConnection, prefix: string) {
 }
 
 /** Boots the orders app on a fresh MariaDB database and NATS prefix. */
-export async function bootOrders(overrides: AppOverrides = {}, env: Record<string, string> = {}) {
+export async function bootOrders(
+  overrides: AppOverrides = {},
+  env: Record<string, string> = {},
+  opts: { prefix?: string } = {},
+) {
   const database = await createMysqlDatabase('orders');
-  const prefix = natsPrefix('ord');
+  const prefix = opts.prefix ?? natsPrefix('ord');
   const issuer = await createTestIssuer();
   const logs = memoryLog();
   const log = createLogger({ name: 'orders-test', level: 'debug' }, logs.stream);
@@ -89,14 +110,19 @@ export async function bootOrders(overrides: AppOverrides = {}, env: Record<strin
     EXPIRY_INTERVAL_MS: '200',
     ...env,
   });
-  const app = await createApp(config, { log, verifyToken: createTokenVerifier({ jwks: issuer.jwks }), ...overrides });
+  const app = await createApp(config, {
+    log,
+    verifyToken: createTokenVerifier({ jwks: issuer.jwks }),
+    ...overrides,
+  });
   const { url } = await app.start();
   const nc = await connectNats(endpoints.nats, 'orders-test');
 
   const as = async (viewer: Viewer | null) => {
     const headers: Record<string, string> = { [ROUTER_SECRET_HEADER]: ROUTER_SECRET };
     if (viewer) headers.authorization = await issuer.bearer(viewer);
-    return <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>) => gql<T>(url, query, variables, headers);
+    return <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>) =>
+      gql<T>(url, query, variables, headers);
   };
 
   return {
@@ -126,7 +152,11 @@ export const customer = (label = 'c'): Viewer => {
   const id = `${label}-${process.pid}-${Date.now().toString(36)}-${counter}`;
   return { id, role: 'CUSTOMER', email: `${id}@example.test` };
 };
-export const admin = (): Viewer => ({ id: `admin-${Date.now().toString(36)}`, role: 'ADMIN', email: 'admin@example.test' });
+export const admin = (): Viewer => ({
+  id: `admin-${Date.now().toString(36)}`,
+  role: 'ADMIN',
+  email: 'admin@example.test',
+});
 
 export const ORDER_FIELDS = `
   id number status createdAt expiresAt paidAt cancelledAt
@@ -158,7 +188,11 @@ export const CANCEL = `mutation Cancel($id: ID!) {
 }`;
 
 /** Every message currently in a stream (optionally only one subject), decoded as JSON. */
-export async function streamMessages<T = Record<string, unknown>>(nc: NatsConnection, stream: string, subject?: string) {
+export async function streamMessages<T = Record<string, unknown>>(
+  nc: NatsConnection,
+  stream: string,
+  subject?: string,
+) {
   const { jetstreamManager } = await import('@shop/messaging');
   const jsm = await jetstreamManager(nc);
   const info = await jsm.streams.info(stream);
@@ -170,3 +204,26 @@ export async function streamMessages<T = Record<string, unknown>>(nc: NatsConnec
   }
   return out;
 }
+
+/** An order as ORDER_FIELDS selects it. */
+export interface OrderView {
+  id: string;
+  number: string;
+  status: string;
+  createdAt: string;
+  expiresAt: string;
+  paidAt: string | null;
+  cancelledAt: string | null;
+  user: { id: string };
+  total: { amount: number; currency: string };
+  items: {
+    product: { id: string };
+    productName: string;
+    quantity: number;
+    unitPrice: { amount: number; currency: string };
+    lineTotal: { amount: number; currency: string };
+  }[];
+}
+
+/** What PLACE returns: an order or an error type, told apart by __typename. */
+export type Placed = { placeOrder: { __typename: string } & Partial<OrderView> & Record<string, unknown> };

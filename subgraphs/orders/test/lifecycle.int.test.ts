@@ -1,9 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { OrderCancelledEvent, PayableReply, request } from '@shop/messaging';
 import { waitFor } from '@shop/testing';
-import { admin, bootOrders, CANCEL, customer, fakeProducts, PLACE, streamMessages, type Harness } from './helpers';
+import {
+  admin,
+  bootOrders,
+  CANCEL,
+  customer,
+  fakeProducts,
+  PLACE,
+  streamMessages,
+  type Harness,
+} from './helpers';
 
-type Placed = { placeOrder: { __typename: string; id: string; number: string; total: { amount: number; currency: string } } };
+type Placed = {
+  placeOrder: { __typename: string; id: string; number: string; total: { amount: number; currency: string } };
+};
 
 describe('cancelling, expiry and orders.payable', () => {
   let h: Harness;
@@ -14,7 +25,12 @@ describe('cancelling, expiry and orders.payable', () => {
     // The test owns the clock and drives expiry itself; the relay runs as in production.
     h = await bootOrders({ runExpiry: false, now: () => now }, { ORDER_TTL_SECONDS: '60' });
     products = fakeProducts(h.nc, h.prefix);
-    products.catalogue.set('p1', { sku: 'P1', name: 'Pen', price: { amount: 200, currency: 'EUR' }, stock: 1000 });
+    products.catalogue.set('p1', {
+      sku: 'P1',
+      name: 'Pen',
+      price: { amount: 200, currency: 'EUR' },
+      stock: 1000,
+    });
   });
   afterAll(async () => {
     await products.stop();
@@ -22,7 +38,9 @@ describe('cancelling, expiry and orders.payable', () => {
   });
 
   const place = async (user = customer(), quantity = 1) => {
-    const res = await (await h.as(user))<Placed>(PLACE, { input: { idempotencyKey: randomUUID(), items: [{ productId: 'p1', quantity }] } });
+    const res = await (
+      await h.as(user)
+    )<Placed>(PLACE, { input: { idempotencyKey: randomUUID(), items: [{ productId: 'p1', quantity }] } });
     expect(res.data?.placeOrder.__typename).toBe('Order');
     return { user, order: res.data!.placeOrder };
   };
@@ -36,26 +54,43 @@ describe('cancelling, expiry and orders.payable', () => {
     expect(res.data!.cancelOrder.cancelledAt).toEqual(expect.any(String));
 
     const again = await run<{ cancelOrder: Record<string, unknown> }>(CANCEL, { id: order.id });
-    expect(again.data!.cancelOrder).toMatchObject({ __typename: 'OrderNotCancellableError', status: 'CANCELLED' });
+    expect(again.data!.cancelOrder).toMatchObject({
+      __typename: 'OrderNotCancellableError',
+      status: 'CANCELLED',
+    });
 
     const events = await waitFor(async () => {
-      const all = await streamMessages<OrderCancelledEvent>(h.nc, h.names.streams.orders, h.names.events.ordersCancelled);
+      const all = await streamMessages<OrderCancelledEvent>(
+        h.nc,
+        h.names.streams.orders,
+        h.names.events.ordersCancelled,
+      );
       const mine = all.filter((m) => m.data.orderId === order.id);
       return mine.length ? mine : null;
     });
     expect(events).toHaveLength(1);
     const event = OrderCancelledEvent.parse(events[0]!.data);
-    expect(event).toMatchObject({ userId: user.id, reason: 'CANCELLED_BY_USER', items: [{ productId: 'p1', quantity: 3 }] });
+    expect(event).toMatchObject({
+      userId: user.id,
+      reason: 'CANCELLED_BY_USER',
+      items: [{ productId: 'p1', quantity: 3 }],
+    });
   });
 
   it("treats someone else's order as not found, and lets an admin cancel it", async () => {
     const { order } = await place();
-    const other = await (await h.as(customer()))<{ cancelOrder: Record<string, unknown> }>(CANCEL, { id: order.id });
+    const other = await (
+      await h.as(customer())
+    )<{ cancelOrder: Record<string, unknown> }>(CANCEL, { id: order.id });
     expect(other.data!.cancelOrder).toMatchObject({ __typename: 'OrderNotFoundError', orderId: order.id });
     expect(await statusOf(order.id)).toBe('PENDING_PAYMENT');
-    const missing = await (await h.as(customer()))<{ cancelOrder: Record<string, unknown> }>(CANCEL, { id: randomUUID() });
+    const missing = await (
+      await h.as(customer())
+    )<{ cancelOrder: Record<string, unknown> }>(CANCEL, { id: randomUUID() });
     expect(missing.data!.cancelOrder.__typename).toBe('OrderNotFoundError');
-    const byAdmin = await (await h.as(admin()))<{ cancelOrder: Record<string, unknown> }>(CANCEL, { id: order.id });
+    const byAdmin = await (
+      await h.as(admin())
+    )<{ cancelOrder: Record<string, unknown> }>(CANCEL, { id: order.id });
     expect(byAdmin.data!.cancelOrder).toMatchObject({ __typename: 'Order', status: 'CANCELLED' });
   });
 
@@ -69,7 +104,11 @@ describe('cancelling, expiry and orders.payable', () => {
       expect(await statusOf(order.id)).toBe('CANCELLED');
       expect(await h.app.orders.expireDue()).toEqual([]);
       const event = await waitFor(async () => {
-        const all = await streamMessages<OrderCancelledEvent>(h.nc, h.names.streams.orders, h.names.events.ordersCancelled);
+        const all = await streamMessages<OrderCancelledEvent>(
+          h.nc,
+          h.names.streams.orders,
+          h.names.events.ordersCancelled,
+        );
         return all.find((m) => m.data.orderId === order.id);
       });
       expect(event.data.reason).toBe('EXPIRED');
@@ -121,7 +160,13 @@ describe('cancelling, expiry and orders.payable', () => {
     expect(await ask(order.id, 'someone-else')).toMatchObject({ ok: false, code: 'FORBIDDEN' });
     expect(await ask(randomUUID(), user.id)).toMatchObject({ ok: false, code: 'NOT_FOUND' });
     expect(await ask('', user.id)).toMatchObject({ ok: false, code: 'INVALID_REQUEST' });
-    await (await h.as(user))(CANCEL, { id: order.id });
-    expect(await ask(order.id, user.id)).toMatchObject({ ok: false, code: 'NOT_PAYABLE', status: 'CANCELLED' });
+    await (
+      await h.as(user)
+    )(CANCEL, { id: order.id });
+    expect(await ask(order.id, user.id)).toMatchObject({
+      ok: false,
+      code: 'NOT_PAYABLE',
+      status: 'CANCELLED',
+    });
   });
 });

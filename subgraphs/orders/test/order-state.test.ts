@@ -18,7 +18,9 @@ describe('order state machine', () => {
   });
 
   it('refuses going back to PENDING_PAYMENT', () => {
-    expect(() => transition('PENDING_PAYMENT', 'PENDING_PAYMENT')).toThrow('cannot go from PENDING_PAYMENT to PENDING_PAYMENT');
+    expect(() => transition('PENDING_PAYMENT', 'PENDING_PAYMENT')).toThrow(
+      'cannot go from PENDING_PAYMENT to PENDING_PAYMENT',
+    );
   });
 
   it('says only a pending order is payable', () => {
@@ -30,9 +32,18 @@ describe('order state machine', () => {
 
 describe('helpers', () => {
   it('fingerprints items independently of their order', () => {
-    const a = fingerprintOf([{ productId: 'p1', quantity: 2 }, { productId: 'p2', quantity: 1 }]);
-    const b = fingerprintOf([{ productId: 'p2', quantity: 1 }, { productId: 'p1', quantity: 2 }]);
-    const c = fingerprintOf([{ productId: 'p1', quantity: 3 }, { productId: 'p2', quantity: 1 }]);
+    const a = fingerprintOf([
+      { productId: 'p1', quantity: 2 },
+      { productId: 'p2', quantity: 1 },
+    ]);
+    const b = fingerprintOf([
+      { productId: 'p2', quantity: 1 },
+      { productId: 'p1', quantity: 2 },
+    ]);
+    const c = fingerprintOf([
+      { productId: 'p1', quantity: 3 },
+      { productId: 'p2', quantity: 1 },
+    ]);
     expect(a).toBe(b);
     expect(a).not.toBe(c);
     expect(a).toMatch(/^[0-9a-f]{64}$/);

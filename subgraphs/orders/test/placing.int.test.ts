@@ -1,6 +1,4 @@
-import { bootOrders, customer, fakeProducts, PLACE, type Harness } from './helpers';
-
-type Placed = { placeOrder: Record<string, unknown> & { __typename: string } };
+import { bootOrders, customer, fakeProducts, PLACE, type Harness, type Placed } from './helpers';
 
 describe('placeOrder against MariaDB and a NATS products responder', () => {
   let h: Harness;
@@ -17,8 +15,10 @@ describe('placeOrder against MariaDB and a NATS products responder', () => {
 
   const stock = (id: string, units: number, amount = 1250, currency = 'EUR', sku = `SKU-${id}`) =>
     products.catalogue.set(id, { sku, name: `Product ${id}`, price: { amount, currency }, stock: units });
-  const countOrders = async () => Number((await h.app.db.rows<{ n: number }>('SELECT COUNT(*) AS n FROM orders'))[0]?.n);
-  const countItems = async () => Number((await h.app.db.rows<{ n: number }>('SELECT COUNT(*) AS n FROM order_items'))[0]?.n);
+  const countOrders = async () =>
+    Number((await h.app.db.rows<{ n: number }>('SELECT COUNT(*) AS n FROM orders'))[0]?.n);
+  const countItems = async () =>
+    Number((await h.app.db.rows<{ n: number }>('SELECT COUNT(*) AS n FROM order_items'))[0]?.n);
 
   it('places an order: PENDING_PAYMENT, price snapshots, total, number and expiry', async () => {
     stock('a1', 10, 1250);
@@ -26,20 +26,38 @@ describe('placeOrder against MariaDB and a NATS products responder', () => {
     const user = customer();
     const run = await h.as(user);
     const res = await run<Placed>(PLACE, {
-      input: { idempotencyKey: 'k-place-1', items: [{ productId: 'a1', quantity: 2 }, { productId: 'a2', quantity: 3 }] },
+      input: {
+        idempotencyKey: 'k-place-1',
+        items: [
+          { productId: 'a1', quantity: 2 },
+          { productId: 'a2', quantity: 3 },
+        ],
+      },
     });
     expect(res.errors).toBeUndefined();
-    const order = res.data!.placeOrder as Record<string, any>;
+    const order = res.data!.placeOrder;
     expect(order.__typename).toBe('Order');
     expect(order.status).toBe('PENDING_PAYMENT');
     expect(order.number).toMatch(/^SO-\d{6,}$/);
     expect(order.user).toEqual({ id: user.id });
     expect(order.total).toEqual({ amount: 2 * 1250 + 3 * 300, currency: 'EUR' });
     expect(order.items).toEqual([
-      { product: { id: 'a1' }, productName: 'Product a1', quantity: 2, unitPrice: { amount: 1250, currency: 'EUR' }, lineTotal: { amount: 2500, currency: 'EUR' } },
-      { product: { id: 'a2' }, productName: 'Product a2', quantity: 3, unitPrice: { amount: 300, currency: 'EUR' }, lineTotal: { amount: 900, currency: 'EUR' } },
+      {
+        product: { id: 'a1' },
+        productName: 'Product a1',
+        quantity: 2,
+        unitPrice: { amount: 1250, currency: 'EUR' },
+        lineTotal: { amount: 2500, currency: 'EUR' },
+      },
+      {
+        product: { id: 'a2' },
+        productName: 'Product a2',
+        quantity: 3,
+        unitPrice: { amount: 300, currency: 'EUR' },
+        lineTotal: { amount: 900, currency: 'EUR' },
+      },
     ]);
-    expect(Date.parse(order.expiresAt) - Date.parse(order.createdAt)).toBe(600_000);
+    expect(Date.parse(order.expiresAt!) - Date.parse(order.createdAt!)).toBe(600_000);
     expect(order.paidAt).toBeNull();
     expect(order.cancelledAt).toBeNull();
     expect(products.catalogue.get('a1')!.stock).toBe(8);
@@ -57,11 +75,17 @@ describe('placeOrder against MariaDB and a NATS products responder', () => {
     stock('m1', 10);
     const run = await h.as(customer());
     const res = await run<Placed>(PLACE, {
-      input: { idempotencyKey: 'k-merge', items: [{ productId: 'm1', quantity: 2 }, { productId: 'm1', quantity: 1 }] },
+      input: {
+        idempotencyKey: 'k-merge',
+        items: [
+          { productId: 'm1', quantity: 2 },
+          { productId: 'm1', quantity: 1 },
+        ],
+      },
     });
-    const order = res.data!.placeOrder as Record<string, any>;
+    const order = res.data!.placeOrder;
     expect(order.items).toHaveLength(1);
-    expect(order.items[0].quantity).toBe(3);
+    expect(order.items![0]!.quantity).toBe(3);
     expect(products.catalogue.get('m1')!.stock).toBe(7);
   });
 
@@ -71,9 +95,20 @@ describe('placeOrder against MariaDB and a NATS products responder', () => {
     const before = { orders: await countOrders(), items: await countItems() };
     const run = await h.as(customer());
     const res = await run<Placed>(PLACE, {
-      input: { idempotencyKey: 'k-short', items: [{ productId: 's1', quantity: 4 }, { productId: 's2', quantity: 2 }] },
+      input: {
+        idempotencyKey: 'k-short',
+        items: [
+          { productId: 's1', quantity: 4 },
+          { productId: 's2', quantity: 2 },
+        ],
+      },
     });
-    expect(res.data!.placeOrder).toMatchObject({ __typename: 'InsufficientStockError', productId: 's2', requested: 2, available: 1 });
+    expect(res.data!.placeOrder).toMatchObject({
+      __typename: 'InsufficientStockError',
+      productId: 's2',
+      requested: 2,
+      available: 1,
+    });
     expect(await countOrders()).toBe(before.orders);
     expect(await countItems()).toBe(before.items);
     expect(products.catalogue.get('s1')!.stock).toBe(10);
@@ -84,7 +119,13 @@ describe('placeOrder against MariaDB and a NATS products responder', () => {
     const before = await countOrders();
     const run = await h.as(customer());
     const res = await run<Placed>(PLACE, {
-      input: { idempotencyKey: 'k-unknown', items: [{ productId: 'u1', quantity: 1 }, { productId: 'nope', quantity: 1 }] },
+      input: {
+        idempotencyKey: 'k-unknown',
+        items: [
+          { productId: 'u1', quantity: 1 },
+          { productId: 'nope', quantity: 1 },
+        ],
+      },
     });
     expect(res.data!.placeOrder).toMatchObject({ __typename: 'UnknownProductError', productId: 'nope' });
     expect(await countOrders()).toBe(before);
@@ -96,11 +137,23 @@ describe('placeOrder against MariaDB and a NATS products responder', () => {
     stock('i2', 10);
     const run = await h.as(customer());
     const first = await run<Placed>(PLACE, {
-      input: { idempotencyKey: 'k-idem', items: [{ productId: 'i1', quantity: 1 }, { productId: 'i2', quantity: 2 }] },
+      input: {
+        idempotencyKey: 'k-idem',
+        items: [
+          { productId: 'i1', quantity: 1 },
+          { productId: 'i2', quantity: 2 },
+        ],
+      },
     });
     const reservesBefore = products.calls.reserve;
     const second = await run<Placed>(PLACE, {
-      input: { idempotencyKey: 'k-idem', items: [{ productId: 'i2', quantity: 2 }, { productId: 'i1', quantity: 1 }] },
+      input: {
+        idempotencyKey: 'k-idem',
+        items: [
+          { productId: 'i2', quantity: 2 },
+          { productId: 'i1', quantity: 1 },
+        ],
+      },
     });
     expect(second.data!.placeOrder.__typename).toBe('Order');
     expect(second.data!.placeOrder.id).toBe(first.data!.placeOrder.id);
@@ -111,16 +164,27 @@ describe('placeOrder against MariaDB and a NATS products responder', () => {
   it('refuses the same key with other items, naming the first order', async () => {
     stock('j1', 10);
     const run = await h.as(customer());
-    const first = await run<Placed>(PLACE, { input: { idempotencyKey: 'k-reuse', items: [{ productId: 'j1', quantity: 1 }] } });
-    const second = await run<Placed>(PLACE, { input: { idempotencyKey: 'k-reuse', items: [{ productId: 'j1', quantity: 2 }] } });
-    expect(second.data!.placeOrder).toMatchObject({ __typename: 'IdempotencyKeyReusedError', orderId: first.data!.placeOrder.id });
+    const first = await run<Placed>(PLACE, {
+      input: { idempotencyKey: 'k-reuse', items: [{ productId: 'j1', quantity: 1 }] },
+    });
+    const second = await run<Placed>(PLACE, {
+      input: { idempotencyKey: 'k-reuse', items: [{ productId: 'j1', quantity: 2 }] },
+    });
+    expect(second.data!.placeOrder).toMatchObject({
+      __typename: 'IdempotencyKeyReusedError',
+      orderId: first.data!.placeOrder.id,
+    });
     expect(products.catalogue.get('j1')!.stock).toBe(9);
   });
 
   it('keeps idempotency keys per user', async () => {
     stock('k1', 10);
-    const a = await (await h.as(customer()))<Placed>(PLACE, { input: { idempotencyKey: 'shared', items: [{ productId: 'k1', quantity: 1 }] } });
-    const b = await (await h.as(customer()))<Placed>(PLACE, { input: { idempotencyKey: 'shared', items: [{ productId: 'k1', quantity: 1 }] } });
+    const a = await (
+      await h.as(customer())
+    )<Placed>(PLACE, { input: { idempotencyKey: 'shared', items: [{ productId: 'k1', quantity: 1 }] } });
+    const b = await (
+      await h.as(customer())
+    )<Placed>(PLACE, { input: { idempotencyKey: 'shared', items: [{ productId: 'k1', quantity: 1 }] } });
     expect(a.data!.placeOrder.__typename).toBe('Order');
     expect(b.data!.placeOrder.__typename).toBe('Order');
     expect(a.data!.placeOrder.id).not.toBe(b.data!.placeOrder.id);
@@ -145,11 +209,23 @@ describe('placeOrder against MariaDB and a NATS products responder', () => {
     const lines = Array.from({ length: 51 }, (_, i) => ({ productId: `v${i}`, quantity: 1 }));
     const many = await run<Placed>(PLACE, { input: { idempotencyKey: 'k-m', items: lines } });
     expect(many.data!.placeOrder).toMatchObject({ __typename: 'InvalidInputError', field: 'items' });
-    const units = await run<Placed>(PLACE, { input: { idempotencyKey: 'k-u', items: [{ productId: 'v1', quantity: 101 }] } });
-    expect(units.data!.placeOrder).toMatchObject({ __typename: 'InvalidInputError', field: 'items.0.quantity' });
-    const zero = await run<Placed>(PLACE, { input: { idempotencyKey: 'k-z', items: [{ productId: 'v1', quantity: 0 }] } });
-    expect(zero.data!.placeOrder).toMatchObject({ __typename: 'InvalidInputError', field: 'items.0.quantity' });
-    const key = await run<Placed>(PLACE, { input: { idempotencyKey: 'bad key!', items: [{ productId: 'v1', quantity: 1 }] } });
+    const units = await run<Placed>(PLACE, {
+      input: { idempotencyKey: 'k-u', items: [{ productId: 'v1', quantity: 101 }] },
+    });
+    expect(units.data!.placeOrder).toMatchObject({
+      __typename: 'InvalidInputError',
+      field: 'items.0.quantity',
+    });
+    const zero = await run<Placed>(PLACE, {
+      input: { idempotencyKey: 'k-z', items: [{ productId: 'v1', quantity: 0 }] },
+    });
+    expect(zero.data!.placeOrder).toMatchObject({
+      __typename: 'InvalidInputError',
+      field: 'items.0.quantity',
+    });
+    const key = await run<Placed>(PLACE, {
+      input: { idempotencyKey: 'bad key!', items: [{ productId: 'v1', quantity: 1 }] },
+    });
     expect(key.data!.placeOrder).toMatchObject({ __typename: 'InvalidInputError', field: 'idempotencyKey' });
     expect(products.calls.reserve).toBe(reserves);
   });
@@ -160,7 +236,13 @@ describe('placeOrder against MariaDB and a NATS products responder', () => {
     const before = await countOrders();
     const run = await h.as(customer());
     const res = await run<Placed>(PLACE, {
-      input: { idempotencyKey: 'k-cur', items: [{ productId: 'eur', quantity: 1 }, { productId: 'usd', quantity: 1 }] },
+      input: {
+        idempotencyKey: 'k-cur',
+        items: [
+          { productId: 'eur', quantity: 1 },
+          { productId: 'usd', quantity: 1 },
+        ],
+      },
     });
     expect(res.data!.placeOrder).toMatchObject({ __typename: 'InvalidInputError', field: 'items' });
     expect(await countOrders()).toBe(before);
@@ -172,7 +254,9 @@ describe('placeOrder against MariaDB and a NATS products responder', () => {
     stock('long', 5, 100, 'EUR', 'S'.repeat(300)); // longer than the sku column: the insert fails
     const before = await countOrders();
     const run = await h.as(customer());
-    const res = await run<Placed>(PLACE, { input: { idempotencyKey: 'k-dbfail', items: [{ productId: 'long', quantity: 2 }] } });
+    const res = await run<Placed>(PLACE, {
+      input: { idempotencyKey: 'k-dbfail', items: [{ productId: 'long', quantity: 2 }] },
+    });
     expect(res.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
     expect(await countOrders()).toBe(before);
     expect(products.catalogue.get('long')!.stock).toBe(5);
@@ -180,7 +264,9 @@ describe('placeOrder against MariaDB and a NATS products responder', () => {
   });
 
   it('requires a signed-in user', async () => {
-    const res = await (await h.as(null))<Placed>(PLACE, { input: { idempotencyKey: 'k-anon', items: [{ productId: 'a1', quantity: 1 }] } });
+    const res = await (
+      await h.as(null)
+    )<Placed>(PLACE, { input: { idempotencyKey: 'k-anon', items: [{ productId: 'a1', quantity: 1 }] } });
     expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 });
@@ -196,7 +282,9 @@ describe('placeOrder when products does not answer', () => {
 
   it('returns ProductsUnavailableError and stores nothing', async () => {
     const run = await h.as(customer());
-    const res = await run<Placed>(PLACE, { input: { idempotencyKey: 'k-down', items: [{ productId: 'x', quantity: 1 }] } });
+    const res = await run<Placed>(PLACE, {
+      input: { idempotencyKey: 'k-down', items: [{ productId: 'x', quantity: 1 }] },
+    });
     expect(res.data!.placeOrder.__typename).toBe('ProductsUnavailableError');
     const [row] = await h.app.db.rows<{ n: number }>('SELECT COUNT(*) AS n FROM orders');
     expect(Number(row!.n)).toBe(0);

@@ -63,8 +63,8 @@ export type PayOrderResult =
   | { __typename: 'InvalidCardError'; message: string; field: string; reason: InvalidCardReason }
   | { __typename: 'InvalidInputError'; message: string; field: string }
   | { __typename: 'OrderNotPayableError'; message: string; status: string }
-  | { __typename: 'OrderNotFoundError'; message: string; orderId: string }
-  | { __typename: 'IdempotencyKeyReusedError'; message: string; idempotencyKey: string }
+  | { __typename: 'PaymentOrderNotFoundError'; message: string; orderId: string }
+  | { __typename: 'PaymentIdempotencyKeyReusedError'; message: string; idempotencyKey: string }
   | { __typename: 'PaymentProviderUnavailableError'; message: string }
   | { __typename: 'OrderServiceUnavailableError'; message: string };
 

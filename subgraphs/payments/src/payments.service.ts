@@ -64,7 +64,7 @@ export class PaymentService {
       };
     }
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(input.orderId)) {
-      return { __typename: 'OrderNotFoundError', message: 'No such order', orderId: input.orderId };
+      return { __typename: 'PaymentOrderNotFoundError', message: 'No such order', orderId: input.orderId };
     }
     const check = validateCard(input.card);
     if (!check.ok)
@@ -88,7 +88,7 @@ export class PaymentService {
       if (existing === null) break; // ours
       if (existing.fingerprint !== fingerprint) {
         return {
-          __typename: 'IdempotencyKeyReusedError',
+          __typename: 'PaymentIdempotencyKeyReusedError',
           message: 'This idempotency key was already used for another order or card',
           idempotencyKey: key,
         };
@@ -149,7 +149,7 @@ export class PaymentService {
             status,
           };
         }
-        return { __typename: 'OrderNotFoundError', message: 'No such order', orderId };
+        return { __typename: 'PaymentOrderNotFoundError', message: 'No such order', orderId };
       }
       // Orders may not have seen our payment event yet; the guard knows at once.
       if (await this.o.repository.paidPaymentId(orderId)) {

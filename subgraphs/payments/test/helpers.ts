@@ -56,10 +56,10 @@ export const PAY = /* GraphQL */ `
       ... on OrderNotPayableError {
         status
       }
-      ... on OrderNotFoundError {
+      ... on PaymentOrderNotFoundError {
         orderId
       }
-      ... on IdempotencyKeyReusedError {
+      ... on PaymentIdempotencyKeyReusedError {
         idempotencyKey
       }
     }

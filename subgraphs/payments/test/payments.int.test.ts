@@ -135,16 +135,16 @@ describe('payOrder', () => {
     expect(result).toMatchObject({ __typename: 'InvalidInputError', field: 'idempotencyKey' });
   });
 
-  it("someone else's order and an unknown order are both OrderNotFoundError, charging nothing", async () => {
+  it("someone else's order and an unknown order are both PaymentOrderNotFoundError, charging nothing", async () => {
     const owner = h.customer();
     const other = h.customer();
     const orderId = h.newOrder(owner.id);
     const before = provider.charges;
     expect((await payWith(other, orderId, card(TEST_CARDS.SUCCESS), 'k-other')).__typename).toBe(
-      'OrderNotFoundError',
+      'PaymentOrderNotFoundError',
     );
     expect((await payWith(owner, 'o-missing', card(TEST_CARDS.SUCCESS), 'k-missing')).__typename).toBe(
-      'OrderNotFoundError',
+      'PaymentOrderNotFoundError',
     );
     expect(provider.charges).toBe(before);
   });
@@ -199,7 +199,7 @@ describe('idempotency', () => {
     expect(provider.charges).toBe(before);
   });
 
-  it('the same key with another card, or another order, is IdempotencyKeyReusedError', async () => {
+  it('the same key with another card, or another order, is PaymentIdempotencyKeyReusedError', async () => {
     const user = h.customer();
     const orderId = h.newOrder(user.id);
     expect((await payWith(user, orderId, card(TEST_CARDS.SUCCESS), 'k-reuse')).__typename).toBe(
@@ -207,16 +207,16 @@ describe('idempotency', () => {
     );
     const before = provider.charges;
     const otherCard = await payWith(user, orderId, card(TEST_CARDS.SUCCESS_MASTERCARD), 'k-reuse');
-    expect(otherCard).toMatchObject({ __typename: 'IdempotencyKeyReusedError' });
+    expect(otherCard).toMatchObject({ __typename: 'PaymentIdempotencyKeyReusedError' });
     const otherExpiry = await payWith(
       user,
       orderId,
       card(TEST_CARDS.SUCCESS, { expYear: YEAR + 3 }),
       'k-reuse',
     );
-    expect(otherExpiry.__typename).toBe('IdempotencyKeyReusedError');
+    expect(otherExpiry.__typename).toBe('PaymentIdempotencyKeyReusedError');
     const otherOrder = await payWith(user, h.newOrder(user.id), card(TEST_CARDS.SUCCESS), 'k-reuse');
-    expect(otherOrder.__typename).toBe('IdempotencyKeyReusedError');
+    expect(otherOrder.__typename).toBe('PaymentIdempotencyKeyReusedError');
     expect(provider.charges).toBe(before);
   });
 

@@ -165,7 +165,7 @@ describe('with the real orders and products subgraphs', () => {
       card: card(TEST_CARDS.SUCCESS),
       idempotencyKey: 'k-x',
     });
-    expect(stranger.data?.payOrder.__typename).toBe('OrderNotFoundError');
+    expect(stranger.data?.payOrder.__typename).toBe('PaymentOrderNotFoundError');
 
     expect(
       leaks(

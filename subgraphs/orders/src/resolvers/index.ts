@@ -28,7 +28,8 @@ export const resolvers: Resolvers = {
     __resolveReference: (ref) => ({ id: ref.id }),
     orders: async (user, { first, after }, ctx) => {
       const viewer = requireViewer(ctx.viewer);
-      if (!canAccess(viewer, user.id)) throw forbidden("Only the user themself or an admin may list a user's orders");
+      if (!canAccess(viewer, user.id))
+        throw forbidden("Only the user themself or an admin may list a user's orders");
       const connection = await ctx.orders.listOrders(user.id, first, after);
       for (const { node } of connection.edges) ctx.loaders.orderById.prime(node.id, node);
       return connection;

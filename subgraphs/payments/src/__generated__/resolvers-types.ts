@@ -55,15 +55,6 @@ export type Error = {
   message: Scalars['String']['output'];
 };
 
-/** The idempotency key was already used with a different order or card. */
-export type IdempotencyKeyReusedError = Error & {
-  __typename?: 'IdempotencyKeyReusedError';
-  /** The reused key. */
-  idempotencyKey: Scalars['String']['output'];
-  /** Human-readable description of what went wrong. */
-  message: Scalars['String']['output'];
-};
-
 /** The card failed validation; it was not sent to the provider and nothing was recorded. */
 export type InvalidCardError = Error & {
   __typename?: 'InvalidCardError';
@@ -130,15 +121,6 @@ export type Order = {
   payment?: Maybe<Payment>;
 };
 
-/** No order with this id belongs to the viewer. */
-export type OrderNotFoundError = Error & {
-  __typename?: 'OrderNotFoundError';
-  /** Human-readable description of what went wrong. */
-  message: Scalars['String']['output'];
-  /** The order id that was asked for. */
-  orderId: Scalars['ID']['output'];
-};
-
 /** The order cannot be paid in its current state (e.g. already paid or cancelled). */
 export type OrderNotPayableError = Error & {
   __typename?: 'OrderNotPayableError';
@@ -166,7 +148,7 @@ export type PayOrderInput = {
 };
 
 /** The result of payOrder: the payment, or why there is none. */
-export type PayOrderResult = CardDeclinedError | IdempotencyKeyReusedError | InvalidCardError | InvalidInputError | OrderNotFoundError | OrderNotPayableError | OrderServiceUnavailableError | PaymentProviderUnavailableError | PaymentSucceeded;
+export type PayOrderResult = CardDeclinedError | InvalidCardError | InvalidInputError | OrderNotPayableError | OrderServiceUnavailableError | PaymentIdempotencyKeyReusedError | PaymentOrderNotFoundError | PaymentProviderUnavailableError | PaymentSucceeded;
 
 /** One charge attempt against a card for an order. Declined attempts are recorded too (status FAILED). */
 export type Payment = {
@@ -210,6 +192,24 @@ export type PaymentFailureReason =
   | 'INCORRECT_CVC'
   /** The account does not have enough funds. */
   | 'INSUFFICIENT_FUNDS';
+
+/** The idempotency key was already used with a different order or card. */
+export type PaymentIdempotencyKeyReusedError = Error & {
+  __typename?: 'PaymentIdempotencyKeyReusedError';
+  /** The reused key. */
+  idempotencyKey: Scalars['String']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** No order with this id belongs to the viewer. */
+export type PaymentOrderNotFoundError = Error & {
+  __typename?: 'PaymentOrderNotFoundError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** The order id that was asked for. */
+  orderId: Scalars['ID']['output'];
+};
 
 /** The payment provider could not be reached. Nothing was charged or recorded; retry with the same key. */
 export type PaymentProviderUnavailableError = Error & {
@@ -334,12 +334,12 @@ export type FederationReferenceTypes = {
 export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
   PayOrderResult:
     | ( CardDeclinedModel & { __typename: 'CardDeclinedError' } )
-    | ( IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' } )
     | ( InvalidCardError & { __typename: 'InvalidCardError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
-    | ( OrderNotFoundError & { __typename: 'OrderNotFoundError' } )
     | ( OrderNotPayableError & { __typename: 'OrderNotPayableError' } )
     | ( OrderServiceUnavailableError & { __typename: 'OrderServiceUnavailableError' } )
+    | ( PaymentIdempotencyKeyReusedError & { __typename: 'PaymentIdempotencyKeyReusedError' } )
+    | ( PaymentOrderNotFoundError & { __typename: 'PaymentOrderNotFoundError' } )
     | ( PaymentProviderUnavailableError & { __typename: 'PaymentProviderUnavailableError' } )
     | ( PaymentSucceededModel & { __typename: 'PaymentSucceeded' } )
   ;
@@ -349,12 +349,12 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
 export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
   Error:
     | ( CardDeclinedModel & { __typename: 'CardDeclinedError' } )
-    | ( IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' } )
     | ( InvalidCardError & { __typename: 'InvalidCardError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
-    | ( OrderNotFoundError & { __typename: 'OrderNotFoundError' } )
     | ( OrderNotPayableError & { __typename: 'OrderNotPayableError' } )
     | ( OrderServiceUnavailableError & { __typename: 'OrderServiceUnavailableError' } )
+    | ( PaymentIdempotencyKeyReusedError & { __typename: 'PaymentIdempotencyKeyReusedError' } )
+    | ( PaymentOrderNotFoundError & { __typename: 'PaymentOrderNotFoundError' } )
     | ( PaymentProviderUnavailableError & { __typename: 'PaymentProviderUnavailableError' } )
   ;
 };
@@ -366,7 +366,6 @@ export type ResolversTypes = {
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Error: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Error']>;
-  IdempotencyKeyReusedError: ResolverTypeWrapper<IdempotencyKeyReusedError>;
   InvalidCardError: ResolverTypeWrapper<InvalidCardError>;
   InvalidCardReason: InvalidCardReason;
   InvalidInputError: ResolverTypeWrapper<InvalidInputError>;
@@ -374,7 +373,6 @@ export type ResolversTypes = {
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Order: ResolverTypeWrapper<OrderRef>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  OrderNotFoundError: ResolverTypeWrapper<OrderNotFoundError>;
   OrderNotPayableError: ResolverTypeWrapper<OrderNotPayableError>;
   OrderServiceUnavailableError: ResolverTypeWrapper<OrderServiceUnavailableError>;
   PayOrderInput: PayOrderInput;
@@ -382,6 +380,8 @@ export type ResolversTypes = {
   Payment: ResolverTypeWrapper<PaymentModel>;
   PaymentCard: ResolverTypeWrapper<PaymentCard>;
   PaymentFailureReason: PaymentFailureReason;
+  PaymentIdempotencyKeyReusedError: ResolverTypeWrapper<PaymentIdempotencyKeyReusedError>;
+  PaymentOrderNotFoundError: ResolverTypeWrapper<PaymentOrderNotFoundError>;
   PaymentProviderUnavailableError: ResolverTypeWrapper<PaymentProviderUnavailableError>;
   PaymentStatus: PaymentStatus;
   PaymentSucceeded: ResolverTypeWrapper<PaymentSucceededModel>;
@@ -398,20 +398,20 @@ export type ResolversParentTypes = {
   Int: Scalars['Int']['output'];
   DateTime: Scalars['DateTime']['output'];
   Error: ResolversInterfaceTypes<ResolversParentTypes>['Error'];
-  IdempotencyKeyReusedError: IdempotencyKeyReusedError;
   InvalidCardError: InvalidCardError;
   InvalidInputError: InvalidInputError;
   Money: Money;
   Mutation: Record<PropertyKey, never>;
   Order: OrderRef;
   ID: Scalars['ID']['output'];
-  OrderNotFoundError: OrderNotFoundError;
   OrderNotPayableError: OrderNotPayableError;
   OrderServiceUnavailableError: OrderServiceUnavailableError;
   PayOrderInput: PayOrderInput;
   PayOrderResult: ResolversUnionTypes<ResolversParentTypes>['PayOrderResult'];
   Payment: PaymentModel;
   PaymentCard: PaymentCard;
+  PaymentIdempotencyKeyReusedError: PaymentIdempotencyKeyReusedError;
+  PaymentOrderNotFoundError: PaymentOrderNotFoundError;
   PaymentProviderUnavailableError: PaymentProviderUnavailableError;
   PaymentSucceeded: PaymentSucceededModel;
   link__Import: Scalars['link__Import']['output'];
@@ -464,13 +464,7 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 }
 
 export type ErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Error'] = ResolversParentTypes['Error']> = {
-  __resolveType: TypeResolveFn<'CardDeclinedError' | 'IdempotencyKeyReusedError' | 'InvalidCardError' | 'InvalidInputError' | 'OrderNotFoundError' | 'OrderNotPayableError' | 'OrderServiceUnavailableError' | 'PaymentProviderUnavailableError', ParentType, ContextType>;
-};
-
-export type IdempotencyKeyReusedErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['IdempotencyKeyReusedError'] = ResolversParentTypes['IdempotencyKeyReusedError']> = {
-  idempotencyKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'CardDeclinedError' | 'InvalidCardError' | 'InvalidInputError' | 'OrderNotPayableError' | 'OrderServiceUnavailableError' | 'PaymentIdempotencyKeyReusedError' | 'PaymentOrderNotFoundError' | 'PaymentProviderUnavailableError', ParentType, ContextType>;
 };
 
 export type InvalidCardErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['InvalidCardError'] = ResolversParentTypes['InvalidCardError']> = {
@@ -501,12 +495,6 @@ export type OrderResolvers<ContextType = Context, ParentType extends ResolversPa
   payment?: Resolver<Maybe<ResolversTypes['Payment']>, ParentType, ContextType>;
 };
 
-export type OrderNotFoundErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OrderNotFoundError'] = ResolversParentTypes['OrderNotFoundError']> = {
-  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  orderId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
-};
-
 export type OrderNotPayableErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OrderNotPayableError'] = ResolversParentTypes['OrderNotPayableError']> = {
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -519,7 +507,7 @@ export type OrderServiceUnavailableErrorResolvers<ContextType = Context, ParentT
 };
 
 export type PayOrderResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PayOrderResult'] = ResolversParentTypes['PayOrderResult']> = {
-  __resolveType: TypeResolveFn<'CardDeclinedError' | 'IdempotencyKeyReusedError' | 'InvalidCardError' | 'InvalidInputError' | 'OrderNotFoundError' | 'OrderNotPayableError' | 'OrderServiceUnavailableError' | 'PaymentProviderUnavailableError' | 'PaymentSucceeded', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'CardDeclinedError' | 'InvalidCardError' | 'InvalidInputError' | 'OrderNotPayableError' | 'OrderServiceUnavailableError' | 'PaymentIdempotencyKeyReusedError' | 'PaymentOrderNotFoundError' | 'PaymentProviderUnavailableError' | 'PaymentSucceeded', ParentType, ContextType>;
 };
 
 export type PaymentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Payment'] = ResolversParentTypes['Payment'], FederationReferenceType extends FederationReferenceTypes['Payment'] = FederationReferenceTypes['Payment']> = {
@@ -540,6 +528,18 @@ export type PaymentCardResolvers<ContextType = Context, ParentType extends Resol
   last4?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type PaymentIdempotencyKeyReusedErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PaymentIdempotencyKeyReusedError'] = ResolversParentTypes['PaymentIdempotencyKeyReusedError']> = {
+  idempotencyKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type PaymentOrderNotFoundErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PaymentOrderNotFoundError'] = ResolversParentTypes['PaymentOrderNotFoundError']> = {
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  orderId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type PaymentProviderUnavailableErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PaymentProviderUnavailableError'] = ResolversParentTypes['PaymentProviderUnavailableError']> = {
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -558,18 +558,18 @@ export type Resolvers<ContextType = Context> = {
   CardDeclinedError?: CardDeclinedErrorResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Error?: ErrorResolvers<ContextType>;
-  IdempotencyKeyReusedError?: IdempotencyKeyReusedErrorResolvers<ContextType>;
   InvalidCardError?: InvalidCardErrorResolvers<ContextType>;
   InvalidInputError?: InvalidInputErrorResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
-  OrderNotFoundError?: OrderNotFoundErrorResolvers<ContextType>;
   OrderNotPayableError?: OrderNotPayableErrorResolvers<ContextType>;
   OrderServiceUnavailableError?: OrderServiceUnavailableErrorResolvers<ContextType>;
   PayOrderResult?: PayOrderResultResolvers<ContextType>;
   Payment?: PaymentResolvers<ContextType>;
   PaymentCard?: PaymentCardResolvers<ContextType>;
+  PaymentIdempotencyKeyReusedError?: PaymentIdempotencyKeyReusedErrorResolvers<ContextType>;
+  PaymentOrderNotFoundError?: PaymentOrderNotFoundErrorResolvers<ContextType>;
   PaymentProviderUnavailableError?: PaymentProviderUnavailableErrorResolvers<ContextType>;
   PaymentSucceeded?: PaymentSucceededResolvers<ContextType>;
   link__Import?: GraphQLScalarType;
