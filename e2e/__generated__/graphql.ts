@@ -1,0 +1,924 @@
+/* eslint-disable */
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = T | null | undefined;
+export type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+export type MakeOptional<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]?: Maybe<T[SubKey]> };
+export type MakeMaybe<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]: Maybe<T[SubKey]> };
+export type MakeEmpty<T extends { [key: string]: unknown }, K extends keyof T> = { [_ in K]?: never };
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  /** An instant in time, ISO-8601 in UTC. */
+  DateTime: { input: string; output: string; }
+};
+
+/** Result of adjustStock. */
+export type AdjustStockResult = InvalidInputError | Product | ProductNotFoundError | StockBelowZeroError;
+
+/** A successful registration or sign-in: a short-lived access token and the account. */
+export type AuthPayload = {
+  __typename?: 'AuthPayload';
+  /** When the access token stops being accepted; sign in again after that. */
+  expiresAt: Scalars['DateTime']['output'];
+  /** Access token (JWT, EdDSA) to send as `Authorization: Bearer <token>`. */
+  token: Scalars['String']['output'];
+  /** The account the token belongs to. */
+  user: User;
+};
+
+/** The result of cancelOrder: the cancelled order, or why it was not cancelled. */
+export type CancelOrderResult = Order | OrderNotCancellableError | OrderNotFoundError;
+
+/** The provider declined the card; the attempt is recorded as a FAILED payment. */
+export type CardDeclinedError = Error & {
+  __typename?: 'CardDeclinedError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** The recorded FAILED payment. */
+  payment: Payment;
+  /** Why the card was declined. */
+  reason: PaymentFailureReason;
+};
+
+/** The card to charge. Sent once to the provider; only brand, last4 and expiry are kept. */
+export type CardInput = {
+  /** The 3 or 4 digit security code. */
+  cvc: Scalars['String']['input'];
+  /** Expiry month, 1-12. */
+  expMonth: Scalars['Int']['input'];
+  /** Expiry year, four digits. */
+  expYear: Scalars['Int']['input'];
+  /** The name on the card. */
+  holderName: Scalars['String']['input'];
+  /** The card number; spaces and dashes are ignored. */
+  number: Scalars['String']['input'];
+};
+
+/** A new product. */
+export type CreateProductInput = {
+  /** Category, 1-64 characters. */
+  category: Scalars['String']['input'];
+  /** Description, at most 10,000 characters (default empty). */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** Display name, 1-200 characters. */
+  name: Scalars['String']['input'];
+  /** Unit price. */
+  price: MoneyInput;
+  /** Unique stock-keeping unit: 1-64 characters of letters, digits, '-' and '_'. */
+  sku: Scalars['String']['input'];
+  /** Initial stock, zero or more (default 0). */
+  stock?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** Result of createProduct. */
+export type CreateProductResult = DuplicateSkuError | InvalidInputError | Product;
+
+/** Another product already uses this SKU. */
+export type DuplicateSkuError = Error & {
+  __typename?: 'DuplicateSkuError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** The SKU that is taken. */
+  sku: Scalars['String']['output'];
+};
+
+/** An account with this email address already exists. */
+export type EmailTakenError = Error & {
+  __typename?: 'EmailTakenError';
+  /** The email address that is taken, as it was given. */
+  email: Scalars['String']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** The order had no lines. */
+export type EmptyCartError = Error & {
+  __typename?: 'EmptyCartError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** A failure a client is expected to handle; returned as data in mutation results. */
+export type Error = {
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** The idempotency key was already used by this user with other items. */
+export type IdempotencyKeyReusedError = Error & {
+  __typename?: 'IdempotencyKeyReusedError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** The order first placed with this key. */
+  orderId: Scalars['ID']['output'];
+};
+
+/** A product has fewer units in stock than ordered; nothing was reserved. */
+export type InsufficientStockError = Error & {
+  __typename?: 'InsufficientStockError';
+  /** How many units are available now. */
+  available: Scalars['Int']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** The product that is short. */
+  productId: Scalars['ID']['output'];
+  /** How many units were ordered. */
+  requested: Scalars['Int']['output'];
+};
+
+/** The card failed validation; it was not sent to the provider and nothing was recorded. */
+export type InvalidCardError = Error & {
+  __typename?: 'InvalidCardError';
+  /** The card input field that was rejected, e.g. card.number. */
+  field: Scalars['String']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** What was wrong with it. */
+  reason: InvalidCardReason;
+};
+
+/** Why a card was rejected before it was sent to the provider. */
+export type InvalidCardReason =
+  /** The card expired before the current month. */
+  | 'EXPIRED'
+  /** The security code is not 3 or 4 digits. */
+  | 'INVALID_CVC'
+  /** The expiry month or year is not a valid date. */
+  | 'INVALID_EXPIRY'
+  /** The holder name is empty or longer than 100 characters. */
+  | 'INVALID_HOLDER_NAME'
+  /** The number has fewer than 12 or more than 19 digits, or contains other characters. */
+  | 'INVALID_NUMBER_LENGTH'
+  /** The number fails the Luhn check digit. */
+  | 'LUHN_CHECK_FAILED';
+
+/** The email address or password is wrong (deliberately not saying which). */
+export type InvalidCredentialsError = Error & {
+  __typename?: 'InvalidCredentialsError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** An input value was rejected; field names the offending input field. */
+export type InvalidInputError = Error & {
+  __typename?: 'InvalidInputError';
+  /** The input field that was rejected, e.g. email. */
+  field: Scalars['String']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** Credentials for signing in. */
+export type LoginInput = {
+  /** Email address of the account (letter case does not matter). */
+  email: Scalars['String']['input'];
+  /** Password of the account. */
+  password: Scalars['String']['input'];
+};
+
+/** The result of login: a token, or why it was refused. */
+export type LoginResult = AuthPayload | InvalidCredentialsError | InvalidInputError | TooManyAttemptsError;
+
+/** An amount of money in minor units (cents) of a currency. Never a float. */
+export type Money = {
+  __typename?: 'Money';
+  /** Amount in minor units, e.g. 1999 for 19.99. */
+  amount: Scalars['Int']['output'];
+  /** ISO-4217 currency code, e.g. EUR. */
+  currency: Scalars['String']['output'];
+};
+
+/** Price as given in product input. */
+export type MoneyInput = {
+  /** Amount in minor units, zero or more. */
+  amount: Scalars['Int']['input'];
+  /** Currency code: EUR, USD or GBP. */
+  currency: Scalars['String']['input'];
+};
+
+/** Mutations served by the orders subgraph. */
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Adds (positive delta) or removes (negative delta) units of stock atomically. Administrators only. */
+  adjustStock: AdjustStockResult;
+  /** Cancels an order of the signed-in user that is still waiting for payment; its stock goes back to products. */
+  cancelOrder: CancelOrderResult;
+  /** Adds a product to the catalogue. Administrators only. */
+  createProduct: CreateProductResult;
+  /** Signs in with email and password. Repeated failures for one email are refused for a while. */
+  login: LoginResult;
+  /** Pays one of the viewer's orders by card. Requires authentication. */
+  payOrder: PayOrderResult;
+  /** Places an order for the signed-in user: reserves the items' stock in products and stores the order with price snapshots, waiting for payment until it expires. */
+  placeOrder: PlaceOrderResult;
+  /** Opens a customer account and signs it in. */
+  register: RegisterResult;
+  /** Changes a product's details. Administrators only. */
+  updateProduct: UpdateProductResult;
+  /** Changes the signed-in user's name or phone. Requires authentication. */
+  updateProfile: UpdateProfileResult;
+};
+
+
+/** Mutations served by the orders subgraph. */
+export type MutationAdjustStockArgs = {
+  delta: Scalars['Int']['input'];
+  id: Scalars['ID']['input'];
+};
+
+
+/** Mutations served by the orders subgraph. */
+export type MutationCancelOrderArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Mutations served by the orders subgraph. */
+export type MutationCreateProductArgs = {
+  input: CreateProductInput;
+};
+
+
+/** Mutations served by the orders subgraph. */
+export type MutationLoginArgs = {
+  input: LoginInput;
+};
+
+
+/** Mutations served by the orders subgraph. */
+export type MutationPayOrderArgs = {
+  input: PayOrderInput;
+};
+
+
+/** Mutations served by the orders subgraph. */
+export type MutationPlaceOrderArgs = {
+  input: PlaceOrderInput;
+};
+
+
+/** Mutations served by the orders subgraph. */
+export type MutationRegisterArgs = {
+  input: RegisterInput;
+};
+
+
+/** Mutations served by the orders subgraph. */
+export type MutationUpdateProductArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateProductInput;
+};
+
+
+/** Mutations served by the orders subgraph. */
+export type MutationUpdateProfileArgs = {
+  input: UpdateProfileInput;
+};
+
+/** A message sent to a customer on one channel, e.g. the email confirming a paid order. */
+export type Notification = {
+  __typename?: 'Notification';
+  /** How many times sending was attempted. */
+  attempts: Scalars['Int']['output'];
+  /** The channel it is sent on. */
+  channel: NotificationChannel;
+  /** When the notification was first recorded. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Unique id of the notification. */
+  id: Scalars['ID']['output'];
+  /** What the notification is about. */
+  kind: NotificationKind;
+  /** The order the notification is about. */
+  order: Order;
+  /** The address it is sent to, masked (j***@example.com, +49******789). */
+  recipient: Scalars['String']['output'];
+  /** When it was sent; null until then. */
+  sentAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Delivery status. */
+  status: NotificationStatus;
+  /** The email subject, or a one-line summary for an SMS. */
+  subject: Scalars['String']['output'];
+};
+
+/** How a notification reaches the customer. */
+export type NotificationChannel =
+  /** An email with HTML and plain-text parts. */
+  | 'EMAIL'
+  /** A text message to the customer's phone. */
+  | 'SMS';
+
+/** A page of notifications, newest first. */
+export type NotificationConnection = {
+  __typename?: 'NotificationConnection';
+  /** The notifications of this page. */
+  edges: Array<NotificationEdge>;
+  /** Paging information. */
+  pageInfo: PageInfo;
+};
+
+/** One notification in a page of a NotificationConnection. */
+export type NotificationEdge = {
+  __typename?: 'NotificationEdge';
+  /** Opaque cursor of this edge, for `after`. */
+  cursor: Scalars['String']['output'];
+  /** The notification. */
+  node: Notification;
+};
+
+/** Why a notification was sent. */
+export type NotificationKind =
+  /** The confirmation sent once an order has been paid. */
+  | 'ORDER_CONFIRMATION';
+
+/** Where a notification is in its delivery. */
+export type NotificationStatus =
+  /** Gave up after the last attempt; the event went to the dead-letter subject. */
+  | 'FAILED'
+  /** Not sent yet; delivery is being (re)tried. */
+  | 'PENDING'
+  /** Handed to the mail server or SMS provider. */
+  | 'SENT';
+
+/** An order (owned by the orders subgraph). */
+export type Order = {
+  __typename?: 'Order';
+  /** When the order was cancelled; null unless CANCELLED. */
+  cancelledAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When the order was placed. */
+  createdAt: Scalars['DateTime']['output'];
+  /** When an unpaid order is cancelled automatically. */
+  expiresAt: Scalars['DateTime']['output'];
+  /** Unique id of the order. */
+  id: Scalars['ID']['output'];
+  /** The ordered lines, with prices as they were when the order was placed. */
+  items: Array<OrderItem>;
+  /** Notifications sent about this order, oldest first. Only the order's owner or an admin may read them. */
+  notifications: Array<Notification>;
+  /** Human-friendly order number, e.g. SO-000042, quoted in emails and to support. */
+  number: Scalars['String']['output'];
+  /** When the payment succeeded; null unless PAID. */
+  paidAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The order's successful payment, else its latest failed attempt, else null. Visible to the order's owner and to admins only. */
+  payment?: Maybe<Payment>;
+  /** Where the order is in its life. */
+  status: OrderStatus;
+  /** Sum of the lines' totals. */
+  total: Money;
+  /** The customer who placed the order. */
+  user: User;
+};
+
+/** A page of orders. */
+export type OrderConnection = {
+  __typename?: 'OrderConnection';
+  /** The orders of this page, newest first. */
+  edges: Array<OrderEdge>;
+  /** Where this page sits in the list. */
+  pageInfo: PageInfo;
+};
+
+/** An order and its cursor. */
+export type OrderEdge = {
+  __typename?: 'OrderEdge';
+  /** Opaque cursor of this order, for after. */
+  cursor: Scalars['String']['output'];
+  /** The order. */
+  node: Order;
+};
+
+/** One line of an order. Prices are snapshots taken when the order was placed. */
+export type OrderItem = {
+  __typename?: 'OrderItem';
+  /** unitPrice times quantity. */
+  lineTotal: Money;
+  /** The ordered product. */
+  product: Product;
+  /** The product's name when the order was placed. */
+  productName: Scalars['String']['output'];
+  /** How many units were ordered. */
+  quantity: Scalars['Int']['output'];
+  /** Price of one unit when the order was placed. */
+  unitPrice: Money;
+};
+
+/** One line to order. */
+export type OrderLineInput = {
+  /** The product to order. */
+  productId: Scalars['ID']['input'];
+  /** How many units: 1 to 100. Lines of the same product are added up. */
+  quantity: Scalars['Int']['input'];
+};
+
+/** The order is no longer waiting for payment, so it cannot be cancelled. */
+export type OrderNotCancellableError = Error & {
+  __typename?: 'OrderNotCancellableError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** The order's current status. */
+  status: OrderStatus;
+};
+
+/** No order with this id belongs to the signed-in user. */
+export type OrderNotFoundError = Error & {
+  __typename?: 'OrderNotFoundError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** The id that was asked for. */
+  orderId: Scalars['ID']['output'];
+};
+
+/** The order cannot be paid in its current state (e.g. already paid or cancelled). */
+export type OrderNotPayableError = Error & {
+  __typename?: 'OrderNotPayableError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** The order's current status, e.g. PAID or CANCELLED. */
+  status: Scalars['String']['output'];
+};
+
+/** The orders service did not answer. Nothing was charged or recorded; retry with the same key. */
+export type OrderServiceUnavailableError = Error & {
+  __typename?: 'OrderServiceUnavailableError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** Where an order is in its life: waiting for payment, paid, or cancelled (by the customer or on expiry). */
+export type OrderStatus =
+  /** Cancelled by the customer or expired unpaid; its stock went back. */
+  | 'CANCELLED'
+  /** Paid; the order is confirmed. */
+  | 'PAID'
+  /** Placed, stock reserved, waiting for payment until expiresAt. */
+  | 'PENDING_PAYMENT';
+
+/** Relay page information. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** Cursor of the last edge. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  /** True when more items follow the last edge. */
+  hasNextPage: Scalars['Boolean']['output'];
+  /** True when items precede the first edge. */
+  hasPreviousPage: Scalars['Boolean']['output'];
+  /** Cursor of the first edge. */
+  startCursor?: Maybe<Scalars['String']['output']>;
+};
+
+/** What payOrder needs. The amount is not an input: it comes from the order. */
+export type PayOrderInput = {
+  /** The card to charge. */
+  card: CardInput;
+  /** A client-chosen key (1-128 characters). Retrying with the same key and input returns the first result and never charges twice. */
+  idempotencyKey: Scalars['String']['input'];
+  /** The order to pay. */
+  orderId: Scalars['ID']['input'];
+};
+
+/** The result of payOrder: the payment, or why there is none. */
+export type PayOrderResult = CardDeclinedError | InvalidCardError | InvalidInputError | OrderNotPayableError | OrderServiceUnavailableError | PaymentIdempotencyKeyReusedError | PaymentOrderNotFoundError | PaymentProviderUnavailableError | PaymentSucceeded;
+
+/** One charge attempt against a card for an order. Declined attempts are recorded too (status FAILED). */
+export type Payment = {
+  __typename?: 'Payment';
+  /** The amount charged, as quoted by the orders subgraph (never taken from the client). */
+  amount: Money;
+  /** The card that was charged: brand, last four digits and expiry only. */
+  card: PaymentCard;
+  /** When the charge was made. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Why the charge was declined; null when it succeeded. */
+  failureReason?: Maybe<PaymentFailureReason>;
+  /** The payment's id (also the id of the event published for it). */
+  id: Scalars['ID']['output'];
+  /** The order this payment is for. */
+  order: Order;
+  /** Whether the charge went through. */
+  status: PaymentStatus;
+};
+
+/** The non-sensitive part of a card. The number and the CVC are never stored. */
+export type PaymentCard = {
+  __typename?: 'PaymentCard';
+  /** Card network derived from the number: VISA, MASTERCARD, AMEX, DISCOVER or UNKNOWN. */
+  brand: Scalars['String']['output'];
+  /** Expiry month, 1-12. */
+  expMonth: Scalars['Int']['output'];
+  /** Expiry year, four digits. */
+  expYear: Scalars['Int']['output'];
+  /** The last four digits of the number. */
+  last4: Scalars['String']['output'];
+};
+
+/** Why the payment provider declined a card. */
+export type PaymentFailureReason =
+  /** The issuer declined without giving a reason. */
+  | 'CARD_DECLINED'
+  /** The issuer reports the card as expired. */
+  | 'EXPIRED_CARD'
+  /** The issuer rejected the security code. */
+  | 'INCORRECT_CVC'
+  /** The account does not have enough funds. */
+  | 'INSUFFICIENT_FUNDS';
+
+/** The idempotency key was already used with a different order or card. */
+export type PaymentIdempotencyKeyReusedError = Error & {
+  __typename?: 'PaymentIdempotencyKeyReusedError';
+  /** The reused key. */
+  idempotencyKey: Scalars['String']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** No order with this id belongs to the viewer. */
+export type PaymentOrderNotFoundError = Error & {
+  __typename?: 'PaymentOrderNotFoundError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** The order id that was asked for. */
+  orderId: Scalars['ID']['output'];
+};
+
+/** The payment provider could not be reached. Nothing was charged or recorded; retry with the same key. */
+export type PaymentProviderUnavailableError = Error & {
+  __typename?: 'PaymentProviderUnavailableError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** The outcome of a charge attempt. */
+export type PaymentStatus =
+  /** The card was declined; nothing was charged. */
+  | 'FAILED'
+  /** The card was charged. */
+  | 'SUCCEEDED';
+
+/** The card was charged and the payment recorded. */
+export type PaymentSucceeded = {
+  __typename?: 'PaymentSucceeded';
+  /** The successful payment. */
+  payment: Payment;
+};
+
+/** What to order. */
+export type PlaceOrderInput = {
+  /** A key chosen by the client (1-128 characters of letters, digits, - _ . :). Repeating it with the same items returns the first order; with other items it is IdempotencyKeyReusedError. */
+  idempotencyKey: Scalars['String']['input'];
+  /** The lines: at least one, at most 50 distinct products. */
+  items: Array<OrderLineInput>;
+};
+
+/** The result of placeOrder: the order, or why it was not placed. */
+export type PlaceOrderResult = EmptyCartError | IdempotencyKeyReusedError | InsufficientStockError | InvalidInputError | Order | ProductsUnavailableError | UnknownProductError;
+
+/** A product, owned by the products subgraph. */
+export type Product = {
+  __typename?: 'Product';
+  /** Catalogue category, e.g. electronics. */
+  category: Scalars['String']['output'];
+  /** When the product was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Long description (plain text, at most 10,000 characters). */
+  description: Scalars['String']['output'];
+  /** The product's id. */
+  id: Scalars['ID']['output'];
+  /** True when at least one unit can be ordered. */
+  inStock: Scalars['Boolean']['output'];
+  /** Display name. */
+  name: Scalars['String']['output'];
+  /** Current unit price. */
+  price: Money;
+  /** Stock-keeping unit, unique across the catalogue, e.g. ELEC-HEAD-001. */
+  sku: Scalars['String']['output'];
+  /** Units on hand that are not reserved by an order. Not part of the partner contract. */
+  stock: Scalars['Int']['output'];
+  /** When the product was last changed (including its stock). */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+/** A page of products (Relay connection). */
+export type ProductConnection = {
+  __typename?: 'ProductConnection';
+  /** The products of this page. */
+  edges: Array<ProductEdge>;
+  /** Where this page is in the whole list. */
+  pageInfo: PageInfo;
+};
+
+/** One product in a page of products. */
+export type ProductEdge = {
+  __typename?: 'ProductEdge';
+  /** Opaque cursor of this edge; pass it as `after` to continue after it. */
+  cursor: Scalars['String']['output'];
+  /** The product. */
+  node: Product;
+};
+
+/** Narrows the product list; all given conditions must hold. */
+export type ProductFilter = {
+  /** Only products of this category (exact match). */
+  category?: InputMaybe<Scalars['String']['input']>;
+  /** True: only products with stock; false: only sold-out products. */
+  inStock?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Highest price in minor units (inclusive). */
+  maxPrice?: InputMaybe<Scalars['Int']['input']>;
+  /** Lowest price in minor units (inclusive). */
+  minPrice?: InputMaybe<Scalars['Int']['input']>;
+  /** Case-insensitive text searched in name, description and SKU (at most 200 characters). */
+  search?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** No product has this id. */
+export type ProductNotFoundError = Error & {
+  __typename?: 'ProductNotFoundError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** The id that was looked up. */
+  productId: Scalars['ID']['output'];
+};
+
+/** Order of the product list. */
+export type ProductSort =
+  /** Alphabetically by name. */
+  | 'NAME_ASC'
+  /** Most recently created first (the default). */
+  | 'NEWEST'
+  /** Cheapest first. */
+  | 'PRICE_ASC'
+  /** Most expensive first. */
+  | 'PRICE_DESC';
+
+/** The products service did not answer in time; nothing was ordered. Retrying with the same idempotency key is safe. */
+export type ProductsUnavailableError = Error & {
+  __typename?: 'ProductsUnavailableError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** Queries served by the orders subgraph. */
+export type Query = {
+  __typename?: 'Query';
+  /** The signed-in user, or null for an anonymous request. */
+  me?: Maybe<User>;
+  /** One order by id: the owner's own order, or any order for an admin. Null when it does not exist or belongs to someone else (the two are indistinguishable). */
+  order?: Maybe<Order>;
+  /** One product by id; null when it does not exist. */
+  product?: Maybe<Product>;
+  /** Lists the catalogue as a Relay connection (default page 20, maximum 100). */
+  products: ProductConnection;
+};
+
+
+/** Queries served by the orders subgraph. */
+export type QueryOrderArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Queries served by the orders subgraph. */
+export type QueryProductArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Queries served by the orders subgraph. */
+export type QueryProductsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<ProductFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  sort?: InputMaybe<ProductSort>;
+};
+
+/** Everything needed to open an account. */
+export type RegisterInput = {
+  /** Email address to sign in with; unique regardless of letter case. */
+  email: Scalars['String']['input'];
+  /** Display name, 1 to 100 characters, no control characters. */
+  name: Scalars['String']['input'];
+  /** Password, 10 to 128 characters. */
+  password: Scalars['String']['input'];
+  /** Optional phone number for SMS notifications, e.g. +49 151 1234 5678 (stored in E.164 form). */
+  phone?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The result of register: the new account with a token, or why it was refused. */
+export type RegisterResult = AuthPayload | EmailTakenError | InvalidInputError;
+
+/** What a user account may do. */
+export type Role =
+  /** An administrator: manages the catalogue and sees every account. */
+  | 'ADMIN'
+  /** A shopper: sees and changes only their own data. */
+  | 'CUSTOMER';
+
+/** The stock change would leave the stock below zero; nothing was changed. */
+export type StockBelowZeroError = Error & {
+  __typename?: 'StockBelowZeroError';
+  /** The refused change. */
+  delta: Scalars['Int']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** Stock on hand when the change was refused. */
+  stock: Scalars['Int']['output'];
+};
+
+/** Too many failed sign-ins for this email address; try again later. */
+export type TooManyAttemptsError = Error & {
+  __typename?: 'TooManyAttemptsError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** Seconds to wait before the next attempt is accepted. */
+  retryAfterSeconds: Scalars['Int']['output'];
+};
+
+/** A product in the order does not exist. */
+export type UnknownProductError = Error & {
+  __typename?: 'UnknownProductError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** The id that matched no product. */
+  productId: Scalars['ID']['output'];
+};
+
+/** Changes to a product; omitted fields stay as they are. Stock changes go through adjustStock. */
+export type UpdateProductInput = {
+  /** New category. */
+  category?: InputMaybe<Scalars['String']['input']>;
+  /** New description. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** New display name. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** New unit price. */
+  price?: InputMaybe<MoneyInput>;
+  /** New SKU (must stay unique). */
+  sku?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Result of updateProduct. */
+export type UpdateProductResult = DuplicateSkuError | InvalidInputError | Product | ProductNotFoundError;
+
+/** Changes to the signed-in user's profile; omitted fields stay as they are. */
+export type UpdateProfileInput = {
+  /** New display name, 1 to 100 characters, no control characters. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** New phone number (stored in E.164 form); null removes it. */
+  phone?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The result of updateProfile: the changed account, or why the change was refused. */
+export type UpdateProfileResult = InvalidInputError | UpdateProfileSuccess;
+
+/** The profile was changed. */
+export type UpdateProfileSuccess = {
+  __typename?: 'UpdateProfileSuccess';
+  /** The account with its new profile. */
+  user: User;
+};
+
+/** A customer account (owned by the users subgraph). */
+export type User = {
+  __typename?: 'User';
+  /** When the account was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Email address used to sign in. Null unless the viewer is this user or an administrator. */
+  email?: Maybe<Scalars['String']['output']>;
+  /** Unique id of the user. */
+  id: Scalars['ID']['output'];
+  /** Display name, e.g. Ada Lovelace. */
+  name: Scalars['String']['output'];
+  /** Notifications sent to this user, newest first. Only the user themself or an admin may read them. */
+  notifications: NotificationConnection;
+  /** The user's orders, newest first. Only the user themself or an admin may read them. */
+  orders: OrderConnection;
+  /** Phone number in E.164 form, e.g. +4915112345678, used for SMS. Null when not given, or unless the viewer is this user or an administrator. */
+  phone?: Maybe<Scalars['String']['output']>;
+  /** What the account may do. */
+  role: Role;
+};
+
+
+/** A customer account (owned by the users subgraph). */
+export type UserNotificationsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A customer account (owned by the users subgraph). */
+export type UserOrdersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type RegisterMutationVariables = Exact<{
+  input: RegisterInput;
+}>;
+
+
+export type RegisterMutation = { __typename?: 'Mutation', register:
+    | { __typename: 'AuthPayload', token: string, user: { __typename?: 'User', id: string, email?: string | null, name: string } }
+    | { __typename: 'EmailTakenError', message: string }
+    | { __typename: 'InvalidInputError', message: string }
+   };
+
+export type LoginMutationVariables = Exact<{
+  input: LoginInput;
+}>;
+
+
+export type LoginMutation = { __typename?: 'Mutation', login:
+    | { __typename: 'AuthPayload', token: string, expiresAt: string, user: { __typename?: 'User', id: string, email?: string | null, role: Role } }
+    | { __typename: 'InvalidCredentialsError', message: string }
+    | { __typename: 'InvalidInputError', message: string }
+    | { __typename: 'TooManyAttemptsError', message: string }
+   };
+
+export type CataloguePageQueryVariables = Exact<{
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<ProductFilter>;
+}>;
+
+
+export type CataloguePageQuery = { __typename?: 'Query', products: { __typename?: 'ProductConnection', edges: Array<{ __typename?: 'ProductEdge', cursor: string, node: { __typename?: 'Product', id: string, sku: string, name: string, category: string, inStock: boolean, price: { __typename?: 'Money', amount: number, currency: string } } }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
+
+export type ProductStockQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type ProductStockQuery = { __typename?: 'Query', product?: { __typename?: 'Product', id: string, name: string, stock: number } | null };
+
+export type AdjustStockMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+  delta: Scalars['Int']['input'];
+}>;
+
+
+export type AdjustStockMutation = { __typename?: 'Mutation', adjustStock:
+    | { __typename: 'InvalidInputError', message: string }
+    | { __typename: 'Product', id: string, stock: number }
+    | { __typename: 'ProductNotFoundError', message: string }
+    | { __typename: 'StockBelowZeroError', message: string }
+   };
+
+export type PlaceOrderMutationVariables = Exact<{
+  input: PlaceOrderInput;
+}>;
+
+
+export type PlaceOrderMutation = { __typename?: 'Mutation', placeOrder:
+    | { __typename: 'EmptyCartError', message: string }
+    | { __typename: 'IdempotencyKeyReusedError', message: string }
+    | { __typename: 'InsufficientStockError', productId: string, requested: number, available: number, message: string }
+    | { __typename: 'InvalidInputError', message: string }
+    | { __typename: 'Order', id: string, number: string, status: OrderStatus, expiresAt: string, total: { __typename?: 'Money', amount: number, currency: string }, items: Array<{ __typename?: 'OrderItem', quantity: number, unitPrice: { __typename?: 'Money', amount: number, currency: string }, lineTotal: { __typename?: 'Money', amount: number, currency: string }, product: { __typename?: 'Product', id: string, name: string } }> }
+    | { __typename: 'ProductsUnavailableError', message: string }
+    | { __typename: 'UnknownProductError', message: string }
+   };
+
+export type PayOrderMutationVariables = Exact<{
+  input: PayOrderInput;
+}>;
+
+
+export type PayOrderMutation = { __typename?: 'Mutation', payOrder:
+    | { __typename: 'CardDeclinedError', reason: PaymentFailureReason, message: string, payment: { __typename?: 'Payment', id: string, status: PaymentStatus } }
+    | { __typename: 'InvalidCardError', message: string }
+    | { __typename: 'InvalidInputError', message: string }
+    | { __typename: 'OrderNotPayableError', message: string }
+    | { __typename: 'OrderServiceUnavailableError', message: string }
+    | { __typename: 'PaymentIdempotencyKeyReusedError', message: string }
+    | { __typename: 'PaymentOrderNotFoundError', message: string }
+    | { __typename: 'PaymentProviderUnavailableError', message: string }
+    | { __typename: 'PaymentSucceeded', payment: { __typename?: 'Payment', id: string, status: PaymentStatus, amount: { __typename?: 'Money', amount: number, currency: string }, card: { __typename?: 'PaymentCard', brand: string, last4: string } } }
+   };
+
+export type OrderStatusQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type OrderStatusQuery = { __typename?: 'Query', order?: { __typename?: 'Order', id: string, number: string, status: OrderStatus, paidAt?: string | null, cancelledAt?: string | null } | null };
+
+export type MyOrdersQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MyOrdersQuery = { __typename?: 'Query', me?: { __typename?: 'User', id: string, email?: string | null, orders: { __typename?: 'OrderConnection', edges: Array<{ __typename?: 'OrderEdge', node: { __typename?: 'Order', id: string, number: string, status: OrderStatus, total: { __typename?: 'Money', amount: number, currency: string }, items: Array<{ __typename?: 'OrderItem', quantity: number, product: { __typename?: 'Product', name: string } }>, payment?: { __typename?: 'Payment', status: PaymentStatus, card: { __typename?: 'PaymentCard', last4: string } } | null, notifications: Array<{ __typename?: 'Notification', channel: NotificationChannel, status: NotificationStatus, recipient: string }> } }> } } | null };
+
+
+export const RegisterDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"Register"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RegisterInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"register"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"AuthPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"token"}},{"kind":"Field","name":{"kind":"Name","value":"user"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<RegisterMutation, RegisterMutationVariables>;
+export const LoginDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"Login"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"LoginInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"login"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"AuthPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"token"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"user"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"role"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<LoginMutation, LoginMutationVariables>;
+export const CataloguePageDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"CataloguePage"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"filter"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"ProductFilter"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"products"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"Variable","name":{"kind":"Name","value":"filter"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"sku"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"category"}},{"kind":"Field","name":{"kind":"Name","value":"inStock"}},{"kind":"Field","name":{"kind":"Name","value":"price"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}}]}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]} as unknown as DocumentNode<CataloguePageQuery, CataloguePageQueryVariables>;
+export const ProductStockDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ProductStock"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"product"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"stock"}}]}}]}}]} as unknown as DocumentNode<ProductStockQuery, ProductStockQueryVariables>;
+export const AdjustStockDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"AdjustStock"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"delta"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"adjustStock"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}},{"kind":"Argument","name":{"kind":"Name","value":"delta"},"value":{"kind":"Variable","name":{"kind":"Name","value":"delta"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Product"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"stock"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<AdjustStockMutation, AdjustStockMutationVariables>;
+export const PlaceOrderDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"PlaceOrder"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"PlaceOrderInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"placeOrder"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Order"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"number"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"total"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}}]}},{"kind":"Field","name":{"kind":"Name","value":"items"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"quantity"}},{"kind":"Field","name":{"kind":"Name","value":"unitPrice"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}}]}},{"kind":"Field","name":{"kind":"Name","value":"lineTotal"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}}]}},{"kind":"Field","name":{"kind":"Name","value":"product"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"InsufficientStockError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"productId"}},{"kind":"Field","name":{"kind":"Name","value":"requested"}},{"kind":"Field","name":{"kind":"Name","value":"available"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<PlaceOrderMutation, PlaceOrderMutationVariables>;
+export const PayOrderDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"PayOrder"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"PayOrderInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"payOrder"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"PaymentSucceeded"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"payment"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"amount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}}]}},{"kind":"Field","name":{"kind":"Name","value":"card"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"brand"}},{"kind":"Field","name":{"kind":"Name","value":"last4"}}]}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"CardDeclinedError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"reason"}},{"kind":"Field","name":{"kind":"Name","value":"payment"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<PayOrderMutation, PayOrderMutationVariables>;
+export const OrderStatusDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"OrderStatus"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"order"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"number"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"paidAt"}},{"kind":"Field","name":{"kind":"Name","value":"cancelledAt"}}]}}]}}]} as unknown as DocumentNode<OrderStatusQuery, OrderStatusQueryVariables>;
+export const MyOrdersDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"MyOrders"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"orders"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"10"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"number"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"total"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}}]}},{"kind":"Field","name":{"kind":"Name","value":"items"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"quantity"}},{"kind":"Field","name":{"kind":"Name","value":"product"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"payment"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"card"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"last4"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"notifications"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"channel"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"recipient"}}]}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<MyOrdersQuery, MyOrdersQueryVariables>;
