@@ -25,12 +25,30 @@ const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
 const indent = (s: string) => s.replace(/^/gm, '    ');
 /** Never print secrets, even in a demo. */
-const masked = (value: unknown) =>
-  JSON.stringify(
-    value,
-    (key, v: unknown) => (['password', 'token', 'cvc'].includes(key) ? '•••' : key === 'number' && typeof v === 'string' && v.length > 12 ? `•••• ${v.slice(-4)}` : v),
-    2,
-  );
+const hide = (key: string, v: unknown) =>
+  ['password', 'token', 'cvc'].includes(key)
+    ? '•••'
+    : key === 'number' && typeof v === 'string' && v.length > 12
+      ? `•••• ${v.slice(-4)}`
+      : key === 'cursor' || key === 'endCursor'
+        ? undefined
+        : v;
+
+/** JSON, with every object or array that fits on one line printed on one line. */
+function pretty(value: unknown, depth = 0): string {
+  const flat = JSON.stringify(value, hide);
+  if (flat === undefined) return 'null';
+  if (flat.length + depth * 2 <= 100 || value === null || typeof value !== 'object') return flat;
+  const pad = '  '.repeat(depth + 1);
+  const close = '  '.repeat(depth);
+  if (Array.isArray(value))
+    return `[\n${value.map((v) => pad + pretty(v, depth + 1)).join(',\n')}\n${close}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .map(([k, v]) => [k, hide(k, v)] as const)
+    .filter(([, v]) => v !== undefined);
+  return `{\n${entries.map(([k, v]) => `${pad}${JSON.stringify(k)}: ${pretty(v, depth + 1)}`).join(',\n')}\n${close}}`;
+}
+const masked = (value: unknown) => pretty(value);
 
 async function step<TData, TVariables>(
   title: string,
@@ -41,7 +59,7 @@ async function step<TData, TVariables>(
   stepNo += 1;
   const name = getOperationAST(document)?.name?.value ?? 'operation';
   console.log(`\n${bold(`${stepNo}. ${title}`)}`);
-  console.log(dim(`  → ${name} ${masked(variables)}`));
+  console.log(dim(`  → ${name}\n${indent(masked(variables))}`));
   const started = performance.now();
   const result = await execute(gateway, document, variables, headers);
   const ms = (performance.now() - started).toFixed(0);
@@ -69,13 +87,18 @@ async function poll<T>(what: string, fn: () => Promise<T | null>, timeoutMs = 15
 async function main() {
   console.log(`${bold('Shop supergraph demo')} against ${gateway}`);
 
-  const page = await step('Browse the catalogue', CataloguePageDocument, { first: 3, filter: { inStock: true } });
+  const page = await step('Browse the catalogue', CataloguePageDocument, {
+    first: 3,
+    filter: { inStock: true },
+  });
   const [first, second] = page.products.edges.map((e) => e.node);
   if (!first || !second) throw new Error('the catalogue is empty: is the graph running with demo data?');
 
   const email = `demo-${randomUUID().slice(0, 8)}@example.com`;
   const password = 'demo-password-123';
-  await step('Register a shopper', RegisterDocument, { input: { email, password, name: 'Ada Lovelace', phone: '+4915112345678' } });
+  await step('Register a shopper', RegisterDocument, {
+    input: { email, password, name: 'Ada Lovelace', phone: '+4915112345678' },
+  });
   const login = await step('Log in', LoginDocument, { input: { email, password } });
   if (login.login.__typename !== 'AuthPayload') throw new Error('login refused');
   const auth = bearer(login.login.token);
@@ -83,7 +106,15 @@ async function main() {
   const placed = await step(
     'Place an order',
     PlaceOrderDocument,
-    { input: { idempotencyKey: randomUUID(), items: [{ productId: first.id, quantity: 2 }, { productId: second.id, quantity: 1 }] } },
+    {
+      input: {
+        idempotencyKey: randomUUID(),
+        items: [
+          { productId: first.id, quantity: 2 },
+          { productId: second.id, quantity: 1 },
+        ],
+      },
+    },
     auth,
   );
   if (placed.placeOrder.__typename !== 'Order') throw new Error('the order was refused');
@@ -96,7 +127,13 @@ async function main() {
       input: {
         orderId: order.id,
         idempotencyKey: randomUUID(),
-        card: { number: '4242424242424242', expMonth: 12, expYear: new Date().getFullYear() + 2, cvc: '123', holderName: 'Ada Lovelace' },
+        card: {
+          number: '4242424242424242',
+          expMonth: 12,
+          expYear: new Date().getFullYear() + 2,
+          cvc: '123',
+          holderName: 'Ada Lovelace',
+        },
       },
     },
     auth,
@@ -110,7 +147,9 @@ async function main() {
   });
 
   stepNo += 1;
-  console.log(`\n${bold(`${stepNo}. Wait for the confirmation email (orders → NATS → notifications → SMTP)`)}`);
+  console.log(
+    `\n${bold(`${stepNo}. Wait for the confirmation email (orders → NATS → notifications → SMTP)`)}`,
+  );
   const messages = await poll('the email', async () => {
     const res = await fetch(`${mailpitApi}/api/v1/search?query=${encodeURIComponent(`to:"${email}"`)}`);
     const body = (await res.json()) as { messages: { ID: string }[] };
@@ -125,7 +164,13 @@ async function main() {
     Text: string;
   };
   console.log(`\n${bold('The email that arrived')} ${dim(`(also at http://localhost:8025/)`)}`);
-  console.log(indent(`From: ${mail.From.Address}\nTo: ${email}\nSubject: ${mail.Subject}\n\n${mail.Text.trim()}`));
+  console.log(
+    indent(
+      `From: ${mail.From.Address}\nTo: ${email}\nSubject: ${mail.Subject}\n\n${mail.Text.replace(/\r/g, '')
+        .replace(/[ \t]+$/gm, '')
+        .trim()}`,
+    ),
+  );
   console.log(`\n${bold('Done.')} Order ${order.number} is paid and confirmed.`);
 }
 
