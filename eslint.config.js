@@ -25,4 +25,8 @@ export default tseslint.config(
     files: ['jest.setup.ts', 'scripts/**', 'bench/**', 'schema/**', 'e2e/demo.ts', '**/scripts/**'],
     rules: { 'no-console': 'off' },
   },
+  {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
+  },
 );

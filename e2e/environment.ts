@@ -117,6 +117,23 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
     partnerKey,
     admin,
     logs: logs.lines,
+    /** Where this environment's data lives, for tests that count or inspect what was stored. */
+    stores: {
+      /** PostgreSQL database of users. */
+      postgresUrl: pg.url,
+      /** MySQL/MariaDB database of orders. */
+      mysqlUrl: my.url,
+      /** MongoDB (FerretDB) database of products. */
+      mongoUrl: mongo.url,
+      redisUrl: endpoints.redis,
+      /** Every payments and rate-limit key of this environment starts with it. */
+      redisPrefix: redis.prefix,
+      natsUrl: endpoints.nats,
+      /** NATS_PREFIX of every service: natsNames(natsPrefix) gives the streams and the KV bucket. */
+      natsPrefix: nats,
+    },
+    /** Shared secret the router sends to the subgraphs in x-router-secret. */
+    routerSecret,
     subgraphs: {
       users: usersUrl,
       products: productsUrl,

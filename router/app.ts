@@ -71,6 +71,7 @@ export function createRouter(config: Config, overrides: RouterOverrides = {}): R
     formatError: shared.formatError,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
+    stopOnTerminationSignals: false,
     csrfPrevention: true,
     parseOptions: { maxTokens: config.MAX_TOKENS },
     logger: log,

@@ -69,7 +69,17 @@ export const BENCH_BODY = JSON.stringify({ query: BENCH_QUERY, operationName: 'T
 
 /** Length in bytes of the `{"data":...}` JSON response (compact, no trailing newline). */
 export const EXPECTED_RESPONSE_BYTES = 87_599;
-/** Subgraph fetches of the query plan (1 + 2 + 4 + ... across 4 sequential hops after the roots). */
+/**
+ * sha256 of that response (`{"data":...}`, compact, without a trailing newline). Apollo Server adds a
+ * newline (87,600 bytes on the wire); the harness compares the body with the newline trimmed.
+ */
+export const EXPECTED_RESPONSE_SHA256 = '0e2e4499acbc2256c73d29376bfbeb54084e9b22a2414d87d8990a6408c1c90e';
+/**
+ * Subgraph fetches of @apollo/gateway's query plan: 16, the two root fields' branches in parallel,
+ * the longest chain 4 sequential fetches (accounts -> reviews -> products -> inventory's
+ * `@requires` fetch). Gateways that batch entity fetches per subgraph and hop
+ * (Hive Gateway) send fewer.
+ */
 export const EXPECTED_SUBGRAPH_FETCHES = 16;
 
 /** The supergraph of the four subgraphs, composed with @apollo/composition. */

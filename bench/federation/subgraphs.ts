@@ -155,12 +155,19 @@ export function buildSchemas(): Record<SubgraphName, GraphQLSchema> {
 /** Subgraph HTTP requests served, per subgraph. */
 export type SubgraphCounts = Record<SubgraphName, number>;
 
+/** Entity representations received in `_entities` requests: all of them, and distinct per request. */
+export interface RepresentationCounts {
+  representations: number;
+  distinct: number;
+}
+
 export interface SubgraphsServer {
   /** `http://127.0.0.1:<port>/<name>` per subgraph. */
   urls: Record<SubgraphName, string>;
   port: number;
   counts(): SubgraphCounts;
   total(): number;
+  representations(): RepresentationCounts;
   reset(): void;
   stop(): Promise<void>;
 }
@@ -170,14 +177,29 @@ const MAX_DOCUMENTS = 1000;
 /**
  * All four subgraphs on one node:http server (as the benchmark's current Rust server does, one
  * path each), POST GraphQL-over-HTTP JSON. Parsed and validated documents are cached by query text
- * (a gateway sends the same few queries over and over). GET /stats returns the request counts,
- * POST /stats/reset zeroes them.
+ * (a gateway sends the same few queries over and over). GET /stats returns
+ * `{ requests: {<name>: n}, representations, distinct }`, POST /stats/reset zeroes them.
  */
 export async function startSubgraphs(port = 0, host = '127.0.0.1'): Promise<SubgraphsServer> {
   const schemas = buildSchemas();
   const counts: SubgraphCounts = { accounts: 0, inventory: 0, products: 0, reviews: 0 };
+  const reps: RepresentationCounts = { representations: 0, distinct: 0 };
+  const countRepresentations = (variables: unknown) => {
+    const list = (variables as { representations?: unknown } | null | undefined)?.representations;
+    if (!Array.isArray(list)) return;
+    reps.representations += list.length;
+    const seen = new Set<string>();
+    for (const r of list as Record<string, unknown>[])
+      seen.add(`${String(r.__typename)}:${String(r.id ?? r.upc)}:${String(r.price)}:${String(r.weight)}`);
+    reps.distinct += seen.size;
+  };
   const documents = new Map<string, { document: DocumentNode } | { error: string }>();
 
+  const reset = () => {
+    for (const n of SUBGRAPH_NAMES) counts[n] = 0;
+    reps.representations = 0;
+    reps.distinct = 0;
+  };
   const send = (res: ServerResponse, status: number, body: string) => {
     res.writeHead(status, {
       'content-type': 'application/json; charset=utf-8',
@@ -215,6 +237,7 @@ export async function startSubgraphs(port = 0, host = '127.0.0.1'): Promise<Subg
         if (documents.size >= MAX_DOCUMENTS) documents.clear();
         documents.set(key, cached);
       }
+      countRepresentations(body.variables);
       if ('error' in cached) {
         send(res, 400, JSON.stringify({ errors: [{ message: cached.error }] }));
         return;
@@ -235,11 +258,12 @@ export async function startSubgraphs(port = 0, host = '127.0.0.1'): Promise<Subg
 
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (path === '/stats' && req.method === 'GET') return send(res, 200, JSON.stringify(counts));
+    if (path === '/stats' && req.method === 'GET')
+      return send(res, 200, JSON.stringify({ requests: counts, ...reps }));
     if (path === '/stats/reset' && req.method === 'POST') {
-      for (const n of SUBGRAPH_NAMES) counts[n] = 0;
+      reset();
       req.resume();
-      return send(res, 200, JSON.stringify(counts));
+      return send(res, 200, JSON.stringify({ requests: counts, ...reps }));
     }
     if (path === '/health') return send(res, 200, '"OK"');
     const name = path.slice(1) as SubgraphName;
@@ -261,9 +285,8 @@ export async function startSubgraphs(port = 0, host = '127.0.0.1'): Promise<Subg
     port: actual,
     counts: () => ({ ...counts }),
     total: () => SUBGRAPH_NAMES.reduce((sum, n) => sum + counts[n], 0),
-    reset: () => {
-      for (const n of SUBGRAPH_NAMES) counts[n] = 0;
-    },
+    representations: () => ({ ...reps }),
+    reset,
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

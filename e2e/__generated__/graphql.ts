@@ -202,7 +202,6 @@ export type MoneyInput = {
   currency: Scalars['String']['input'];
 };
 
-/** Mutations served by the orders subgraph. */
 export type Mutation = {
   __typename?: 'Mutation';
   /** Adds (positive delta) or removes (negative delta) units of stock atomically. Administrators only. */
@@ -226,57 +225,48 @@ export type Mutation = {
 };
 
 
-/** Mutations served by the orders subgraph. */
 export type MutationAdjustStockArgs = {
   delta: Scalars['Int']['input'];
   id: Scalars['ID']['input'];
 };
 
 
-/** Mutations served by the orders subgraph. */
 export type MutationCancelOrderArgs = {
   id: Scalars['ID']['input'];
 };
 
 
-/** Mutations served by the orders subgraph. */
 export type MutationCreateProductArgs = {
   input: CreateProductInput;
 };
 
 
-/** Mutations served by the orders subgraph. */
 export type MutationLoginArgs = {
   input: LoginInput;
 };
 
 
-/** Mutations served by the orders subgraph. */
 export type MutationPayOrderArgs = {
   input: PayOrderInput;
 };
 
 
-/** Mutations served by the orders subgraph. */
 export type MutationPlaceOrderArgs = {
   input: PlaceOrderInput;
 };
 
 
-/** Mutations served by the orders subgraph. */
 export type MutationRegisterArgs = {
   input: RegisterInput;
 };
 
 
-/** Mutations served by the orders subgraph. */
 export type MutationUpdateProductArgs = {
   id: Scalars['ID']['input'];
   input: UpdateProductInput;
 };
 
 
-/** Mutations served by the orders subgraph. */
 export type MutationUpdateProfileArgs = {
   input: UpdateProfileInput;
 };
@@ -345,7 +335,7 @@ export type NotificationStatus =
   /** Handed to the mail server or SMS provider. */
   | 'SENT';
 
-/** An order (owned by the orders subgraph). */
+/** An order placed by a customer. */
 export type Order = {
   __typename?: 'Order';
   /** When the order was cancelled; null unless CANCELLED. */
@@ -354,7 +344,7 @@ export type Order = {
   createdAt: Scalars['DateTime']['output'];
   /** When an unpaid order is cancelled automatically. */
   expiresAt: Scalars['DateTime']['output'];
-  /** Unique id of the order. */
+  /** The order's id (a UUID). */
   id: Scalars['ID']['output'];
   /** The ordered lines, with prices as they were when the order was placed. */
   items: Array<OrderItem>;
@@ -577,7 +567,7 @@ export type PlaceOrderInput = {
 /** The result of placeOrder: the order, or why it was not placed. */
 export type PlaceOrderResult = EmptyCartError | IdempotencyKeyReusedError | InsufficientStockError | InvalidInputError | Order | ProductsUnavailableError | UnknownProductError;
 
-/** A product, owned by the products subgraph. */
+/** A product of the catalogue, with its price and stock. */
 export type Product = {
   __typename?: 'Product';
   /** Catalogue category, e.g. electronics. */
@@ -586,7 +576,7 @@ export type Product = {
   createdAt: Scalars['DateTime']['output'];
   /** Long description (plain text, at most 10,000 characters). */
   description: Scalars['String']['output'];
-  /** The product's id. */
+  /** Opaque identifier of the product. */
   id: Scalars['ID']['output'];
   /** True when at least one unit can be ordered. */
   inStock: Scalars['Boolean']['output'];
@@ -661,7 +651,6 @@ export type ProductsUnavailableError = Error & {
   message: Scalars['String']['output'];
 };
 
-/** Queries served by the orders subgraph. */
 export type Query = {
   __typename?: 'Query';
   /** The signed-in user, or null for an anonymous request. */
@@ -675,19 +664,16 @@ export type Query = {
 };
 
 
-/** Queries served by the orders subgraph. */
 export type QueryOrderArgs = {
   id: Scalars['ID']['input'];
 };
 
 
-/** Queries served by the orders subgraph. */
 export type QueryProductArgs = {
   id: Scalars['ID']['input'];
 };
 
 
-/** Queries served by the orders subgraph. */
 export type QueryProductsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<ProductFilter>;
@@ -781,14 +767,14 @@ export type UpdateProfileSuccess = {
   user: User;
 };
 
-/** A customer account (owned by the users subgraph). */
+/** A person with an account in the shop. */
 export type User = {
   __typename?: 'User';
   /** When the account was created. */
   createdAt: Scalars['DateTime']['output'];
   /** Email address used to sign in. Null unless the viewer is this user or an administrator. */
   email?: Maybe<Scalars['String']['output']>;
-  /** Unique id of the user. */
+  /** Stable identifier of the account (a UUID). */
   id: Scalars['ID']['output'];
   /** Display name, e.g. Ada Lovelace. */
   name: Scalars['String']['output'];
@@ -803,14 +789,14 @@ export type User = {
 };
 
 
-/** A customer account (owned by the users subgraph). */
+/** A person with an account in the shop. */
 export type UserNotificationsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A customer account (owned by the users subgraph). */
+/** A person with an account in the shop. */
 export type UserOrdersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;

@@ -38,7 +38,6 @@ export async function createServer(deps: ServerDeps) {
     // Apollo's own messages (e.g. inline tracing) go to our logger, never to the console.
     logger: deps.log,
     // main.ts handles SIGINT/SIGTERM and stops everything in order.
-    stopOnTerminationSignals: false,
     ...sharedApolloOptions<Context>(deps.log),
   });
   await apollo.start();

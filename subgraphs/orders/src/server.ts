@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse } from 'graphql';
@@ -29,8 +28,6 @@ export async function createServer(deps: ServerDeps) {
   const apollo = new ApolloServer<Context>({
     schema: buildSubgraphSchema({ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }),
     ...shared,
-    // Federated tracing is for Apollo's hosted studio; it is off here (and would log to the console).
-    plugins: [...(shared.plugins ?? []), ApolloServerPluginInlineTraceDisabled()],
   });
   await apollo.start();
   const http = createGraphQLHttpServer<Context>({

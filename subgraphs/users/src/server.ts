@@ -30,8 +30,6 @@ export function createServer(deps: ServerDeps) {
     // (typed context and parents), so they are not assignable to it; the shapes are the same.
     schema: buildSubgraphSchema({ typeDefs, resolvers: createResolvers(deps.service) as never }),
     ...shared,
-    // Apollo's own messages (e.g. inline tracing) go to our logger, never to the console.
-    logger: deps.log,
     plugins: [
       ...(shared.plugins ?? []),
       {

@@ -88,10 +88,10 @@ export type NotificationStatus =
   /** Handed to the mail server or SMS provider. */
   | 'SENT';
 
-/** An order (owned by the orders subgraph). */
+/** An order placed by a customer. */
 export type Order = {
   __typename?: 'Order';
-  /** Unique id of the order. */
+  /** The order's id (a UUID). */
   id: Scalars['ID']['output'];
   /** Notifications sent about this order, oldest first. Only the order's owner or an admin may read them. */
   notifications: Array<Notification>;
@@ -110,17 +110,17 @@ export type PageInfo = {
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
-/** A customer account (owned by the users subgraph). */
+/** A person with an account in the shop. */
 export type User = {
   __typename?: 'User';
-  /** Unique id of the user. */
+  /** Stable identifier of the account (a UUID). */
   id: Scalars['ID']['output'];
   /** Notifications sent to this user, newest first. Only the user themself or an admin may read them. */
   notifications: NotificationConnection;
 };
 
 
-/** A customer account (owned by the users subgraph). */
+/** A person with an account in the shop. */
 export type UserNotificationsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;

@@ -81,7 +81,6 @@ export type Money = {
   currency: Scalars['String']['output'];
 };
 
-/** Mutations served by the orders subgraph. */
 export type Mutation = {
   __typename?: 'Mutation';
   /** Cancels an order of the signed-in user that is still waiting for payment; its stock goes back to products. */
@@ -91,13 +90,11 @@ export type Mutation = {
 };
 
 
-/** Mutations served by the orders subgraph. */
 export type MutationCancelOrderArgs = {
   id: Scalars['ID']['input'];
 };
 
 
-/** Mutations served by the orders subgraph. */
 export type MutationPlaceOrderArgs = {
   input: PlaceOrderInput;
 };
@@ -219,10 +216,10 @@ export type PlaceOrderInput = {
 /** The result of placeOrder: the order, or why it was not placed. */
 export type PlaceOrderResult = EmptyCartError | IdempotencyKeyReusedError | InsufficientStockError | InvalidInputError | Order | ProductsUnavailableError | UnknownProductError;
 
-/** A product, owned by the products subgraph. */
+/** A product of the catalogue, with its price and stock. */
 export type Product = {
   __typename?: 'Product';
-  /** The product's id. */
+  /** Opaque identifier of the product. */
   id: Scalars['ID']['output'];
 };
 
@@ -233,7 +230,6 @@ export type ProductsUnavailableError = Error & {
   message: Scalars['String']['output'];
 };
 
-/** Queries served by the orders subgraph. */
 export type Query = {
   __typename?: 'Query';
   /** One order by id: the owner's own order, or any order for an admin. Null when it does not exist or belongs to someone else (the two are indistinguishable). */
@@ -241,7 +237,6 @@ export type Query = {
 };
 
 
-/** Queries served by the orders subgraph. */
 export type QueryOrderArgs = {
   id: Scalars['ID']['input'];
 };
@@ -255,17 +250,17 @@ export type UnknownProductError = Error & {
   productId: Scalars['ID']['output'];
 };
 
-/** A user, owned by the users subgraph; orders adds the user's order history. */
+/** A person with an account in the shop. */
 export type User = {
   __typename?: 'User';
-  /** The user's id. */
+  /** Stable identifier of the account (a UUID). */
   id: Scalars['ID']['output'];
   /** The user's orders, newest first. Only the user themself or an admin may read them. */
   orders: OrderConnection;
 };
 
 
-/** A user, owned by the users subgraph; orders adds the user's order history. */
+/** A person with an account in the shop. */
 export type UserOrdersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;

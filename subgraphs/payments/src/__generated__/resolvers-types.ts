@@ -99,7 +99,6 @@ export type Money = {
   currency: Scalars['String']['output'];
 };
 
-/** Payments mutations. */
 export type Mutation = {
   __typename?: 'Mutation';
   /** Pays one of the viewer's orders by card. Requires authentication. */
@@ -107,15 +106,14 @@ export type Mutation = {
 };
 
 
-/** Payments mutations. */
 export type MutationPayOrderArgs = {
   input: PayOrderInput;
 };
 
-/** An order, owned by the orders subgraph; payments adds the order's payment. */
+/** An order placed by a customer. */
 export type Order = {
   __typename?: 'Order';
-  /** The order's id. */
+  /** The order's id (a UUID). */
   id: Scalars['ID']['output'];
   /** The order's successful payment, else its latest failed attempt, else null. Visible to the order's owner and to admins only. */
   payment?: Maybe<Payment>;

@@ -87,7 +87,6 @@ export type Money = {
   currency: Scalars['String']['output'];
 };
 
-/** Account changes. */
 export type Mutation = {
   __typename?: 'Mutation';
   /** Signs in with email and password. Repeated failures for one email are refused for a while. */
@@ -99,19 +98,16 @@ export type Mutation = {
 };
 
 
-/** Account changes. */
 export type MutationLoginArgs = {
   input: LoginInput;
 };
 
 
-/** Account changes. */
 export type MutationRegisterArgs = {
   input: RegisterInput;
 };
 
 
-/** Account changes. */
 export type MutationUpdateProfileArgs = {
   input: UpdateProfileInput;
 };
@@ -129,7 +125,6 @@ export type PageInfo = {
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
-/** Entry points for reading accounts. */
 export type Query = {
   __typename?: 'Query';
   /** The signed-in user, or null for an anonymous request. */
