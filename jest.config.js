@@ -35,6 +35,7 @@ export default {
     project('notifications', ['<rootDir>/subgraphs/notifications']),
     project('router', ['<rootDir>/router', '<rootDir>/schema']),
     project('e2e', ['<rootDir>/e2e']),
+    project('bench', ['<rootDir>/bench/test']),
     project('repo', ['<rootDir>/test']),
   ].filter((p) => (p.roots ?? []).every((root) => existsSync(root.replace('<rootDir>', '.')))),
   testTimeout: 30_000,

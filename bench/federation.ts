@@ -8,11 +8,12 @@
  *
  *   npm run bench:federation      (tsx bench/federation.ts)
  * Env: BENCH_GATEWAYS (comma list), BENCH_WARMUP_S (10), BENCH_DURATION_S (15), BENCH_SINGLE_S (10),
- *      BENCH_CONNECTIONS (50), BENCH_RESULTS_DIR (bench/results).
+ *      BENCH_CONNECTIONS (50), BENCH_RESULTS_DIR (bench/results), BENCH_GATEWAY_NODE_ARGS (e.g.
+ *      "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the gateways).
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GATEWAY_KINDS, GATEWAY_LABELS, type GatewayKind } from './federation/gateways';
@@ -43,8 +44,12 @@ const settings = {
   singleSeconds: envInt('BENCH_SINGLE_S', 10),
   connections: envInt('BENCH_CONNECTIONS', 50),
 };
-const kinds = (process.env.BENCH_GATEWAYS?.split(',').map((s) => s.trim()) ?? [...GATEWAY_KINDS]) as GatewayKind[];
+const kinds = (process.env.BENCH_GATEWAYS?.split(',').map((s) => s.trim()) ?? [
+  ...GATEWAY_KINDS,
+]) as GatewayKind[];
 for (const k of kinds) if (!GATEWAY_KINDS.includes(k)) throw new Error(`unknown gateway ${k}`);
+/** Extra node flags for the gateway processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof". */
+const gatewayNodeArgs = process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 const resultsDir = process.env.BENCH_RESULTS_DIR ?? join(HERE, 'results');
 
 const log = (msg: string) => process.stderr.write(`[bench:federation] ${msg}\n`);
@@ -66,7 +71,8 @@ interface GatewayResult {
   at1: LoadResult | null;
   /** Gateway CPU (user + system) per query executed in the measured run at 50 connections. */
   cpuMsPerQuery: number | null;
-  queriesExecutedAt50: number | null;
+  /** Gateway CPU per query at 1 connection. */
+  cpuMsPerQueryAt1: number | null;
   gatewayCpuUtilisation: number | null;
   core0CpuUtilisation: number | null;
   peakRssMb: number | null;
@@ -75,6 +81,7 @@ interface GatewayResult {
 async function main() {
   const tmp = mkdtempSync(join(tmpdir(), 'bench-federation-'));
   const started = Date.now();
+  const loadBefore = loadavg();
   let subgraphs: Pinned<{ port: number; urls: Record<SubgraphName, string> }> | undefined;
   const results: GatewayResult[] = [];
   try {
@@ -123,7 +130,7 @@ async function main() {
         at50: null,
         at1: null,
         cpuMsPerQuery: null,
-        queriesExecutedAt50: null,
+        cpuMsPerQueryAt1: null,
         gatewayCpuUtilisation: null,
         core0CpuUtilisation: null,
         peakRssMb: null,
@@ -132,10 +139,17 @@ async function main() {
       log(`${kind}: starting`);
       let gateway: Pinned<{ url: string; port: number }> | undefined;
       try {
-        gateway = await startPinned(GATEWAY_CPU, join(HERE, 'federation/gateway-main.ts'), [kind], {
-          SUPERGRAPH_FILE: supergraphFile,
-          SUBGRAPH_URLS: JSON.stringify(urls),
-        });
+        gateway = await startPinned(
+          GATEWAY_CPU,
+          join(HERE, 'federation/gateway-main.ts'),
+          [kind],
+          {
+            SUPERGRAPH_FILE: supergraphFile,
+            SUBGRAPH_URLS: JSON.stringify(urls),
+          },
+          60_000,
+          gatewayNodeArgs,
+        );
         const { url } = gateway.info;
 
         // one request: the exact response and the subgraph fetches of one query
@@ -155,7 +169,9 @@ async function main() {
         if (res.status !== 200) result.problems.push(`HTTP ${res.status}`);
         if (body.includes('"errors"')) result.problems.push(`errors: ${body.slice(0, 300)}`);
         if (sha256(body) !== EXPECTED_RESPONSE_SHA256)
-          result.problems.push(`response differs (${result.responseBytes} bytes, expected ${EXPECTED_RESPONSE_BYTES})`);
+          result.problems.push(
+            `response differs (${result.responseBytes} bytes, expected ${EXPECTED_RESPONSE_BYTES})`,
+          );
         if (result.problems.length) {
           log(`${kind}: wrong response, not loaded: ${result.problems.join('; ')}`);
           continue;
@@ -165,7 +181,11 @@ async function main() {
         const base = { url, body: BENCH_BODY, expectedBodies };
 
         log(`${kind}: warm-up ${settings.warmupSeconds} s at ${settings.connections} connections`);
-        const warm = await load({ ...base, connections: settings.connections, durationSeconds: settings.warmupSeconds });
+        const warm = await load({
+          ...base,
+          connections: settings.connections,
+          durationSeconds: settings.warmupSeconds,
+        });
         if (!warm.valid) result.problems.push(`warm-up had failures: ${JSON.stringify(warm)}`);
 
         log(`${kind}: ${settings.durationSeconds} s at ${settings.connections} connections`);
@@ -173,21 +193,22 @@ async function main() {
         await quiet();
         const cpu0 = cpuMs(gateway.pid);
         const core0 = cpuMs(subgraphs.pid);
-        const sub0 = total(await stats());
         const t0 = process.hrtime.bigint();
-        const at50 = await load({ ...base, connections: settings.connections, durationSeconds: settings.durationSeconds });
+        const at50 = await load({
+          ...base,
+          connections: settings.connections,
+          durationSeconds: settings.durationSeconds,
+        });
         const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
         const cpuLoad = cpuMs(gateway.pid);
         const core1 = cpuMs(subgraphs.pid);
-        // and end when the queries in flight at the end have finished, counting them too: the
-        // gateway's executions are the subgraph requests divided by the fetches of one query
+        // and end when the queries in flight at the end have finished, counting them too (every
+        // request autocannon sent; a gateway that drops abandoned queries looks a little cheaper)
         await quiet();
         const cpu1 = cpuMs(gateway.pid);
-        const executed = (total(await stats()) - sub0) / result.subgraphFetchesPerQuery;
         result.at50 = at50;
         if (!at50.valid) result.problems.push(`failed responses at ${settings.connections} connections`);
-        result.queriesExecutedAt50 = Math.round(executed);
-        result.cpuMsPerQuery = executed > 0 ? (cpu1 - cpu0) / executed : null;
+        result.cpuMsPerQuery = at50.sent > 0 ? (cpu1 - cpu0) / at50.sent : null;
         result.gatewayCpuUtilisation = (cpuLoad - cpu0) / wallMs;
         // subgraphs only: the load generator's own CPU is not in here (it is a separate process)
         result.core0CpuUtilisation = (core1 - core0) / wallMs;
@@ -195,12 +216,16 @@ async function main() {
         log(`${kind}: ${settings.singleSeconds} s at 1 connection`);
         await quiet();
         const subBefore1 = total(await stats());
+        const cpuBefore1 = cpuMs(gateway.pid);
         const at1 = await load({ ...base, connections: 1, durationSeconds: settings.singleSeconds });
+        const cpuAfter1 = cpuMs(gateway.pid);
+        await quiet();
         const subAfter1 = total(await stats());
         result.at1 = at1;
-        // at 1 connection at most one query is in flight when the run ends: exact to 1/requests
+        // at 1 connection at most one query is in flight when the run ends (and finished by now)
         const answered1 = at1.requests + at1.mismatches;
-        result.subgraphRequestsPerQueryUnderLoad = answered1 ? (subAfter1 - subBefore1) / answered1 : null;
+        result.subgraphRequestsPerQueryUnderLoad = at1.sent ? (subAfter1 - subBefore1) / at1.sent : null;
+        result.cpuMsPerQueryAt1 = answered1 ? (cpuAfter1 - cpuBefore1) / answered1 : null;
         if (!at1.valid) result.problems.push('failed responses at 1 connection');
         result.peakRssMb = peakRssMb(gateway.pid);
         result.valid = result.problems.length === 0;
@@ -233,6 +258,8 @@ async function main() {
       loadGenerator: `core ${LOAD_CPU} (autocannon, own process)`,
     },
     machine: machine(),
+    /** Other processes share this machine: its load average before and after the run. */
+    loadAverage: { before: loadBefore, after: loadavg() },
     versions: Object.fromEntries(
       [
         '@apollo/gateway',
@@ -248,7 +275,7 @@ async function main() {
     expected: { bytes: EXPECTED_RESPONSE_BYTES, sha256: EXPECTED_RESPONSE_SHA256 },
     results,
   };
-  const markdown = renderMarkdown(report.date, report.machine, results);
+  const markdown = renderMarkdown(report.date, report.machine, results, report.loadAverage);
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(join(resultsDir, `federation-${date}.json`), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(resultsDir, `federation-${date}.md`), markdown);
@@ -258,7 +285,12 @@ async function main() {
   if (results.some((r) => !r.valid)) process.exitCode = 1;
 }
 
-function renderMarkdown(date: string, m: ReturnType<typeof machine>, results: GatewayResult[]): string {
+function renderMarkdown(
+  date: string,
+  m: ReturnType<typeof machine>,
+  results: GatewayResult[],
+  load: { before: number[]; after: number[] },
+): string {
   const c = settings.connections;
   const rows = results.map((r) => {
     const ok = r.valid;
@@ -272,6 +304,7 @@ function renderMarkdown(date: string, m: ReturnType<typeof machine>, results: Ga
       fixed(r.at1?.latencyMs.p99, 2),
       ok ? fixed(r.at1?.requestsPerSecond) : '–',
       fixed(r.cpuMsPerQuery, 2),
+      fixed(r.cpuMsPerQueryAt1, 2),
       r.gatewayCpuUtilisation === null ? '–' : `${Math.round(r.gatewayCpuUtilisation * 100)}%`,
       fixed(r.peakRssMb, 0),
       r.subgraphFetchesPerQuery || '–',
@@ -287,7 +320,12 @@ function renderMarkdown(date: string, m: ReturnType<typeof machine>, results: Ga
     `graphql-gateways-benchmark's \`TestQuery\` (response ${EXPECTED_RESPONSE_BYTES} bytes, checked on every response). ` +
       `Gateway alone on core 1; subgraphs (one Node process) and autocannon on core 0. ` +
       `${settings.warmupSeconds} s warm-up, ${settings.durationSeconds} s at ${c} connections, ${settings.singleSeconds} s at 1 connection. ` +
-      `${m.cpu}, ${m.cores} cores, Node ${m.node}.`,
+      `${m.cpu}, ${m.cores} cores, Node ${m.node}; 1-min load average ${fixed(load.before[0], 1)} before, ` +
+      `${fixed(load.after[0], 1)} after (other processes on the machine take CPU from every figure; ` +
+      `"gateway CPU" below 100% at ${c} connections shows how much).`,
+    '',
+    `CPU ms/query @${c}: gateway process CPU (/proc stat) from the start of the run until its last ` +
+      `subgraph request, ÷ requests sent. Entity representations: per query, all / distinct per fetch.`,
     '',
     markdownTable(
       [
@@ -299,7 +337,8 @@ function renderMarkdown(date: string, m: ReturnType<typeof machine>, results: Ga
         'p50 ms @1',
         'p99 ms @1',
         'req/s @1',
-        'CPU ms/query',
+        `CPU ms/query @${c}`,
+        'CPU ms/query @1',
         'gateway CPU',
         'peak RSS MB',
         'subgraph fetches/query',

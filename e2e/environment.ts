@@ -27,6 +27,8 @@ import * as router from '@shop/router';
 export interface TestEnvironmentOptions {
   /** Seconds before an unpaid order expires. */
   orderTtlSeconds?: number;
+  /** Partner requests per key and minute on /public/graphql (the router's default when omitted). */
+  partnerRateLimit?: number;
 }
 
 export async function createTestEnvironment(options: TestEnvironmentOptions = {}) {
@@ -105,6 +107,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
       REDIS_URL: endpoints.redis,
       PARTNER_RATE_LIMIT_PREFIX: `${redis.prefix}ratelimit:`,
       PARTNER_API_KEYS: `e2e:${createHash('sha256').update(partnerKey).digest('hex')}`,
+      ...(options.partnerRateLimit ? { PARTNER_RATE_LIMIT: String(options.partnerRateLimit) } : {}),
     }),
     { log: log.child({ service: 'router' }) },
   );

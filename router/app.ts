@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { createTokenVerifier, viewerFromAuthorization, type TokenVerifier } from '@shop/auth';
 import { ErrorCode } from '@shop/errors';
 import {
   createLogger,
@@ -15,7 +16,7 @@ import {
   type Logger,
 } from '@shop/observability';
 import { Redis } from 'ioredis';
-import { sandboxEnabled, subgraphUrls, watchEnabled, type Config } from './config';
+import { jwksUrl, sandboxEnabled, subgraphUrls, watchEnabled, type Config } from './config';
 import { createSubgraphClient, type RouterContext } from './datasource';
 import { createGateway } from './gateway';
 import { sendGraphQLError, serveApollo } from './http';
@@ -25,6 +26,8 @@ import { API_KEY_HEADER, createRateLimiter, partnerForKey } from './plugins/part
 export interface RouterOverrides {
   /** Tests pass a logger writing to memoryLog(). */
   log?: Logger;
+  /** Verifies access tokens; default: against the users subgraph's JWKS. */
+  verifyToken?: TokenVerifier;
 }
 
 export interface Router {
@@ -47,6 +50,7 @@ export const healthUrlOf = (graphqlUrl: string) => new URL('/healthz', graphqlUr
  */
 export function createRouter(config: Config, overrides: RouterOverrides = {}): Router {
   const log = overrides.log ?? createLogger({ name: 'router', level: config.LOG_LEVEL });
+  const verifyToken = overrides.verifyToken ?? createTokenVerifier({ jwksUrl: jwksUrl(config) });
   const urls = subgraphUrls(config);
   const sandbox = sandboxEnabled(config);
   const client = createSubgraphClient({
@@ -170,6 +174,21 @@ export function createRouter(config: Config, overrides: RouterOverrides = {}): R
     }
     if (path === '/graphql' || (path === '/' && sandbox)) {
       const authorization = req.headers.authorization;
+      // Tokens are checked at the edge (401 before any planning); every subgraph checks them again.
+      try {
+        await viewerFromAuthorization(authorization, verifyToken);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : 'Invalid token';
+        return sendGraphQLError(
+          res,
+          401,
+          message,
+          { code: ErrorCode.UNAUTHENTICATED, requestId },
+          {
+            'www-authenticate': 'Bearer',
+          },
+        );
+      }
       return serveApollo(
         mainApollo,
         req,

@@ -40,6 +40,8 @@ export const configSchema = z
     ORDERS_URL: subgraphUrl(4003),
     PAYMENTS_URL: subgraphUrl(4004),
     NOTIFICATIONS_URL: subgraphUrl(4005),
+    /** Where the users subgraph publishes its signing keys; default: /.well-known/jwks.json on USERS_URL's host. */
+    JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
     /** The committed supergraph (relative paths are resolved from the repository root). */
     SUPERGRAPH_PATH: z.string().min(1).default('schema/supergraph.graphql'),
     PUBLIC_SUPERGRAPH_PATH: z.string().min(1).default('schema/public.supergraph.graphql'),
@@ -75,6 +77,10 @@ export const configSchema = z
   );
 
 export type Config = z.infer<typeof configSchema>;
+
+/** The JWKS the router verifies tokens against before planning a query. */
+export const jwksUrl = (config: Config) =>
+  config.JWKS_URL ?? new URL('/.well-known/jwks.json', config.USERS_URL).toString();
 export type SubgraphName = 'users' | 'products' | 'orders' | 'payments' | 'notifications';
 
 export const subgraphUrls = (config: Config): Record<SubgraphName, string> => ({

@@ -1,6 +1,6 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { ROUTER_SECRET_HEADER } from '@shop/auth';
-import { serviceUnavailable } from '@shop/errors';
+import { serviceUnavailable, unauthenticated } from '@shop/errors';
 import type { Logger } from '@shop/observability';
 import { Agent, fetch as undiciFetch } from 'undici';
 
@@ -78,6 +78,7 @@ export class ShopDataSource extends RemoteGraphQLDataSource<RouterContext> {
       { subgraph: this.subgraph, status: response?.status, err: error },
       'subgraph request failed',
     );
+    if (response?.status === 401) throw unauthenticated('Invalid or expired token');
     const reason = response ? ` (HTTP ${response.status})` : '';
     throw serviceUnavailable(`The ${this.subgraph} service is unavailable${reason}`);
   }

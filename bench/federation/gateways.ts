@@ -6,7 +6,12 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import type { Logger } from '@shop/observability';
 import { startShopGateway, type RunningGateway } from '../lib/shop-gateway';
 
-export const GATEWAY_KINDS = ['apollo-gateway', 'shop-router', 'hive-gateway', 'hive-router-runtime'] as const;
+export const GATEWAY_KINDS = [
+  'apollo-gateway',
+  'shop-router',
+  'hive-gateway',
+  'hive-router-runtime',
+] as const;
 export type GatewayKind = (typeof GATEWAY_KINDS)[number];
 
 export const GATEWAY_LABELS: Record<GatewayKind, string> = {

@@ -277,9 +277,10 @@ export async function startSubgraphs(port = 0, host = '127.0.0.1'): Promise<Subg
     server.listen(port, host, () => resolve());
   });
   const actual = (server.address() as AddressInfo).port;
-  const urls = Object.fromEntries(
-    SUBGRAPH_NAMES.map((n) => [n, `http://${host}:${actual}/${n}`]),
-  ) as Record<SubgraphName, string>;
+  const urls = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, `http://${host}:${actual}/${n}`])) as Record<
+    SubgraphName,
+    string
+  >;
   return {
     urls,
     port: actual,

@@ -17,8 +17,14 @@ export interface Pinned<T> {
 }
 
 /** `taskset -c <cpu> node --import tsx <script> ...args` (taskset execs, so the pid is node's). */
-export function spawnPinned(cpu: string, script: string, args: string[], env: Record<string, string> = {}) {
-  return spawn('taskset', ['-c', cpu, process.execPath, '--import', 'tsx', script, ...args], {
+export function spawnPinned(
+  cpu: string,
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+) {
+  return spawn('taskset', ['-c', cpu, process.execPath, ...nodeArgs, '--import', 'tsx', script, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -34,15 +40,20 @@ export async function startPinned<T>(
   args: string[],
   env: Record<string, string> = {},
   timeoutMs = 60_000,
+  /** Extra node flags, e.g. --cpu-prof (not allowed in NODE_OPTIONS). */
+  nodeArgs: string[] = [],
 ): Promise<Pinned<T>> {
-  const child = spawnPinned(cpu, script, args, env);
+  const child = spawnPinned(cpu, script, args, env, nodeArgs);
   let err = '';
   child.stderr?.on('data', (c: Buffer) => {
     err = (err + c.toString('utf8')).slice(-20_000);
   });
   const info = await new Promise<T>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`${script}: not ready after ${timeoutMs} ms\n${err}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${script}: not ready after ${timeoutMs} ms\n${err}`)),
+      timeoutMs,
+    );
     const onData = (c: Buffer) => {
       out += c.toString('utf8');
       const line = out.split('\n').find((l) => l.startsWith('READY '));

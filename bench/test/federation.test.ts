@@ -49,7 +49,10 @@ describe('the standard federation benchmark through our gateway', () => {
       subgraphs.reset();
       const { status, text } = await post();
       expect(status).toBe(200);
-      const body = JSON.parse(text) as { data?: { users: unknown[]; topProducts: unknown[] }; errors?: unknown };
+      const body = JSON.parse(text) as {
+        data?: { users: unknown[]; topProducts: unknown[] };
+        errors?: unknown;
+      };
       expect(body.errors).toBeUndefined();
       expect(body.data?.users).toHaveLength(6);
       expect(body.data?.topProducts).toHaveLength(5);

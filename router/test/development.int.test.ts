@@ -6,7 +6,13 @@ import { createLogger } from '@shop/observability';
 import { gql, memoryLog, redisPrefix, runId, waitFor } from '@shop/testing';
 import { composeSupergraph, contractSubgraphs } from '../../schema/composition';
 import { configSchema, createRouter, type Router } from '../index';
-import { FAKE_TOKEN, fixtureSubgraphs, startFakeSubgraph, type FakeSubgraph } from './fake-subgraphs';
+import {
+  FAKE_TOKEN,
+  fakeVerifyToken,
+  fixtureSubgraphs,
+  startFakeSubgraph,
+  type FakeSubgraph,
+} from './fake-subgraphs';
 
 const secret = `secret-${runId('r')}`;
 const logs = memoryLog();
@@ -43,7 +49,7 @@ beforeAll(async () => {
       PUBLIC_SUPERGRAPH_PATH: join(dir, 'public.supergraph.graphql'),
       PARTNER_RATE_LIMIT_PREFIX: rate.prefix,
     }),
-    { log },
+    { log, verifyToken: fakeVerifyToken },
   );
   ({ url } = await router.start());
 });

@@ -5,6 +5,7 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { createGraphQLHttpServer, sharedApolloOptions, type Logger } from '@shop/observability';
 import { parse } from 'graphql';
+import type { TokenVerifier } from '@shop/auth';
 import { SUBGRAPHS, type SubgraphSdl } from '../../schema/composition';
 
 /**
@@ -14,6 +15,12 @@ import { SUBGRAPHS, type SubgraphSdl } from '../../schema/composition';
  */
 
 export const FAKE_TOKEN = 'Bearer fake-token-of-ada';
+
+/** Stands in for JWKS verification at the router's edge: only FAKE_TOKEN is valid. */
+export const fakeVerifyToken: TokenVerifier = async (token) => {
+  if (`Bearer ${token}` !== FAKE_TOKEN) throw new Error('invalid token');
+  return { id: 'u1', role: 'CUSTOMER', email: 'ada@example.com' };
+};
 type Ctx = { authorization?: string };
 type Resolvers = Record<string, Record<string, unknown>>;
 

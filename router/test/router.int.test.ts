@@ -7,7 +7,13 @@ import { createLogger } from '@shop/observability';
 import { gql, memoryLog, redisPrefix, runId } from '@shop/testing';
 import { composeAll } from '../../schema/composition';
 import { configSchema, createRouter, type Router } from '../index';
-import { FAKE_TOKEN, fixtureSubgraphs, startFakeSubgraph, type FakeSubgraph } from './fake-subgraphs';
+import {
+  FAKE_TOKEN,
+  fakeVerifyToken,
+  fixtureSubgraphs,
+  startFakeSubgraph,
+  type FakeSubgraph,
+} from './fake-subgraphs';
 
 const secret = `secret-${runId('r')}`;
 const partnerKey = `key-${runId('acme')}`;
@@ -75,7 +81,7 @@ beforeAll(async () => {
     MAX_COST: '1000',
     SUBGRAPH_TIMEOUT_MS: '3000',
   });
-  router = createRouter(config, { log });
+  router = createRouter(config, { log, verifyToken: fakeVerifyToken });
   ({ url, publicUrl } = await router.start());
 });
 
@@ -118,6 +124,17 @@ describe('/graphql', () => {
     const res = await gql(url, '{ me { name } }');
     expect(res.data).toEqual({ me: null });
     expect(fakes.users!.lastHeaders!.authorization).toBeUndefined();
+  });
+
+  it('answers 401 UNAUTHENTICATED at the edge for an invalid token, before any subgraph is called', async () => {
+    const before = totalRequests();
+    for (const authorization of ['Bearer forged.token.value', 'Basic YWRhOnB3']) {
+      const res = await gql(url, '{ me { id } }', undefined, { authorization });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer');
+      expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    }
+    expect(totalRequests()).toBe(before);
   });
 
   it('masks an internal subgraph error: no internal address reaches the client', async () => {

@@ -11,6 +11,7 @@ import {
   type JWK,
   type JWTVerifyGetKey,
 } from 'jose';
+import { GraphQLError } from 'graphql';
 import { unauthenticated, forbidden } from '@shop/errors';
 
 export const ROLES = ['CUSTOMER', 'ADMIN'] as const;
@@ -114,12 +115,22 @@ export async function viewerFromAuthorization(
 ): Promise<Viewer | null> {
   if (!authorization) return null;
   const match = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(authorization.trim());
-  if (!match?.[1]) throw unauthenticated('Authorization header must be "Bearer <token>"');
+  if (!match?.[1]) throw invalidToken('Authorization header must be "Bearer <token>"');
   try {
     return await verify(match[1]);
   } catch {
-    throw unauthenticated('Invalid or expired token');
+    throw invalidToken('Invalid or expired token');
   }
+}
+
+/** UNAUTHENTICATED with HTTP 401: Apollo Server uses extensions.http for the response status. */
+function invalidToken(message: string) {
+  return new GraphQLError(message, {
+    extensions: {
+      code: 'UNAUTHENTICATED',
+      http: { status: 401 },
+    },
+  });
 }
 
 const digest = (value: string) => createHash('sha256').update(value).digest();

@@ -58,7 +58,15 @@ export function maskError(
 ): GraphQLFormattedError {
   const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : undefined;
   if (code && PUBLIC_CODES.has(code)) {
-    const { stacktrace: _stacktrace, exception: _exception, ...extensions } = formatted.extensions ?? {};
+    // Internals never reach a client: stack traces, and the gateway's record of a subgraph response
+    // (which carries the subgraph's URL).
+    const {
+      stacktrace: _s,
+      exception: _e,
+      response: _r,
+      http: _h,
+      ...extensions
+    } = formatted.extensions ?? {};
     return {
       ...formatted,
       message: stripSuggestions(formatted.message),

@@ -1,0 +1,424 @@
+/**
+ * The authorization matrix: every field that exposes personal data, read as an anonymous caller,
+ * another customer, the owner and an admin — through the gateway, and straight to the subgraph that
+ * owns it (with the router secret, including `_entities` with representations of the owner's
+ * records; and without the secret, which is HTTP 403 whoever asks). One test per cell.
+ *
+ * Outcomes: `data` (the owner's value), `self` (the caller's own record, never the owner's), `null`
+ * (hidden, indistinguishable from "does not exist"), `FORBIDDEN`, `UNAUTHENTICATED`, `HTTP 403`.
+ */
+import { randomUUID } from 'node:crypto';
+import { waitFor } from '@shop/testing';
+import { createTestEnvironment, type TestEnvironment } from '../environment';
+import { JSON_HEADERS, send, type RawResponse } from './support';
+
+type Viewer = 'anonymous' | 'other customer' | 'owner' | 'admin' | 'owner, no router secret';
+type Outcome = 'data' | 'self' | 'null' | 'FORBIDDEN' | 'UNAUTHENTICATED' | 'HTTP 403';
+type Data = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+interface Account {
+  id: string;
+  email: string;
+  token: string;
+}
+
+interface Fixture {
+  owner: Account & { phone: string };
+  other: Account;
+  admin: Account;
+  orderId: string;
+  paymentId: string;
+  notificationIds: string[];
+}
+
+let env: TestEnvironment;
+let fx: Fixture;
+
+const PHONE = '+4915112345678';
+const CARD = {
+  number: '4242424242424242',
+  expMonth: 12,
+  expYear: new Date().getFullYear() + 2,
+  cvc: '123',
+  holderName: 'Olivia Owner',
+};
+
+async function call(
+  url: string,
+  query: string,
+  variables: Record<string, unknown>,
+  headers: Record<string, string>,
+) {
+  return send(url, { headers: { ...JSON_HEADERS, ...headers }, body: { query, variables } });
+}
+
+async function register(name: string, phone?: string): Promise<Account> {
+  const email = `${name.toLowerCase()}-${randomUUID().slice(0, 8)}@example.com`;
+  const res = await call(
+    env.url,
+    'mutation($i: RegisterInput!) { register(input: $i) { ... on AuthPayload { token user { id } } } }',
+    { i: { email, password: 'correct-horse-battery', name, ...(phone ? { phone } : {}) } },
+    {},
+  );
+  const payload = res.json?.data?.register as { token: string; user: { id: string } } | undefined;
+  if (!payload) throw new Error(`register ${name}: ${res.text}`);
+  return { id: payload.user.id, email, token: payload.token };
+}
+
+beforeAll(async () => {
+  env = await createTestEnvironment();
+  const owner = { ...(await register('Olivia', PHONE)), phone: PHONE };
+  const other = await register('Mallory');
+  const login = await call(
+    env.url,
+    'mutation($i: LoginInput!) { login(input: $i) { ... on AuthPayload { token user { id } } } }',
+    { i: env.admin },
+    {},
+  );
+  const adminPayload = login.json?.data?.login as { token: string; user: { id: string } };
+  const admin = { id: adminPayload.user.id, email: env.admin.email, token: adminPayload.token };
+  const auth = { authorization: `Bearer ${owner.token}` };
+
+  const products = await call(
+    env.url,
+    '{ products(first: 1, filter: { inStock: true }) { edges { node { id } } } }',
+    {},
+    {},
+  );
+  const productId = (products.json?.data?.products as Data).edges[0].node.id as string;
+  const placed = await call(
+    env.url,
+    'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { ... on Order { id } } }',
+    { i: { idempotencyKey: randomUUID(), items: [{ productId, quantity: 1 }] } },
+    auth,
+  );
+  const orderId = (placed.json?.data?.placeOrder as { id: string }).id;
+  const paid = await call(
+    env.url,
+    'mutation($i: PayOrderInput!) { payOrder(input: $i) { ... on PaymentSucceeded { payment { id } } } }',
+    { i: { orderId, idempotencyKey: randomUUID(), card: CARD } },
+    auth,
+  );
+  const paymentId = (paid.json?.data?.payOrder as { payment: { id: string } }).payment.id;
+  // the confirmation (email and SMS) arrives through orders.paid
+  const notificationIds = await waitFor(
+    async () => {
+      const res = await call(
+        env.url,
+        'query($id: ID!) { order(id: $id) { notifications { id } } }',
+        { id: orderId },
+        auth,
+      );
+      const list = ((res.json?.data?.order as Data | null)?.notifications ?? []) as { id: string }[];
+      return list.length === 2 ? list.map((n) => n.id).sort() : null;
+    },
+    { timeoutMs: 20_000 },
+  );
+  fx = { owner, other, admin, orderId, paymentId, notificationIds };
+}, 120_000);
+
+afterAll(async () => {
+  await env?.stop();
+});
+
+// ---------------------------------------------------------------------------------------------
+
+type Target = 'gateway' | 'users' | 'orders' | 'payments' | 'notifications';
+
+interface Row {
+  field: string;
+  target: Target;
+  query: string;
+  variables: (f: Fixture) => Record<string, unknown>;
+  /** The personal value in the response (null/undefined when absent). */
+  pick: (data: Data) => unknown;
+  /** What the owner (and an admin) must read. */
+  owner: (f: Fixture) => unknown;
+  /** For `self` cells: what the caller's own record looks like. */
+  self?: (account: Account) => unknown;
+  expect: Partial<Record<Viewer, Outcome>>;
+}
+
+const ENTITIES = (type: string, selection: string) =>
+  `query($r: [_Any!]!) { _entities(representations: $r) { ... on ${type} { ${selection} } } }`;
+const first = (data: Data) => (data._entities as Data[] | undefined)?.[0];
+const ids = (list: { id: string }[] | undefined) => list?.map((n) => n.id).sort();
+const edgeIds = (conn: Data | undefined) => conn?.edges?.map((e: Data) => e.node.id);
+
+const HIDDEN = { anonymous: 'null', 'other customer': 'null', owner: 'data', admin: 'data' } as const;
+const ORDER_FIELD = {
+  anonymous: 'UNAUTHENTICATED',
+  'other customer': 'null',
+  owner: 'data',
+  admin: 'data',
+} as const;
+const REFUSED = {
+  anonymous: 'UNAUTHENTICATED',
+  'other customer': 'FORBIDDEN',
+  owner: 'data',
+  admin: 'data',
+} as const;
+const NO_SECRET = { 'owner, no router secret': 'HTTP 403' } as const;
+
+const rows: Row[] = [
+  // through the gateway
+  {
+    field: 'Query.me { email phone }',
+    target: 'gateway',
+    query: '{ me { email phone } }',
+    variables: () => ({}),
+    pick: (d) => d.me,
+    owner: (f) => ({ email: f.owner.email, phone: f.owner.phone }),
+    self: (a) => ({ email: a.email, phone: null }),
+    expect: { anonymous: 'null', 'other customer': 'self', owner: 'data', admin: 'self' },
+  },
+  {
+    field: 'Query.order',
+    target: 'gateway',
+    query: 'query($id: ID!) { order(id: $id) { id number } }',
+    variables: (f) => ({ id: f.orderId }),
+    pick: (d) => d.order?.id,
+    owner: (f) => f.orderId,
+    expect: ORDER_FIELD,
+  },
+  {
+    field: 'Order.user { email phone }',
+    target: 'gateway',
+    query: 'query($id: ID!) { order(id: $id) { user { email phone } } }',
+    variables: (f) => ({ id: f.orderId }),
+    pick: (d) => d.order?.user,
+    owner: (f) => ({ email: f.owner.email, phone: f.owner.phone }),
+    expect: ORDER_FIELD,
+  },
+  {
+    field: 'User.orders (Order.user.orders)',
+    target: 'gateway',
+    query: 'query($id: ID!) { order(id: $id) { user { orders { edges { node { id } } } } } }',
+    variables: (f) => ({ id: f.orderId }),
+    pick: (d) => edgeIds(d.order?.user?.orders),
+    owner: (f) => [f.orderId],
+    expect: ORDER_FIELD,
+  },
+  {
+    field: 'Order.payment',
+    target: 'gateway',
+    query: 'query($id: ID!) { order(id: $id) { payment { id status card { last4 } } } }',
+    variables: (f) => ({ id: f.orderId }),
+    pick: (d) => d.order?.payment?.id,
+    owner: (f) => f.paymentId,
+    expect: ORDER_FIELD,
+  },
+  {
+    field: 'Order.notifications',
+    target: 'gateway',
+    query: 'query($id: ID!) { order(id: $id) { notifications { id recipient } } }',
+    variables: (f) => ({ id: f.orderId }),
+    pick: (d) => ids(d.order?.notifications),
+    owner: (f) => f.notificationIds,
+    expect: ORDER_FIELD,
+  },
+  {
+    field: 'User.notifications (Order.user.notifications)',
+    target: 'gateway',
+    query: 'query($id: ID!) { order(id: $id) { user { notifications { edges { node { id } } } } } }',
+    variables: (f) => ({ id: f.orderId }),
+    pick: (d) => edgeIds(d.order?.user?.notifications)?.sort(),
+    owner: (f) => f.notificationIds,
+    expect: ORDER_FIELD,
+  },
+  // straight to the subgraphs, as if the router had been bypassed with its secret
+  {
+    field: 'User.email, User.phone via _entities',
+    target: 'users',
+    query: ENTITIES('User', 'id email phone'),
+    variables: (f) => ({ r: [{ __typename: 'User', id: f.owner.id }] }),
+    pick: (d) => {
+      const user = first(d);
+      return user && (user.email !== null || user.phone !== null)
+        ? { email: user.email, phone: user.phone }
+        : null;
+    },
+    owner: (f) => ({ email: f.owner.email, phone: f.owner.phone }),
+    expect: { ...HIDDEN, ...NO_SECRET },
+  },
+  {
+    field: 'Query.me (users subgraph)',
+    target: 'users',
+    query: '{ me { email phone } }',
+    variables: () => ({}),
+    pick: (d) => d.me,
+    owner: (f) => ({ email: f.owner.email, phone: f.owner.phone }),
+    self: (a) => ({ email: a.email, phone: null }),
+    expect: { anonymous: 'null', 'other customer': 'self', owner: 'data', admin: 'self', ...NO_SECRET },
+  },
+  {
+    field: 'Query.order (orders subgraph)',
+    target: 'orders',
+    query: 'query($id: ID!) { order(id: $id) { id } }',
+    variables: (f) => ({ id: f.orderId }),
+    pick: (d) => d.order?.id,
+    owner: (f) => f.orderId,
+    expect: { ...ORDER_FIELD, ...NO_SECRET },
+  },
+  {
+    field: 'Order via _entities',
+    target: 'orders',
+    query: ENTITIES('Order', 'id number'),
+    variables: (f) => ({ r: [{ __typename: 'Order', id: f.orderId }] }),
+    pick: (d) => first(d)?.id,
+    owner: (f) => f.orderId,
+    expect: { ...HIDDEN, ...NO_SECRET },
+  },
+  {
+    field: 'User.orders via _entities',
+    target: 'orders',
+    query: ENTITIES('User', 'orders { edges { node { id } } }'),
+    variables: (f) => ({ r: [{ __typename: 'User', id: f.owner.id }] }),
+    pick: (d) => edgeIds(first(d)?.orders),
+    owner: (f) => [f.orderId],
+    expect: { ...REFUSED, ...NO_SECRET },
+  },
+  {
+    field: 'Order.payment via _entities',
+    target: 'payments',
+    query: ENTITIES('Order', 'payment { id status }'),
+    variables: (f) => ({ r: [{ __typename: 'Order', id: f.orderId }] }),
+    pick: (d) => first(d)?.payment?.id,
+    owner: (f) => f.paymentId,
+    expect: { ...HIDDEN, ...NO_SECRET },
+  },
+  {
+    field: 'Payment via _entities',
+    target: 'payments',
+    query: ENTITIES('Payment', 'id status card { last4 }'),
+    variables: (f) => ({ r: [{ __typename: 'Payment', id: f.paymentId }] }),
+    pick: (d) => first(d)?.id,
+    owner: (f) => f.paymentId,
+    expect: { ...HIDDEN, ...NO_SECRET },
+  },
+  {
+    field: 'User.notifications via _entities',
+    target: 'notifications',
+    query: ENTITIES('User', 'notifications { edges { node { id } } }'),
+    variables: (f) => ({ r: [{ __typename: 'User', id: f.owner.id }] }),
+    pick: (d) => edgeIds(first(d)?.notifications)?.sort(),
+    owner: (f) => f.notificationIds,
+    expect: { ...REFUSED, ...NO_SECRET },
+  },
+  {
+    field: 'Order.notifications via _entities',
+    target: 'notifications',
+    query: ENTITIES('Order', 'notifications { id }'),
+    variables: (f) => ({ r: [{ __typename: 'Order', id: f.orderId }] }),
+    pick: (d) => ids(first(d)?.notifications),
+    owner: (f) => f.notificationIds,
+    expect: { ...REFUSED, ...NO_SECRET },
+  },
+  {
+    field: 'Notification via _entities',
+    target: 'notifications',
+    query: ENTITIES('Notification', 'id recipient'),
+    variables: (f) => ({ r: f.notificationIds.map((id) => ({ __typename: 'Notification', id })) }),
+    pick: (d) => ids(d._entities as { id: string }[] | undefined),
+    owner: (f) => f.notificationIds,
+    expect: { ...REFUSED, ...NO_SECRET },
+  },
+];
+
+function urlOf(target: Target) {
+  return target === 'gateway' ? env.url : env.subgraphs[target];
+}
+
+function accountOf(viewer: Viewer): Account | undefined {
+  if (viewer === 'other customer') return fx.other;
+  if (viewer === 'owner' || viewer === 'owner, no router secret') return fx.owner;
+  if (viewer === 'admin') return fx.admin;
+  return undefined;
+}
+
+function headersOf(target: Target, viewer: Viewer): Record<string, string> {
+  const account = accountOf(viewer);
+  return {
+    ...(account ? { authorization: `Bearer ${account.token}` } : {}),
+    ...(target !== 'gateway' && viewer !== 'owner, no router secret'
+      ? { 'x-router-secret': env.routerSecret }
+      : {}),
+  };
+}
+
+/** What a response showed the caller, in the matrix's terms. */
+function outcomeOf(row: Row, viewer: Viewer, res: RawResponse): string {
+  if (res.status === 403) return 'HTTP 403';
+  const codes = (res.json?.errors ?? []).map((e) => e.extensions?.code);
+  if (codes.includes('UNAUTHENTICATED')) return 'UNAUTHENTICATED';
+  if (codes.includes('FORBIDDEN')) return 'FORBIDDEN';
+  if (codes.length) return `errors ${JSON.stringify(codes)}`;
+  const value = row.pick(res.json?.data ?? {});
+  if (value === null || value === undefined) return 'null';
+  if (JSON.stringify(value) === JSON.stringify(row.owner(fx))) return 'data';
+  const account = accountOf(viewer);
+  if (row.self && account && JSON.stringify(value) === JSON.stringify(row.self(account))) return 'self';
+  return `unexpected value ${JSON.stringify(value)}`;
+}
+
+const cells = rows.flatMap((row) =>
+  (Object.entries(row.expect) as [Viewer, Outcome][]).map(
+    ([viewer, outcome]) =>
+      [`${row.target}: ${row.field} as ${viewer} → ${outcome}`, row, viewer, outcome] as const,
+  ),
+);
+
+describe('authorization matrix', () => {
+  it.each(cells)('%s', async (_name, row, viewer, expected) => {
+    const res = await call(urlOf(row.target), row.query, row.variables(fx), headersOf(row.target, viewer));
+    expect(outcomeOf(row, viewer, res)).toBe(expected);
+  });
+
+  it('covers every personal field through the gateway and through its subgraph', () => {
+    expect(cells.length).toBeGreaterThanOrEqual(60);
+    expect(new Set(rows.map((r) => r.target))).toEqual(
+      new Set(['gateway', 'users', 'orders', 'payments', 'notifications']),
+    );
+  });
+});
+
+describe('representations of the wrong type sent straight to a subgraph match nothing and are not bugs', () => {
+  // _Any accepts any JSON, so a caller holding the router secret can send an operator object
+  // (a NoSQL injection), a number or null as an id: the answer must be null (or BAD_USER_INPUT),
+  // never another record and never an INTERNAL_SERVER_ERROR.
+  const types: [keyof TestEnvironment['subgraphs'], string][] = [
+    ['users', 'User'],
+    ['products', 'Product'],
+    ['orders', 'Order'],
+    ['payments', 'Payment'],
+    ['notifications', 'Notification'],
+  ];
+  const ids: [string, unknown][] = [
+    ['{"$gt": ""}', { $gt: '' }],
+    ['{"$ne": null}', { $ne: null }],
+    ['42', 42],
+    ['null', null],
+    ["' OR 1=1 --", "' OR 1=1 --"],
+  ];
+  const hostileCells = types.flatMap(([target, type]) =>
+    ids.map(([label, id]) => [`${target}: ${type} with id ${label}`, target, type, id] as const),
+  );
+
+  it.each(hostileCells)('%s', async (_name, target, type, id) => {
+    const res = await call(
+      env.subgraphs[target],
+      ENTITIES(type, 'id'),
+      { r: [{ __typename: type, id }] },
+      { 'x-router-secret': env.routerSecret, authorization: `Bearer ${fx.admin.token}` },
+    );
+    const codes = (res.json?.errors ?? [])
+      .map((e) => e.extensions?.code)
+      .filter((c) => c !== 'BAD_USER_INPUT');
+    const entities = (res.json?.data?._entities ?? []) as unknown[];
+    expect({ status: res.status, matched: entities.filter((e) => e !== null), codes }).toEqual({
+      status: 200,
+      matched: [],
+      codes: [],
+    });
+  });
+});
