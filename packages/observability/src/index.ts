@@ -1,3 +1,4 @@
 export * from './logger';
 export * from './http';
 export * from './apollo';
+export * from './main';

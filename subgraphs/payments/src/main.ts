@@ -1,25 +1,6 @@
-import { loadConfigOrExit } from '@shop/config';
-import { createLogger } from '@shop/observability';
-import { configSchema } from './config';
+import { runService } from '@shop/observability';
 import { createApp } from './app';
+import { configSchema } from './config';
 
-const config = loadConfigOrExit('payments', configSchema);
-const log = createLogger({ name: 'payments', level: config.LOG_LEVEL });
-const app = await createApp(config, { log });
-await app.start();
-
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    app.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  });
-}
+/** The payments subgraph as a process: config from the environment, graceful stop on SIGINT/SIGTERM. */
+await runService('payments', configSchema, createApp);
