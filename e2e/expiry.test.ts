@@ -39,7 +39,8 @@ it('an expired order is cancelled and its stock returns', async () => {
 
   const page = await data(env.url, CataloguePageDocument, { first: 1, filter: { inStock: true } });
   const productId = page.products.edges[0]!.node.id;
-  const stockOf = async () => (await data(env.url, ProductStockDocument, { id: productId }, admin)).product!.stock;
+  const stockOf = async () =>
+    (await data(env.url, ProductStockDocument, { id: productId }, admin)).product!.stock;
   const before = await stockOf();
 
   const placed = await data(
@@ -53,7 +54,14 @@ it('an expired order is cancelled and its stock returns', async () => {
 
   const cancelled = await waitFor(
     async () => {
-      const order = (await data(env.url, OrderStatusDocument, { id: placed.placeOrder.__typename === 'Order' ? placed.placeOrder.id : '' }, shopper)).order;
+      const order = (
+        await data(
+          env.url,
+          OrderStatusDocument,
+          { id: placed.placeOrder.__typename === 'Order' ? placed.placeOrder.id : '' },
+          shopper,
+        )
+      ).order;
       return order?.status === 'CANCELLED' ? order : null;
     },
     { timeoutMs: 20_000 },

@@ -17,7 +17,12 @@ import {
   RegisterDocument,
 } from './__generated__/graphql';
 
-const GOOD_CARD = { number: '4242424242424242', expMonth: 12, expYear: new Date().getFullYear() + 2, cvc: '123' };
+const GOOD_CARD = {
+  number: '4242424242424242',
+  expMonth: 12,
+  expYear: new Date().getFullYear() + 2,
+  cvc: '123',
+};
 const DECLINED_CARD = { ...GOOD_CARD, number: '4000000000000002' };
 
 let env: TestEnvironment;
@@ -33,7 +38,9 @@ afterAll(async () => {
 async function registerShopper(name: string) {
   const email = `${name.toLowerCase()}-${randomUUID().slice(0, 8)}@example.com`;
   const password = 'correct-horse-battery';
-  const registered = await data(env.url, RegisterDocument, { input: { email, password, name, phone: '+4915112345678' } });
+  const registered = await data(env.url, RegisterDocument, {
+    input: { email, password, name, phone: '+4915112345678' },
+  });
   expect(registered.register.__typename).toBe('AuthPayload');
   return { email, password, name };
 }
@@ -53,7 +60,9 @@ it('browse → register → log in → order → pay → PAID → confirmation e
 
   // Register, then log in.
   const shopper = await registerShopper('Ada');
-  const login = await data(env.url, LoginDocument, { input: { email: shopper.email, password: shopper.password } });
+  const login = await data(env.url, LoginDocument, {
+    input: { email: shopper.email, password: shopper.password },
+  });
   if (login.login.__typename !== 'AuthPayload') throw new Error(`login failed: ${login.login.__typename}`);
   expect(login.login.user.email).toBe(shopper.email);
   const auth = bearer(login.login.token);
@@ -73,7 +82,8 @@ it('browse → register → log in → order → pay → PAID → confirmation e
     },
     auth,
   );
-  if (placed.placeOrder.__typename !== 'Order') throw new Error(`placeOrder: ${JSON.stringify(placed.placeOrder)}`);
+  if (placed.placeOrder.__typename !== 'Order')
+    throw new Error(`placeOrder: ${JSON.stringify(placed.placeOrder)}`);
   const order = placed.placeOrder;
   expect(order.status).toBe('PENDING_PAYMENT');
   const expectedTotal = 2 * first!.price.amount + second!.price.amount;
@@ -87,10 +97,17 @@ it('browse → register → log in → order → pay → PAID → confirmation e
   const paid = await data(
     env.url,
     PayOrderDocument,
-    { input: { orderId: order.id, idempotencyKey: randomUUID(), card: { ...GOOD_CARD, holderName: shopper.name } } },
+    {
+      input: {
+        orderId: order.id,
+        idempotencyKey: randomUUID(),
+        card: { ...GOOD_CARD, holderName: shopper.name },
+      },
+    },
     auth,
   );
-  if (paid.payOrder.__typename !== 'PaymentSucceeded') throw new Error(`payOrder: ${JSON.stringify(paid.payOrder)}`);
+  if (paid.payOrder.__typename !== 'PaymentSucceeded')
+    throw new Error(`payOrder: ${JSON.stringify(paid.payOrder)}`);
   expect(paid.payOrder.payment.amount.amount).toBe(expectedTotal);
   expect(paid.payOrder.payment.card.last4).toBe('4242');
 
@@ -117,7 +134,9 @@ it('browse → register → log in → order → pay → PAID → confirmation e
   const me = await waitFor(async () => {
     const result = await data(env.url, MyOrdersDocument, {}, auth);
     const node = result.me?.orders.edges[0]?.node;
-    return node && node.notifications.length >= 2 && node.notifications.every((n) => n.status === 'SENT') ? result.me : null;
+    return node && node.notifications.length >= 2 && node.notifications.every((n) => n.status === 'SENT')
+      ? result.me
+      : null;
   });
   const mine = me!.orders.edges.map((e) => e.node);
   expect(mine).toHaveLength(1);
@@ -134,7 +153,9 @@ it('browse → register → log in → order → pay → PAID → confirmation e
 
 it('a declined card leaves the order payable, and a good card then pays it', async () => {
   const shopper = await registerShopper('Grace');
-  const login = await data(env.url, LoginDocument, { input: { email: shopper.email, password: shopper.password } });
+  const login = await data(env.url, LoginDocument, {
+    input: { email: shopper.email, password: shopper.password },
+  });
   if (login.login.__typename !== 'AuthPayload') throw new Error('login failed');
   const auth = bearer(login.login.token);
   const [product] = await firstProducts(1);
@@ -150,7 +171,9 @@ it('a declined card leaves the order payable, and a good card then pays it', asy
   const declined = await data(
     env.url,
     PayOrderDocument,
-    { input: { orderId, idempotencyKey: randomUUID(), card: { ...DECLINED_CARD, holderName: shopper.name } } },
+    {
+      input: { orderId, idempotencyKey: randomUUID(), card: { ...DECLINED_CARD, holderName: shopper.name } },
+    },
     auth,
   );
   expect(declined.payOrder.__typename).toBe('CardDeclinedError');
@@ -165,7 +188,9 @@ it('a declined card leaves the order payable, and a good card then pays it', asy
     auth,
   );
   expect(paid.payOrder.__typename).toBe('PaymentSucceeded');
-  await waitFor(async () => (await data(env.url, OrderStatusDocument, { id: orderId }, auth)).order?.status === 'PAID');
+  await waitFor(
+    async () => (await data(env.url, OrderStatusDocument, { id: orderId }, auth)).order?.status === 'PAID',
+  );
 });
 
 it('another shopper cannot see my order', async () => {
@@ -194,7 +219,11 @@ it('another shopper cannot see my order', async () => {
 it('partners read the catalogue through /public/graphql with an API key, and nothing else', async () => {
   const query = '{ products(first: 3) { edges { node { id name price { amount currency } } } } }';
   const post = (headers: Record<string, string>, body: unknown) =>
-    fetch(env.publicUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    fetch(env.publicUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
 
   const refused = await post({}, { query });
   expect(refused.status).toBe(401);
@@ -205,12 +234,15 @@ it('partners read the catalogue through /public/graphql with an API key, and not
   expect(body.data.products.edges).toHaveLength(3);
 
   const types = await post({ 'x-api-key': env.partnerKey }, { query: '{ __schema { types { name } } }' });
-  const names = ((await types.json()) as { data: { __schema: { types: { name: string }[] } } }).data.__schema.types.map(
-    (t) => t.name,
-  );
+  const names = (
+    (await types.json()) as { data: { __schema: { types: { name: string }[] } } }
+  ).data.__schema.types.map((t) => t.name);
   expect(names).toContain('Product');
   for (const hidden of ['User', 'Order', 'Payment', 'Notification']) expect(names).not.toContain(hidden);
 
-  const stock = await post({ 'x-api-key': env.partnerKey }, { query: '{ products(first: 1) { edges { node { stock } } } }' });
+  const stock = await post(
+    { 'x-api-key': env.partnerKey },
+    { query: '{ products(first: 1) { edges { node { stock } } } }' },
+  );
   expect(((await stock.json()) as { errors?: unknown[] }).errors).toBeDefined();
 });

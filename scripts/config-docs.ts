@@ -20,7 +20,11 @@ const sections: [string, string, z.ZodObject][] = [
   ['orders', 'subgraphs/orders/src/config.ts', orders],
   ['payments', 'subgraphs/payments/src/config.ts', payments],
   ['notifications', 'subgraphs/notifications/src/config.ts', notifications],
-  ['datastores (npm run services)', 'scripts/services.ts: which endpoints to check and start.', servicesConfigSchema],
+  [
+    'datastores (npm run services)',
+    'scripts/services.ts: which endpoints to check and start.',
+    servicesConfigSchema,
+  ],
 ];
 
 const SECRET = /SECRET|PASSWORD|PRIVATE|KEYS?$/;
