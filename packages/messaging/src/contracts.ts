@@ -118,12 +118,15 @@ export const OrderPaidEvent = z.object({
 });
 export type OrderPaidEvent = z.infer<typeof OrderPaidEvent>;
 
-/** orders.cancelled: the order's stock goes back to products. */
+/**
+ * orders.cancelled: the order's stock goes back to products. NOT_PLACED: an order that was never
+ * stored (the reserve timed out, or storing failed) but whose reservation products may hold.
+ */
 export const OrderCancelledEvent = z.object({
   eventId: id,
   orderId: id,
   userId: id,
-  reason: z.enum(['CANCELLED_BY_USER', 'EXPIRED']),
+  reason: z.enum(['CANCELLED_BY_USER', 'EXPIRED', 'NOT_PLACED']),
   items: z.array(z.object({ productId: id, quantity: z.number().int().positive() })),
   cancelledAt: z.string(),
 });

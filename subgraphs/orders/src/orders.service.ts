@@ -111,8 +111,8 @@ export class OrdersService {
       reply = await this.products.reserve(orderId, lines);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableError)) throw error;
-      // products may have reserved before the timeout: give it back (best effort).
-      this.releaseQuietly(orderId);
+      // products may still reserve after the timeout (a slow or frozen process): give it back.
+      await this.releaseReservation(orderId, viewer.id, lines);
       return {
         __typename: 'ProductsUnavailableError',
         message: 'The products service did not answer; nothing was ordered. Try again.',
@@ -124,11 +124,11 @@ export class OrdersService {
     try {
       items = this.snapshot(lines, reply.lines);
     } catch (error) {
-      await this.releaseOrThrow(orderId);
+      await this.releaseReservation(orderId, viewer.id, lines);
       throw error;
     }
     if (!items) {
-      await this.releaseOrThrow(orderId);
+      await this.releaseReservation(orderId, viewer.id, lines);
       return {
         __typename: 'InvalidInputError',
         message: 'All items of an order must be priced in one currency.',
@@ -157,7 +157,7 @@ export class OrdersService {
         ),
       );
     } catch (error) {
-      await this.releaseOrThrow(orderId);
+      await this.releaseReservation(orderId, viewer.id, lines);
       if (error instanceof DuplicateIdempotencyKeyError) {
         const winner = await this.repo.findByIdempotencyKey(viewer.id, input.idempotencyKey);
         if (winner) return this.replay(winner, fingerprint);
@@ -261,23 +261,43 @@ export class OrdersService {
     return currencies.size === 1 ? items : null;
   }
 
-  private releaseQuietly(orderId: string) {
-    this.products.release(orderId).catch((error: unknown) => {
-      this.log.warn(
-        { err: error, orderId },
-        'could not release a reservation; products will keep the stock until it is released',
-      );
-    });
-  }
-
-  private async releaseOrThrow(orderId: string) {
+  /**
+   * Gives back the reservation of an order that was not stored. Durably, through the outbox: an
+   * orders.cancelled row (reason NOT_PLACED) that the relay publishes and products applies whenever
+   * it gets to it. A direct products.release could time out just like the reserve did, leaving the
+   * stock taken for ever; products records a release that arrives before a late reserve, so that
+   * reserve then takes nothing. Only when MySQL itself fails do we fall back to asking directly.
+   */
+  private async releaseReservation(
+    orderId: string,
+    userId: string,
+    lines: { productId: string; quantity: number }[],
+  ): Promise<void> {
+    const at = this.now();
+    const eventId = randomUUID();
+    const payload: OrderCancelledEvent = {
+      eventId,
+      orderId,
+      userId,
+      reason: 'NOT_PLACED',
+      items: lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
+      cancelledAt: at.toISOString(),
+    };
     try {
-      await this.products.release(orderId);
+      await this.repo.transaction((tx) =>
+        tx.insertOutbox([{ eventId, kind: 'orders.cancelled', payload, createdAt: at }]),
+      );
     } catch (error) {
       this.log.error(
         { err: error, orderId },
-        'could not release the reservation of an order that was not stored',
+        'could not queue the release of a reservation; asking products directly',
       );
+      await this.products.release(orderId).catch((releaseError: unknown) => {
+        this.log.error(
+          { err: releaseError, orderId },
+          'could not release a reservation; its stock stays taken',
+        );
+      });
     }
   }
 

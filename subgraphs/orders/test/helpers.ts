@@ -18,8 +18,12 @@ import { configSchema } from '../src/config';
 
 export const ROUTER_SECRET = 'test-router-secret-0123456789';
 
-/** A products responder on NATS with an in-memory catalogue: reserve is all-or-nothing and idempotent per order. */
-export function fakeProducts(nc: NatsConnection, prefix: string) {
+/**
+ * A products responder on NATS with an in-memory catalogue: reserve is all-or-nothing and idempotent
+ * per order; release comes as a command or as an orders.cancelled event, and (like the real one) a
+ * release that arrives first makes a late reserve of that order take nothing.
+ */
+export function fakeProducts(nc: NatsConnection, prefix: string, opts: { reserveDelayMs?: number } = {}) {
   const names = natsNames(prefix);
   const catalogue = new Map<
     string,
@@ -27,6 +31,22 @@ export function fakeProducts(nc: NatsConnection, prefix: string) {
   >();
   const reservations = new Map<string, { productId: string; quantity: number }[]>();
   const calls = { reserve: 0, release: 0 };
+  const released = new Set<string>();
+  const release = (orderId: string) => {
+    calls.release += 1;
+    released.add(orderId);
+    const items = reservations.get(orderId);
+    if (!items) return false;
+    for (const item of items) catalogue.get(item.productId)!.stock += item.quantity;
+    reservations.delete(orderId);
+    return true;
+  };
+  const cancelled = nc.subscribe(names.events.ordersCancelled, {
+    callback: (_err, msg) => {
+      const event = msg.json<{ orderId: string }>();
+      release(event.orderId);
+    },
+  });
   const service = serveEndpoints(
     nc,
     names.services.products,
@@ -37,6 +57,15 @@ export function fakeProducts(nc: NatsConnection, prefix: string) {
         schema: ReserveRequest,
         handler: async (req): Promise<ReserveReply> => {
           calls.reserve += 1;
+          if (opts.reserveDelayMs) await new Promise((r) => setTimeout(r, opts.reserveDelayMs));
+          if (released.has(req.orderId)) {
+            return {
+              ok: false,
+              code: 'NOT_FOUND',
+              message: 'the order was released',
+              productId: req.items[0]!.productId,
+            };
+          }
           const lines = () =>
             req.items.map((i) => {
               const p = catalogue.get(i.productId)!;
@@ -73,19 +102,20 @@ export function fakeProducts(nc: NatsConnection, prefix: string) {
         name: 'release',
         subject: names.commands.productsRelease,
         schema: ReleaseRequest,
-        handler: async (req) => {
-          calls.release += 1;
-          const items = reservations.get(req.orderId);
-          if (!items) return { ok: true, released: false };
-          for (const item of items) catalogue.get(item.productId)!.stock += item.quantity;
-          reservations.delete(req.orderId);
-          return { ok: true, released: true };
-        },
+        handler: async (req) => ({ ok: true, released: release(req.orderId) }),
       }),
     ],
     { info: () => undefined, warn: () => undefined, error: () => undefined },
   );
-  return { catalogue, reservations, calls, stop: () => service.stop() };
+  return {
+    catalogue,
+    reservations,
+    calls,
+    stop: async () => {
+      cancelled.unsubscribe();
+      await service.stop();
+    },
+  };
 }
 
 /** Boots the orders app on a fresh MariaDB database and NATS prefix. */

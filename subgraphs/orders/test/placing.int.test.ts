@@ -1,4 +1,5 @@
 import { bootOrders, customer, fakeProducts, PLACE, type Harness, type Placed } from './helpers';
+import { waitFor } from '@shop/testing';
 
 describe('placeOrder against MariaDB and a NATS products responder', () => {
   let h: Harness;
@@ -197,6 +198,9 @@ describe('placeOrder against MariaDB and a NATS products responder', () => {
     const results = await Promise.all([1, 2, 3, 4].map(() => run<Placed>(PLACE, { input })));
     const ids = new Set(results.map((r) => r.data!.placeOrder.id));
     expect(ids.size).toBe(1);
+    // The losers' reservations go back through the outbox; the winner's stays taken.
+    await waitFor(() => products.catalogue.get('cc')!.stock === 9);
+    await new Promise((r) => setTimeout(r, 300));
     expect(products.catalogue.get('cc')!.stock).toBe(9);
   });
 
@@ -246,8 +250,10 @@ describe('placeOrder against MariaDB and a NATS products responder', () => {
     });
     expect(res.data!.placeOrder).toMatchObject({ __typename: 'InvalidInputError', field: 'items' });
     expect(await countOrders()).toBe(before);
-    expect(products.catalogue.get('eur')!.stock).toBe(5);
-    expect(products.catalogue.get('usd')!.stock).toBe(5);
+    // The release goes through the outbox (orders.cancelled, reason NOT_PLACED).
+    await waitFor(
+      () => products.catalogue.get('eur')!.stock === 5 && products.catalogue.get('usd')!.stock === 5,
+    );
   });
 
   it('releases the reservation when storing the order fails', async () => {
@@ -259,7 +265,7 @@ describe('placeOrder against MariaDB and a NATS products responder', () => {
     });
     expect(res.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
     expect(await countOrders()).toBe(before);
-    expect(products.catalogue.get('long')!.stock).toBe(5);
+    await waitFor(() => products.catalogue.get('long')!.stock === 5);
     expect(h.logs.lines.some((l) => l.includes('unexpected error'))).toBe(true);
   });
 
@@ -286,6 +292,40 @@ describe('placeOrder when products does not answer', () => {
       input: { idempotencyKey: 'k-down', items: [{ productId: 'x', quantity: 1 }] },
     });
     expect(res.data!.placeOrder.__typename).toBe('ProductsUnavailableError');
+    const [row] = await h.app.db.rows<{ n: number }>('SELECT COUNT(*) AS n FROM orders');
+    expect(Number(row!.n)).toBe(0);
+  });
+});
+
+describe('placeOrder when products answers too late', () => {
+  let h: Harness;
+  let products: ReturnType<typeof fakeProducts>;
+  beforeAll(async () => {
+    h = await bootOrders({ runExpiry: false }, { RESERVE_TIMEOUT_MS: '300', OUTBOX_POLL_MS: '50' });
+    products = fakeProducts(h.nc, h.prefix, { reserveDelayMs: 900 });
+  });
+  afterAll(async () => {
+    await products.stop();
+    await h.stop();
+  });
+
+  it('gives back a reservation made after the timeout (orders.cancelled NOT_PLACED through the outbox)', async () => {
+    products.catalogue.set('slow', {
+      sku: 'SLOW-1',
+      name: 'Slow',
+      price: { amount: 100, currency: 'EUR' },
+      stock: 4,
+    });
+    const run = await h.as(customer());
+    const res = await run<Placed>(PLACE, {
+      input: { idempotencyKey: 'k-late', items: [{ productId: 'slow', quantity: 3 }] },
+    });
+    expect(res.data!.placeOrder.__typename).toBe('ProductsUnavailableError');
+    // The reserve lands after the answer; whichever comes first, the stock ends where it began.
+    await waitFor(() => products.calls.reserve === 1 && products.calls.release >= 1);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(products.catalogue.get('slow')!.stock).toBe(4);
+    expect(products.reservations.size).toBe(0);
     const [row] = await h.app.db.rows<{ n: number }>('SELECT COUNT(*) AS n FROM orders');
     expect(Number(row!.n)).toBe(0);
   });
