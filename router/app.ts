@@ -1,26 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { createTokenVerifier, viewerFromAuthorization, type TokenVerifier } from '@shop/auth';
 import { ErrorCode } from '@shop/errors';
-import {
-  createLogger,
-  requestContext,
-  requestIdFrom,
-  sendJson,
-  sharedApolloOptions,
-  type Logger,
-} from '@shop/observability';
+import { createLogger, requestContext, requestIdFrom, sendJson, type Logger } from '@shop/observability';
+import { GraphQLError } from 'graphql';
 import { Redis } from 'ioredis';
-import { jwksUrl, sandboxEnabled, subgraphUrls, watchEnabled, type Config } from './config';
-import { createSubgraphClient, type RouterContext } from './datasource';
-import { createGateway } from './gateway';
-import { sendGraphQLError, serveApollo } from './http';
-import { operationLimitsPlugin } from './plugins/limits';
+import { jwksUrl, sandboxEnabled, subgraphUrls, type Config } from './config';
+import { createGraphQLApollo, subgraphClientFor } from './graphql';
+import { sendGraphQLError } from './http';
 import { API_KEY_HEADER, createRateLimiter, partnerForKey } from './plugins/partners';
 
 export interface RouterOverrides {
@@ -36,8 +23,6 @@ export interface Router {
 }
 
 const HEALTH_TIMEOUT_MS = 2_000;
-/** Relative supergraph paths are resolved from the repository root, whatever the working directory. */
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** The /healthz URL next to a subgraph's /graphql URL. */
 export const healthUrlOf = (graphqlUrl: string) => new URL('/healthz', graphqlUrl).toString();
@@ -53,53 +38,19 @@ export function createRouter(config: Config, overrides: RouterOverrides = {}): R
   const verifyToken = overrides.verifyToken ?? createTokenVerifier({ jwksUrl: jwksUrl(config) });
   const urls = subgraphUrls(config);
   const sandbox = sandboxEnabled(config);
-  const client = createSubgraphClient({
-    connectTimeoutMs: config.SUBGRAPH_CONNECT_TIMEOUT_MS,
-    timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
-  });
-  const gatewayOptions = {
-    subgraphUrls: urls,
-    routerSecret: config.ROUTER_SECRET,
-    fetcher: client.fetcher,
-    watch: watchEnabled(config),
-    log,
-  };
-  const limits = operationLimitsPlugin<RouterContext>({
-    maxDepth: config.MAX_DEPTH,
-    maxAliases: config.MAX_ALIASES,
-    maxCost: config.MAX_COST,
-    maxQueryBytes: config.MAX_QUERY_BYTES,
-  });
-  const shared = sharedApolloOptions<RouterContext>(log);
-  const apolloOptions = {
-    formatError: shared.formatError,
-    includeStacktraceInErrorResponses: false,
-    allowBatchedHttpRequests: false,
-    stopOnTerminationSignals: false,
-    csrfPrevention: true,
-    parseOptions: { maxTokens: config.MAX_TOKENS },
-    logger: log,
-  };
-
-  const mainApollo = new ApolloServer<RouterContext>({
-    ...apolloOptions,
-    gateway: createGateway({ ...gatewayOptions, supergraphPath: resolve(REPO_ROOT, config.SUPERGRAPH_PATH) }),
+  // one subgraph client (a keep-alive pool per subgraph) for both endpoints
+  const client = subgraphClientFor(config);
+  const common = { log, subgraphUrls: urls, client };
+  const main = createGraphQLApollo(config, {
+    ...common,
+    supergraphPath: config.SUPERGRAPH_PATH,
     introspection: sandbox,
-    plugins: [
-      limits,
-      (sandbox
-        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
-        : ApolloServerPluginLandingPageDisabled()) as ApolloServerPlugin<RouterContext>,
-    ],
+    landingPage: sandbox,
   });
-  const publicApollo = new ApolloServer<RouterContext>({
-    ...apolloOptions,
-    gateway: createGateway({
-      ...gatewayOptions,
-      supergraphPath: resolve(REPO_ROOT, config.PUBLIC_SUPERGRAPH_PATH),
-    }),
+  const contract = createGraphQLApollo(config, {
+    ...common,
+    supergraphPath: config.PUBLIC_SUPERGRAPH_PATH,
     introspection: true,
-    plugins: [limits, ApolloServerPluginLandingPageDisabled() as ApolloServerPlugin<RouterContext>],
   });
 
   const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -161,7 +112,7 @@ export function createRouter(config: Config, overrides: RouterOverrides = {}): R
     }
     for (const [key, value] of Object.entries(rateHeaders)) res.setHeader(key, value);
     // partners never act as a user: no Authorization is forwarded
-    await serveApollo(publicApollo, req, res, { requestId, partner: partner.name }, config.MAX_BODY_BYTES);
+    await contract.serve(req, res, { requestId, partner: partner.name });
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse, requestId: string) => {
@@ -179,6 +130,11 @@ export function createRouter(config: Config, overrides: RouterOverrides = {}): R
         await viewerFromAuthorization(authorization, verifyToken);
       } catch (error) {
         const message = error instanceof Error ? error.message : 'Invalid token';
+        const code = error instanceof GraphQLError ? error.extensions.code : undefined;
+        if (code === ErrorCode.SERVICE_UNAVAILABLE) {
+          // The signing keys could not be fetched: a valid token must not be told to log in again.
+          return sendGraphQLError(res, 503, message, { code, requestId }, { 'retry-after': '1' });
+        }
         return sendGraphQLError(
           res,
           401,
@@ -189,13 +145,7 @@ export function createRouter(config: Config, overrides: RouterOverrides = {}): R
           },
         );
       }
-      return serveApollo(
-        mainApollo,
-        req,
-        res,
-        { requestId, ...(authorization ? { authorization } : {}) },
-        config.MAX_BODY_BYTES,
-      );
+      return main.serve(req, res, { requestId, ...(authorization ? { authorization } : {}) });
     }
     if (path === '/public/graphql') return servePartner(req, res, requestId);
     sendJson(res, 404, { error: 'not found' });
@@ -226,8 +176,8 @@ export function createRouter(config: Config, overrides: RouterOverrides = {}): R
         .catch((err: unknown) =>
           log.warn({ err }, 'redis not reachable yet; partner requests fail until it is'),
         );
-      await mainApollo.start();
-      await publicApollo.start();
+      await main.start();
+      await contract.start();
       started = true;
       await new Promise<void>((resolveListen, reject) => {
         server.once('error', reject);
@@ -248,8 +198,8 @@ export function createRouter(config: Config, overrides: RouterOverrides = {}): R
         clearTimeout(timer);
       }
       if (started) {
-        await mainApollo.stop();
-        await publicApollo.stop();
+        await main.stop();
+        await contract.stop();
       }
       await client.close();
       if (redis.status === 'ready' || redis.status === 'connect') await redis.quit();

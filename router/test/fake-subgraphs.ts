@@ -6,6 +6,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { createGraphQLHttpServer, sharedApolloOptions, type Logger } from '@shop/observability';
 import { parse } from 'graphql';
 import type { TokenVerifier } from '@shop/auth';
+import { errors } from 'jose';
 import { SUBGRAPHS, type SubgraphSdl } from '../../schema/composition';
 
 /**
@@ -18,7 +19,7 @@ export const FAKE_TOKEN = 'Bearer fake-token-of-ada';
 
 /** Stands in for JWKS verification at the router's edge: only FAKE_TOKEN is valid. */
 export const fakeVerifyToken: TokenVerifier = async (token) => {
-  if (`Bearer ${token}` !== FAKE_TOKEN) throw new Error('invalid token');
+  if (`Bearer ${token}` !== FAKE_TOKEN) throw new errors.JWSSignatureVerificationFailed();
   return { id: 'u1', role: 'CUSTOMER', email: 'ada@example.com' };
 };
 type Ctx = { authorization?: string };

@@ -2,6 +2,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
+  errors as joseErrors,
   exportJWK,
   generateKeyPair,
   importJWK,
@@ -118,9 +119,24 @@ export async function viewerFromAuthorization(
   if (!match?.[1]) throw invalidToken('Authorization header must be "Bearer <token>"');
   try {
     return await verify(match[1]);
-  } catch {
-    throw invalidToken('Invalid or expired token');
+  } catch (error) {
+    // jose's errors say the token is bad; anything else (the JWKS could not be fetched because the
+    // users subgraph is down or slow) is our problem, and the client should retry, not log in again.
+    if (error instanceof joseErrors.JOSEError && !(error instanceof joseErrors.JWKSTimeout)) {
+      throw invalidToken('Invalid or expired token');
+    }
+    throw keysUnavailable();
   }
+}
+
+/** SERVICE_UNAVAILABLE with HTTP 503: the signing keys could not be fetched. */
+function keysUnavailable() {
+  return new GraphQLError(
+    'Tokens cannot be verified right now (the users service is unavailable); try again',
+    {
+      extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } },
+    },
+  );
 }
 
 /** UNAUTHENTICATED with HTTP 401: Apollo Server uses extensions.http for the response status. */

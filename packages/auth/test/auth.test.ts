@@ -68,6 +68,15 @@ describe('tokens', () => {
       extensions: { code: 'UNAUTHENTICATED' },
     });
   });
+
+  it('answers SERVICE_UNAVAILABLE (503), not UNAUTHENTICATED, when the keys cannot be fetched', async () => {
+    const signer = await createTokenSigner([await generateSigningKey('k')], 900);
+    const verify = createTokenVerifier({ jwksUrl: 'http://127.0.0.1:9/.well-known/jwks.json' });
+    const { token } = await signer.sign(alice);
+    await expect(viewerFromAuthorization(`Bearer ${token}`, verify)).rejects.toMatchObject({
+      extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } },
+    });
+  });
 });
 
 describe('router secret', () => {
