@@ -90,3 +90,25 @@ export function toConnection<T>(
     },
   };
 }
+
+// In `u` mode a surrogate pair is one code point, so \p{Cs} matches only an unpaired surrogate.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * True when text is well-formed UTF-16, i.e. has no unpaired surrogate (what ES2024's
+ * String.prototype.isWellFormed answers). Text that is not cannot be encoded as UTF-8: a store would
+ * keep it altered (U+FFFD), so inputs refuse it instead.
+ */
+export function isWellFormed(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
+
+/**
+ * The id of an `_entities` representation when it is a non-empty string, else null. Representations
+ * are not validated against the schema, so id may be a number, an object or null; `__resolveReference`
+ * answers null for those rather than passing them to a loader (where one bad id fails the batch).
+ */
+export function referenceId(reference: { id?: unknown }): string | null {
+  const { id } = reference;
+  return typeof id === 'string' && id !== '' ? id : null;
+}

@@ -1,4 +1,12 @@
-import { decodeCursor, encodeCursor, pageSize, toConnection, DateTimeScalar } from '../src';
+import {
+  decodeCursor,
+  encodeCursor,
+  isWellFormed,
+  pageSize,
+  referenceId,
+  toConnection,
+  DateTimeScalar,
+} from '../src';
 
 const isPair = (v: unknown): v is [number, string] =>
   Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'string';
@@ -31,5 +39,19 @@ describe('connections', () => {
   it('serializes DateTime as ISO-8601', () => {
     expect(DateTimeScalar.serialize(new Date(0))).toBe('1970-01-01T00:00:00.000Z');
     expect(() => DateTimeScalar.parseValue('yesterday')).toThrow();
+  });
+});
+
+describe('untrusted input', () => {
+  it('tells well-formed text from text with an unpaired surrogate', () => {
+    for (const good of ['', 'plain', 'Zoë 😀 𝔘', '\u0000']) expect(isWellFormed(good)).toBe(true);
+    for (const bad of ['x\uD800y', '\uDC00', 'a\uD83D', '\uDE00\uD83D'])
+      expect(isWellFormed(bad)).toBe(false);
+  });
+
+  it('takes only a non-empty string as the id of an entity representation', () => {
+    expect(referenceId({ id: 'u1' })).toBe('u1');
+    for (const id of [null, undefined, '', 42, { $gt: '' }, ['u1']]) expect(referenceId({ id })).toBeNull();
+    expect(referenceId({})).toBeNull();
   });
 });

@@ -160,6 +160,33 @@ describe('notifications subgraph (NATS, KV, Mailpit)', () => {
     expect(direct.status).toBe(403);
   });
 
+  it('answers null for representations whose id is not a string, keeping the rest of the batch', async () => {
+    const jane = s.customer();
+    const event = s.paidEvent(jane.id);
+    await s.publish(event);
+    await mailsTo(jane.email);
+    await waitFor(() => s.drained());
+    const emailId = notificationId(event.eventId, 'EMAIL');
+    const bad: unknown[] = [{ $gt: '' }, 42, null, '', ['x']];
+    const entities = async (typename: string, id: string, selection: string) => {
+      const res = await s.query(
+        url,
+        `query ($r: [_Any!]!) { _entities(representations: $r) { ... on ${typename} { ${selection} } } }`,
+        { r: [id, ...bad].map((each) => ({ __typename: typename, id: each })) },
+        jane,
+      );
+      expect(res.errors).toBeUndefined();
+      return (res.data as { _entities: unknown[] })._entities;
+    };
+    const none = bad.map(() => null);
+    expect(await entities('Notification', emailId, 'id status')).toEqual([
+      { id: emailId, status: 'SENT' },
+      ...none,
+    ]);
+    expect(await entities('User', jane.id, 'id')).toEqual([{ id: jane.id }, ...none]);
+    expect(await entities('Order', event.orderId, 'id')).toEqual([{ id: event.orderId }, ...none]);
+  });
+
   it('sends one email for an event published twice: same message id, and a re-send with a new one', async () => {
     const jane = s.customer();
     const event = s.paidEvent(jane.id);

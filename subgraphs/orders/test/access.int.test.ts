@@ -80,6 +80,25 @@ describe('who may read an order', () => {
     expect(asAlice.data!._entities.map((o) => o.id)).toEqual(aliceOrders);
   });
 
+  it('answers null for Order and User representations whose id is not a string, keeping the rest', async () => {
+    const run = await h.as(alice);
+    const bad: unknown[] = [{ $gt: '' }, 42, null, '', ['x']];
+    const orders = await run<{ _entities: unknown[] }>(ORDER_ENTITIES, {
+      reps: [aliceOrders[0], ...bad].map((id) => ({ __typename: 'Order', id })),
+    });
+    expect(orders.errors).toBeUndefined();
+    expect(orders.data!._entities).toEqual([
+      { id: aliceOrders[0], status: expect.any(String) },
+      ...bad.map(() => null),
+    ]);
+    const users = await run<{ _entities: unknown[] }>(
+      'query($reps: [_Any!]!) { _entities(representations: $reps) { ... on User { id } } }',
+      { reps: [alice.id, ...bad].map((id) => ({ __typename: 'User', id })) },
+    );
+    expect(users.errors).toBeUndefined();
+    expect(users.data!._entities).toEqual([{ id: alice.id }, ...bad.map(() => null)]);
+  });
+
   it('pages User.orders newest first with cursors', async () => {
     const run = await h.as(alice);
     type Page = {

@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
+import { isWellFormed } from '@shop/graphql';
 import type { CardBrand, InvalidCardReason, StoredCard } from './models';
 
 /** A card as the client sends it. Lives only for the duration of one payOrder call. */
@@ -100,6 +101,14 @@ export function validateCard(input: CardInput, now = new Date()): CardCheck {
       field: 'card.holderName',
       reason: 'INVALID_HOLDER_NAME',
       message: 'Holder name must be 1 to 100 characters',
+    };
+  }
+  if (!isWellFormed(holderName)) {
+    return {
+      ok: false,
+      field: 'card.holderName',
+      reason: 'INVALID_HOLDER_NAME',
+      message: 'Holder name must be well-formed Unicode text',
     };
   }
   return {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { canAccess, requireViewer, type Viewer } from '@shop/auth';
 import { serviceUnavailable } from '@shop/errors';
+import { isWellFormed } from '@shop/graphql';
 import type { PaymentEvent, PayableReply } from '@shop/messaging';
 import type { Logger } from '@shop/observability';
 import { requestFingerprint, validateCard, type CardInput, type ValidCard } from './card';
@@ -60,6 +61,14 @@ export class PaymentService {
       return {
         __typename: 'InvalidInputError',
         message: 'idempotencyKey must be 1 to 128 characters',
+        field: 'idempotencyKey',
+      };
+    }
+    // Redis would store an unpaired surrogate as U+FFFD, so two different keys could collide.
+    if (!isWellFormed(key)) {
+      return {
+        __typename: 'InvalidInputError',
+        message: 'idempotencyKey must be well-formed Unicode text',
         field: 'idempotencyKey',
       };
     }

@@ -54,6 +54,12 @@ describe('card validation', () => {
       ok: false,
       field: 'card.holderName',
     });
+    expect(validateCard({ ...base, holderName: 'Ada \uDC00' }, now)).toMatchObject({
+      ok: false,
+      field: 'card.holderName',
+      reason: 'INVALID_HOLDER_NAME',
+    });
+    expect(validateCard({ ...base, holderName: 'Zoë 😀' }, now).ok).toBe(true);
   });
 
   it('names the brand', () => {

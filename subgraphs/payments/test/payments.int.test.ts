@@ -114,6 +114,12 @@ describe('payOrder', () => {
       'card.holderName',
       'INVALID_HOLDER_NAME',
     ],
+    [
+      'lone surrogate in the holder name',
+      card(TEST_CARDS.SUCCESS, { holderName: 'Ada \uD800 Lovelace' }),
+      'card.holderName',
+      'INVALID_HOLDER_NAME',
+    ],
   ])(
     '%s is an InvalidCardError that never reaches the provider or Redis',
     async (_label, c, field, reason) => {
@@ -133,6 +139,17 @@ describe('payOrder', () => {
     const user = h.customer();
     const result = await payWith(user, h.newOrder(user.id), card(TEST_CARDS.SUCCESS), '  ');
     expect(result).toMatchObject({ __typename: 'InvalidInputError', field: 'idempotencyKey' });
+  });
+
+  it('an idempotency key with a lone surrogate is an InvalidInputError that writes nothing', async () => {
+    // Redis would store U+FFFD in its place, so "k-\uD800" and "k-\uDBFF" would be the same key.
+    const user = h.customer();
+    const before = provider.charges;
+    const keysBefore = (await dumpRedis(h.redisPrefix)).length;
+    const result = await payWith(user, h.newOrder(user.id), card(TEST_CARDS.SUCCESS), 'k-\uD800');
+    expect(result).toMatchObject({ __typename: 'InvalidInputError', field: 'idempotencyKey' });
+    expect(provider.charges).toBe(before);
+    expect((await dumpRedis(h.redisPrefix)).length).toBe(keysBefore);
   });
 
   it("someone else's order and an unknown order are both PaymentOrderNotFoundError, charging nothing", async () => {
@@ -335,6 +352,30 @@ describe('Order.payment and Payment entities', () => {
       reps: [{ __typename: 'Payment', id: success.payment!.id }],
     });
     expect(hidden.data!._entities).toEqual([null]);
+  });
+
+  it('answers null for Payment and Order representations whose id is not a string, keeping the rest', async () => {
+    const owner = h.customer();
+    const orderId = h.newOrder(owner.id);
+    const paid = await payWith(owner, orderId, card(TEST_CARDS.SUCCESS), 'k-entities');
+    const bad: unknown[] = [{ $gt: '' }, 42, null, '', ['x']];
+    const payments = await h.query<Entities>(owner, PAYMENT, {
+      reps: [paid.payment!.id, ...bad].map((id) => ({ __typename: 'Payment', id })),
+    });
+    expect(payments.errors).toBeUndefined();
+    expect(payments.data!._entities.map((e) => e?.id ?? null)).toEqual([
+      paid.payment!.id,
+      ...bad.map(() => null),
+    ]);
+    const orders = await h.query<Entities>(owner, ORDER_PAYMENT, {
+      reps: [orderId, ...bad].map((id) => ({ __typename: 'Order', id })),
+    });
+    expect(orders.errors).toBeUndefined();
+    expect(orders.data!._entities.map((e) => e?.payment?.id ?? null)).toEqual([
+      paid.payment!.id,
+      ...bad.map(() => null),
+    ]);
+    expect(orders.data!._entities.slice(1)).toEqual(bad.map(() => null));
   });
 
   it('refuses requests without the router secret', async () => {

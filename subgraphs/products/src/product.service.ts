@@ -1,6 +1,13 @@
 import { requireAdmin, type Viewer } from '@shop/auth';
 import { badUserInput } from '@shop/errors';
-import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from '@shop/graphql';
+import {
+  decodeCursor,
+  encodeCursor,
+  isWellFormed,
+  pageSize,
+  toConnection,
+  type Connection,
+} from '@shop/graphql';
 import {
   CURRENCIES,
   PRODUCT_SORTS,
@@ -62,16 +69,32 @@ export interface UpdateProductInput {
 
 // ---- input rules (one per field, so create and update agree) ----------------------------------
 
+/** C0/C1 controls and DEL: never part of a name or category. */
+const CONTROL = /\p{Cc}/u;
+/** The same, except tab and line breaks, which a description may hold. */
+const CONTROL_BUT_LAYOUT = /(?![\t\n\r])\p{Cc}/u;
+
+/** Stored text must be well-formed (else it would be stored altered) and free of control characters. */
+function textProblem(field: string, v: string, control: RegExp): string | null {
+  if (!isWellFormed(v)) return `${field} must be well-formed Unicode text`;
+  if (control.test(v)) return `${field} must not contain control characters`;
+  return null;
+}
+
 const rules = {
   sku: (v: string) =>
     /^[A-Za-z0-9_-]{1,64}$/.test(v) ? null : 'SKU must be 1-64 letters, digits, "-" or "_"',
-  name: (v: string) => (v.trim().length >= 1 && v.length <= 200 ? null : 'name must be 1-200 characters'),
+  name: (v: string) =>
+    textProblem('name', v, CONTROL) ??
+    (v.trim().length >= 1 && v.length <= 200 ? null : 'name must be 1-200 characters'),
   description: (v: string) =>
-    v.length <= MAX_DESCRIPTION_LENGTH
+    textProblem('description', v, CONTROL_BUT_LAYOUT) ??
+    (v.length <= MAX_DESCRIPTION_LENGTH
       ? null
-      : `description must be at most ${MAX_DESCRIPTION_LENGTH} characters`,
+      : `description must be at most ${MAX_DESCRIPTION_LENGTH} characters`),
   category: (v: string) =>
-    v.trim().length >= 1 && v.length <= 64 ? null : 'category must be 1-64 characters',
+    textProblem('category', v, CONTROL) ??
+    (v.trim().length >= 1 && v.length <= 64 ? null : 'category must be 1-64 characters'),
   stock: (v: number) => (Number.isInteger(v) && v >= 0 ? null : 'stock must not be negative'),
 };
 
@@ -156,6 +179,14 @@ function checkFilter(filter: ProductFilter | null | undefined): ProductFilter {
   return { ...f, search: f.search?.trim() || null };
 }
 
+/**
+ * False when no product can match the search: stored text is well-formed and holds no control
+ * character other than tab and line breaks (the rules above), so a search with one matches nothing.
+ * Such a search is answered without a query (BSON cannot even carry a regex containing NUL).
+ */
+const canMatch = (search: string | null | undefined) =>
+  search == null || (isWellFormed(search) && !CONTROL_BUT_LAYOUT.test(search));
+
 export interface ListArgs {
   first?: number | null;
   after?: string | null;
@@ -172,7 +203,8 @@ export function createProductService(repo: ProductRepository) {
       const limit = pageSize(args.first);
       const filter = checkFilter(args.filter);
       const after = args.after ? parseCursor(args.after, sort) : null;
-      const rows = limit === 0 ? [] : await repo.list(filter, sort, after, limit + 1);
+      const rows =
+        limit === 0 || !canMatch(filter.search) ? [] : await repo.list(filter, sort, after, limit + 1);
       return toConnection(rows, limit, (p) => encodeCursor([sort, sortValue(p, sort), p.id]), after !== null);
     },
 

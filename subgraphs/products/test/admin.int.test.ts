@@ -112,6 +112,12 @@ describe('admin mutations', () => {
     ['1 MB description', { description: 'y'.repeat(1_000_000) }, 'description'],
     ['blank name', { name: '   ' }, 'name'],
     ['malformed SKU', { sku: 'has spaces' }, 'sku'],
+    ['a NUL byte in the name', { name: 'Desk\u0000Organiser' }, 'name'],
+    ['a lone surrogate in the name', { name: 'Desk \uD800 Organiser' }, 'name'],
+    ['a lone surrogate in the description', { description: 'Keeps \uDC00 pens' }, 'description'],
+    ['a bell character in the description', { description: 'Keeps\u0007pens' }, 'description'],
+    ['a control character in the category', { category: 'ho\u001bme' }, 'category'],
+    ['a lone surrogate in the SKU', { sku: 'SKU-\uD83D' }, 'sku'],
   ])('createProduct with %s is an InvalidInputError and writes nothing', async (_label, override, field) => {
     const before = await t.app.repository.count();
     const res = await t.query<{ createProduct: Result }>(
@@ -122,6 +128,16 @@ describe('admin mutations', () => {
     expect(res.errors).toBeUndefined();
     expect(res.data!.createProduct).toMatchObject({ __typename: 'InvalidInputError', field });
     expect(await t.app.repository.count()).toBe(before);
+  });
+
+  it('createProduct keeps tabs and line breaks of a description verbatim', async () => {
+    const description = 'Line one\n\tIndented line two\r\nLine three 😀';
+    const res = await t.query<{ createProduct: Result }>(
+      CREATE,
+      { input: { ...valid('LAYOUT-001'), description } },
+      admin,
+    );
+    expect(res.data!.createProduct).toMatchObject({ __typename: 'Product', description });
   });
 
   it('a duplicate SKU is a DuplicateSkuError on create and update, and writes nothing', async () => {
@@ -146,6 +162,9 @@ describe('admin mutations', () => {
       [{ price: { amount: -10, currency: 'EUR' } }, 'price.amount'],
       [{ price: { amount: 10, currency: 'XXX' } }, 'price.currency'],
       [{ description: 'z'.repeat(10_001) }, 'description'],
+      [{ name: 'Half \uDBFF name' }, 'name'],
+      [{ description: 'nul \u0000 byte' }, 'description'],
+      [{ category: 'x\uD800' }, 'category'],
     ] as const) {
       const res = await t.query<{ updateProduct: Result }>(UPDATE, { id: p.id, input }, admin);
       expect(res.data!.updateProduct).toMatchObject({ __typename: 'InvalidInputError', field });

@@ -120,6 +120,22 @@ describe('catalogue queries', () => {
     expect(prices.every((p) => p >= 1000 && p <= 2000)).toBe(true);
   });
 
+  it('a search with a control character or a lone surrogate matches nothing, without an error', async () => {
+    // No stored text holds either, so nothing can match; a NUL byte used to reach the regex (500).
+    for (const search of ['head\u0000phones', '\u0000', 'head\u0007', 'x\uD800y', 'Headphones\uDC00']) {
+      const res = await t.query<Page>(PAGE, { first: 100, filter: { search } });
+      expect({ errors: res.errors, edges: res.data?.products.edges }).toEqual({
+        errors: undefined,
+        edges: [],
+      });
+    }
+    // Tab and line breaks may be part of a description, so they are still searched for.
+    const p = await addProduct(t);
+    await t.app.repository.update(p.id, { description: 'first line\nsecond line' });
+    const layout = await t.query<Page>(PAGE, { first: 100, filter: { search: 'line\nsecond' } });
+    expect(layout.data!.products.edges.map((e) => e.node.id)).toEqual([p.id]);
+  });
+
   it('refuses a page above 100, a foreign cursor and a bad price range with BAD_USER_INPUT', async () => {
     const big = await t.query(PAGE, { first: 101 });
     expect(big.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -178,6 +194,17 @@ describe('catalogue queries', () => {
       collection.find = originalFind;
     }
     expect(finds).toBe(1);
+  });
+
+  it('_entities answers null for ids that are not strings, without failing the rest of the batch', async () => {
+    const [known] = await t.app.repository.list({}, 'NEWEST', null, 1);
+    const ids: unknown[] = [known!.id, { $gt: '' }, 42, null, '', ['x'], known!.id.toUpperCase()];
+    const res = await t.query<{ _entities: ({ id: string } | null)[] }>(
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id } } }`,
+      { r: ids.map((id) => ({ __typename: 'Product', id })) },
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data!._entities).toEqual([{ id: known!.id }, null, null, null, null, null, { id: known!.id }]);
   });
 
   it('serves the Federation 2 SDL with @key and the public tags', async () => {

@@ -1,5 +1,6 @@
 import { requireViewer, type TokenSigner, type Viewer } from '@shop/auth';
 import { unauthenticated } from '@shop/errors';
+import { isWellFormed } from '@shop/graphql';
 import type { Logger } from '@shop/observability';
 import type { ContactReply } from '@shop/messaging';
 import type { ProfileChanges, UserModel } from './models';
@@ -114,6 +115,9 @@ export class UsersService {
     if (input.password.length > PASSWORD_MAX * 4) {
       return invalidInput('password', `password must be at most ${PASSWORD_MAX} characters`);
     }
+    // No password is ill-formed (register refuses it), and argon2 would hash U+FFFD in its place.
+    if (!isWellFormed(input.password))
+      return invalidInput('password', 'password must be well-formed Unicode text');
     const { maxLoginFailures: max, loginWindowSeconds: window } = this.o;
     const failures = await this.o.repository.recentFailures(email, window);
     if (failures.count >= max && failures.oldest) {

@@ -227,12 +227,35 @@ describe('hostile input', () => {
       [{ password: 'p'.repeat(129) }, 'password'],
       [{ phone: '12345' }, 'phone'],
       [{ phone: "+49'; DROP TABLE users;--" }, 'phone'],
+      // Lone surrogates: PostgreSQL and argon2 would get U+FFFD instead.
+      [{ name: 'Lone \uD800 Surrogate' }, 'name'],
+      [{ email: `x\uDC00y-${crypto.randomUUID().slice(0, 6)}@example.com` }, 'email'],
+      [{ password: 'long-enough-\uD83D-password' }, 'password'],
     ];
     for (const [change, field] of cases) {
       const res = await register({ ...ok, ...change });
       expect(res.data?.register).toMatchObject({ __typename: 'InvalidInputError', field });
       expect(res.data?.register.message).toMatch(new RegExp(field));
     }
+    expect(await counts()).toEqual(before);
+  });
+
+  it('refuses a lone surrogate in updateProfile and login, leaving the account and failures as they were', async () => {
+    const address = email('surrogate');
+    const password = 'surrogate-password';
+    const token = (await register({ email: address, password, name: 'Whole Name' })).data!.register.token;
+    const before = await counts();
+    const update = await env.call<{ updateProfile: { __typename: string; field?: string } }>(
+      `mutation($input: UpdateProfileInput!) { updateProfile(input: $input) {
+         __typename ... on InvalidInputError { field } } }`,
+      { input: { name: 'Half \uDBFF Name' } },
+      token,
+    );
+    expect(update.data!.updateProfile).toEqual({ __typename: 'InvalidInputError', field: 'name' });
+    const loggedIn = await login({ email: address, password: 'surrogate-\uD800-password' });
+    expect(loggedIn.data!.login).toMatchObject({ __typename: 'InvalidInputError', field: 'password' });
+    const me = await env.call<{ me: { name: string } }>(ME, {}, token);
+    expect(me.data!.me).toMatchObject({ name: 'Whole Name' });
     expect(await counts()).toEqual(before);
   });
 
@@ -316,6 +339,23 @@ describe('_entities', () => {
     );
     expect(res.errors).toBeUndefined();
     expect(res.data!._entities).toEqual([null, null]);
+  });
+
+  it('answers null for ids that are not strings, without failing the other references', async () => {
+    const user = await env.app.repository.create({
+      email: email('entity'),
+      name: 'Entity',
+      phone: null,
+      role: 'CUSTOMER',
+      passwordHash: 'not-a-real-hash',
+    });
+    const bad = [{ $gt: '' }, 42, null, '', ['x']];
+    const res = await env.call<{ _entities: ({ id: string } | null)[] }>(
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id } } }`,
+      { r: [user!.id, ...bad].map((id) => ({ __typename: 'User', id })) },
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data!._entities).toEqual([{ id: user!.id }, null, null, null, null, null]);
   });
 });
 

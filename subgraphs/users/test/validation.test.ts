@@ -22,6 +22,15 @@ describe('account input rules', () => {
     }
   });
 
+  it('refuses text with a lone surrogate, which would be stored altered, naming the field', () => {
+    expect(normalizeEmail('x\uD800y@example.com')).toMatchObject({ field: 'email' });
+    expect(normalizeName('Lone \uDC00 Surrogate')).toMatchObject({ field: 'name' });
+    expect(checkPassword('long-enough\uD83D-password')).toMatchObject({ field: 'password' });
+    expect(normalizePhone('+4915112345678\uD800')).toMatchObject({ field: 'phone' });
+    expect(normalizeName('Zoë 😀 𝔘')).toBe('Zoë 😀 𝔘');
+    expect(normalizeEmail('😀-mail@example.com')).toBe('😀-mail@example.com');
+  });
+
   it('normalises phone numbers to E.164', () => {
     expect(normalizePhone('+49 (151) 123-456.78')).toBe('+4915112345678');
     for (const bad of ['015112345678', '+0123456789', '+12', '+1234567890123456', 'call me']) {

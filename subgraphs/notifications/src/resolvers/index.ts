@@ -1,4 +1,4 @@
-import { DateTimeScalar } from '@shop/graphql';
+import { DateTimeScalar, referenceId } from '@shop/graphql';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import type { NotificationService } from '../notification.service';
 
@@ -7,16 +7,25 @@ export function createResolvers(service: NotificationService): Resolvers {
   return {
     DateTime: DateTimeScalar,
     Notification: {
-      __resolveReference: async (ref, ctx) =>
-        service.authorize(ctx.viewer, await ctx.loaders.notification.load(ref.id)),
+      // A representation whose id is not a string is null, never a loader key (it would fail the batch).
+      __resolveReference: async (ref, ctx) => {
+        const id = referenceId(ref);
+        return id === null ? null : service.authorize(ctx.viewer, await ctx.loaders.notification.load(id));
+      },
       order: (notification) => ({ id: notification.orderId }),
     },
     User: {
-      __resolveReference: (ref) => ({ id: ref.id }),
+      __resolveReference: (ref) => {
+        const id = referenceId(ref);
+        return id === null ? null : { id };
+      },
       notifications: (user, args, ctx) => service.listForUser(ctx.viewer, user.id, args.first, args.after),
     },
     Order: {
-      __resolveReference: (ref) => ({ id: ref.id }),
+      __resolveReference: (ref) => {
+        const id = referenceId(ref);
+        return id === null ? null : { id };
+      },
       notifications: (order, _args, ctx) => service.listForOrder(ctx.viewer, order.id),
     },
   };

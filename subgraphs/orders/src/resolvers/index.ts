@@ -1,6 +1,6 @@
 import { canAccess, requireViewer } from '@shop/auth';
 import { forbidden } from '@shop/errors';
-import { DateTimeScalar } from '@shop/graphql';
+import { DateTimeScalar, referenceId } from '@shop/graphql';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import type { Context } from '../context';
 import type { OrderModel } from '../models';
@@ -25,7 +25,10 @@ export const resolvers: Resolvers = {
     cancelOrder: (_root, { id }, ctx) => ctx.orders.cancelOrder(ctx.viewer, id),
   },
   User: {
-    __resolveReference: (ref) => ({ id: ref.id }),
+    __resolveReference: (ref) => {
+      const id = referenceId(ref);
+      return id === null ? null : { id };
+    },
     orders: async (user, { first, after }, ctx) => {
       const viewer = requireViewer(ctx.viewer);
       if (!canAccess(viewer, user.id))
@@ -36,7 +39,11 @@ export const resolvers: Resolvers = {
     },
   },
   Order: {
-    __resolveReference: (ref, ctx) => visibleOrder(ctx, ref.id),
+    // A representation whose id is not a string is null, never a loader key (it would fail the batch).
+    __resolveReference: (ref, ctx) => {
+      const id = referenceId(ref);
+      return id === null ? null : visibleOrder(ctx, id);
+    },
     user: (order) => ({ id: order.userId }),
     items: (order, _args, ctx) => ctx.loaders.itemsByOrderId.load(order.id),
   },

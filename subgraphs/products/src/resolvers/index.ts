@@ -1,4 +1,4 @@
-import { DateTimeScalar } from '@shop/graphql';
+import { DateTimeScalar, referenceId } from '@shop/graphql';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import type { ProductService } from '../product.service';
 
@@ -16,7 +16,11 @@ export function createResolvers(products: ProductService): Resolvers {
       adjustStock: (_root, { id, delta }, ctx) => products.adjustStock(ctx.viewer, id, delta),
     },
     Product: {
-      __resolveReference: (ref, ctx) => ctx.loaders.product.load(ref.id),
+      // A representation whose id is not a string is null, never a loader key (it would fail the batch).
+      __resolveReference: (ref, ctx) => {
+        const id = referenceId(ref);
+        return id === null ? null : ctx.loaders.product.load(id);
+      },
       inStock: (product) => product.stock > 0,
     },
   };

@@ -1,5 +1,5 @@
 import { canAccess } from '@shop/auth';
-import { DateTimeScalar } from '@shop/graphql';
+import { DateTimeScalar, referenceId } from '@shop/graphql';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import type { Context } from '../context';
 import type { AuthPayload, UsersService } from '../users.service';
@@ -26,8 +26,12 @@ export function createResolvers(service: UsersService): Resolvers {
       updateProfile: (_parent, { input }, ctx) => service.updateProfile(ctx.viewer, input),
     },
     User: {
-      // Through the per-request DataLoader: a batch of references is one SQL query.
-      __resolveReference: (reference, ctx) => ctx.loaders.userById.load(reference.id),
+      // Through the per-request DataLoader: a batch of references is one SQL query. A representation
+      // whose id is not a string is null, never a loader key (one bad key would fail the batch).
+      __resolveReference: (reference, ctx) => {
+        const id = referenceId(reference);
+        return id === null ? null : ctx.loaders.userById.load(id);
+      },
       email: (user, _args, ctx) => (canSeeContact(ctx, user.id) ? user.email : null),
       phone: (user, _args, ctx) => (canSeeContact(ctx, user.id) ? user.phone : null),
     },
