@@ -63,6 +63,12 @@ export const configSchema = z
     /** Subgraph HTTP client timeouts, in milliseconds. */
     SUBGRAPH_CONNECT_TIMEOUT_MS: positiveInt(2000),
     SUBGRAPH_TIMEOUT_MS: positiveInt(10_000),
+    /** Keep-alive connections per subgraph (undici Pool, no pipelining). */
+    SUBGRAPH_CONNECTIONS: positiveInt(32),
+    /** Approximate size of each gateway's query plan cache (LRU), in MiB. */
+    QUERY_PLAN_CACHE_MIB: positiveInt(16),
+    /** Router processes sharing the port (node:cluster); 1 runs in the main process. */
+    ROUTER_WORKERS: positiveInt(1),
     /** Apollo Sandbox at / and introspection on /graphql (default: development only). */
     SANDBOX: z.enum(['true', 'false', 'auto']).default('auto'),
     /** How long stop() waits for in-flight requests before closing connections. */

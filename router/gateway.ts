@@ -2,38 +2,63 @@ import { watch, readFileSync, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import type { Logger } from '@shop/observability';
-import { ShopDataSource, type RouterContext } from './datasource';
+import { ShopDataSource, type RouterContext, type SubgraphClient } from './datasource';
 
-export interface GatewayOptions {
-  /** Path of a composed supergraph file (schema/supergraph.graphql or the contract's). */
-  supergraphPath: string;
+interface GatewayBaseOptions {
   /** Subgraph name -> URL; overrides the routing URLs written in the supergraph. */
   subgraphUrls: Record<string, string>;
   routerSecret: string;
-  fetcher: ShopDataSource['fetcher'];
-  /** Reload when the file changes (development). */
-  watch: boolean;
+  /** The subgraph HTTP client (createSubgraphClient), shared by every data source. */
+  client: SubgraphClient;
+  /** Approximate size of the query plan cache (LRU), in MiB. */
+  queryPlanCacheMiB?: number;
   log: Logger;
 }
 
+export type GatewayOptions = GatewayBaseOptions &
+  (
+    | {
+        /** Path of a composed supergraph file (schema/supergraph.graphql or the contract's). */
+        supergraphPath: string;
+        /** Reload when the file changes (development). */
+        watch: boolean;
+      }
+    | {
+        /** A composed supergraph, as a string (no reloading). */
+        supergraphSdl: string;
+      }
+  );
+
+/** Query plans are cached per operation (LRU); Apollo's default is 30 MiB. */
+export const DEFAULT_QUERY_PLAN_CACHE_MIB = 16;
+
 /**
- * An ApolloGateway serving a committed supergraph file: no introspect-and-compose, so the router
- * starts and serves even when a subgraph is down (queries touching it get an error for that part).
- * With `watch`, the file is watched and a changed, valid supergraph replaces the running one.
+ * An ApolloGateway serving a committed supergraph file (or a given SDL): no introspect-and-compose,
+ * so the router starts and serves even when a subgraph is down (queries touching it get an error
+ * for that part). With `watch`, the file is watched and a changed, valid supergraph replaces the
+ * running one.
+ *
+ * Apollo's usage telemetry (an OpenTelemetry meter provider with cloud metadata detectors that
+ * reports to Apollo) is switched off with APOLLO_TELEMETRY_DISABLED unless the environment sets it,
+ * and the query plan is never returned to clients (`Apollo-Query-Plan-Experimental` header).
  */
 export function createGateway(options: GatewayOptions): ApolloGateway {
   const { log } = options;
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   return new ApolloGateway({
     logger: log,
+    __exposeQueryPlanExperimental: false,
+    experimental_approximateQueryPlanStoreMiB: options.queryPlanCacheMiB ?? DEFAULT_QUERY_PLAN_CACHE_MIB,
     buildService: ({ name, url }) =>
       new ShopDataSource({
         name,
         url: options.subgraphUrls[name] ?? url ?? '',
-        fetcher: options.fetcher,
+        client: options.client,
         routerSecret: options.routerSecret,
         log,
       }),
     supergraphSdl: async ({ update }) => {
+      if ('supergraphSdl' in options) return { supergraphSdl: options.supergraphSdl };
       const supergraphSdl = readFileSync(options.supergraphPath, 'utf8');
       if (!options.watch) return { supergraphSdl };
       let current = supergraphSdl;

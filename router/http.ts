@@ -84,7 +84,10 @@ export async function serveApollo(
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {
-    res.end(response.body.string);
+    // encoded once: res.end(string) would measure the string for content-length, then encode it
+    const bytes = Buffer.from(response.body.string, 'utf8');
+    res.setHeader('content-length', bytes.length);
+    res.end(bytes);
     return;
   }
   for await (const chunk of response.body.asyncIterator) res.write(chunk);

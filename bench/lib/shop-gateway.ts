@@ -1,17 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { loadConfig } from '@shop/config';
-import { requestContext, requestIdFrom, sharedApolloOptions, type Logger } from '@shop/observability';
+import type { Logger } from '@shop/observability';
 import { configSchema } from '../../router/config';
-import { createSubgraphClient, type RouterContext } from '../../router/datasource';
-import { createGateway } from '../../router/gateway';
-import { serveApollo } from '../../router/http';
-import { operationLimitsPlugin } from '../../router/plugins/limits';
+import { createGraphQLApollo } from '../../router/graphql';
 
 export interface ShopGatewayOptions {
   supergraphSdl: string;
@@ -31,14 +23,12 @@ export interface RunningGateway {
 }
 
 /**
- * Our router's `/graphql` path with a given supergraph: the router's config schema and defaults,
- * its keep-alive undici subgraph client, `createGateway` (ShopDataSource: router secret, request id,
- * `accept-encoding: identity`), the Apollo options of `createRouter`, the operation limits plugin and
- * `serveApollo` on node:http. Not included: the partner endpoint and Redis, health routes, Sandbox.
- *
- * An adapter because router/ exports no "gateway for this supergraph SDL" function: createGateway
- * reads a file, so the SDL is written to a temporary one. MAX_COST is raised by default: the
- * benchmark query's cost (list fields counted 10x) is far above the production 5000.
+ * Our router's `/graphql` path with a given supergraph: the router's config schema and defaults and
+ * `createGraphQLApollo` (router/graphql.ts: the gateway, ShopDataSource on the undici pool, the
+ * router's Apollo options and limits plugin, request id handling) on node:http. Not included: the
+ * partner endpoint and Redis, health routes, Sandbox, the edge token check (no tokens here).
+ * MAX_COST is raised by default: the benchmark query's cost (list fields counted 10x) is far above
+ * the production 5000.
  */
 export async function startShopGateway(options: ShopGatewayOptions): Promise<RunningGateway> {
   const config = loadConfig(configSchema, {
@@ -48,61 +38,14 @@ export async function startShopGateway(options: ShopGatewayOptions): Promise<Run
     MAX_COST: '100000000',
     ...options.env,
   });
-  const { log } = options;
-  const dir = mkdtempSync(join(tmpdir(), 'shop-bench-'));
-  const supergraphPath = join(dir, 'supergraph.graphql');
-  writeFileSync(supergraphPath, options.supergraphSdl);
-  const client = createSubgraphClient({
-    connectTimeoutMs: config.SUBGRAPH_CONNECT_TIMEOUT_MS,
-    timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+  const graphql = createGraphQLApollo(config, {
+    supergraphSdl: options.supergraphSdl,
+    subgraphUrls: options.subgraphUrls,
+    log: options.log,
   });
-  const shared = sharedApolloOptions<RouterContext>(log);
-  const apollo = new ApolloServer<RouterContext>({
-    formatError: shared.formatError,
-    includeStacktraceInErrorResponses: false,
-    allowBatchedHttpRequests: false,
-    csrfPrevention: true,
-    parseOptions: { maxTokens: config.MAX_TOKENS },
-    logger: log,
-    introspection: false,
-    gateway: createGateway({
-      supergraphPath,
-      subgraphUrls: options.subgraphUrls,
-      routerSecret: config.ROUTER_SECRET,
-      fetcher: client.fetcher,
-      watch: false,
-      log,
-    }),
-    plugins: [
-      operationLimitsPlugin<RouterContext>({
-        maxDepth: config.MAX_DEPTH,
-        maxAliases: config.MAX_ALIASES,
-        maxCost: config.MAX_COST,
-        maxQueryBytes: config.MAX_QUERY_BYTES,
-      }),
-      ApolloServerPluginLandingPageDisabled() as ApolloServerPlugin<RouterContext>,
-    ],
-  });
-  await apollo.start();
+  await graphql.start();
 
-  const server = createServer((req, res) => {
-    const requestId = requestIdFrom(req.headers['x-request-id']);
-    res.setHeader('x-request-id', requestId);
-    requestContext.run({ requestId }, () => {
-      const authorization = req.headers.authorization;
-      serveApollo(
-        apollo,
-        req,
-        res,
-        { requestId, ...(authorization ? { authorization } : {}) },
-        config.MAX_BODY_BYTES,
-      ).catch((err: unknown) => {
-        log.error({ err }, 'request failed');
-        if (!res.headersSent) res.writeHead(500);
-        res.end();
-      });
-    });
-  });
+  const server = createServer(graphql.listener);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -117,9 +60,7 @@ export async function startShopGateway(options: ShopGatewayOptions): Promise<Run
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await apollo.stop();
-      await client.close();
-      rmSync(dir, { recursive: true, force: true });
+      await graphql.stop();
     },
   };
 }

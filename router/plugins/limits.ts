@@ -1,4 +1,8 @@
-import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import type {
+  ApolloServerPlugin,
+  BaseContext,
+  GraphQLRequestContextDidResolveOperation,
+} from '@apollo/server';
 import {
   getNamedType,
   GraphQLError,
@@ -36,10 +40,15 @@ export interface OperationMeasure {
 const isListOutput = (type: GraphQLOutputType): boolean =>
   isNonNullType(type) ? isListOutput(type.ofType) : isListType(type);
 
-function firstArgument(value: ValueNode | undefined, variables: Record<string, unknown>): number | undefined {
+function firstArgument(
+  value: ValueNode | undefined,
+  variables: Record<string, unknown>,
+  onVariable: () => void,
+): number | undefined {
   if (!value) return undefined;
   if (value.kind === Kind.INT) return Number(value.value);
   if (value.kind === Kind.VARIABLE) {
+    onVariable();
     const v = variables[value.name.value];
     return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
   }
@@ -59,6 +68,20 @@ export function measureOperation(
   operation: OperationDefinitionNode,
   variables: Record<string, unknown> = {},
 ): OperationMeasure {
+  return measure(schema, document, operation, variables).measure;
+}
+
+/** measureOperation, and whether the result depends on the variables (a `first: $variable`). */
+function measure(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+): { measure: OperationMeasure; usesVariables: boolean } {
+  let usesVariables = false;
+  const onVariable = () => {
+    usesVariables = true;
+  };
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const def of document.definitions)
     if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
@@ -105,6 +128,7 @@ export function measureOperation(
         const first = firstArgument(
           selection.arguments?.find((a) => a.name.value === 'first')?.value,
           variables,
+          onVariable,
         );
         if (first !== undefined) {
           multiplier = Math.max(first, 1);
@@ -132,7 +156,52 @@ export function measureOperation(
         ? schema.getMutationType()
         : schema.getSubscriptionType();
   const cost = walk(operation.selectionSet, root, 0, false);
-  return { depth: maxDepth, aliases, cost };
+  return { measure: { depth: maxDepth, aliases, cost }, usesVariables };
+}
+
+/** How many measured operations the limits plugin keeps per schema. */
+export const MEASURE_CACHE_SIZE = 1000;
+
+/**
+ * A small LRU of measures per schema (a reloaded supergraph starts a new one), keyed by operation
+ * name and query text. Operations whose measure depends on variables are measured every time.
+ */
+export function createMeasureCache(size = MEASURE_CACHE_SIZE) {
+  const bySchema = new WeakMap<GraphQLSchema, Map<string, OperationMeasure>>();
+  let hits = 0;
+  let misses = 0;
+  return {
+    measure(
+      schema: GraphQLSchema,
+      query: string,
+      document: DocumentNode,
+      operation: OperationDefinitionNode,
+      variables: Record<string, unknown>,
+    ): OperationMeasure {
+      let cache = bySchema.get(schema);
+      if (!cache) {
+        cache = new Map();
+        bySchema.set(schema, cache);
+      }
+      const key = `${operation.name?.value ?? ''}\n${query}`;
+      const cached = cache.get(key);
+      if (cached) {
+        hits += 1;
+        // most recently used last: re-insert
+        cache.delete(key);
+        cache.set(key, cached);
+        return cached;
+      }
+      misses += 1;
+      const result = measure(schema, document, operation, variables);
+      if (!result.usesVariables) {
+        cache.set(key, result.measure);
+        if (cache.size > size) cache.delete(cache.keys().next().value!);
+      }
+      return result.measure;
+    },
+    stats: () => ({ hits, misses }),
+  };
 }
 
 const limitError = (message: string, limit: string) =>
@@ -145,34 +214,40 @@ const limitError = (message: string, limit: string) =>
  */
 export function operationLimitsPlugin<TContext extends BaseContext>(
   limits: OperationLimits,
+  cache: ReturnType<typeof createMeasureCache> = createMeasureCache(),
 ): ApolloServerPlugin<TContext> {
+  const hooks = {
+    async didResolveOperation({
+      request,
+      document,
+      operation,
+      schema,
+    }: GraphQLRequestContextDidResolveOperation<TContext>) {
+      if (!operation) return; // Apollo answers "unknown operation" itself
+      const query = request.query ?? '';
+      const bytes = Buffer.byteLength(query, 'utf8');
+      if (bytes > limits.maxQueryBytes) {
+        throw limitError(`Query document is ${bytes} bytes; the limit is ${limits.maxQueryBytes}`, 'size');
+      }
+      const measure = cache.measure(schema, query, document, operation, request.variables ?? {});
+      if (measure.depth > limits.maxDepth) {
+        throw limitError(`Query depth ${measure.depth} exceeds the limit of ${limits.maxDepth}`, 'depth');
+      }
+      if (measure.aliases > limits.maxAliases) {
+        throw limitError(
+          `Query uses ${measure.aliases} aliases; the limit is ${limits.maxAliases}`,
+          'aliases',
+        );
+      }
+      if (measure.cost > limits.maxCost) {
+        throw limitError(`Query cost ${measure.cost} exceeds the limit of ${limits.maxCost}`, 'cost');
+      }
+    },
+  };
   return {
+    // one hooks object for every request: no per-request allocation
     async requestDidStart() {
-      return {
-        async didResolveOperation({ request, document, operation, schema }) {
-          if (!operation) return; // Apollo answers "unknown operation" itself
-          const bytes = Buffer.byteLength(request.query ?? '', 'utf8');
-          if (bytes > limits.maxQueryBytes) {
-            throw limitError(
-              `Query document is ${bytes} bytes; the limit is ${limits.maxQueryBytes}`,
-              'size',
-            );
-          }
-          const measure = measureOperation(schema, document, operation, request.variables ?? {});
-          if (measure.depth > limits.maxDepth) {
-            throw limitError(`Query depth ${measure.depth} exceeds the limit of ${limits.maxDepth}`, 'depth');
-          }
-          if (measure.aliases > limits.maxAliases) {
-            throw limitError(
-              `Query uses ${measure.aliases} aliases; the limit is ${limits.maxAliases}`,
-              'aliases',
-            );
-          }
-          if (measure.cost > limits.maxCost) {
-            throw limitError(`Query cost ${measure.cost} exceeds the limit of ${limits.maxCost}`, 'cost');
-          }
-        },
-      };
+      return hooks;
     },
   };
 }

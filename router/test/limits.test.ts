@@ -1,6 +1,6 @@
 import { buildSchema, parse, type OperationDefinitionNode } from 'graphql';
 import { createHash } from 'node:crypto';
-import { measureOperation } from '../plugins/limits';
+import { createMeasureCache, measureOperation } from '../plugins/limits';
 import { partnerForKey } from '../plugins/partners';
 
 const schema = buildSchema(/* GraphQL */ `
@@ -78,5 +78,52 @@ describe('partnerForKey', () => {
     expect(partnerForKey(keys, undefined)).toBeUndefined();
     expect(partnerForKey(keys, 'acme-key ')).toBeUndefined();
     expect(partnerForKey(keys, ['acme-key', 'acme-key'])).toBeUndefined();
+  });
+});
+
+describe('createMeasureCache', () => {
+  const operationOf = (query: string) => {
+    const document = parse(query);
+    const operation = document.definitions.find(
+      (d): d is OperationDefinitionNode => d.kind === 'OperationDefinition',
+    )!;
+    return { document, operation };
+  };
+
+  it('measures an operation once per schema and query text', () => {
+    const cache = createMeasureCache();
+    const query = '{ products(first: 5) { edges { node { name } } } }';
+    const { document, operation } = operationOf(query);
+    const first = cache.measure(schema, query, document, operation, {});
+    const second = cache.measure(schema, query, document, operation, {});
+    expect(second).toEqual(first);
+    expect(cache.stats()).toEqual({ hits: 1, misses: 1 });
+    const other = buildSchema('type Query { products(first: Int): [String] }');
+    cache.measure(other, query, document, operation, {});
+    expect(cache.stats()).toEqual({ hits: 1, misses: 2 });
+  });
+
+  it('measures again when `first` comes from a variable', () => {
+    const cache = createMeasureCache();
+    const query = 'query P($n: Int) { products(first: $n) { edges { node { name } } } }';
+    const { document, operation } = operationOf(query);
+    const small = cache.measure(schema, query, document, operation, { n: 2 });
+    const large = cache.measure(schema, query, document, operation, { n: 50 });
+    expect(large.cost).toBeGreaterThan(small.cost);
+    expect(cache.stats()).toEqual({ hits: 0, misses: 2 });
+  });
+
+  it('keeps at most `size` operations, dropping the least recently used', () => {
+    const cache = createMeasureCache(2);
+    const queries = ['{ tags }', '{ product(id: "1") { name } }', '{ product(id: "2") { name } }'];
+    const ops = queries.map(operationOf);
+    cache.measure(schema, queries[0]!, ops[0]!.document, ops[0]!.operation, {});
+    cache.measure(schema, queries[1]!, ops[1]!.document, ops[1]!.operation, {});
+    cache.measure(schema, queries[0]!, ops[0]!.document, ops[0]!.operation, {}); // hit: 0 is recent
+    cache.measure(schema, queries[2]!, ops[2]!.document, ops[2]!.operation, {}); // evicts 1
+    cache.measure(schema, queries[0]!, ops[0]!.document, ops[0]!.operation, {}); // still cached
+    expect(cache.stats()).toEqual({ hits: 2, misses: 3 });
+    cache.measure(schema, queries[1]!, ops[1]!.document, ops[1]!.operation, {}); // measured again
+    expect(cache.stats()).toEqual({ hits: 2, misses: 4 });
   });
 });
