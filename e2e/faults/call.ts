@@ -56,7 +56,7 @@ export class OutcomeStats {
       outcome.kind === 'graphql-error'
         ? `${label}:graphql-error:${[...new Set(outcome.codes)].join('+')}`
         : outcome.kind === 'data'
-          ? `${label}:ok`
+          ? `${label}:${typenameOf(outcome.data)}`
           : `${label}:${outcome.kind}`;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }
@@ -68,4 +68,10 @@ export class OutcomeStats {
   toJSON() {
     return Object.fromEntries([...this.counts].sort(([a], [b]) => a.localeCompare(b)));
   }
+}
+
+/** The __typename of a mutation's result union (its one top-level field), else "data". */
+function typenameOf(data: unknown): string {
+  const first = Object.values((data ?? {}) as Record<string, { __typename?: string } | null>)[0];
+  return first?.__typename ?? 'data';
 }

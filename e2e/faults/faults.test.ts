@@ -102,7 +102,8 @@ beforeAll(async () => {
       },
       adminAuth,
     );
-    if (created.createProduct.__typename !== 'Product') throw new Error(JSON.stringify(created.createProduct));
+    if (created.createProduct.__typename !== 'Product')
+      throw new Error(JSON.stringify(created.createProduct));
     products.push({ id: created.createProduct.id, sku, price: p.price, stock: p.stock });
   }
   await Promise.all(
@@ -137,7 +138,10 @@ afterAll(async () => {
 async function placeOne(shopper: Shopper, n: number): Promise<ClientOrder | null> {
   const product = products[n % products.length]!;
   const items = [{ productId: product.id, quantity: 1 + (n % 3) }];
-  const expectedTotal = items.reduce((sum, i) => sum + i.quantity * products.find((p) => p.id === i.productId)!.price, 0);
+  const expectedTotal = items.reduce(
+    (sum, i) => sum + i.quantity * products.find((p) => p.id === i.productId)!.price,
+    0,
+  );
   const order: ClientOrder = {
     shopper,
     idempotencyKey: randomUUID(),
@@ -193,7 +197,13 @@ async function payOne(order: ClientOrder, n: number) {
         input: {
           orderId: order.id!,
           idempotencyKey: key,
-          card: { number: card, expMonth: 12, expYear: new Date().getFullYear() + 2, cvc: CVC, holderName: order.shopper.name },
+          card: {
+            number: card,
+            expMonth: 12,
+            expYear: new Date().getFullYear() + 2,
+            cvc: CVC,
+            holderName: order.shopper.name,
+          },
         },
       },
       bearer(order.shopper.token),
@@ -212,7 +222,10 @@ async function payOne(order: ClientOrder, n: number) {
         order.notPayable = true; // expired while we retried
         return;
       }
-      if (result.__typename !== 'OrderServiceUnavailableError' && result.__typename !== 'PaymentProviderUnavailableError') {
+      if (
+        result.__typename !== 'OrderServiceUnavailableError' &&
+        result.__typename !== 'PaymentProviderUnavailableError'
+      ) {
         wrongData.push(`payOrder ${order.id} answered ${result.__typename}`);
         return;
       }
@@ -275,7 +288,11 @@ async function audit() {
   const mails = new Map<string, Set<string>>(); // order number -> distinct Message-IDs
   const rawMails = new Map<string, number>();
   for (const shopper of shoppers) {
-    for (const m of (await mailpit.messagesTo(shopper.email)) as { Subject: string; MessageID?: string; ID: string }[]) {
+    for (const m of (await mailpit.messagesTo(shopper.email)) as {
+      Subject: string;
+      MessageID?: string;
+      ID: string;
+    }[]) {
       const number = /Your order (SO-\d+) is confirmed/.exec(m.Subject)?.[1];
       if (!number) continue;
       mails.set(number, (mails.get(number) ?? new Set()).add(m.MessageID ?? m.ID));
@@ -289,16 +306,20 @@ async function audit() {
     const reservation = reservations.get(order.id);
     if (order.status === 'PENDING_PAYMENT') violations.push(`${order.number} still PENDING_PAYMENT`);
     if (order.status === 'PAID') {
-      if (succeeded.length !== 1) violations.push(`${order.number} PAID with ${succeeded.length} successful payments`);
+      if (succeeded.length !== 1)
+        violations.push(`${order.number} PAID with ${succeeded.length} successful payments`);
       if (succeeded[0] && succeeded[0].amount !== order.total)
         violations.push(`${order.number} charged ${succeeded[0].amount}, total ${order.total}`);
       const emails = mails.get(order.number)?.size ?? 0;
       if (emails !== 1) violations.push(`${order.number} PAID with ${emails} confirmation emails`);
-      if (reservation?.status !== 'RESERVED') violations.push(`${order.number} PAID, reservation ${reservation?.status}`);
+      if (reservation?.status !== 'RESERVED')
+        violations.push(`${order.number} PAID, reservation ${reservation?.status}`);
     }
     if (order.status === 'CANCELLED') {
-      if (succeeded.length > 0) violations.push(`${order.number} CANCELLED but charged (${succeeded.map((p) => p.id).join(',')})`);
-      if (reservation && reservation.status !== 'RELEASED') violations.push(`${order.number} CANCELLED, reservation not released`);
+      if (succeeded.length > 0)
+        violations.push(`${order.number} CANCELLED but charged (${succeeded.map((p) => p.id).join(',')})`);
+      if (reservation && reservation.status !== 'RELEASED')
+        violations.push(`${order.number} CANCELLED, reservation not released`);
       if (mails.has(order.number)) violations.push(`${order.number} CANCELLED but a confirmation was sent`);
     }
   }
@@ -316,8 +337,10 @@ async function audit() {
     if (!c.id) continue;
     const stored = byId.get(c.id);
     if (!stored) violations.push(`client saw order ${c.id}, orders has none`);
-    else if (stored.total !== c.total) violations.push(`${stored.number} total ${stored.total}, client saw ${c.total}`);
-    if (c.paid && stored?.status !== 'PAID') violations.push(`${c.number} payment succeeded, order ${stored?.status}`);
+    else if (stored.total !== c.total)
+      violations.push(`${stored.number} total ${stored.total}, client saw ${c.total}`);
+    if (c.paid && stored?.status !== 'PAID')
+      violations.push(`${c.number} payment succeeded, order ${stored?.status}`);
   }
 
   // Stock: available + reserved-unpaid + sold = start, per product.
@@ -367,7 +390,8 @@ it('a checkout load survives SIGKILL and SIGSTOP of every subgraph: nothing lost
     const shopper = shoppers.find((s) => shopperOf.get(order.id) === s) ?? null;
     if (!shopper) continue; // placed by a retry whose answer the client never saw; checked in the stores
     const seen = (await data(cluster.url, OrderAuditDocument, { id: order.id }, bearer(shopper.token))).order;
-    if (seen?.status !== order.status) result.violations.push(`${order.number}: gateway says ${seen?.status}`);
+    if (seen?.status !== order.status)
+      result.violations.push(`${order.number}: gateway says ${seen?.status}`);
     if (order.status === 'PAID' && seen?.payment?.status !== 'SUCCEEDED')
       result.violations.push(`${order.number} PAID, gateway payment ${seen?.payment?.status}`);
     if (order.status === 'CANCELLED' && seen?.payment?.status === 'SUCCEEDED')
@@ -385,7 +409,9 @@ it('a checkout load survives SIGKILL and SIGSTOP of every subgraph: nothing lost
     clientGaveUp: placed.filter((c) => !c.id).length,
     faults: cluster.faults.map((f) => `${f.kind}:${f.name}`),
     errorsSeenByClients: stats.toJSON(),
-    duplicateEmailsSameMessageId: [...result.rawMails].filter(([n, count]) => count > (result.mails.get(n)?.size ?? 0)).length,
+    duplicateEmailsSameMessageId: [...result.rawMails].filter(
+      ([n, count]) => count > (result.mails.get(n)?.size ?? 0),
+    ).length,
     violations: result.violations,
     wrongData,
     loadMs,
@@ -429,4 +455,3 @@ it('no password, card number, CVC or token in any log file or datastore of the r
   figures.scannedBlobs = blobs.length;
   writeFileSync(`${cluster.logDir}/../${cluster.label}.figures.json`, JSON.stringify(figures, null, 2));
 }, 60_000);
-

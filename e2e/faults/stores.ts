@@ -28,10 +28,19 @@ export async function storedOrders(cluster: Cluster): Promise<StoredOrder[]> {
   try {
     const [orders] = (await conn.query(
       'SELECT id, seq, user_id, status, total_amount, idempotency_key FROM orders ORDER BY seq',
-    )) as unknown as [{ id: string; seq: number; user_id: string; status: StoredOrder['status']; total_amount: number; idempotency_key: string }[]];
-    const [items] = (await conn.query('SELECT order_id, product_id, quantity FROM order_items')) as unknown as [
-      { order_id: string; product_id: string; quantity: number }[],
+    )) as unknown as [
+      {
+        id: string;
+        seq: number;
+        user_id: string;
+        status: StoredOrder['status'];
+        total_amount: number;
+        idempotency_key: string;
+      }[],
     ];
+    const [items] = (await conn.query(
+      'SELECT order_id, product_id, quantity FROM order_items',
+    )) as unknown as [{ order_id: string; product_id: string; quantity: number }[]];
     return orders.map((o) => ({
       id: o.id,
       number: `SO-${String(o.seq).padStart(6, '0')}`,
@@ -39,7 +48,9 @@ export async function storedOrders(cluster: Cluster): Promise<StoredOrder[]> {
       status: o.status,
       total: Number(o.total_amount),
       idempotencyKey: o.idempotency_key,
-      items: items.filter((i) => i.order_id === o.id).map((i) => ({ productId: i.product_id, quantity: i.quantity })),
+      items: items
+        .filter((i) => i.order_id === o.id)
+        .map((i) => ({ productId: i.product_id, quantity: i.quantity })),
     }));
   } finally {
     await conn.end();
@@ -50,9 +61,9 @@ export async function storedOrders(cluster: Cluster): Promise<StoredOrder[]> {
 export async function unsentOrderEvents(cluster: Cluster): Promise<number> {
   const conn = await mysql.createConnection(cluster.stores.mysqlUrl);
   try {
-    const [rows] = (await conn.query('SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL')) as unknown as [
-      { n: number }[],
-    ];
+    const [rows] = (await conn.query(
+      'SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL',
+    )) as unknown as [{ n: number }[]];
     return Number(rows[0]?.n ?? 0);
   } finally {
     await conn.end();
@@ -77,7 +88,12 @@ export async function storedPayments(cluster: Cluster, orderIds: string[]) {
       const payments: StoredPayment[] = [];
       for (const id of ids) {
         const hash = await redis.hgetall(`${prefix}payment:${id}`);
-        payments.push({ id, orderId: hash.orderId ?? '', status: hash.status ?? '', amount: Number(hash.amount) });
+        payments.push({
+          id,
+          orderId: hash.orderId ?? '',
+          status: hash.status ?? '',
+          amount: Number(hash.amount),
+        });
       }
       byOrder.set(orderId, payments);
     }
@@ -93,10 +109,7 @@ export async function storedReservations(cluster: Cluster) {
   const { default: mongoose } = await import('mongoose');
   const conn = await mongoose.createConnection(cluster.stores.mongoUrl).asPromise();
   try {
-    const docs = await conn
-      .collection('reservations')
-      .find({})
-      .toArray();
+    const docs = await conn.collection('reservations').find({}).toArray();
     return new Map(
       docs.map((d) => [
         String(d.orderId),
@@ -214,7 +227,9 @@ export function findSecrets(blobs: Blob[], needles: { label: string; pattern: Re
   for (const blob of blobs) {
     for (const needle of needles) {
       const hit =
-        typeof needle.pattern === 'string' ? blob.text.includes(needle.pattern) : needle.pattern.test(blob.text);
+        typeof needle.pattern === 'string'
+          ? blob.text.includes(needle.pattern)
+          : needle.pattern.test(blob.text);
       if (hit) found.push({ source: blob.source, label: needle.label });
     }
   }
