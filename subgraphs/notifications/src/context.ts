@@ -3,9 +3,15 @@ import type { Logger } from '@shop/observability';
 import type DataLoader from 'dataloader';
 import type { NotificationModel } from './models';
 
+/**
+ * Per-request loaders: every Order.notifications / Notification reference of a request is answered
+ * by one batch, which costs a constant number of KV round trips for the viewer's own data.
+ */
 export interface Loaders {
-  /** Notifications by id (null when absent); one KV read per distinct id in a request. */
+  /** Notification entity references by id: the record, null when unknown; FORBIDDEN rejects. */
   notification: DataLoader<string, NotificationModel | null>;
+  /** Order.notifications by order id, oldest first; FORBIDDEN rejects. */
+  orderNotifications: DataLoader<string, NotificationModel[]>;
 }
 
 export interface Context {

@@ -5,7 +5,7 @@ export type Channel = (typeof CHANNELS)[number];
 export type NotificationKind = 'ORDER_CONFIRMATION';
 export type NotificationStatus = 'PENDING' | 'SENT' | 'FAILED';
 
-/** One message to a customer on one channel (key `notification.<id>`). */
+/** One message to a customer on one channel (key `user.<userId>.<orderId>.<id>`). */
 export interface NotificationModel {
   id: string;
   /** The event that caused it (orders.paid eventId). */

@@ -7,11 +7,15 @@ import type { Channel, EventRecord, NotificationModel, RecordedSms, Versioned } 
 /**
  * Every datastore call of the notifications subgraph. One JetStream KV bucket holds:
  *
- *   event.<eventId>                        EventRecord (created only if absent)
- *   notification.<id>                      NotificationModel
- *   user.<userId>.<notificationId>         index entry (value: the notification id)
- *   order.<orderId>.<notificationId>       index entry
- *   sms.<notificationId>                   RecordedSms (development SMS provider)
+ *   event.<eventId>                            EventRecord (created only if absent)
+ *   user.<userId>.<orderId>.<notificationId>   NotificationModel (the record itself)
+ *   notification.<notificationId>              NotificationLocation: where the record is
+ *   order.<orderId>                            OrderOwner: whose notifications the order has
+ *   sms.<notificationId>                       RecordedSms (development SMS provider)
+ *
+ * The records live under their owner, so one filtered read of the bucket's stream (one consumer,
+ * values included) returns all of a user's notifications, or one order's: lists cost the same
+ * number of round trips whatever their length.
  *
  * Ids that are not plain KV key tokens ([A-Za-z0-9_-], at most 64) are stored as `=` + their
  * SHA-256 (base64url), so any id from another service makes a valid, collision-free key.
@@ -29,6 +33,12 @@ export function notificationId(eventId: string, channel: Channel): string {
   return createHash('sha256').update(`${eventId}\n${channel}`).digest('base64url').slice(0, 22);
 }
 
+/** Where a notification's record is (value of `notification.<id>`); never changes. */
+export interface NotificationLocation {
+  userId: string;
+  orderId: string;
+}
+
 const encode = (value: unknown) => JSON.stringify(value);
 
 export interface NotificationRepository {
@@ -37,17 +47,24 @@ export interface NotificationRepository {
   getEvent(eventId: string): Promise<Versioned<EventRecord> | null>;
   /** Compare-and-set: fails when the record changed since `current` was read. */
   updateEvent(current: Versioned<EventRecord>, next: EventRecord): Promise<Versioned<EventRecord>>;
-  /** Creates the notification (and its index entries) if absent; returns the stored one. */
+  /** Creates the notification (after its index entries) if absent; returns the stored one. */
   createNotification(model: NotificationModel): Promise<Versioned<NotificationModel>>;
+  /** One notification by id (two reads: its location, then the record). */
   getNotification(id: string): Promise<Versioned<NotificationModel> | null>;
-  getNotifications(ids: readonly string[]): Promise<(NotificationModel | null)[]>;
   /** Compare-and-set: fails when the record changed since `current` was read. */
   updateNotification(
     current: Versioned<NotificationModel>,
     next: NotificationModel,
   ): Promise<Versioned<NotificationModel>>;
-  notificationIdsOfUser(userId: string): Promise<string[]>;
-  notificationIdsOfOrder(orderId: string): Promise<string[]>;
+  /**
+   * Every notification of a user (of one of their orders when `orderId` is given), in one read
+   * whatever their number.
+   */
+  notificationsOfUser(userId: string, orderId?: string): Promise<NotificationModel[]>;
+  /** The owner of each order that has notifications (one read per order; absent when none). */
+  ownersOfOrders(orderIds: readonly string[]): Promise<Map<string, string>>;
+  /** Where each known notification is (one read per id; absent when unknown). */
+  locateNotifications(ids: readonly string[]): Promise<Map<string, NotificationLocation>>;
   recordSms(notificationId: string, sms: RecordedSms): Promise<void>;
   getSms(notificationId: string): Promise<RecordedSms | null>;
 }
@@ -78,17 +95,25 @@ export function kvNotificationRepository(kv: KV): NotificationRepository {
     }
   };
 
-  const idsUnder = async (prefix: string): Promise<string[]> => {
-    const ids: string[] = [];
-    for await (const key of await kv.keys(`${prefix}.*`)) {
-      const id = key.slice(prefix.length + 1);
-      if (id) ids.push(id);
+  /**
+   * The current values of every key under `prefix` in ONE round trip: an ordered push consumer on
+   * the bucket's stream filtered on `prefix.>` delivers the values themselves (not just the keys),
+   * and the read ends with the message that has nothing pending after it.
+   */
+  const valuesUnder = async <T>(prefix: string): Promise<T[]> => {
+    const latest = new Map<string, T | null>();
+    for await (const entry of await kv.history({ key: `${prefix}.>` })) {
+      // Stream order: a later entry of a key (with a bucket history > 1) replaces the earlier one.
+      latest.set(entry.key, entry.operation === 'PUT' ? entry.json<T>() : null);
     }
-    return ids;
+    return [...latest.values()].filter((value): value is T => value !== null);
   };
 
   const eventKey = (eventId: string) => `event.${keyToken(eventId)}`;
-  const notificationKey = (id: string) => `notification.${keyToken(id)}`;
+  const recordKey = (n: { userId: string; orderId: string; id: string }) =>
+    `user.${keyToken(n.userId)}.${keyToken(n.orderId)}.${keyToken(n.id)}`;
+  const locationKey = (id: string) => `notification.${keyToken(id)}`;
+  const orderKey = (orderId: string) => `order.${keyToken(orderId)}`;
 
   return {
     createEvent: (record) => createIfAbsent(eventKey(record.eventId), record),
@@ -98,25 +123,45 @@ export function kvNotificationRepository(kv: KV): NotificationRepository {
       return { value: next, revision };
     },
     async createNotification(model) {
-      const { record } = await createIfAbsent(notificationKey(model.id), model);
-      // Index entries are idempotent puts, written on every call so that a crash between the
-      // record and its index is repaired by the retry.
-      await kv.put(`user.${keyToken(model.userId)}.${keyToken(model.id)}`, model.id);
-      await kv.put(`order.${keyToken(model.orderId)}.${keyToken(model.id)}`, model.id);
-      return record;
+      // Index entries first, as idempotent puts on every call: a crash before the record leaves
+      // entries that point at nothing (read as unknown), and the retry writes the record.
+      const location: NotificationLocation = { userId: model.userId, orderId: model.orderId };
+      await kv.put(locationKey(model.id), encode(location));
+      await kv.put(orderKey(model.orderId), encode({ userId: model.userId }));
+      return (await createIfAbsent(recordKey(model), model)).record;
     },
-    getNotification: (id) => read<NotificationModel>(notificationKey(id)),
-    async getNotifications(ids) {
-      return Promise.all(
-        ids.map(async (id) => (await read<NotificationModel>(notificationKey(id)))?.value ?? null),
-      );
+    async getNotification(id) {
+      const location = await read<NotificationLocation>(locationKey(id));
+      return location ? read<NotificationModel>(recordKey({ ...location.value, id })) : null;
     },
     async updateNotification(current, next) {
-      const revision = await kv.update(notificationKey(next.id), encode(next), current.revision);
+      const revision = await kv.update(recordKey(next), encode(next), current.revision);
       return { value: next, revision };
     },
-    notificationIdsOfUser: (userId) => idsUnder(`user.${keyToken(userId)}`),
-    notificationIdsOfOrder: (orderId) => idsUnder(`order.${keyToken(orderId)}`),
+    notificationsOfUser: (userId, orderId) =>
+      valuesUnder<NotificationModel>(
+        orderId === undefined ? `user.${keyToken(userId)}` : `user.${keyToken(userId)}.${keyToken(orderId)}`,
+      ),
+    async ownersOfOrders(orderIds) {
+      const owners = new Map<string, string>();
+      await Promise.all(
+        [...new Set(orderIds)].map(async (orderId) => {
+          const owner = await read<{ userId: string }>(orderKey(orderId));
+          if (owner) owners.set(orderId, owner.value.userId);
+        }),
+      );
+      return owners;
+    },
+    async locateNotifications(ids) {
+      const locations = new Map<string, NotificationLocation>();
+      await Promise.all(
+        [...new Set(ids)].map(async (id) => {
+          const location = await read<NotificationLocation>(locationKey(id));
+          if (location) locations.set(id, location.value);
+        }),
+      );
+      return locations;
+    },
     async recordSms(id, sms) {
       await kv.put(`sms.${keyToken(id)}`, encode(sms));
     },

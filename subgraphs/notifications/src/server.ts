@@ -46,14 +46,18 @@ export async function createServer(deps: ServerDeps) {
     routerSecret: deps.routerSecret,
     log: deps.log,
     ...(deps.ready ? { ready: deps.ready } : {}),
-    context: async ({ req, requestId }) => ({
-      viewer: await viewerFromAuthorization(req.headers.authorization, deps.verifyToken),
-      requestId,
-      log: deps.log.child({ requestId }),
-      loaders: {
-        notification: new DataLoader(async (ids: readonly string[]) => deps.repo.getNotifications(ids)),
-      },
-    }),
+    context: async ({ req, requestId }) => {
+      const viewer = await viewerFromAuthorization(req.headers.authorization, deps.verifyToken);
+      return {
+        viewer,
+        requestId,
+        log: deps.log.child({ requestId }),
+        loaders: {
+          notification: new DataLoader((ids: readonly string[]) => service.findNotifications(viewer, ids)),
+          orderNotifications: new DataLoader((ids: readonly string[]) => service.listForOrders(viewer, ids)),
+        },
+      };
+    },
   });
   return {
     listen: http.listen,

@@ -1,11 +1,22 @@
-import type { NotificationRepository } from '../src/notification.repository';
-import type { Versioned } from '../src/models';
+import type { NotificationLocation, NotificationRepository } from '../src/notification.repository';
+import type { NotificationModel, Versioned } from '../src/models';
 
-/** An in-memory NotificationRepository with the KV bucket's compare-and-set semantics. */
-export function memoryRepository(): NotificationRepository & { store: Map<string, Versioned<unknown>> } {
+/**
+ * An in-memory NotificationRepository with the KV bucket's key layout and compare-and-set
+ * semantics. `reads` counts the reads that would be KV round trips (a prefix read counts once).
+ */
+export function memoryRepository(): NotificationRepository & {
+  store: Map<string, Versioned<unknown>>;
+  reads: () => number;
+} {
   const store = new Map<string, Versioned<unknown>>();
   let revision = 0;
+  let reads = 0;
   const get = <T>(key: string) => (store.get(key) as Versioned<T> | undefined) ?? null;
+  const read = <T>(key: string) => {
+    reads += 1;
+    return get<T>(key);
+  };
   const create = <T>(key: string, value: T) => {
     const existing = get<T>(key);
     if (existing) return { created: false, record: existing };
@@ -19,25 +30,49 @@ export function memoryRepository(): NotificationRepository & { store: Map<string
     store.set(key, record);
     return record;
   };
-  const ids = (prefix: string) =>
-    [...store.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+  const put = (key: string, value: unknown) => void store.set(key, { value, revision: ++revision });
+  const recordKey = (n: { userId: string; orderId: string; id: string }) =>
+    `user.${n.userId}.${n.orderId}.${n.id}`;
   return {
     store,
+    reads: () => reads,
     createEvent: async (record) => create(`event.${record.eventId}`, record),
-    getEvent: async (eventId) => get(`event.${eventId}`),
+    getEvent: async (eventId) => read(`event.${eventId}`),
     updateEvent: async (current, next) => update(`event.${next.eventId}`, current, next),
     async createNotification(model) {
-      const { record } = create(`notification.${model.id}`, model);
-      store.set(`user.${model.userId}.${model.id}`, { value: model.id, revision: ++revision });
-      store.set(`order.${model.orderId}.${model.id}`, { value: model.id, revision: ++revision });
-      return record;
+      put(`notification.${model.id}`, { userId: model.userId, orderId: model.orderId });
+      put(`order.${model.orderId}`, { userId: model.userId });
+      return create(recordKey(model), model).record;
     },
-    getNotification: async (id) => get(`notification.${id}`),
-    getNotifications: async (list) => list.map((id) => get<never>(`notification.${id}`)?.value ?? null),
-    updateNotification: async (current, next) => update(`notification.${next.id}`, current, next),
-    notificationIdsOfUser: async (userId) => ids(`user.${userId}.`),
-    notificationIdsOfOrder: async (orderId) => ids(`order.${orderId}.`),
-    recordSms: async (id, sms) => void store.set(`sms.${id}`, { value: sms, revision: ++revision }),
+    async getNotification(id) {
+      const location = read<NotificationLocation>(`notification.${id}`);
+      return location ? read<NotificationModel>(recordKey({ ...location.value, id })) : null;
+    },
+    updateNotification: async (current, next) => update(recordKey(next), current, next),
+    async notificationsOfUser(userId, orderId) {
+      reads += 1;
+      const prefix = orderId === undefined ? `user.${userId}.` : `user.${userId}.${orderId}.`;
+      return [...store]
+        .filter(([key]) => key.startsWith(prefix))
+        .map(([, record]) => record.value as NotificationModel);
+    },
+    async ownersOfOrders(orderIds) {
+      const owners = new Map<string, string>();
+      for (const orderId of new Set(orderIds)) {
+        const owner = read<{ userId: string }>(`order.${orderId}`);
+        if (owner) owners.set(orderId, owner.value.userId);
+      }
+      return owners;
+    },
+    async locateNotifications(ids) {
+      const locations = new Map<string, NotificationLocation>();
+      for (const id of new Set(ids)) {
+        const location = read<NotificationLocation>(`notification.${id}`);
+        if (location) locations.set(id, location.value);
+      }
+      return locations;
+    },
+    recordSms: async (id, sms) => put(`sms.${id}`, sms),
     getSms: async (id) => get<never>(`sms.${id}`)?.value ?? null,
   };
 }

@@ -29,6 +29,15 @@ async function seeded(count: number) {
   return createNotificationService(repo);
 }
 
+/** `count` orders of user-1 with one notification each, plus one order of user-2. */
+async function orders(count: number) {
+  const repo = memoryRepository();
+  for (let i = 1; i <= count; i++) await repo.createNotification(notification(i, `order-${i}`));
+  await repo.createNotification({ ...notification(99, 'order-bob'), userId: 'user-2' });
+  const ids = Array.from({ length: count }, (_, i) => `order-${i + 1}`);
+  return { repo, service: createNotificationService(repo), ids };
+}
+
 describe('notification service', () => {
   it('pages a user’s notifications newest first with cursors', async () => {
     const service = await seeded(5);
@@ -72,6 +81,56 @@ describe('notification service', () => {
       extensions: { code: 'FORBIDDEN' },
     });
     await expect(service.listForOrder(bob, 'order-unknown')).resolves.toEqual([]);
+  });
+
+  it('answers a batch of the owner’s orders with one read, whatever its size', async () => {
+    for (const size of [1, 10, 30]) {
+      const { repo, service, ids } = await orders(size);
+      const lists = await service.listForOrders(jane, ids);
+      expect(repo.reads()).toBe(1);
+      expect(lists.map((l) => (Array.isArray(l) ? l.map((n) => n.orderId) : l))).toEqual(
+        ids.map((id) => [id]),
+      );
+    }
+  });
+
+  it('lets an admin read another user’s orders in a batch: one read for them, one per order to find the owner', async () => {
+    const { repo, service, ids } = await orders(10);
+    const lists = await service.listForOrders(admin, [...ids, 'order-bob', 'order-unknown']);
+    expect(lists.map((l) => (Array.isArray(l) ? l.map((n) => n.id) : l))).toEqual([
+      ...ids.map((_, i) => [`n${String(i + 1).padStart(2, '0')}`]),
+      ['n99'],
+      [],
+    ]);
+    // the admin's own records, the owner of each of the 12 orders, then users 1 and 2
+    expect(repo.reads()).toBe(1 + 12 + 2);
+  });
+
+  it('answers FORBIDDEN for someone else’s order in a batch, and the rest of the batch normally', async () => {
+    const { service } = await orders(2);
+    const [first, bobs, unknown] = await service.listForOrders(jane, ['order-1', 'order-bob', 'order-x']);
+    expect(first).toEqual([expect.objectContaining({ id: 'n01' })]);
+    expect(bobs).toMatchObject({ extensions: { code: 'FORBIDDEN' } });
+    expect(unknown).toEqual([]);
+    await expect(service.listForOrders(null, ['order-1'])).rejects.toMatchObject({
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
+  });
+
+  it('resolves a batch of entity references: own ones in one read, others null or FORBIDDEN', async () => {
+    const { repo, service } = await orders(30);
+    const ids = Array.from({ length: 30 }, (_, i) => `n${String(i + 1).padStart(2, '0')}`);
+    const found = await service.findNotifications(jane, ids);
+    expect(found.map((n) => (n && !(n instanceof Error) ? n.id : n))).toEqual(ids);
+    expect(repo.reads()).toBe(1);
+    const [own, bobs, unknown] = await service.findNotifications(jane, ['n01', 'n99', 'nope']);
+    expect(own).toMatchObject({ id: 'n01' });
+    expect(bobs).toMatchObject({ extensions: { code: 'FORBIDDEN' } });
+    expect(unknown).toBeNull();
+    expect(await service.findNotifications(admin, ['n99', 'n01'])).toEqual([
+      expect.objectContaining({ id: 'n99', userId: 'user-2' }),
+      expect.objectContaining({ id: 'n01', userId: 'user-1' }),
+    ]);
   });
 
   it('authorizes entity references', async () => {

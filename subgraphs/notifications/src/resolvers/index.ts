@@ -8,9 +8,9 @@ export function createResolvers(service: NotificationService): Resolvers {
     DateTime: DateTimeScalar,
     Notification: {
       // A representation whose id is not a string is null, never a loader key (it would fail the batch).
-      __resolveReference: async (ref, ctx) => {
+      __resolveReference: (ref, ctx) => {
         const id = referenceId(ref);
-        return id === null ? null : service.authorize(ctx.viewer, await ctx.loaders.notification.load(id));
+        return id === null ? null : ctx.loaders.notification.load(id);
       },
       order: (notification) => ({ id: notification.orderId }),
     },
@@ -26,7 +26,7 @@ export function createResolvers(service: NotificationService): Resolvers {
         const id = referenceId(ref);
         return id === null ? null : { id };
       },
-      notifications: (order, _args, ctx) => service.listForOrder(ctx.viewer, order.id),
+      notifications: (order, _args, ctx) => ctx.loaders.orderNotifications.load(order.id),
     },
   };
 }

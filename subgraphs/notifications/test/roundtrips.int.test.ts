@@ -1,0 +1,158 @@
+import { endpoints } from '@shop/testing';
+import type { NotificationModel } from '../src/models';
+import { notificationId } from '../src/notification.repository';
+import { scenario, sleep } from './harness';
+import { natsCountingProxy, roundTrips, type NatsCountingProxy } from './nats-proxy';
+
+/**
+ * The N+1 check of this subgraph: NATS round trips of one GraphQL request (as the router sends it)
+ * for lists of 1, 10 and 30, counted by a proxy between the subgraph and NATS.
+ */
+
+const SIZES = [1, 10, 30] as const;
+
+const ORDERS = `query ($r: [_Any!]!) {
+  _entities(representations: $r) { ... on Order { id notifications { id channel status } } }
+}`;
+const USER = `query ($r: [_Any!]!) {
+  _entities(representations: $r) { ... on User { notifications(first: 100) { edges { node { id } } } } }
+}`;
+const NOTIFICATIONS = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Notification { id status } } }`;
+
+interface Customer {
+  id: string;
+  email: string;
+  orderIds: string[];
+  notificationIds: string[];
+}
+
+describe('NATS round trips per request', () => {
+  let s: Awaited<ReturnType<typeof scenario>>;
+  let proxy: NatsCountingProxy;
+  let url: string;
+  const customers = new Map<number, Customer>();
+  const admin = { id: 'admin-rt', email: 'admin@example.com', role: 'ADMIN' as const };
+
+  beforeAll(async () => {
+    s = await scenario('notif-rt');
+    proxy = await natsCountingProxy(endpoints.nats);
+    ({ url } = await s.startApp({ NATS_URL: proxy.url }));
+    for (const size of SIZES) {
+      const customer = s.customer();
+      const c: Customer = { id: customer.id, email: customer.email, orderIds: [], notificationIds: [] };
+      for (let i = 0; i < size; i++) {
+        const event = s.paidEvent(customer.id);
+        const model: NotificationModel = {
+          id: notificationId(event.eventId, 'EMAIL'),
+          eventId: event.eventId,
+          channel: 'EMAIL',
+          kind: 'ORDER_CONFIRMATION',
+          recipient: 'j***@example.com',
+          subject: `Your order ${event.orderNumber} is confirmed`,
+          status: 'SENT',
+          attempts: 1,
+          lastError: null,
+          createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+          sentAt: new Date(Date.UTC(2026, 0, 1, 0, 1, i)).toISOString(),
+          orderId: event.orderId,
+          userId: customer.id,
+        };
+        await s.repo.createNotification(model);
+        c.orderIds.push(event.orderId);
+        c.notificationIds.push(model.id);
+      }
+      customers.set(size, c);
+    }
+  });
+  afterAll(async () => {
+    await s.cleanup();
+    await proxy.close();
+  });
+
+  /**
+   * Round trips of one request: after a warm-up, the smallest delta of three runs (a background
+   * request of the orders.paid consumer falling into one window does not count).
+   */
+  async function measure(
+    query: string,
+    representations: object[],
+    viewer: { id: string; email: string; role?: 'CUSTOMER' | 'ADMIN' },
+    check: (entities: unknown[]) => void,
+  ): Promise<Record<string, number>> {
+    const run = async () => {
+      const res = await s.query(url, query, { r: representations }, viewer);
+      expect(res.errors).toBeUndefined();
+      check((res.data as { _entities: unknown[] })._entities);
+    };
+    await run();
+    const deltas: Record<string, number>[] = [];
+    for (let i = 0; i < 3; i++) {
+      const before = proxy.counts();
+      await run();
+      await sleep(50);
+      const after = proxy.counts();
+      deltas.push(Object.fromEntries(Object.keys(after).map((k) => [k, (after[k] ?? 0) - (before[k] ?? 0)])));
+    }
+    const total = (d: Record<string, number>) => roundTrips(d, {});
+    return deltas.reduce((min, d) => (total(d) < total(min) ? d : min));
+  }
+
+  const orderReps = (c: Customer) => c.orderIds.map((id) => ({ __typename: 'Order', id }));
+  const oneSentEmailEach = (c: Customer) => (entities: unknown[]) => {
+    expect(entities).toEqual(
+      c.orderIds.map((id, i) => ({
+        id,
+        notifications: [{ id: c.notificationIds[i], channel: 'EMAIL', status: 'SENT' }],
+      })),
+    );
+  };
+
+  it('Order.notifications of the owner’s orders: one round trip for 1, 10 and 30 orders', async () => {
+    const counts = [];
+    for (const size of SIZES) {
+      const c = customers.get(size)!;
+      counts.push(roundTrips(await measure(ORDERS, orderReps(c), c, oneSentEmailEach(c)), {}));
+    }
+    // one ordered consumer on user.<viewer>.> delivers the records themselves
+    expect(counts).toEqual(SIZES.map(() => 1));
+  });
+
+  it('User.notifications: one round trip for 1, 10 and 30 notifications', async () => {
+    const counts = [];
+    for (const size of SIZES) {
+      const c = customers.get(size)!;
+      const check = (entities: unknown[]) => {
+        const ids = (
+          entities[0] as { notifications: { edges: { node: { id: string } }[] } }
+        ).notifications.edges.map((e) => e.node.id);
+        expect(ids).toEqual([...c.notificationIds].reverse());
+      };
+      counts.push(roundTrips(await measure(USER, [{ __typename: 'User', id: c.id }], c, check), {}));
+    }
+    expect(counts).toEqual(SIZES.map(() => 1));
+  });
+
+  it('Notification references of the viewer’s own: one round trip for 1, 10 and 30', async () => {
+    const counts = [];
+    for (const size of SIZES) {
+      const c = customers.get(size)!;
+      const reps = c.notificationIds.map((id) => ({ __typename: 'Notification', id }));
+      const check = (entities: unknown[]) =>
+        expect(entities).toEqual(c.notificationIds.map((id) => ({ id, status: 'SENT' })));
+      counts.push(roundTrips(await measure(NOTIFICATIONS, reps, c, check), {}));
+    }
+    expect(counts).toEqual(SIZES.map(() => 1));
+  });
+
+  it('an admin reading another user’s orders: one read for the owner, plus one owner lookup per order', async () => {
+    const perSize = [];
+    for (const size of SIZES) {
+      const c = customers.get(size)!;
+      perSize.push(await measure(ORDERS, orderReps(c), admin, oneSentEmailEach(c)));
+    }
+    // consumers (the admin's own records, then the owner's): independent of the list length
+    expect(perSize.map((d) => d['consumer.create'])).toEqual(SIZES.map(() => 2));
+    // `order.<id>` lookups, pipelined: the only per-order cost, for orders that are not the viewer's
+    expect(perSize.map((d) => d['kv.get'] ?? 0)).toEqual([...SIZES]);
+  });
+});
