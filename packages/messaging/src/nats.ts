@@ -200,6 +200,8 @@ export interface DurableConsumerOptions<S extends z.ZodType> {
   schema: S;
   /** Total deliveries before the message goes to the dead-letter subject. */
   maxDeliver?: number;
+  /** How many events are handled at once (default 16). */
+  concurrency?: number;
   /** Redelivery delays in ms; the last one repeats. */
   backoffMs?: number[];
   /** Where a message goes after its last failed delivery. */
@@ -280,33 +282,44 @@ export async function consumeDurable<S extends z.ZodType>(
     opts.log.error({ subject: msg.subject, seq: msg.seq, reason }, 'event dead-lettered');
   };
 
-  const done = (async () => {
-    for await (const msg of messages) {
-      let event: z.infer<S>;
-      try {
-        event = opts.schema.parse(msg.json());
-      } catch (error) {
-        await deadLetter(msg, `malformed event: ${(error as Error).message}`).catch(() => msg.nak(1000));
-        continue;
-      }
-      try {
-        await opts.handler(event, msg);
-        await msg.ackAck().catch(() => false);
-      } catch (error) {
-        const deliveries = msg.info.deliveryCount;
-        const reason = (error as Error).message ?? String(error);
-        if (deliveries >= maxDeliver) {
-          await deadLetter(msg, reason, event).catch(() => msg.nak(backoff.at(-1)));
-        } else {
-          const delay = backoff[Math.min(deliveries - 1, backoff.length - 1)] ?? 1000;
-          opts.log.warn(
-            { subject: msg.subject, seq: msg.seq, deliveries, delay, reason },
-            'event handling failed; will retry',
-          );
-          msg.nak(delay);
-        }
+  const handle = async (msg: JsMsg): Promise<void> => {
+    let event: z.infer<S>;
+    try {
+      event = opts.schema.parse(msg.json());
+    } catch (error) {
+      await deadLetter(msg, `malformed event: ${(error as Error).message}`).catch(() => msg.nak(1000));
+      return;
+    }
+    try {
+      await opts.handler(event, msg);
+      await msg.ackAck().catch(() => false);
+    } catch (error) {
+      const deliveries = msg.info.deliveryCount;
+      const reason = (error as Error).message ?? String(error);
+      if (deliveries >= maxDeliver) {
+        await deadLetter(msg, reason, event).catch(() => msg.nak(backoff.at(-1)));
+      } else {
+        const delay = backoff[Math.min(deliveries - 1, backoff.length - 1)] ?? 1000;
+        opts.log.warn(
+          { subject: msg.subject, seq: msg.seq, deliveries, delay, reason },
+          'event handling failed; will retry',
+        );
+        msg.nak(delay);
       }
     }
+  };
+
+  // Up to `concurrency` events are handled at once: handlers are idempotent per event and do their
+  // own locking, so one slow event (an SMTP round trip, a busy database) does not queue the rest.
+  const concurrency = opts.concurrency ?? 16;
+  const inFlight = new Set<Promise<void>>();
+  const done = (async () => {
+    for await (const msg of messages) {
+      const running: Promise<void> = handle(msg).finally(() => inFlight.delete(running));
+      inFlight.add(running);
+      if (inFlight.size >= concurrency) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
   })();
 
   return {

@@ -25,6 +25,9 @@ export interface EmailSender {
 export function smtpEmailSender(smtpUrl: string, from: string): EmailSender {
   const transport = nodemailer.createTransport({
     url: smtpUrl,
+    // Pooled: keep a few SMTP connections open instead of a handshake per email.
+    pool: true,
+    maxConnections: 4,
     // Short timeouts: a stuck SMTP server fails the attempt (and the event is retried) well
     // inside the consumer's 30 s ack wait.
     connectionTimeout: 5_000,

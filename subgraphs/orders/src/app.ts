@@ -65,6 +65,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     products,
     {
       ttlSeconds: config.ORDER_TTL_SECONDS,
+      paymentLeaseSeconds: config.PAYMENT_LEASE_SECONDS,
       maxCartLines: config.MAX_CART_LINES,
       ...(overrides.now ? { now: overrides.now } : {}),
     },
@@ -131,8 +132,26 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
           }),
         );
       }
-      if (overrides.runRelay !== false)
-        running.push(every(config.OUTBOX_POLL_MS, () => relay.relayOnce(), log, 'outbox relay'));
+      if (overrides.runRelay !== false) {
+        // Polling finds rows of other instances and of crashed passes; rows committed by this
+        // process wake the relay at once, and a full batch runs the next pass straight away.
+        const loop = every(
+          config.OUTBOX_POLL_MS,
+          async () => {
+            const { published } = await relay.relayOnce();
+            if (published >= relay.batchSize) loop.wake();
+          },
+          log,
+          'outbox relay',
+        );
+        const unsubscribe = repo.onOutboxCommit(() => loop.wake());
+        running.push({
+          async stop() {
+            unsubscribe();
+            await loop.stop();
+          },
+        });
+      }
       if (overrides.runExpiry !== false)
         running.push(every(config.EXPIRY_INTERVAL_MS, () => orders.expireDue(), log, 'order expiry'));
       log.info({ url: address.url }, 'orders subgraph listening');

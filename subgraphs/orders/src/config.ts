@@ -14,6 +14,8 @@ export const configSchema = z.object({
     .default(''),
   /** How long an order waits for payment before it is cancelled. */
   ORDER_TTL_SECONDS: positiveInt(900),
+  /** Once payments asks whether an order is payable, it cannot expire for this long. */
+  PAYMENT_LEASE_SECONDS: positiveInt(120),
   /** How often the expiry loop looks for expired orders. */
   EXPIRY_INTERVAL_MS: positiveInt(5_000),
   /** How long placeOrder waits for products.reserve. */

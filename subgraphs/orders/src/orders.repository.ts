@@ -92,6 +92,9 @@ export interface OutboxRow {
 
 /** The statements that run inside one transaction (row locks held until commit). */
 export class OrdersTx {
+  /** True once this transaction inserted an outbox row (the repository signals after the commit). */
+  wroteOutbox = false;
+
   constructor(private readonly sql: Sql) {}
 
   /** Locks and returns an order (SELECT ... FOR UPDATE). */
@@ -153,6 +156,14 @@ export class OrdersTx {
     ]);
   }
 
+  /** Moves an unpaid order's expiry later (never earlier). */
+  async extendExpiry(id: string, until: Date): Promise<void> {
+    await this.sql.run(
+      `UPDATE orders SET expires_at = ? WHERE id = ? AND status = 'PENDING_PAYMENT' AND expires_at < ?`,
+      [until, id, until],
+    );
+  }
+
   async markPaid(id: string, paymentId: string, paidAt: Date): Promise<void> {
     await this.sql.run(`UPDATE orders SET status = 'PAID', paid_at = ?, payment_id = ? WHERE id = ?`, [
       paidAt,
@@ -193,6 +204,7 @@ export class OrdersTx {
     rows: { eventId: string; kind: OutboxKind; payload: unknown; createdAt: Date }[],
   ): Promise<void> {
     if (rows.length === 0) return;
+    this.wroteOutbox = true;
     await this.sql.run('INSERT INTO outbox (event_id, kind, payload, created_at) VALUES ?', [
       rows.map((r) => [r.eventId, r.kind, JSON.stringify(r.payload), r.createdAt]),
     ]);
@@ -228,11 +240,30 @@ async function itemsFor(sql: Sql, orderIds: string[]): Promise<OrderItemModel[]>
 }
 
 export class OrdersRepository {
+  private readonly outboxListeners = new Set<() => void>();
+
   constructor(readonly db: Db) {}
 
-  /** Runs fn in one MySQL transaction. */
-  transaction<T>(fn: (tx: OrdersTx) => Promise<T>): Promise<T> {
-    return this.db.transaction((sql) => fn(new OrdersTx(sql)));
+  /**
+   * Runs fn in one MySQL transaction. When it committed an outbox row, the outbox listeners are
+   * told at once (the relay of this process wakes up instead of waiting for its next poll).
+   */
+  async transaction<T>(fn: (tx: OrdersTx) => Promise<T>): Promise<T> {
+    let wroteOutbox = false;
+    const result = await this.db.transaction(async (sql) => {
+      const tx = new OrdersTx(sql);
+      const value = await fn(tx);
+      wroteOutbox = tx.wroteOutbox;
+      return value;
+    });
+    if (wroteOutbox) for (const listener of this.outboxListeners) listener();
+    return result;
+  }
+
+  /** Calls listener after every commit that wrote an outbox row; returns the unsubscribe. */
+  onOutboxCommit(listener: () => void): () => void {
+    this.outboxListeners.add(listener);
+    return () => this.outboxListeners.delete(listener);
   }
 
   async findById(id: string): Promise<OrderModel | null> {

@@ -29,6 +29,11 @@ export interface ProductsClient {
 
 export interface OrdersServiceOptions {
   ttlSeconds: number;
+  /**
+   * How long an order stays payable once payments has asked for it (orders.payable): expiry waits
+   * that long, so a charge in progress never races the expiry into a "paid but cancelled" order.
+   */
+  paymentLeaseSeconds?: number;
   maxCartLines: number;
   /** Largest quantity of one product in an order. */
   maxQuantity?: number;
@@ -315,24 +320,32 @@ export class OrdersService {
     return toConnection(rows, limit, (o) => encodeCursor([o.seq]), beforeSeq !== null);
   }
 
-  /** orders.payable: may this user pay this order, and how much. */
+  /**
+   * orders.payable: may this user pay this order, and how much. A yes also extends the order's
+   * expiry to at least now + paymentLeaseSeconds (under the row lock), so the order cannot expire
+   * while payments charges the card.
+   */
   async payable(orderId: string, userId: string): Promise<PayableReply> {
-    const order = await this.repo.findById(orderId);
-    if (!order) return { ok: false, code: 'NOT_FOUND', message: `no order ${orderId}` };
-    if (order.userId !== userId)
-      return { ok: false, code: 'FORBIDDEN', message: 'the order belongs to another user' };
-    if (!isPayable(order.status)) {
-      return {
-        ok: false,
-        code: 'NOT_PAYABLE',
-        message: `the order is ${order.status}`,
-        status: order.status,
-      };
-    }
-    if (order.expiresAt.getTime() <= this.now().getTime()) {
-      return { ok: false, code: 'NOT_PAYABLE', message: 'the order has expired', status: order.status };
-    }
-    return { ok: true, orderId: order.id, userId: order.userId, amount: order.total, status: order.status };
+    return this.repo.transaction(async (tx): Promise<PayableReply> => {
+      const order = await tx.lockOrder(orderId);
+      if (!order) return { ok: false, code: 'NOT_FOUND', message: `no order ${orderId}` };
+      if (order.userId !== userId)
+        return { ok: false, code: 'FORBIDDEN', message: 'the order belongs to another user' };
+      if (!isPayable(order.status)) {
+        return {
+          ok: false,
+          code: 'NOT_PAYABLE',
+          message: `the order is ${order.status}`,
+          status: order.status,
+        };
+      }
+      const now = this.now().getTime();
+      if (order.expiresAt.getTime() <= now) {
+        return { ok: false, code: 'NOT_PAYABLE', message: 'the order has expired', status: order.status };
+      }
+      await tx.extendExpiry(order.id, new Date(now + (this.options.paymentLeaseSeconds ?? 120) * 1000));
+      return { ok: true, orderId: order.id, userId: order.userId, amount: order.total, status: order.status };
+    });
   }
 
   // ---- cancelling ------------------------------------------------------------------------------

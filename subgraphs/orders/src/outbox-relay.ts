@@ -31,49 +31,69 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
   async function relayOnce(): Promise<{ published: number; duplicates: number }> {
     return options.repo.transaction(async (tx) => {
       const rows = await tx.lockUnsentOutbox(batchSize);
+      // Published together (one round trip for the batch, not one per row); each waits for its PubAck.
+      const acks = await Promise.allSettled(
+        rows.map((row) => publishEvent(options.js, subjectOf(row.kind), row.eventId, row.payload)),
+      );
       const sent: number[] = [];
       let duplicates = 0;
-      for (const row of rows) {
-        let ack;
-        try {
-          ack = await publishEvent(options.js, subjectOf(row.kind), row.eventId, row.payload);
-        } catch (error) {
-          // Keep what was published; the rest stays unsent for the next pass.
-          if (sent.length === 0) throw error;
-          options.log.warn({ err: error }, 'outbox relay stopped part way through a batch');
-          break;
+      let failure: unknown = null;
+      for (const [i, row] of rows.entries()) {
+        const ack = acks[i]!;
+        if (ack.status === 'rejected') {
+          failure ??= ack.reason;
+          continue;
         }
-        if (ack.duplicate) duplicates += 1;
+        if (ack.value.duplicate) duplicates += 1;
         await options.afterPublish?.(row.eventId);
         sent.push(row.seq);
+      }
+      if (failure !== null) {
+        // Keep what was published; the rest stays unsent for the next pass.
+        if (sent.length === 0) throw failure;
+        options.log.warn({ err: failure }, 'outbox relay could not publish part of a batch');
       }
       await tx.markOutboxSent(sent, new Date());
       return { published: sent.length, duplicates };
     });
   }
 
-  return { relayOnce };
+  return { relayOnce, batchSize };
 }
 export type OutboxRelay = ReturnType<typeof createOutboxRelay>;
 
 /**
  * Runs `task` every `intervalMs` (never overlapping itself) until stopped; errors are logged and
- * the next tick tries again.
+ * the next tick tries again. `wake()` runs it now instead of at the next tick: at once when idle,
+ * or right after the current run when one is under way (wake-ups during a run coalesce into one).
  */
 export function every(intervalMs: number, task: () => Promise<unknown>, log: Logger, name: string) {
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
+  let running: Promise<void> | null = null;
+  let again = false;
   let stopped = false;
   const tick = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    again = false;
     running = task()
       .then(() => undefined)
       .catch((error: unknown) => log.error({ err: error, task: name }, 'background task failed'))
       .finally(() => {
-        if (!stopped) timer = setTimeout(tick, intervalMs);
+        running = null;
+        if (stopped) return;
+        if (again) tick();
+        else timer = setTimeout(tick, intervalMs);
       });
   };
   timer = setTimeout(tick, intervalMs);
   return {
+    /** Runs the task as soon as possible (used after a commit that wrote work for it). */
+    wake() {
+      if (stopped) return;
+      if (running) again = true;
+      else tick();
+    },
     async stop() {
       stopped = true;
       clearTimeout(timer);

@@ -145,6 +145,23 @@ describe('cancelling, expiry and orders.payable', () => {
     }
   });
 
+  it('does not expire an order while a payment for it is in progress (orders.payable leases it)', async () => {
+    const { user, order } = await place();
+    const started = now;
+    try {
+      // 50 s into a 60 s TTL, payments asks whether the order is payable: the lease (120 s) starts.
+      now = new Date(started.getTime() + 50_000);
+      expect(await h.app.orders.payable(order.id, user.id)).toMatchObject({ ok: true });
+      now = new Date(started.getTime() + 61_000);
+      expect(await h.app.orders.expireDue()).not.toContain(order.id);
+      expect(await statusOf(order.id)).toBe('PENDING_PAYMENT');
+      now = new Date(started.getTime() + 50_000 + 121_000);
+      expect(await h.app.orders.expireDue()).toContain(order.id);
+    } finally {
+      now = new Date(started.getTime() + 50_000 + 121_000);
+    }
+  });
+
   it('answers orders.payable with the amount, or a typed refusal', async () => {
     const { user, order } = await place(customer(), 2);
     const ask = (orderId: string, userId: string) =>

@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { jetstream, publishEvent, type OrderPaidEvent, type PaymentEvent } from '@shop/messaging';
+import { waitFor } from '@shop/testing';
+import { every } from '../src/outbox-relay';
+import { bootOrders, customer, fakeProducts, PLACE, streamMessages, type Harness } from './helpers';
+
+type Placed = { placeOrder: { __typename: string; id: string } };
+
+describe('the outbox relay wakes up after a commit that wrote an outbox row', () => {
+  let h: Harness;
+  let products: ReturnType<typeof fakeProducts>;
+
+  beforeAll(async () => {
+    // A poll interval far longer than the test: only the in-process signal can publish in time.
+    h = await bootOrders({ runExpiry: false }, { OUTBOX_POLL_MS: '60000' });
+    products = fakeProducts(h.nc, h.prefix);
+    products.catalogue.set('mug', {
+      sku: 'MUG-1',
+      name: 'A Mug',
+      price: { amount: 900, currency: 'EUR' },
+      stock: 100,
+    });
+  });
+  afterAll(async () => {
+    await products.stop();
+    await h.stop();
+  });
+
+  it('publishes orders.paid within a second of applying the payment, with a 60 s poll', async () => {
+    const user = customer();
+    const res = await (
+      await h.as(user)
+    )<Placed>(PLACE, { input: { idempotencyKey: randomUUID(), items: [{ productId: 'mug', quantity: 1 }] } });
+    const orderId = res.data!.placeOrder.id;
+    const paymentId = randomUUID();
+    const event: PaymentEvent = {
+      eventId: paymentId,
+      paymentId,
+      orderId,
+      userId: user.id,
+      amount: { amount: 900, currency: 'EUR' },
+      status: 'SUCCEEDED',
+      failureReason: null,
+      occurredAt: new Date().toISOString(),
+    };
+    await publishEvent(jetstream(h.nc), h.names.events.paymentsSucceeded, event.eventId, event);
+    const paid = await waitFor(
+      async () =>
+        (await streamMessages<OrderPaidEvent>(h.nc, h.names.streams.orders, h.names.events.ordersPaid)).find(
+          (m) => m.data.orderId === orderId,
+        ),
+      { timeoutMs: 5_000, intervalMs: 20 },
+    );
+    const order = await h.app.repo.findById(orderId);
+    expect(order!.status).toBe('PAID');
+    // paidAt is when the outbox row was committed; the event reached the stream well before a poll.
+    expect(paid.data.paymentId).toBe(paymentId);
+    const [row] = await h.app.db.rows<{ lag: number }>(
+      `SELECT TIMESTAMPDIFF(MICROSECOND, created_at, sent_at) / 1000 AS lag FROM outbox WHERE event_id = ?`,
+      [paid.data.eventId],
+    );
+    expect(Number(row!.lag)).toBeLessThan(2_000);
+    expect(await h.app.repo.countUnsentOutbox()).toBe(0);
+  });
+});
+
+describe('every()', () => {
+  const silent = { error: () => undefined } as unknown as Parameters<typeof every>[2];
+
+  it('runs on wake() at once, coalesces wake-ups during a run into one more run, and stops', async () => {
+    let runs = 0;
+    let release: (() => void) | null = null;
+    const loop = every(
+      60_000,
+      () =>
+        new Promise<void>((resolve) => {
+          runs += 1;
+          release = resolve;
+        }),
+      silent,
+      'test',
+    );
+    loop.wake();
+    expect(runs).toBe(1);
+    loop.wake();
+    loop.wake();
+    expect(runs).toBe(1); // still running: remembered, not overlapped
+    release!();
+    await waitFor(() => runs === 2 || null, { timeoutMs: 1_000, intervalMs: 5 });
+    release!();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(runs).toBe(2); // the three wake-ups gave one extra run
+    await loop.stop();
+    loop.wake();
+    expect(runs).toBe(2);
+  });
+});
