@@ -115,7 +115,7 @@ export function createGraphQLApollo(config: Config, options: GraphQLApolloOption
   });
 
   const serve = (req: IncomingMessage, res: ServerResponse, context: RouterContext) =>
-    serveApollo(apollo, req, res, context, config.MAX_BODY_BYTES);
+    serveApollo(apollo, req, res, context, config.MAX_BODY_BYTES, config.MAX_QUERY_BYTES);
 
   return {
     apollo,

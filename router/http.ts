@@ -34,13 +34,25 @@ export function sendGraphQLError(
   sendJson(res, status, { errors: [{ message, extensions }] }, headers);
 }
 
-/** Hands one HTTP request to an Apollo Server (what `startStandaloneServer` does, without its server). */
+/** The `query` of a GraphQL-over-HTTP request: the JSON body's, or the URL's for a GET. */
+function queryOf(body: unknown, url: URL): string | undefined {
+  const query =
+    body && typeof body === 'object' ? (body as { query?: unknown }).query : url.searchParams.get('query');
+  return typeof query === 'string' ? query : undefined;
+}
+
+/**
+ * Hands one HTTP request to an Apollo Server (what `startStandaloneServer` does, without its server).
+ * A body over `maxBodyBytes` is 413; a query document over `maxQueryBytes` is refused here, before
+ * it is parsed and validated (400 `BAD_USER_INPUT`, `limit: size`, like the limits plugin).
+ */
 export async function serveApollo(
   apollo: ApolloServer<RouterContext>,
   req: IncomingMessage,
   res: ServerResponse,
   context: RouterContext,
   maxBodyBytes: number,
+  maxQueryBytes = Infinity,
 ): Promise<void> {
   let body: unknown;
   if (req.method === 'POST') {
@@ -72,11 +84,21 @@ export async function serveApollo(
       body = raw;
     }
   }
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const query = queryOf(body, url);
+  const queryBytes = query === undefined ? 0 : Buffer.byteLength(query, 'utf8');
+  if (queryBytes > maxQueryBytes) {
+    sendGraphQLError(res, 400, `Query document is ${queryBytes} bytes; the limit is ${maxQueryBytes}`, {
+      code: 'BAD_USER_INPUT',
+      limit: 'size',
+      requestId: context.requestId,
+    });
+    return;
+  }
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
   }
-  const url = new URL(req.url ?? '/', 'http://localhost');
   const response = await apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
     context: async () => context,

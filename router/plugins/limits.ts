@@ -19,6 +19,7 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
+import { operationResolutionError, unsupportedOperationError } from './operations';
 
 export interface OperationLimits {
   maxDepth: number;
@@ -55,12 +56,46 @@ function firstArgument(
   return undefined;
 }
 
+/** A limit an operation was found to exceed. */
+export type LimitName = 'depth' | 'aliases' | 'cost';
+
+export interface OperationAnalysis {
+  /**
+   * The measure; when `exceeded` is set, the walk stopped there and the figures are lower bounds
+   * (the exceeded one is already over its limit).
+   */
+  measure: OperationMeasure;
+  /** Whether the measure depends on the variables (a `first: $variable`). */
+  usesVariables: boolean;
+  /** The first limit found exceeded, when limits were given. */
+  exceeded?: LimitName;
+  /** Selections visited: at most about twice the document's selections (each fragment is walked once per context). */
+  visits: number;
+}
+
+/** A selection set's figures relative to where it is used: its depth counts its own fields as 1. */
+interface Figures {
+  depth: number;
+  aliases: number;
+  cost: number;
+}
+
+class LimitExceeded extends Error {
+  constructor(
+    readonly limit: LimitName,
+    readonly partial: OperationMeasure,
+  ) {
+    super(`${limit} limit exceeded`);
+  }
+}
+
 /**
  * Depth, alias count and cost of one operation. Every field costs 1 plus its children; the children
  * of a field with a `first` argument count `first` times (a paginated connection), those of a list
  * field without one DEFAULT_LIST_SIZE times (unless directly under a paginated connection: `edges`
  * of a connection is already counted by its `first`). Introspection fields (`__schema`, `__type`,
- * `__typename`) are free, so tools can introspect within the limits.
+ * `__typename`) are free, so tools can introspect within the limits. A fragment counts wherever it
+ * is spread, but is walked only once (see analyseOperation).
  */
 export function measureOperation(
   schema: GraphQLSchema,
@@ -68,63 +103,107 @@ export function measureOperation(
   operation: OperationDefinitionNode,
   variables: Record<string, unknown> = {},
 ): OperationMeasure {
-  return measure(schema, document, operation, variables).measure;
+  return analyseOperation(schema, document, operation, variables).measure;
 }
 
-/** measureOperation, and whether the result depends on the variables (a `first: $variable`). */
-function measure(
+/**
+ * measureOperation, compositionally: a fragment's cost, relative depth and aliases depend only on
+ * the fragment and whether it is spread directly under a paginated connection, so each fragment is
+ * measured at most twice and its figures are reused wherever it is spread (a fragment "bomb" whose
+ * fragments each spread the previous one twice is linear work, not exponential). With `limits`, the
+ * walk stops as soon as one is exceeded (all figures only grow, so a partial figure over a limit
+ * means the whole is over it too).
+ */
+export function analyseOperation(
   schema: GraphQLSchema,
   document: DocumentNode,
   operation: OperationDefinitionNode,
-  variables: Record<string, unknown>,
-): { measure: OperationMeasure; usesVariables: boolean } {
+  variables: Record<string, unknown> = {},
+  limits?: Pick<OperationLimits, 'maxDepth' | 'maxAliases' | 'maxCost'>,
+): OperationAnalysis {
   let usesVariables = false;
+  let visits = 0;
   const onVariable = () => {
     usesVariables = true;
   };
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const def of document.definitions)
     if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
-  let aliases = 0;
-  let maxDepth = 0;
+  // fragment name + paginated flag -> its figures; `null` while it is being measured (a cycle,
+  // which validation refuses anyway, counts nothing)
+  const measured = new Map<string, Figures | null>();
 
+  /** Throws LimitExceeded when `partial`, found at `offset` levels below the root, is over a limit. */
+  const check = (partial: Figures, offset: number) => {
+    if (!limits) return;
+    const depth = offset + partial.depth;
+    const limit: LimitName | undefined =
+      depth > limits.maxDepth
+        ? 'depth'
+        : partial.aliases > limits.maxAliases
+          ? 'aliases'
+          : partial.cost > limits.maxCost
+            ? 'cost'
+            : undefined;
+    if (limit) throw new LimitExceeded(limit, { ...partial, depth });
+  };
+
+  const fragmentMeasure = (name: string, offset: number, paginated: boolean): Figures => {
+    const key = `${paginated ? 'p' : '-'}${name}`;
+    const known = measured.get(key);
+    if (known) return known;
+    const fragment = fragments.get(name);
+    if (known === null || !fragment) return { depth: 0, aliases: 0, cost: 0 };
+    measured.set(key, null);
+    const result = walk(
+      fragment.selectionSet,
+      schema.getType(fragment.typeCondition.name.value),
+      offset,
+      paginated,
+    );
+    measured.set(key, result);
+    return result;
+  };
+
+  /** The figures of a selection set, relative to it; `offset` (its fields' depth - 1) is only for `check`. */
   const walk = (
     selectionSet: SelectionSetNode,
     parentType: unknown,
-    depth: number,
+    offset: number,
     paginated: boolean,
-  ): number => {
-    let cost = 0;
+  ): Figures => {
+    const total: Figures = { depth: 0, aliases: 0, cost: 0 };
+    const add = (part: Figures, extraDepth: number) => {
+      total.depth = Math.max(total.depth, part.depth + extraDepth);
+      total.aliases += part.aliases;
+      total.cost += part.cost;
+      check(total, offset);
+    };
     for (const selection of selectionSet.selections) {
+      visits += 1;
       if (selection.kind === Kind.INLINE_FRAGMENT) {
         const typeName = selection.typeCondition?.name.value;
         const type = typeName ? schema.getType(typeName) : parentType;
-        cost += walk(selection.selectionSet, type, depth, paginated);
+        add(walk(selection.selectionSet, type, offset, paginated), 0);
         continue;
       }
       if (selection.kind === Kind.FRAGMENT_SPREAD) {
-        const fragment = fragments.get(selection.name.value);
-        if (!fragment) continue;
         // a fragment counts (cost, depth, aliases) wherever it is spread, like the fields it produces
-        cost += walk(
-          fragment.selectionSet,
-          schema.getType(fragment.typeCondition.name.value),
-          depth,
-          paginated,
-        );
+        add(fragmentMeasure(selection.name.value, offset, paginated), 0);
         continue;
       }
-      if (selection.alias) aliases += 1;
+      const alias = selection.alias ? 1 : 0;
       const name = selection.name.value;
-      if (name.startsWith('__')) continue;
-      const fieldDepth = depth + 1;
-      maxDepth = Math.max(maxDepth, fieldDepth);
+      if (name.startsWith('__')) {
+        add({ depth: 0, aliases: alias, cost: 0 }, 0);
+        continue;
+      }
       const field =
         isObjectType(parentType) || isInterfaceType(parentType) ? parentType.getFields()[name] : undefined;
-      let childCost = 0;
+      let children: Figures = { depth: 0, aliases: 0, cost: 0 };
       let multiplier = 1;
-      let childPaginated = false;
       if (selection.selectionSet) {
+        let childPaginated = false;
         const first = firstArgument(
           selection.arguments?.find((a) => a.name.value === 'first')?.value,
           variables,
@@ -137,26 +216,29 @@ function measure(
         } else if (field && isListOutput(field.type) && !paginated) {
           multiplier = DEFAULT_LIST_SIZE;
         }
-        childCost = walk(
+        children = walk(
           selection.selectionSet,
           field ? getNamedType(field.type) : undefined,
-          fieldDepth,
+          offset + 1,
           childPaginated,
         );
       }
-      cost += 1 + multiplier * childCost;
+      add(
+        { depth: children.depth, aliases: alias + children.aliases, cost: 1 + multiplier * children.cost },
+        1,
+      );
     }
-    return cost;
+    return total;
   };
 
-  const root =
-    operation.operation === 'query'
-      ? schema.getQueryType()
-      : operation.operation === 'mutation'
-        ? schema.getMutationType()
-        : schema.getSubscriptionType();
-  const cost = walk(operation.selectionSet, root, 0, false);
-  return { measure: { depth: maxDepth, aliases, cost }, usesVariables };
+  const root = schema.getRootType(operation.operation);
+  try {
+    const result = walk(operation.selectionSet, root, 0, false);
+    return { measure: result, usesVariables, visits };
+  } catch (error) {
+    if (!(error instanceof LimitExceeded)) throw error;
+    return { measure: error.partial, usesVariables, exceeded: error.limit, visits };
+  }
 }
 
 /** How many measured operations the limits plugin keeps per schema. */
@@ -164,20 +246,26 @@ export const MEASURE_CACHE_SIZE = 1000;
 
 /**
  * A small LRU of measures per schema (a reloaded supergraph starts a new one), keyed by operation
- * name and query text. Operations whose measure depends on variables are measured every time.
+ * name and query text. Operations whose measure depends on variables are measured every time, and
+ * so are refused ones (their walk stopped at the first exceeded limit, which is cheap).
  */
 export function createMeasureCache(size = MEASURE_CACHE_SIZE) {
   const bySchema = new WeakMap<GraphQLSchema, Map<string, OperationMeasure>>();
   let hits = 0;
   let misses = 0;
   return {
+    /**
+     * The operation's measure; with `limits`, `exceeded` names the first limit it is over, and
+     * `lowerBound` says the walk stopped there (the figures are at least these).
+     */
     measure(
       schema: GraphQLSchema,
       query: string,
       document: DocumentNode,
       operation: OperationDefinitionNode,
       variables: Record<string, unknown>,
-    ): OperationMeasure {
+      limits?: Pick<OperationLimits, 'maxDepth' | 'maxAliases' | 'maxCost'>,
+    ): OperationMeasure & { exceeded?: LimitName; lowerBound?: true } {
       let cache = bySchema.get(schema);
       if (!cache) {
         cache = new Map();
@@ -190,10 +278,12 @@ export function createMeasureCache(size = MEASURE_CACHE_SIZE) {
         // most recently used last: re-insert
         cache.delete(key);
         cache.set(key, cached);
-        return cached;
+        return limits ? { ...cached, ...exceededOf(cached, limits) } : cached;
       }
       misses += 1;
-      const result = measure(schema, document, operation, variables);
+      const result = analyseOperation(schema, document, operation, variables, limits);
+      // the walk stopped at the first limit exceeded: the figures are lower bounds
+      if (result.exceeded) return { ...result.measure, exceeded: result.exceeded, lowerBound: true };
       if (!result.usesVariables) {
         cache.set(key, result.measure);
         if (cache.size > size) cache.delete(cache.keys().next().value!);
@@ -204,13 +294,33 @@ export function createMeasureCache(size = MEASURE_CACHE_SIZE) {
   };
 }
 
+/** The first limit a complete measure is over, if any. */
+function exceededOf(
+  measure: OperationMeasure,
+  limits: Pick<OperationLimits, 'maxDepth' | 'maxAliases' | 'maxCost'>,
+): { exceeded?: LimitName } {
+  if (measure.depth > limits.maxDepth) return { exceeded: 'depth' };
+  if (measure.aliases > limits.maxAliases) return { exceeded: 'aliases' };
+  if (measure.cost > limits.maxCost) return { exceeded: 'cost' };
+  return {};
+}
+
 const limitError = (message: string, limit: string) =>
   new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', limit, http: { status: 400 } } });
 
+const limitMessages: Record<LimitName, (m: OperationMeasure, l: OperationLimits, more: string) => string> = {
+  depth: (m, l, more) => `Query depth ${m.depth}${more} exceeds the limit of ${l.maxDepth}`,
+  aliases: (m, l, more) => `Query uses ${m.aliases}${more} aliases; the limit is ${l.maxAliases}`,
+  cost: (m, l, more) => `Query cost ${m.cost}${more} exceeds the limit of ${l.maxCost}`,
+};
+
 /**
  * Refuses an operation over a limit before the gateway plans or sends anything to a subgraph
- * (didResolveOperation runs after validation, before execution). Token count is bounded by the
- * parser (`parseOptions.maxTokens`), the body size by the HTTP layer.
+ * (didResolveOperation runs after validation, before execution), and a request whose operation
+ * cannot be resolved (unknown or missing `operationName`) or whose type the schema lacks (a
+ * subscription; a mutation on the contract): HTTP 400 instead of the gateway executor's 500. Token
+ * count is bounded by the parser (`parseOptions.maxTokens`), the body and document size by the
+ * HTTP layer (serveApollo; the size is checked here again for other callers).
  */
 export function operationLimitsPlugin<TContext extends BaseContext>(
   limits: OperationLimits,
@@ -223,25 +333,24 @@ export function operationLimitsPlugin<TContext extends BaseContext>(
       operation,
       schema,
     }: GraphQLRequestContextDidResolveOperation<TContext>) {
-      if (!operation) return; // Apollo answers "unknown operation" itself
+      if (!operation) throw operationResolutionError(document, request.operationName);
       const query = request.query ?? '';
       const bytes = Buffer.byteLength(query, 'utf8');
       if (bytes > limits.maxQueryBytes) {
         throw limitError(`Query document is ${bytes} bytes; the limit is ${limits.maxQueryBytes}`, 'size');
       }
-      const measure = cache.measure(schema, query, document, operation, request.variables ?? {});
-      if (measure.depth > limits.maxDepth) {
-        throw limitError(`Query depth ${measure.depth} exceeds the limit of ${limits.maxDepth}`, 'depth');
-      }
-      if (measure.aliases > limits.maxAliases) {
-        throw limitError(
-          `Query uses ${measure.aliases} aliases; the limit is ${limits.maxAliases}`,
-          'aliases',
+      const measure = cache.measure(schema, query, document, operation, request.variables ?? {}, limits);
+      if (measure.exceeded) {
+        const message = limitMessages[measure.exceeded](
+          measure,
+          limits,
+          measure.lowerBound ? ' or more' : '',
         );
+        throw limitError(message, measure.exceeded);
       }
-      if (measure.cost > limits.maxCost) {
-        throw limitError(`Query cost ${measure.cost} exceeds the limit of ${limits.maxCost}`, 'cost');
-      }
+      // after the limits: an alias flood of mutations on the contract is refused as one, like on /graphql
+      const unsupported = unsupportedOperationError(schema, operation);
+      if (unsupported) throw unsupported;
     },
   };
   return {
