@@ -82,12 +82,24 @@ describe('the standard federation benchmark through our gateway', () => {
     const good = await runLoad({
       url: gateway.url,
       connections: 2,
-      durationSeconds: 1,
+      durationSeconds: 5,
       body: BENCH_BODY,
       expectedBodies: [text, `${text}\n`],
     });
-    expect(good.valid).toBe(true);
-    expect(good.mismatches).toBe(0);
+    // All counters in one assertion, so a failure says which one.
+    expect({
+      valid: good.valid,
+      errors: good.errors,
+      timeouts: good.timeouts,
+      non2xx: good.non2xx,
+      mismatches: good.mismatches,
+    }).toEqual({
+      valid: true,
+      errors: 0,
+      timeouts: 0,
+      non2xx: 0,
+      mismatches: 0,
+    });
     expect(good.requests).toBeGreaterThan(0);
 
     const bad = await runLoad({
