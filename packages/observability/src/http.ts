@@ -38,9 +38,11 @@ export function sendJson(
   res.end(payload);
 }
 
-class BodyTooLargeError extends Error {}
+/** Thrown by readBody when a request body is over its limit (answer 413). */
+export class BodyTooLargeError extends Error {}
 
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
+/** Reads a request body as UTF-8, refusing one over `limit` bytes. */
+export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
