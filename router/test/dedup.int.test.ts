@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { composeServices } from '@apollo/composition';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -61,6 +62,7 @@ beforeAll(async () => {
           },
         },
       }),
+      plugins: [ApolloServerPluginInlineTraceDisabled()],
     }),
   );
   const productsUrl = await serve(
@@ -79,6 +81,7 @@ beforeAll(async () => {
         },
       }),
       plugins: [
+        ApolloServerPluginInlineTraceDisabled(),
         {
           async requestDidStart({ request }) {
             const reps = request.variables?.representations as { id: string }[] | undefined;
