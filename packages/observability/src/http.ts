@@ -38,11 +38,9 @@ export function sendJson(
   res.end(payload);
 }
 
-/** Thrown by readBody when a request body is over its limit (answer 413). */
-export class BodyTooLargeError extends Error {}
+class BodyTooLargeError extends Error {}
 
-/** Reads a request body as UTF-8, refusing one over `limit` bytes. */
-export function readBody(req: IncomingMessage, limit: number): Promise<string> {
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
