@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HeaderMap, type ApolloServer } from '@apollo/server';
-import { sendJson } from '@shop/observability';
+import type { ApolloServer } from '@apollo/server';
+import { executeApollo, parseGraphQLBody, sendJson } from '@shop/observability';
 import type { RouterContext } from './datasource';
 
 export class BodyTooLargeError extends Error {}
@@ -75,20 +75,15 @@ export async function serveApollo(
       }
       throw error;
     }
-    const type = req.headers['content-type'] ?? '';
-    if (type.startsWith('application/json') || type.startsWith('application/graphql-response+json')) {
-      try {
-        body = raw.length ? JSON.parse(raw) : undefined;
-      } catch {
-        sendGraphQLError(res, 400, 'Request body is not valid JSON', {
-          code: 'BAD_REQUEST',
-          requestId: context.requestId,
-        });
-        return;
-      }
-    } else {
-      body = raw;
+    const parsed = parseGraphQLBody(raw, req.headers['content-type']);
+    if (!parsed.ok) {
+      sendGraphQLError(res, 400, 'Request body is not valid JSON', {
+        code: 'BAD_REQUEST',
+        requestId: context.requestId,
+      });
+      return;
     }
+    body = parsed.body;
   }
   const url = new URL(req.url ?? '/', 'http://localhost');
   const query = queryOf(body, url);
@@ -101,23 +96,5 @@ export async function serveApollo(
     });
     return;
   }
-  const headers = new HeaderMap();
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-  }
-  const response = await apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-    context: async () => context,
-  });
-  for (const [key, value] of response.headers) res.setHeader(key, value);
-  res.statusCode = response.status ?? 200;
-  if (response.body.kind === 'complete') {
-    // encoded once: res.end(string) would measure the string for content-length, then encode it
-    const bytes = Buffer.from(response.body.string, 'utf8');
-    res.setHeader('content-length', bytes.length);
-    res.end(bytes);
-    return;
-  }
-  for await (const chunk of response.body.asyncIterator) res.write(chunk);
-  res.end();
+  await executeApollo(apollo, req, res, body, async () => context);
 }

@@ -61,6 +61,55 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
+/** The body of a GraphQL POST: JSON for the JSON content types, else the raw text (Apollo refuses it). */
+export function parseGraphQLBody(
+  raw: string,
+  contentType: string | undefined,
+): { ok: true; body: unknown } | { ok: false } {
+  const type = contentType ?? '';
+  if (!type.startsWith('application/json') && !type.startsWith('application/graphql-response+json')) {
+    return { ok: true, body: raw };
+  }
+  try {
+    return { ok: true, body: raw.length ? JSON.parse(raw) : undefined };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/**
+ * Hands one parsed HTTP request to an Apollo Server and writes its answer (what
+ * `startStandaloneServer` does, without its server). Shared by the subgraphs and the router.
+ */
+export async function executeApollo<TContext extends BaseContext>(
+  apollo: ApolloServer<TContext>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: unknown,
+  context: () => Promise<TContext>,
+): Promise<void> {
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const response = await apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+    context,
+  });
+  for (const [key, value] of response.headers) res.setHeader(key, value);
+  res.statusCode = response.status ?? 200;
+  if (response.body.kind === 'complete') {
+    // encoded once: res.end(string) would measure the string for content-length, then encode it
+    const bytes = Buffer.from(response.body.string, 'utf8');
+    res.setHeader('content-length', bytes.length);
+    res.end(bytes);
+    return;
+  }
+  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  res.end();
+}
+
 /**
  * A small node:http integration for Apollo Server (the same thing `startStandaloneServer` does,
  * plus health routes, the router-secret check and request ids). `/graphql` and `/` serve GraphQL.
@@ -105,37 +154,16 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
         }
         throw error;
       }
-      const type = req.headers['content-type'] ?? '';
-      if (type.startsWith('application/json') || type.startsWith('application/graphql-response+json')) {
-        try {
-          body = raw.length ? JSON.parse(raw) : undefined;
-        } catch {
-          sendJson(res, 400, {
-            errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }],
-          });
-          return;
-        }
-      } else {
-        body = raw;
+      const parsed = parseGraphQLBody(raw, req.headers['content-type']);
+      if (!parsed.ok) {
+        sendJson(res, 400, {
+          errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }],
+        });
+        return;
       }
+      body = parsed.body;
     }
-    const headers = new HeaderMap();
-    for (const [key, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-    }
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const response = await options.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: () => options.context(ctx),
-    });
-    for (const [key, value] of response.headers) res.setHeader(key, value);
-    res.statusCode = response.status ?? 200;
-    if (response.body.kind === 'complete') {
-      res.end(response.body.string);
-      return;
-    }
-    for await (const chunk of response.body.asyncIterator) res.write(chunk);
-    res.end();
+    await executeApollo(options.apollo, req, res, body, () => options.context(ctx));
   };
 
   const server: Server = createServer((req, res) => {
