@@ -35,9 +35,6 @@ export async function createServer(deps: ServerDeps) {
   const schema = buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(service) as ResolverMap }]);
   const apollo = new ApolloServer<Context>({
     schema,
-    // Apollo's own messages (e.g. inline tracing) go to our logger, never to the console.
-    logger: deps.log,
-    // main.ts handles SIGINT/SIGTERM and stops everything in order.
     ...sharedApolloOptions<Context>(deps.log),
   });
   await apollo.start();

@@ -26,7 +26,6 @@ export async function createServer(deps: ServerDeps) {
   const apollo = new ApolloServer<Context>({
     schema: buildSubgraphSchema([{ typeDefs, resolvers: resolvers as never }]),
     ...sharedApolloOptions<Context>(deps.log),
-    logger: deps.log,
   });
   await apollo.start();
   const http = createGraphQLHttpServer<Context>({
