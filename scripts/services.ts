@@ -380,7 +380,7 @@ const daemons = {
   ferretdb: [
     '--listen-addr=127.0.0.1:27017',
     '--handler=sqlite',
-    '--sqlite-url=file:.data/ferretdb/',
+    '--sqlite-url=file:.data/ferretdb/?_pragma=synchronous(normal)',
     '--log-level=error',
   ],
   mailpit: [

@@ -8,6 +8,8 @@ export interface LoadOptions {
   /** A response is valid only if its body is exactly one of these strings (and its status 2xx). */
   expectedBodies: string[];
   headers?: Record<string, string>;
+  /** Stop after this many responses instead of after durationSeconds (tests: no timing races). */
+  amount?: number;
 }
 
 export interface LoadResult {
@@ -47,6 +49,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
         url: options.url,
         connections: options.connections,
         duration: options.durationSeconds,
+        ...(options.amount ? { amount: options.amount } : {}),
         method: 'POST',
         headers: { 'content-type': 'application/json', ...options.headers },
         body: options.body,

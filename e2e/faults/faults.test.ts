@@ -3,8 +3,8 @@
  * place and pay orders through the gateway, each subgraph in turn is SIGKILLed (down 2 s, then
  * restarted) and SIGSTOPped (frozen 2 s, then continued). Clients may see errors — GraphQL or HTTP
  * errors, never wrong data. Once the system is quiet (outboxes drained, unpaid orders expired):
- *   - every order is PAID with exactly one successful payment and exactly one confirmation email,
- *     or CANCELLED with no successful payment and its reservation released;
+ *   - every order is PAID with exactly one successful payment, exactly one confirmation email and
+ *     its reservation SOLD, or CANCELLED with no successful payment and its reservation released;
  *   - for every product, available + reserved-unpaid + sold = starting stock.
  * Then nothing of what the shoppers typed in (passwords, card numbers, CVCs) nor any token is found
  * in a log file of the run or in a datastore.
@@ -312,7 +312,7 @@ async function audit() {
         violations.push(`${order.number} charged ${succeeded[0].amount}, total ${order.total}`);
       const emails = mails.get(order.number)?.size ?? 0;
       if (emails !== 1) violations.push(`${order.number} PAID with ${emails} confirmation emails`);
-      if (reservation?.status !== 'RESERVED')
+      if (reservation?.status !== 'SOLD')
         violations.push(`${order.number} PAID, reservation ${reservation?.status}`);
     }
     if (order.status === 'CANCELLED') {
@@ -327,7 +327,7 @@ async function audit() {
   // Reservations for orders that do not exist: stock taken that nobody will ever give back.
   const orderIds = new Set(orders.map((o) => o.id));
   for (const [orderId, r] of reservations) {
-    if (r.status === 'RESERVED' && !orderIds.has(orderId))
+    if ((r.status === 'RESERVED' || r.status === 'PENDING') && !orderIds.has(orderId))
       violations.push(`reservation for unknown order ${orderId} holds ${JSON.stringify(r.lines)}`);
   }
 

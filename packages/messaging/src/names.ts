@@ -36,6 +36,7 @@ export function natsNames(prefix = '') {
     consumers: {
       ordersOnPayments: n('orders-payments'),
       productsOnOrdersCancelled: n('products-orders-cancelled'),
+      productsOnOrdersPaid: n('products-orders-paid'),
       notificationsOnOrdersPaid: n('notifications-orders-paid'),
     },
     /** NATS service names (the services API requires [A-Za-z0-9_-]). */

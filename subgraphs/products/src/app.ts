@@ -3,7 +3,7 @@ import { createTokenVerifier, type TokenVerifier } from '@shop/auth';
 import { connectNats, ensureStreams, natsNames, type NatsConnection } from '@shop/messaging';
 import { createLogger, type Logger } from '@shop/observability';
 import type { Config } from './config';
-import { consumeOrderCancellations, serveReservationEndpoints } from './messaging';
+import { consumeOrderCancellations, consumeOrderPayments, serveReservationEndpoints } from './messaging';
 import { createProductRepository, type LockOptions } from './product.repository';
 import { createProductService } from './product.service';
 import { createReservationService } from './reservation.service';
@@ -17,12 +17,20 @@ export interface AppOverrides {
   verifyToken?: TokenVerifier;
   /** Lock timings (tests shorten them). */
   locks?: LockOptions;
+  /** How often, and after how long, reservations left PENDING by a dead reserver are released. */
+  recovery?: { everyMs: number; staleMs: number };
 }
 
 /**
+ * A reserve takes well under a second; one PENDING for 10 s lost its process. The sweep is a
+ * collection scan on FerretDB, hence not more often.
+ */
+const RECOVERY = { everyMs: 10_000, staleMs: 10_000 };
+
+/**
  * The one way to run the products subgraph: connects MongoDB and NATS, creates indexes, seeds an
- * empty catalogue when SEED_IF_EMPTY; start() serves HTTP, the NATS endpoints and the
- * orders.cancelled consumer; stop() drains everything.
+ * empty catalogue when SEED_IF_EMPTY; start() serves HTTP, the NATS endpoints, the orders.cancelled
+ * and orders.paid consumers and the recovery of half-done reservations; stop() drains everything.
  */
 export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const log = overrides.log ?? createLogger({ name: 'products', level: config.LOG_LEVEL });
@@ -55,7 +63,16 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     });
 
     let stopEndpoints: (() => Promise<void>) | undefined;
-    let stopConsumer: (() => Promise<void>) | undefined;
+    const consumers: (() => Promise<void>)[] = [];
+    const recovery = overrides.recovery ?? RECOVERY;
+    let recoveryTimer: NodeJS.Timeout | undefined;
+    const recover = () =>
+      reservations
+        .recoverStale(recovery.staleMs)
+        .then((released) => {
+          if (released > 0) log.warn({ released }, 'released reservations left half-done by a dead process');
+        })
+        .catch((error: unknown) => log.error({ err: error }, 'reservation recovery failed'));
 
     return {
       config,
@@ -67,7 +84,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       nats: natsConnection,
       async start(): Promise<{ url: string; port: number }> {
         stopEndpoints = serveReservationEndpoints(natsConnection, names, reservations, log).stop;
-        stopConsumer = (await consumeOrderCancellations(natsConnection, names, reservations, log)).stop;
+        consumers.push((await consumeOrderCancellations(natsConnection, names, reservations, log)).stop);
+        consumers.push((await consumeOrderPayments(natsConnection, names, reservations, log)).stop);
+        recoveryTimer = setInterval(() => void recover(), recovery.everyMs);
+        recoveryTimer.unref();
         await server.listen({ port: config.PORT, host: config.HOST });
         const address = server.server.address();
         const port = typeof address === 'object' && address ? address.port : config.PORT;
@@ -77,7 +97,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       },
       async stop(): Promise<void> {
         await stopEndpoints?.();
-        await stopConsumer?.();
+        clearInterval(recoveryTimer);
+        for (const stop of consumers.splice(0)) await stop();
         await server.close();
         await natsConnection.drain().catch(() => undefined);
         await connection.close();

@@ -2,6 +2,7 @@ import {
   consumeDurable,
   endpoint,
   OrderCancelledEvent,
+  OrderPaidEvent,
   ReleaseRequest,
   ReserveRequest,
   serveEndpoints,
@@ -59,6 +60,27 @@ export function consumeOrderCancellations(
         { orderId: event.orderId, eventId: event.eventId, released: result.ok && result.released },
         'order cancelled: reservation released',
       );
+    },
+  });
+}
+
+/** orders.paid settles the order's reservation: its units are sold (idempotent as well). */
+export function consumeOrderPayments(
+  nc: NatsConnection,
+  names: NatsNames,
+  reservations: ReservationService,
+  log: Logger,
+) {
+  return consumeDurable(nc, {
+    stream: names.streams.orders,
+    durable: names.consumers.productsOnOrdersPaid,
+    filterSubjects: [names.events.ordersPaid],
+    schema: OrderPaidEvent,
+    deadLetterSubject: names.events.productsDeadLetter,
+    log,
+    handler: async (event) => {
+      const { sold } = await reservations.sell(event.orderId);
+      log.info({ orderId: event.orderId, eventId: event.eventId, sold }, 'order paid: reservation sold');
     },
   });
 }

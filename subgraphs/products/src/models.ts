@@ -61,12 +61,25 @@ export interface ReservedLine {
   unitPrice: Money;
 }
 
-export type ReservationStatus = 'RESERVED' | 'RELEASED';
+/**
+ * PENDING: written before any stock is taken (a crash leaves it behind for recovery); RESERVED: every
+ * item taken; RELEASED: given back (or refused before it was taken); SOLD: the order was paid.
+ */
+export const RESERVATION_STATUSES = ['PENDING', 'RESERVED', 'RELEASED', 'SOLD'] as const;
+export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
+
+/** One product an order asks for. */
+export interface ReservationItem {
+  productId: string;
+  quantity: number;
+}
 
 /** What an order holds: one record per orderId (unique), so reserve and release are idempotent. */
 export interface ReservationModel {
   orderId: string;
   status: ReservationStatus;
+  /** What was asked for, one entry per product. */
+  items: ReservationItem[];
   lines: ReservedLine[];
   createdAt: Date;
   updatedAt: Date;

@@ -7,9 +7,12 @@ import type {
   ProductModel,
   ProductPatch,
   ProductSort,
+  ReservationItem,
   ReservationModel,
+  ReservationStatus,
   ReservedLine,
 } from './models';
+import { RESERVATION_STATUSES } from './models';
 
 /**
  * Every datastore call of the products subgraph: products, reservations and locks, on MongoDB
@@ -21,6 +24,12 @@ import type {
  * a reservation therefore runs under a lock whose only primitive is an insert into a unique index
  * (`locks._id`), which is atomic on FerretDB and MongoDB alike. The conditional update itself stays,
  * so on real MongoDB the stock check is atomic twice over.
+ *
+ * Why holds: a reservation touches several documents (each product, then the reservation record)
+ * and a process can die between any two writes. So the units an order took from a product are
+ * recorded in the product itself (`holds`), in the same single-document write that changes the
+ * stock; giving them back removes the hold in the write that restores the stock. Every stock change
+ * is therefore idempotent per order and product, and a crashed reservation can be undone exactly.
  */
 
 interface ProductDoc {
@@ -31,14 +40,25 @@ interface ProductDoc {
   price: { amount: number; currency: string };
   stock: number;
   category: string;
+  /** Units taken by orders whose reservation is not settled (sold or released) yet. */
+  holds?: Hold[];
   createdAt: Date;
   updatedAt: Date;
 }
 
-interface ReservationDoc {
-  _id: mongoose.Types.ObjectId;
+interface Hold {
   orderId: string;
-  status: 'RESERVED' | 'RELEASED';
+  quantity: number;
+}
+
+/** Keyed by the order id: FerretDB's SQLite backend looks up `_id` by index and scans for anything else. */
+interface ReservationDoc {
+  _id: string;
+  orderId: string;
+  status: ReservationStatus;
+  /** What was asked for (written before any stock is taken). */
+  items?: ReservationItem[];
+  /** What was taken and at what price (once RESERVED). */
   lines: ReservedLine[];
   createdAt: Date;
   updatedAt: Date;
@@ -61,6 +81,10 @@ const productSchema = new Schema<ProductDoc>(
     },
     stock: { type: Number, required: true, default: 0 },
     category: { type: String, required: true, index: true },
+    holds: {
+      type: [new Schema<Hold>({ orderId: String, quantity: Number }, { _id: false })],
+      default: [],
+    },
   },
   { timestamps: true, versionKey: false, autoIndex: false },
 );
@@ -78,12 +102,18 @@ const lineSchema = new Schema<ReservedLine>(
 
 const reservationSchema = new Schema<ReservationDoc>(
   {
-    orderId: { type: String, required: true, unique: true },
-    status: { type: String, required: true, enum: ['RESERVED', 'RELEASED'] },
+    _id: { type: String, required: true },
+    orderId: { type: String, required: true },
+    status: { type: String, required: true, enum: RESERVATION_STATUSES },
+    items: {
+      type: [new Schema<ReservationItem>({ productId: String, quantity: Number }, { _id: false })],
+      default: [],
+    },
     lines: { type: [lineSchema], default: [] },
   },
   { timestamps: true, versionKey: false, autoIndex: false },
 );
+reservationSchema.index({ status: 1, updatedAt: 1 });
 
 const lockSchema = new Schema<LockDoc>(
   {
@@ -116,6 +146,9 @@ const isDuplicateKey = (error: unknown): boolean =>
   ((error as { code?: unknown }).code === 11000 ||
     /UNIQUE constraint failed/.test(String((error as { message?: unknown }).message)));
 
+type TakeResult =
+  { kind: 'ok'; product: ProductModel } | { kind: 'not-found' } | { kind: 'short'; available: number };
+
 export const isObjectId = (id: string): boolean => /^[0-9a-f]{24}$/i.test(id);
 
 const toProduct = (doc: ProductDoc): ProductModel => ({
@@ -133,6 +166,11 @@ const toProduct = (doc: ProductDoc): ProductModel => ({
 const toReservation = (doc: ReservationDoc): ReservationModel => ({
   orderId: doc.orderId,
   status: doc.status,
+  // Records written before items existed name their products in lines only.
+  items: (doc.items?.length ? doc.items : doc.lines).map((i) => ({
+    productId: i.productId,
+    quantity: i.quantity,
+  })),
   lines: doc.lines.map((l) => ({
     productId: l.productId,
     sku: l.sku,
@@ -257,6 +295,27 @@ export function createProductRepository(connection: Connection, lockOptions: Loc
 
   const productLock = (id: string) => `product:${id}`;
 
+  /**
+   * Reads a product, lets `decide` compute the result and the new stock and holds, and writes them
+   * in one document update guarded by the stock that was read (a compare-and-set; the caller holds
+   * the product lock, so on FerretDB the guard only matters if the lock expired under a stalled
+   * holder). `missing` is the result for an unknown product.
+   */
+  async function changeHolds<R>(
+    id: string,
+    decide: (doc: ProductDoc, holds: Hold[]) => { result: R; write?: { stock: number; holds: Hold[] } },
+    missing: R,
+  ): Promise<R> {
+    for (;;) {
+      const doc = await Products.findById(id).lean<ProductDoc>().exec();
+      if (!doc) return missing;
+      const { result, write } = decide(doc, doc.holds ?? []);
+      if (!write) return result;
+      const updated = await Products.updateOne({ _id: id, stock: doc.stock }, { $set: write }).exec();
+      if (updated.matchedCount === 1) return result;
+    }
+  }
+
   function listQuery(
     filter: ProductFilter,
     sort: ProductSort,
@@ -287,10 +346,20 @@ export function createProductRepository(connection: Connection, lockOptions: Loc
     Reservations,
     withLock,
 
-    /** Creates the indexes (unique sku, unique reservation orderId). Idempotent. */
+    /** Creates the indexes and re-keys reservations written before they were keyed by order id. Idempotent. */
     async init(): Promise<void> {
       await Products.createIndexes();
       await Reservations.createIndexes();
+      const raw = Reservations.collection;
+      const legacy = await raw.find({ _id: { $type: 'objectId' } }).toArray();
+      if (legacy.length === 0) return;
+      await raw.dropIndex('orderId_1').catch(() => undefined); // it would refuse the re-keyed copy
+      for (const doc of legacy) {
+        await raw.insertOne({ ...doc, _id: String(doc.orderId) } as never).catch((error: unknown) => {
+          if (!isDuplicateKey(error)) throw error;
+        });
+        await raw.deleteOne({ _id: doc._id });
+      }
     },
 
     async ping(): Promise<boolean> {
@@ -407,53 +476,87 @@ export function createProductRepository(connection: Connection, lockOptions: Loc
     },
 
     /**
-     * Takes quantity units if that many are on hand. Returns the product after the decrement, or
-     * why not: unknown product, or not enough (with what is available).
+     * Takes quantity units for an order if that many are on hand, recording the hold in the same
+     * write. An order that already holds this product gets its hold back as taken (a retried
+     * reservation never takes twice). Returns the product after the change, or why not.
      */
-    async takeStock(
-      id: string,
-      quantity: number,
-    ): Promise<
-      { kind: 'ok'; product: ProductModel } | { kind: 'not-found' } | { kind: 'short'; available: number }
-    > {
+    async takeStock(id: string, quantity: number, orderId: string): Promise<TakeResult> {
       if (!isObjectId(id)) return { kind: 'not-found' };
-      return withLock(productLock(id), async () => {
-        const doc = await Products.findOneAndUpdate(
-          { _id: id, stock: { $gte: quantity } },
-          { $inc: { stock: -quantity } },
-          { new: true },
-        )
-          .lean<ProductDoc>()
-          .exec();
-        if (doc) return { kind: 'ok' as const, product: toProduct(doc) };
-        const current = await Products.findById(id, { stock: 1 }).lean<{ stock: number }>().exec();
-        return current
-          ? { kind: 'short' as const, available: current.stock }
-          : { kind: 'not-found' as const };
-      });
+      return withLock(productLock(id), () =>
+        changeHolds<TakeResult>(
+          id,
+          (doc, holds) => {
+            if (holds.some((h) => h.orderId === orderId))
+              return { result: { kind: 'ok', product: toProduct(doc) } };
+            if (doc.stock < quantity) return { result: { kind: 'short', available: doc.stock } };
+            const stock = doc.stock - quantity;
+            return {
+              result: { kind: 'ok', product: toProduct({ ...doc, stock }) },
+              write: { stock, holds: [...holds, { orderId, quantity }] },
+            };
+          },
+          { kind: 'not-found' },
+        ),
+      );
     },
 
-    /** Gives units back (reservation rollback or release). */
-    async returnStock(id: string, quantity: number): Promise<void> {
+    /** Gives back what an order holds of a product (rollback or release); the units returned. */
+    async returnStock(id: string, orderId: string): Promise<number> {
+      if (!isObjectId(id)) return 0;
+      return withLock(productLock(id), () =>
+        changeHolds(
+          id,
+          (doc, holds) => {
+            const hold = holds.find((h) => h.orderId === orderId);
+            if (!hold) return { result: 0 };
+            return {
+              result: hold.quantity,
+              write: { stock: doc.stock + hold.quantity, holds: holds.filter((h) => h !== hold) },
+            };
+          },
+          0,
+        ),
+      );
+    },
+
+    /** Forgets an order's hold on a product without returning stock: the units are sold. */
+    async settleStock(id: string, orderId: string): Promise<void> {
       if (!isObjectId(id)) return;
-      await withLock(productLock(id), async () => {
-        await Products.updateOne({ _id: id }, { $inc: { stock: quantity } }).exec();
-      });
+      await withLock(productLock(id), () =>
+        changeHolds(
+          id,
+          (doc, holds) =>
+            holds.some((h) => h.orderId === orderId)
+              ? {
+                  result: undefined,
+                  write: { stock: doc.stock, holds: holds.filter((h) => h.orderId !== orderId) },
+                }
+              : { result: undefined },
+          undefined,
+        ),
+      );
+    },
+
+    /** What an order holds of a product (0 when nothing). */
+    async heldBy(id: string, orderId: string): Promise<number> {
+      if (!isObjectId(id)) return 0;
+      const doc = await Products.findById(id, { holds: 1 }).lean<Pick<ProductDoc, 'holds'>>().exec();
+      return doc?.holds?.find((h) => h.orderId === orderId)?.quantity ?? 0;
     },
 
     async findReservation(orderId: string): Promise<ReservationModel | null> {
-      const doc = await Reservations.findOne({ orderId }).lean<ReservationDoc>().exec();
+      const doc = await Reservations.findById(orderId).lean<ReservationDoc>().exec();
       return doc ? toReservation(doc) : null;
     },
 
-    /** Records a reservation; false when the orderId already has one (the unique index decides). */
+    /** Records a reservation; false when the orderId already has one (the `_id` decides). */
     async insertReservation(
       orderId: string,
-      status: 'RESERVED' | 'RELEASED',
-      lines: ReservedLine[],
+      status: ReservationStatus,
+      items: ReservationItem[],
     ): Promise<boolean> {
       try {
-        await Reservations.create({ orderId, status, lines });
+        await Reservations.create({ _id: orderId, orderId, status, items, lines: [] });
         return true;
       } catch (error) {
         if (isDuplicateKey(error)) return false;
@@ -461,8 +564,32 @@ export function createProductRepository(connection: Connection, lockOptions: Loc
       }
     },
 
-    async markReleased(orderId: string): Promise<void> {
-      await Reservations.updateOne({ orderId }, { $set: { status: 'RELEASED' } }).exec();
+    /** Moves a reservation from one of `from` to `to` (with its priced lines); false if it was not in `from`. */
+    async moveReservation(
+      orderId: string,
+      from: ReservationStatus[],
+      to: ReservationStatus,
+      lines?: ReservedLine[],
+    ): Promise<boolean> {
+      const result = await Reservations.updateOne(
+        { _id: orderId, status: { $in: from } },
+        { $set: { status: to, ...(lines ? { lines } : {}) } },
+      ).exec();
+      return result.matchedCount === 1;
+    },
+
+    /** Deletes a PENDING reservation (one that took nothing in the end). */
+    async deletePendingReservation(orderId: string): Promise<void> {
+      await Reservations.deleteOne({ _id: orderId, status: 'PENDING' }).exec();
+    },
+
+    /** Order ids of reservations left PENDING since before `before` (their reserver died). */
+    async stalePendingReservations(before: Date, limit = 100): Promise<string[]> {
+      const docs = await Reservations.find({ status: 'PENDING', updatedAt: { $lt: before } }, { orderId: 1 })
+        .limit(limit)
+        .lean<{ orderId: string }[]>()
+        .exec();
+      return docs.map((d) => d.orderId);
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { ReleaseReply, ReserveReply, ReserveRequest } from '@shop/messaging';
-import type { ReservedLine } from './models';
+import type { ReservationItem, ReservedLine } from './models';
 import type { ProductRepository } from './product.repository';
 
 /**
@@ -23,49 +23,76 @@ function createLimiter(max: number) {
 
 /**
  * Stock reservations for orders. Per order all or nothing: each item is taken only if enough stock
- * remains, and a failing item gives back the ones already taken. Reserve and release are idempotent
- * per orderId: the reservation record (unique orderId) says what was taken, and both run under the
- * order's lock, so two requests for one order never interleave.
+ * remains, and a failing item gives back the ones already taken. Reserve, release and sell are
+ * idempotent per orderId and run under the order's lock, so two requests for one order never
+ * interleave.
+ *
+ * Crash safety: the record is written PENDING (with the items asked for) before any stock is taken,
+ * and each product records what the order holds of it in the same write that takes the stock (see
+ * the repository). Whatever step a process dies after, the next reserve, release or sell of that
+ * order — or recoverStale(), which releases reservations left PENDING — finishes or undoes it
+ * exactly: no unit is lost or given back twice.
  */
 export function createReservationService(repo: ProductRepository, options: { maxConcurrent?: number } = {}) {
   const orderLock = (orderId: string) => `order:${orderId}`;
   const limit = createLimiter(options.maxConcurrent ?? 8);
 
-  async function giveBack(lines: ReservedLine[]): Promise<void> {
-    for (const line of lines) await repo.returnStock(line.productId, line.quantity);
+  /** Gives back whatever the order holds of these products (safe to repeat). */
+  async function giveBack(orderId: string, items: readonly ReservationItem[]): Promise<void> {
+    for (const item of items) await repo.returnStock(item.productId, orderId);
   }
 
-  /** Merges repeated products of one request into one line each, keeping the first-seen order. */
-  function mergeItems(items: ReserveRequest['items']) {
+  /** Merges repeated products of one request into one item each, keeping the first-seen order. */
+  function mergeItems(items: ReserveRequest['items']): ReservationItem[] {
     const merged = new Map<string, number>();
     for (const item of items) merged.set(item.productId, (merged.get(item.productId) ?? 0) + item.quantity);
     return [...merged].map(([productId, quantity]) => ({ productId, quantity }));
   }
 
-  async function takeAll(request: ReserveRequest): Promise<ReserveReply> {
+  function notFound(item: ReservationItem): ReserveReply {
+    return {
+      ok: false,
+      code: 'NOT_FOUND',
+      message: `product ${item.productId} does not exist`,
+      productId: item.productId,
+    };
+  }
+
+  function outOfStock(item: ReservationItem, available: number): ReserveReply {
+    return {
+      ok: false,
+      code: 'OUT_OF_STOCK',
+      message: `product ${item.productId} has ${available} in stock, ${item.quantity} requested`,
+      productId: item.productId,
+      requested: item.quantity,
+      available,
+    };
+  }
+
+  /**
+   * The refusal a plain read already shows (unknown product, not enough stock), so that the common
+   * sold-out case writes nothing. Stock can still run out after this read: takeAll checks again.
+   */
+  async function precheck(items: ReservationItem[]): Promise<ReserveReply | undefined> {
+    // One lookup by _id per item (indexed on FerretDB, where `$in` scans the collection).
+    const products = await Promise.all(items.map((i) => repo.findById(i.productId)));
+    for (const [n, item] of items.entries()) {
+      const product = products[n];
+      if (!product) return notFound(item);
+      if (product.stock < item.quantity) return outOfStock(item, product.stock);
+    }
+    return undefined;
+  }
+
+  async function takeAll(orderId: string, items: ReservationItem[]): Promise<ReserveReply> {
     const taken: ReservedLine[] = [];
+    let refusal: ReserveReply | undefined;
     try {
-      for (const item of mergeItems(request.items)) {
-        const result = await repo.takeStock(item.productId, item.quantity);
-        if (result.kind === 'not-found') {
-          await giveBack(taken);
-          return {
-            ok: false,
-            code: 'NOT_FOUND',
-            message: `product ${item.productId} does not exist`,
-            productId: item.productId,
-          };
-        }
-        if (result.kind === 'short') {
-          await giveBack(taken);
-          return {
-            ok: false,
-            code: 'OUT_OF_STOCK',
-            message: `product ${item.productId} has ${result.available} in stock, ${item.quantity} requested`,
-            productId: item.productId,
-            requested: item.quantity,
-            available: result.available,
-          };
+      for (const item of items) {
+        const result = await repo.takeStock(item.productId, item.quantity, orderId);
+        if (result.kind !== 'ok') {
+          refusal = result.kind === 'short' ? outOfStock(item, result.available) : notFound(item);
+          break;
         }
         const { product } = result;
         taken.push({
@@ -76,18 +103,38 @@ export function createReservationService(repo: ProductRepository, options: { max
           unitPrice: product.price,
         });
       }
-      if (!(await repo.insertReservation(request.orderId, 'RESERVED', taken))) {
-        // Only possible when the order lock expired under us: the other reservation stands.
-        await giveBack(taken);
-        const existing = await repo.findReservation(request.orderId);
-        if (existing?.status === 'RESERVED') return { ok: true, lines: existing.lines };
-        return { ok: false, code: 'INVALID_REQUEST', message: `order ${request.orderId} was released` };
-      }
-      return { ok: true, lines: taken };
     } catch (error) {
-      await giveBack(taken);
+      await giveBack(orderId, items);
       throw error;
     }
+    if (refusal) {
+      // Nothing stays taken, and no record stays: the order may be tried again.
+      await giveBack(orderId, items);
+      await repo.deletePendingReservation(orderId);
+      return refusal;
+    }
+    if (!(await repo.moveReservation(orderId, ['PENDING'], 'RESERVED', taken))) {
+      // Only possible when the order lock expired under a stalled holder and the order was released.
+      await giveBack(orderId, items);
+      return { ok: false, code: 'INVALID_REQUEST', message: `order ${orderId} was released` };
+    }
+    return { ok: true, lines: taken };
+  }
+
+  /** Gives an unsold reservation's stock back and marks it RELEASED (under the order lock). */
+  async function releaseLocked(orderId: string): Promise<ReleaseReply> {
+    const existing = await repo.findReservation(orderId);
+    if (!existing) {
+      // A reserve that arrives late (after the cancellation) finds this and takes nothing.
+      await repo.insertReservation(orderId, 'RELEASED', []);
+      return { ok: true, released: false };
+    }
+    if (existing.status === 'RELEASED' || existing.status === 'SOLD') return { ok: true, released: false };
+    // Stock first, then the mark: a crash in between leaves it RESERVED/PENDING, and the retry
+    // finds nothing left to give back (the holds are gone) and only marks it.
+    await giveBack(orderId, existing.items);
+    await repo.moveReservation(orderId, ['PENDING', 'RESERVED'], 'RELEASED');
+    return { ok: true, released: true };
   }
 
   return {
@@ -96,7 +143,8 @@ export function createReservationService(repo: ProductRepository, options: { max
       return limit(() =>
         repo.withLock(orderLock(request.orderId), async () => {
           const existing = await repo.findReservation(request.orderId);
-          if (existing?.status === 'RESERVED') return { ok: true, lines: existing.lines };
+          if (existing?.status === 'RESERVED' || existing?.status === 'SOLD')
+            return { ok: true, lines: existing.lines };
           if (existing?.status === 'RELEASED') {
             return {
               ok: false,
@@ -104,30 +152,55 @@ export function createReservationService(repo: ProductRepository, options: { max
               message: `order ${request.orderId} was already released`,
             };
           }
-          return takeAll(request);
+          // A PENDING record is a reserve that died half-way: the takes are idempotent, so go on.
+          if (existing) return takeAll(request.orderId, existing.items);
+          const items = mergeItems(request.items);
+          const refusal = await precheck(items);
+          if (refusal) return refusal;
+          await repo.insertReservation(request.orderId, 'PENDING', items);
+          return takeAll(request.orderId, items);
         }),
       );
     },
 
     /**
      * Gives an order's stock back, once. An order that never reserved gets a RELEASED record, so a
-     * reserve that arrives late (after the cancellation) takes nothing.
+     * reserve that arrives late (after the cancellation) takes nothing. A sold order keeps its stock.
      */
     async release(orderId: string): Promise<ReleaseReply> {
+      return limit(() => repo.withLock(orderLock(orderId), () => releaseLocked(orderId)));
+    },
+
+    /** The order was paid: its units are sold, so the products forget its holds. Idempotent. */
+    async sell(orderId: string): Promise<{ sold: boolean }> {
       return limit(() =>
         repo.withLock(orderLock(orderId), async () => {
           const existing = await repo.findReservation(orderId);
-          if (!existing) {
-            await repo.insertReservation(orderId, 'RELEASED', []);
-            return { ok: true, released: false };
-          }
-          if (existing.status === 'RELEASED') return { ok: true, released: false };
-          // Marked first: a crash in between can only leave stock short, never give it back twice.
-          await repo.markReleased(orderId);
-          await giveBack(existing.lines);
-          return { ok: true, released: true };
+          if (existing?.status !== 'RESERVED') return { sold: false };
+          for (const item of existing.items) await repo.settleStock(item.productId, orderId);
+          await repo.moveReservation(orderId, ['RESERVED'], 'SOLD');
+          return { sold: true };
         }),
       );
+    },
+
+    /**
+     * Releases reservations left PENDING for longer than `staleMs` (their reserver died between
+     * taking stock and recording it). A live reserve holds the order lock, so it is never touched.
+     * Returns how many were released.
+     */
+    async recoverStale(staleMs: number): Promise<number> {
+      let released = 0;
+      for (const orderId of await repo.stalePendingReservations(new Date(Date.now() - staleMs))) {
+        const done = await limit(() =>
+          repo.withLock(orderLock(orderId), async () => {
+            if ((await repo.findReservation(orderId))?.status !== 'PENDING') return false;
+            return (await releaseLocked(orderId)).ok;
+          }),
+        );
+        if (done) released += 1;
+      }
+      return released;
     },
   };
 }

@@ -206,3 +206,132 @@ describe('products.reserve / products.release over NATS', () => {
     expect(await stockOf(a.id)).toBe(8);
   });
 });
+
+describe('crash safety: every stock change is recorded with the order that made it', () => {
+  const holds = (productId: string, orderId: string) => t.app.repository.heldBy(productId, orderId);
+
+  it('taking twice for one order takes once, and giving back twice gives back once', async () => {
+    const a = await addProduct(t, { stock: 6 });
+    const orderId = runId('order');
+    expect(await t.app.repository.takeStock(a.id, 2, orderId)).toMatchObject({ kind: 'ok' });
+    expect(await t.app.repository.takeStock(a.id, 2, orderId)).toMatchObject({ kind: 'ok' });
+    expect(await stockOf(a.id)).toBe(4);
+    expect(await holds(a.id, orderId)).toBe(2);
+    expect(await t.app.repository.returnStock(a.id, orderId)).toBe(2);
+    expect(await t.app.repository.returnStock(a.id, orderId)).toBe(0);
+    expect(await stockOf(a.id)).toBe(6);
+    expect(await holds(a.id, orderId)).toBe(0);
+  });
+
+  it('a reserve that died after taking some stock is released by recovery, exactly once', async () => {
+    const a = await addProduct(t, { stock: 10 });
+    const b = await addProduct(t, { stock: 10 });
+    const orderId = runId('order');
+    // What a process killed half-way through leaves: the PENDING record and the first item taken.
+    const items = [
+      { productId: a.id, quantity: 3 },
+      { productId: b.id, quantity: 4 },
+    ];
+    await t.app.repository.insertReservation(orderId, 'PENDING', items);
+    await t.app.repository.takeStock(a.id, 3, orderId);
+    expect(await stockOf(a.id)).toBe(7);
+
+    expect(await t.app.reservations.recoverStale(60_000)).toBe(0); // not stale yet: left alone
+    expect(await t.app.reservations.recoverStale(0)).toBeGreaterThanOrEqual(1);
+    expect(await t.app.repository.findReservation(orderId)).toMatchObject({ status: 'RELEASED' });
+    expect([await stockOf(a.id), await stockOf(b.id)]).toEqual([10, 10]);
+    await t.app.reservations.recoverStale(0);
+    expect([await stockOf(a.id), await stockOf(b.id)]).toEqual([10, 10]);
+    // The order's retry, arriving after recovery, takes nothing.
+    expect(await reserve(orderId, items)).toMatchObject({ ok: false, code: 'INVALID_REQUEST' });
+    expect([await stockOf(a.id), await stockOf(b.id)]).toEqual([10, 10]);
+  });
+
+  it('a retried reserve finishes one that died half-way without taking anything twice', async () => {
+    const a = await addProduct(t, { stock: 10 });
+    const b = await addProduct(t, { stock: 10 });
+    const orderId = runId('order');
+    const items = [
+      { productId: a.id, quantity: 3 },
+      { productId: b.id, quantity: 4 },
+    ];
+    await t.app.repository.insertReservation(orderId, 'PENDING', items);
+    await t.app.repository.takeStock(a.id, 3, orderId);
+    const reply = await reserve(orderId, items);
+    expect(reply.ok && reply.lines.map((l) => [l.productId, l.quantity])).toEqual([
+      [a.id, 3],
+      [b.id, 4],
+    ]);
+    expect([await stockOf(a.id), await stockOf(b.id)]).toEqual([7, 6]);
+    expect(await t.app.repository.findReservation(orderId)).toMatchObject({ status: 'RESERVED' });
+  });
+
+  it('a release that died after giving back part of the stock gives back only the rest when retried', async () => {
+    const a = await addProduct(t, { stock: 10 });
+    const b = await addProduct(t, { stock: 10 });
+    const orderId = runId('order');
+    expect(
+      await reserve(orderId, [
+        { productId: a.id, quantity: 2 },
+        { productId: b.id, quantity: 5 },
+      ]),
+    ).toMatchObject({ ok: true });
+    await t.app.repository.returnStock(a.id, orderId); // the first give-back of a release, then a crash
+    expect([await stockOf(a.id), await stockOf(b.id)]).toEqual([10, 5]);
+    expect(await release(orderId)).toEqual({ ok: true, released: true });
+    expect([await stockOf(a.id), await stockOf(b.id)]).toEqual([10, 10]);
+    expect(await release(orderId)).toEqual({ ok: true, released: false });
+    expect([await stockOf(a.id), await stockOf(b.id)]).toEqual([10, 10]);
+  });
+
+  it('an orders.paid event sells the reservation: holds are dropped, stock stays taken, a later release gives nothing', async () => {
+    const a = await addProduct(t, { stock: 9, amount: 700 });
+    const orderId = runId('order');
+    expect(await reserve(orderId, [{ productId: a.id, quantity: 4 }])).toMatchObject({ ok: true });
+    expect(await holds(a.id, orderId)).toBe(4);
+    const js = jetstream(t.nc);
+    const event = {
+      eventId: runId('evt'),
+      orderId,
+      orderNumber: 'SO-1',
+      userId: 'u-1',
+      paymentId: runId('pay'),
+      total: { amount: 2800, currency: 'EUR' },
+      items: [
+        {
+          productId: a.id,
+          sku: 'X',
+          name: 'X',
+          quantity: 4,
+          unitPrice: { amount: 700, currency: 'EUR' },
+          lineTotal: { amount: 2800, currency: 'EUR' },
+        },
+      ],
+      paidAt: new Date().toISOString(),
+    };
+    await publishEvent(js, t.names.events.ordersPaid, event.eventId, event);
+    await publishEvent(js, t.names.events.ordersPaid, runId('evt'), { ...event, eventId: runId('evt') });
+    await waitFor(async () => (await t.app.repository.findReservation(orderId))?.status === 'SOLD');
+    await waitFor(
+      () => t.logs.lines.filter((l) => l.includes('reservation sold') && l.includes(orderId)).length === 2,
+    );
+    expect(await holds(a.id, orderId)).toBe(0);
+    expect(await stockOf(a.id)).toBe(5);
+    expect(await release(orderId)).toEqual({ ok: true, released: false });
+    expect(await stockOf(a.id)).toBe(5);
+    // A reserve repeated after the sale still answers with the lines it got.
+    expect(await reserve(orderId, [{ productId: a.id, quantity: 4 }])).toMatchObject({ ok: true });
+    expect(await stockOf(a.id)).toBe(5);
+  });
+
+  it('reservations written before they were keyed by order id are re-keyed at start-up', async () => {
+    const orderId = runId('legacy');
+    const raw = t.app.repository.Reservations.collection;
+    await raw.insertOne({ orderId, status: 'RELEASED', items: [], lines: [] } as never);
+    expect(await t.app.repository.findReservation(orderId)).toBeNull();
+    await t.app.repository.init();
+    await t.app.repository.init();
+    expect(await t.app.repository.findReservation(orderId)).toMatchObject({ status: 'RELEASED' });
+    expect(await raw.countDocuments({ orderId } as never)).toBe(1);
+  });
+});
