@@ -164,9 +164,13 @@ async function placeOne(shopper: Shopper, n: number): Promise<ClientOrder | null
       const result = outcome.data.placeOrder;
       if (result.__typename === 'Order') {
         const quantities = result.items.map((i) => [i.product.id, i.quantity]);
+        // A retry replays the order its lost first attempt placed, as it is now: expired, if the
+        // retries took longer than the order's time to live.
+        const expiredReplay =
+          attempt > 1 && result.status === 'CANCELLED' && Date.parse(String(result.expiresAt)) <= Date.now();
         if (
           result.total.amount !== expectedTotal ||
-          result.status !== 'PENDING_PAYMENT' ||
+          (result.status !== 'PENDING_PAYMENT' && !expiredReplay) ||
           JSON.stringify(quantities) !== JSON.stringify(items.map((i) => [i.productId, i.quantity]))
         ) {
           wrongData.push(`placeOrder ${order.idempotencyKey} answered ${JSON.stringify(result)}`);
@@ -377,7 +381,8 @@ it('a checkout load survives SIGKILL and SIGSTOP of every subgraph: nothing lost
   // Quiescence: unpaid orders expire (TTL 5 s), outboxes drain, consumers catch up (bounded).
   let result = await audit();
   progress(`audit: ${result.violations.length} violations`);
-  const deadline = Date.now() + 30_000;
+  // up to a minute: a reservation left PENDING by a killed products is released once 30 s stale
+  const deadline = Date.now() + 60_000;
   while (result.violations.length > 0 && Date.now() < deadline) {
     await sleep(1_000);
     result = await audit();

@@ -22,10 +22,10 @@ export interface AppOverrides {
 }
 
 /**
- * A reserve takes well under a second; one PENDING for 10 s lost its process. The sweep is a
- * collection scan on FerretDB, hence not more often.
+ * A reserve takes well under a second; one PENDING for 30 s (as long as a lock lives) lost its
+ * process. The sweep is a collection scan on FerretDB, hence not more often than every 10 s.
  */
-const RECOVERY = { everyMs: 10_000, staleMs: 10_000 };
+const RECOVERY = { everyMs: 10_000, staleMs: 30_000 };
 
 /**
  * The one way to run the products subgraph: connects MongoDB and NATS, creates indexes, seeds an
@@ -49,7 +49,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       log.info({ added }, 'empty catalogue seeded');
     }
     const products = createProductService(repository);
-    const reservations = createReservationService(repository);
+    const recovery = overrides.recovery ?? RECOVERY;
+    const reservations = createReservationService(repository, { staleMs: recovery.staleMs });
     nc = await connectNats(config.NATS_URL, 'products');
     await ensureStreams(nc, names);
     const natsConnection = nc;
@@ -64,11 +65,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
 
     let stopEndpoints: (() => Promise<void>) | undefined;
     const consumers: (() => Promise<void>)[] = [];
-    const recovery = overrides.recovery ?? RECOVERY;
     let recoveryTimer: NodeJS.Timeout | undefined;
     const recover = () =>
       reservations
-        .recoverStale(recovery.staleMs)
+        .recoverStale()
         .then((released) => {
           if (released > 0) log.warn({ released }, 'released reservations left half-done by a dead process');
         })

@@ -25,6 +25,13 @@ import { RESERVATION_STATUSES } from './models';
  * (`locks._id`), which is atomic on FerretDB and MongoDB alike. The conditional update itself stays,
  * so on real MongoDB the stock check is atomic twice over.
  *
+ * FAST_BY_ID: FerretDB 1.x's SQLite backend uses its `_id` index only for `find`/`findOneAndUpdate`
+ * filtered by `_id` alone; `updateOne`, `deleteOne`, `findOneAndDelete` and any filter with another
+ * condition scan the collection (measured on 5,000 documents: `findOneAndUpdate({_id})` 1.7 ms,
+ * `updateOne({_id})` 10.8 ms, `findOneAndUpdate({_id, status})` 17 ms, `findOneAndDelete({_id,
+ * status})` 126 ms). So reservations are keyed by order id, conditions are checked on the document
+ * read, and writes go through `findOneAndUpdate({_id})`. Reservations are never deleted.
+ *
  * Why holds: a reservation touches several documents (each product, then the reservation record)
  * and a process can die between any two writes. So the units an order took from a product are
  * recorded in the product itself (`holds`), in the same single-document write that changes the
@@ -297,23 +304,19 @@ export function createProductRepository(connection: Connection, lockOptions: Loc
 
   /**
    * Reads a product, lets `decide` compute the result and the new stock and holds, and writes them
-   * in one document update guarded by the stock that was read (a compare-and-set; the caller holds
-   * the product lock, so on FerretDB the guard only matters if the lock expired under a stalled
-   * holder). `missing` is the result for an unknown product.
+   * in one document update. The caller holds the product lock, which is what makes read-then-write
+   * safe (the update is by `_id` alone: see FAST_BY_ID). `missing` is the result for an unknown product.
    */
   async function changeHolds<R>(
     id: string,
     decide: (doc: ProductDoc, holds: Hold[]) => { result: R; write?: { stock: number; holds: Hold[] } },
     missing: R,
   ): Promise<R> {
-    for (;;) {
-      const doc = await Products.findById(id).lean<ProductDoc>().exec();
-      if (!doc) return missing;
-      const { result, write } = decide(doc, doc.holds ?? []);
-      if (!write) return result;
-      const updated = await Products.updateOne({ _id: id, stock: doc.stock }, { $set: write }).exec();
-      if (updated.matchedCount === 1) return result;
-    }
+    const doc = await Products.findById(id).lean<ProductDoc>().exec();
+    if (!doc) return missing;
+    const { result, write } = decide(doc, doc.holds ?? []);
+    if (write) await Products.findOneAndUpdate({ _id: id }, { $set: write }).exec();
+    return result;
   }
 
   function listQuery(
@@ -463,15 +466,14 @@ export function createProductRepository(connection: Connection, lockOptions: Loc
     > {
       if (!isObjectId(id)) return { kind: 'not-found' };
       return withLock(productLock(id), async () => {
-        const filter = delta < 0 ? { _id: id, stock: { $gte: -delta } } : { _id: id };
-        const doc = await Products.findOneAndUpdate(filter, { $inc: { stock: delta } }, { new: true })
+        // Checked on the document read; the lock makes read-then-write safe (FAST_BY_ID).
+        const current = await Products.findById(id).lean<ProductDoc>().exec();
+        if (!current) return { kind: 'not-found' as const };
+        if (current.stock + delta < 0) return { kind: 'below-zero' as const, product: toProduct(current) };
+        const doc = await Products.findOneAndUpdate({ _id: id }, { $inc: { stock: delta } }, { new: true })
           .lean<ProductDoc>()
           .exec();
-        if (doc) return { kind: 'ok' as const, product: toProduct(doc) };
-        const current = await Products.findById(id).lean<ProductDoc>().exec();
-        return current
-          ? { kind: 'below-zero' as const, product: toProduct(current) }
-          : { kind: 'not-found' as const };
+        return doc ? { kind: 'ok' as const, product: toProduct(doc) } : { kind: 'not-found' as const };
       });
     },
 
@@ -564,23 +566,26 @@ export function createProductRepository(connection: Connection, lockOptions: Loc
       }
     },
 
-    /** Moves a reservation from one of `from` to `to` (with its priced lines); false if it was not in `from`. */
+    /**
+     * Moves a reservation from one of `from` to `to` (with its priced lines); false if it was not in
+     * `from`. Read, then written by `_id` (FAST_BY_ID): who may write a record when is decided by the
+     * reservation service (the reserve that created it, or a release under the order's lock).
+     */
     async moveReservation(
       orderId: string,
       from: ReservationStatus[],
       to: ReservationStatus,
       lines?: ReservedLine[],
     ): Promise<boolean> {
-      const result = await Reservations.updateOne(
-        { _id: orderId, status: { $in: from } },
+      const current = await Reservations.findById(orderId, { status: 1 })
+        .lean<{ status: ReservationStatus }>()
+        .exec();
+      if (!current || !from.includes(current.status)) return false;
+      await Reservations.findOneAndUpdate(
+        { _id: orderId },
         { $set: { status: to, ...(lines ? { lines } : {}) } },
       ).exec();
-      return result.matchedCount === 1;
-    },
-
-    /** Deletes a PENDING reservation (one that took nothing in the end). */
-    async deletePendingReservation(orderId: string): Promise<void> {
-      await Reservations.deleteOne({ _id: orderId, status: 'PENDING' }).exec();
+      return true;
     },
 
     /** Order ids of reservations left PENDING since before `before` (their reserver died). */

@@ -1,5 +1,5 @@
 import type { ReleaseReply, ReserveReply, ReserveRequest } from '@shop/messaging';
-import type { ReservationItem, ReservedLine } from './models';
+import type { ReservationItem, ReservationModel, ReservedLine } from './models';
 import type { ProductRepository } from './product.repository';
 
 /**
@@ -21,21 +21,37 @@ function createLimiter(max: number) {
   };
 }
 
+/** A release found a reserve of the order still running; redelivery tries again later. */
+export class ReservationBusyError extends Error {
+  constructor(readonly orderId: string) {
+    super(`the reservation of order ${orderId} is still being made`);
+  }
+}
+
 /**
  * Stock reservations for orders. Per order all or nothing: each item is taken only if enough stock
  * remains, and a failing item gives back the ones already taken. Reserve, release and sell are
- * idempotent per orderId and run under the order's lock, so two requests for one order never
- * interleave.
+ * idempotent per orderId.
  *
  * Crash safety: the record is written PENDING (with the items asked for) before any stock is taken,
  * and each product records what the order holds of it in the same write that takes the stock (see
- * the repository). Whatever step a process dies after, the next reserve, release or sell of that
- * order — or recoverStale(), which releases reservations left PENDING — finishes or undoes it
- * exactly: no unit is lost or given back twice.
+ * the repository). Whatever step a process dies after, the stock can be given back exactly: a
+ * release gives back only what is still held, and recoverStale() releases reservations left PENDING
+ * for longer than `staleMs`.
+ *
+ * Who may write a record: the reserve that inserted it PENDING (the insert is atomic: `_id` is the
+ * order id, so there is one such reserve) until it is RESERVED; after that, release and sell. A
+ * release or recovery never touches a PENDING record younger than `staleMs` (its reserve is still
+ * running), and they run under the order's lock, so they never interleave with each other.
  */
-export function createReservationService(repo: ProductRepository, options: { maxConcurrent?: number } = {}) {
+export function createReservationService(
+  repo: ProductRepository,
+  options: { maxConcurrent?: number; staleMs?: number } = {},
+) {
   const orderLock = (orderId: string) => `order:${orderId}`;
   const limit = createLimiter(options.maxConcurrent ?? 8);
+  const staleMs = options.staleMs ?? 30_000;
+  const isStale = (r: ReservationModel, ms: number) => Date.now() - r.updatedAt.getTime() >= ms;
 
   /** Gives back whatever the order holds of these products (safe to repeat). */
   async function giveBack(orderId: string, items: readonly ReservationItem[]): Promise<void> {
@@ -108,9 +124,9 @@ export function createReservationService(repo: ProductRepository, options: { max
       throw error;
     }
     if (refusal) {
-      // Nothing stays taken, and no record stays: the order may be tried again.
+      // Nothing stays taken; the record says so (orders tries again under a new order id).
       await giveBack(orderId, items);
-      await repo.deletePendingReservation(orderId);
+      await repo.moveReservation(orderId, ['PENDING'], 'RELEASED');
       return refusal;
     }
     if (!(await repo.moveReservation(orderId, ['PENDING'], 'RESERVED', taken))) {
@@ -122,15 +138,17 @@ export function createReservationService(repo: ProductRepository, options: { max
   }
 
   /** Gives an unsold reservation's stock back and marks it RELEASED (under the order lock). */
-  async function releaseLocked(orderId: string): Promise<ReleaseReply> {
+  async function releaseLocked(orderId: string, pendingAfterMs: number): Promise<ReleaseReply> {
     const existing = await repo.findReservation(orderId);
     if (!existing) {
       // A reserve that arrives late (after the cancellation) finds this and takes nothing.
-      await repo.insertReservation(orderId, 'RELEASED', []);
-      return { ok: true, released: false };
+      if (await repo.insertReservation(orderId, 'RELEASED', [])) return { ok: true, released: false };
+      return releaseLocked(orderId, pendingAfterMs); // a reserve inserted its record just now
     }
     if (existing.status === 'RELEASED' || existing.status === 'SOLD') return { ok: true, released: false };
-    // Stock first, then the mark: a crash in between leaves it RESERVED/PENDING, and the retry
+    if (existing.status === 'PENDING' && !isStale(existing, pendingAfterMs))
+      throw new ReservationBusyError(orderId);
+    // Stock first, then the mark: a crash in between leaves the record as it was, and the retry
     // finds nothing left to give back (the holds are gone) and only marks it.
     await giveBack(orderId, existing.items);
     await repo.moveReservation(orderId, ['PENDING', 'RESERVED'], 'RELEASED');
@@ -140,62 +158,78 @@ export function createReservationService(repo: ProductRepository, options: { max
   return {
     /** Reserves every item of an order, or none. A repeat for the same orderId returns the first lines. */
     async reserve(request: ReserveRequest): Promise<ReserveReply> {
-      return limit(() =>
-        repo.withLock(orderLock(request.orderId), async () => {
-          const existing = await repo.findReservation(request.orderId);
-          if (existing?.status === 'RESERVED' || existing?.status === 'SOLD')
-            return { ok: true, lines: existing.lines };
-          if (existing?.status === 'RELEASED') {
-            return {
+      const { orderId } = request;
+      const answer = (existing: ReservationModel): ReserveReply =>
+        existing.status === 'RESERVED' || existing.status === 'SOLD'
+          ? { ok: true, lines: existing.lines }
+          : {
               ok: false,
               code: 'INVALID_REQUEST',
-              message: `order ${request.orderId} was already released`,
+              message:
+                existing.status === 'RELEASED'
+                  ? `order ${orderId} was already released`
+                  : `order ${orderId} is being reserved by another request`,
             };
-          }
-          // A PENDING record is a reserve that died half-way: the takes are idempotent, so go on.
-          if (existing) return takeAll(request.orderId, existing.items);
-          const items = mergeItems(request.items);
-          const refusal = await precheck(items);
-          if (refusal) return refusal;
-          await repo.insertReservation(request.orderId, 'PENDING', items);
-          return takeAll(request.orderId, items);
-        }),
-      );
+      return limit(async () => {
+        const existing = await repo.findReservation(orderId);
+        if (existing) return answer(existing);
+        const items = mergeItems(request.items);
+        const refusal = await precheck(items);
+        if (refusal) return refusal;
+        if (!(await repo.insertReservation(orderId, 'PENDING', items))) {
+          // Another request for this order got there first (and may have finished already).
+          const other = await repo.findReservation(orderId);
+          return answer(
+            other ?? {
+              orderId,
+              status: 'PENDING',
+              items,
+              lines: [],
+              createdAt: new Date(),
+              updatedAt: new Date(),
+            },
+          );
+        }
+        return takeAll(orderId, items);
+      });
     },
 
     /**
      * Gives an order's stock back, once. An order that never reserved gets a RELEASED record, so a
      * reserve that arrives late (after the cancellation) takes nothing. A sold order keeps its stock.
+     * Throws ReservationBusyError while a reserve of the order is running.
      */
     async release(orderId: string): Promise<ReleaseReply> {
-      return limit(() => repo.withLock(orderLock(orderId), () => releaseLocked(orderId)));
-    },
-
-    /** The order was paid: its units are sold, so the products forget its holds. Idempotent. */
-    async sell(orderId: string): Promise<{ sold: boolean }> {
-      return limit(() =>
-        repo.withLock(orderLock(orderId), async () => {
-          const existing = await repo.findReservation(orderId);
-          if (existing?.status !== 'RESERVED') return { sold: false };
-          for (const item of existing.items) await repo.settleStock(item.productId, orderId);
-          await repo.moveReservation(orderId, ['RESERVED'], 'SOLD');
-          return { sold: true };
-        }),
-      );
+      return limit(() => repo.withLock(orderLock(orderId), () => releaseLocked(orderId, staleMs)));
     },
 
     /**
-     * Releases reservations left PENDING for longer than `staleMs` (their reserver died between
-     * taking stock and recording it). A live reserve holds the order lock, so it is never touched.
-     * Returns how many were released.
+     * The order was paid: its units are sold, so the products forget its holds. Idempotent. No order
+     * lock: orders never both pays and cancels an order, and a reserve never writes a RESERVED record.
      */
-    async recoverStale(staleMs: number): Promise<number> {
+    async sell(orderId: string): Promise<{ sold: boolean }> {
+      return limit(async () => {
+        const existing = await repo.findReservation(orderId);
+        if (existing?.status !== 'RESERVED') return { sold: false };
+        for (const item of existing.items) await repo.settleStock(item.productId, orderId);
+        await repo.moveReservation(orderId, ['RESERVED'], 'SOLD');
+        return { sold: true };
+      });
+    },
+
+    /**
+     * Releases reservations left PENDING for longer than `olderThanMs` (default `staleMs`): their
+     * reserver died between taking stock and recording it. Returns how many were released.
+     */
+    async recoverStale(olderThanMs = staleMs): Promise<number> {
       let released = 0;
-      for (const orderId of await repo.stalePendingReservations(new Date(Date.now() - staleMs))) {
+      for (const orderId of await repo.stalePendingReservations(new Date(Date.now() - olderThanMs))) {
         const done = await limit(() =>
           repo.withLock(orderLock(orderId), async () => {
-            if ((await repo.findReservation(orderId))?.status !== 'PENDING') return false;
-            return (await releaseLocked(orderId)).ok;
+            const current = await repo.findReservation(orderId);
+            if (current?.status !== 'PENDING' || !isStale(current, olderThanMs)) return false;
+            const reply = await releaseLocked(orderId, olderThanMs);
+            return reply.ok && reply.released;
           }),
         );
         if (done) released += 1;

@@ -3,6 +3,7 @@ import { runId, waitFor } from '@shop/testing';
 import type { Booted } from './helpers';
 
 const { addProduct, bootProducts } = await import('./helpers');
+const { ReservationBusyError } = await import('../src/reservation.service');
 
 let t: Booted;
 const stockOf = async (id: string) => (await t.app.repository.findById(id))?.stock;
@@ -247,23 +248,21 @@ describe('crash safety: every stock change is recorded with the order that made 
     expect([await stockOf(a.id), await stockOf(b.id)]).toEqual([10, 10]);
   });
 
-  it('a retried reserve finishes one that died half-way without taking anything twice', async () => {
+  it('while a reservation is PENDING, another reserve for the order is refused and a release waits', async () => {
     const a = await addProduct(t, { stock: 10 });
-    const b = await addProduct(t, { stock: 10 });
     const orderId = runId('order');
-    const items = [
-      { productId: a.id, quantity: 3 },
-      { productId: b.id, quantity: 4 },
-    ];
+    const items = [{ productId: a.id, quantity: 3 }];
+    // What a reserve in progress (or one that died a moment ago) looks like.
     await t.app.repository.insertReservation(orderId, 'PENDING', items);
     await t.app.repository.takeStock(a.id, 3, orderId);
-    const reply = await reserve(orderId, items);
-    expect(reply.ok && reply.lines.map((l) => [l.productId, l.quantity])).toEqual([
-      [a.id, 3],
-      [b.id, 4],
-    ]);
-    expect([await stockOf(a.id), await stockOf(b.id)]).toEqual([7, 6]);
-    expect(await t.app.repository.findReservation(orderId)).toMatchObject({ status: 'RESERVED' });
+    expect(await reserve(orderId, items)).toMatchObject({ ok: false, code: 'INVALID_REQUEST' });
+    expect(await stockOf(a.id)).toBe(7);
+    await expect(t.app.reservations.release(orderId)).rejects.toBeInstanceOf(ReservationBusyError);
+    expect(await stockOf(a.id)).toBe(7);
+    // Once it is stale, its reserver is gone: the release gives back what is held.
+    expect(await t.app.reservations.recoverStale(0)).toBeGreaterThanOrEqual(1);
+    expect(await stockOf(a.id)).toBe(10);
+    expect(await t.app.reservations.release(orderId)).toEqual({ ok: true, released: false });
   });
 
   it('a release that died after giving back part of the stock gives back only the rest when retried', async () => {
