@@ -20,10 +20,10 @@ import { RESERVATION_STATUSES } from './models';
  *
  * Why locks: FerretDB 1.x executes `findOneAndUpdate`/`updateOne` as read-modify-write without
  * isolation, so concurrent conditional decrements lose updates (measured: 200 concurrent
- * `{stock: {$gte: 1}}` decrements against stock 50 all "succeeded"). Every write to a product and to
- * a reservation therefore runs under a lock whose only primitive is an insert into a unique index
- * (`locks._id`), which is atomic on FerretDB and MongoDB alike. The conditional update itself stays,
- * so on real MongoDB the stock check is atomic twice over.
+ * `{stock: {$gte: 1}}` decrements against stock 50 all "succeeded"). Every write to a product
+ * therefore runs under a lock whose only primitive is an insert into a unique index (`locks._id`),
+ * which is atomic on FerretDB and MongoDB alike; so is the insert that creates a reservation record,
+ * which makes its creator its only writer until it is RESERVED (see the reservation service).
  *
  * FAST_BY_ID: FerretDB 1.x's SQLite backend uses its `_id` index only for `find`/`findOneAndUpdate`
  * filtered by `_id` alone; `updateOne`, `deleteOne`, `findOneAndDelete` and any filter with another

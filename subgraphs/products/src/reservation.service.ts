@@ -130,7 +130,8 @@ export function createReservationService(
       return refusal;
     }
     if (!(await repo.moveReservation(orderId, ['PENDING'], 'RESERVED', taken))) {
-      // Only possible when the order lock expired under a stalled holder and the order was released.
+      // Only possible when this reserve stalled for longer than staleMs and a release (or the
+      // recovery) released the order meanwhile.
       await giveBack(orderId, items);
       return { ok: false, code: 'INVALID_REQUEST', message: `order ${orderId} was released` };
     }
@@ -159,14 +160,15 @@ export function createReservationService(
     /** Reserves every item of an order, or none. A repeat for the same orderId returns the first lines. */
     async reserve(request: ReserveRequest): Promise<ReserveReply> {
       const { orderId } = request;
-      const answer = (existing: ReservationModel): ReserveReply =>
-        existing.status === 'RESERVED' || existing.status === 'SOLD'
+      /** The answer for an order that already has a record (none: it is being written right now). */
+      const answer = (existing: ReservationModel | null): ReserveReply =>
+        existing?.status === 'RESERVED' || existing?.status === 'SOLD'
           ? { ok: true, lines: existing.lines }
           : {
               ok: false,
               code: 'INVALID_REQUEST',
               message:
-                existing.status === 'RELEASED'
+                existing?.status === 'RELEASED'
                   ? `order ${orderId} was already released`
                   : `order ${orderId} is being reserved by another request`,
             };
@@ -177,18 +179,8 @@ export function createReservationService(
         const refusal = await precheck(items);
         if (refusal) return refusal;
         if (!(await repo.insertReservation(orderId, 'PENDING', items))) {
-          // Another request for this order got there first (and may have finished already).
-          const other = await repo.findReservation(orderId);
-          return answer(
-            other ?? {
-              orderId,
-              status: 'PENDING',
-              items,
-              lines: [],
-              createdAt: new Date(),
-              updatedAt: new Date(),
-            },
-          );
+          // Another request for this order got there first.
+          return answer(await repo.findReservation(orderId));
         }
         return takeAll(orderId, items);
       });
@@ -205,7 +197,8 @@ export function createReservationService(
 
     /**
      * The order was paid: its units are sold, so the products forget its holds. Idempotent. No order
-     * lock: orders never both pays and cancels an order, and a reserve never writes a RESERVED record.
+     * lock: orders never both pays and cancels an order, and a reserve never writes a record again
+     * once it is RESERVED.
      */
     async sell(orderId: string): Promise<{ sold: boolean }> {
       return limit(async () => {
