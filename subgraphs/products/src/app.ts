@@ -3,7 +3,7 @@ import { createTokenVerifier, type TokenVerifier } from '@shop/auth';
 import { connectNats, ensureStreams, natsNames, type NatsConnection } from '@shop/messaging';
 import { createLogger, type Logger } from '@shop/observability';
 import type { Config } from './config';
-import { consumeOrderCancellations, consumeOrderPayments, serveReservationEndpoints } from './messaging';
+import { consumeOrderEvents, serveReservationEndpoints } from './messaging';
 import { createProductRepository, type LockOptions } from './product.repository';
 import { createProductService } from './product.service';
 import { createReservationService } from './reservation.service';
@@ -64,7 +64,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     });
 
     let stopEndpoints: (() => Promise<void>) | undefined;
-    const consumers: (() => Promise<void>)[] = [];
+    let stopConsumers: (() => Promise<void>) | undefined;
     let recoveryTimer: NodeJS.Timeout | undefined;
     const recover = () =>
       reservations
@@ -84,8 +84,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       nats: natsConnection,
       async start(): Promise<{ url: string; port: number }> {
         stopEndpoints = serveReservationEndpoints(natsConnection, names, reservations, log).stop;
-        consumers.push((await consumeOrderCancellations(natsConnection, names, reservations, log)).stop);
-        consumers.push((await consumeOrderPayments(natsConnection, names, reservations, log)).stop);
+        stopConsumers = (await consumeOrderEvents(natsConnection, names, reservations, log)).stop;
         recoveryTimer = setInterval(() => void recover(), recovery.everyMs);
         recoveryTimer.unref();
         await server.listen({ port: config.PORT, host: config.HOST });
@@ -98,7 +97,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       async stop(): Promise<void> {
         await stopEndpoints?.();
         clearInterval(recoveryTimer);
-        for (const stop of consumers.splice(0)) await stop();
+        await stopConsumers?.();
         await server.close();
         await natsConnection.drain().catch(() => undefined);
         await connection.close();

@@ -40,20 +40,23 @@ export function serveReservationEndpoints(
   );
 }
 
-/** orders.cancelled gives the order's reservation back (idempotent, so redeliveries are harmless). */
-export function consumeOrderCancellations(
+/**
+ * The order events products follows, each on its own durable consumer of the ORDERS stream (dead
+ * letters to products.deadletter); both handlers are idempotent, so redeliveries are harmless:
+ * orders.cancelled gives the order's reservation back, orders.paid settles it as sold.
+ */
+export async function consumeOrderEvents(
   nc: NatsConnection,
   names: NatsNames,
   reservations: ReservationService,
   log: Logger,
-) {
-  return consumeDurable(nc, {
-    stream: names.streams.orders,
+): Promise<{ stop(): Promise<void> }> {
+  const common = { stream: names.streams.orders, deadLetterSubject: names.events.productsDeadLetter, log };
+  const cancelled = await consumeDurable(nc, {
+    ...common,
     durable: names.consumers.productsOnOrdersCancelled,
     filterSubjects: [names.events.ordersCancelled],
     schema: OrderCancelledEvent,
-    deadLetterSubject: names.events.productsDeadLetter,
-    log,
     handler: async (event) => {
       const result = await reservations.release(event.orderId);
       log.info(
@@ -62,25 +65,20 @@ export function consumeOrderCancellations(
       );
     },
   });
-}
-
-/** orders.paid settles the order's reservation: its units are sold (idempotent as well). */
-export function consumeOrderPayments(
-  nc: NatsConnection,
-  names: NatsNames,
-  reservations: ReservationService,
-  log: Logger,
-) {
-  return consumeDurable(nc, {
-    stream: names.streams.orders,
+  const paid = await consumeDurable(nc, {
+    ...common,
     durable: names.consumers.productsOnOrdersPaid,
     filterSubjects: [names.events.ordersPaid],
     schema: OrderPaidEvent,
-    deadLetterSubject: names.events.productsDeadLetter,
-    log,
     handler: async (event) => {
       const { sold } = await reservations.sell(event.orderId);
       log.info({ orderId: event.orderId, eventId: event.eventId, sold }, 'order paid: reservation sold');
     },
   });
+  return {
+    async stop() {
+      await cancelled.stop();
+      await paid.stop();
+    },
+  };
 }
