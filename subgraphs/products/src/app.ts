@@ -17,15 +17,14 @@ export interface AppOverrides {
   verifyToken?: TokenVerifier;
   /** Lock timings (tests shorten them). */
   locks?: LockOptions;
-  /** How often, and after how long, reservations left PENDING by a dead reserver are released. */
-  recovery?: { everyMs: number; staleMs: number };
 }
 
 /**
- * A reserve takes well under a second; one PENDING for 30 s (as long as a lock lives) lost its
- * process. The sweep is a collection scan on FerretDB, hence not more often than every 10 s.
+ * How often reservations left PENDING by a dead reserver are looked for (how long counts as dead is
+ * the reservation service's `staleMs`). The sweep is a collection scan on FerretDB, hence not more
+ * often than every 10 s.
  */
-const RECOVERY = { everyMs: 10_000, staleMs: 30_000 };
+const RECOVERY_EVERY_MS = 10_000;
 
 /**
  * The one way to run the products subgraph: connects MongoDB and NATS, creates indexes, seeds an
@@ -49,8 +48,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       log.info({ added }, 'empty catalogue seeded');
     }
     const products = createProductService(repository);
-    const recovery = overrides.recovery ?? RECOVERY;
-    const reservations = createReservationService(repository, { staleMs: recovery.staleMs });
+    const reservations = createReservationService(repository);
     nc = await connectNats(config.NATS_URL, 'products');
     await ensureStreams(nc, names);
     const natsConnection = nc;
@@ -85,7 +83,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       async start(): Promise<{ url: string; port: number }> {
         stopEndpoints = serveReservationEndpoints(natsConnection, names, reservations, log).stop;
         stopConsumers = (await consumeOrderEvents(natsConnection, names, reservations, log)).stop;
-        recoveryTimer = setInterval(() => void recover(), recovery.everyMs);
+        recoveryTimer = setInterval(() => void recover(), RECOVERY_EVERY_MS);
         recoveryTimer.unref();
         await server.listen({ port: config.PORT, host: config.HOST });
         const address = server.server.address();

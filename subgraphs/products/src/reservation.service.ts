@@ -50,6 +50,7 @@ export function createReservationService(
 ) {
   const orderLock = (orderId: string) => `order:${orderId}`;
   const limit = createLimiter(options.maxConcurrent ?? 8);
+  // A reserve takes well under a second; one PENDING for as long as a lock lives lost its process.
   const staleMs = options.staleMs ?? 30_000;
   const isStale = (r: ReservationModel, ms: number) => Date.now() - r.updatedAt.getTime() >= ms;
 
