@@ -67,6 +67,8 @@ export const configSchema = z
     SUBGRAPH_CONNECTIONS: positiveInt(32),
     /** Approximate size of each gateway's query plan cache (LRU), in MiB. */
     QUERY_PLAN_CACHE_MIB: positiveInt(16),
+    /** Who executes query plans: the router's own executor (apollo's for what it leaves) or apollo's. */
+    QUERY_EXECUTOR: z.enum(['router', 'apollo']).default('router'),
     /** Router processes sharing the port (node:cluster); 1 runs in the main process. */
     ROUTER_WORKERS: positiveInt(1),
     /** Apollo Sandbox at / and introspection on /graphql (default: development only). */

@@ -186,6 +186,19 @@ export function subgraphRequestBody(
   return `${body}}`;
 }
 
+/** Per request: subgraph name -> request body -> the raw answer (see recordSubgraphResponses). */
+const recordings = new WeakMap<RouterContext, Map<string, Map<string, Promise<SubgraphResponse>>>>();
+
+/**
+ * From now on, every subgraph answer this request receives is kept with the request, and a request
+ * body sent again to the same subgraph gets the kept answer (or failure) instead of a new request.
+ * The plan executor records before it runs a query, so that when it hands the query to Apollo's
+ * executor (an error to report, say), Apollo's executor replays the fetches already made.
+ */
+export function recordSubgraphResponses(context: RouterContext): void {
+  if (!recordings.has(context)) recordings.set(context, new Map());
+}
+
 const isJson = (contentType: string) =>
   contentType.startsWith('application/json') || contentType.startsWith('application/graphql-response+json');
 
@@ -245,10 +258,24 @@ export class ShopDataSource extends RemoteGraphQLDataSource<RouterContext> {
         ? dedupeRepresentations(representations)
         : undefined;
     const body = subgraphRequestBody(request.query, request.operationName, request.variables, deduped?.json);
-    const headers = this.headersFor(context as RouterContext | undefined, request.http?.headers);
+    const response = await this.fetch(body, context as RouterContext | undefined, request.http?.headers);
+    return deduped && deduped.json.length < deduped.slots.length
+      ? fanOutEntities(response, deduped)
+      : response;
+  }
+
+  /**
+   * Sends one request body (subgraphRequestBody) and parses the answer. Errors as process(): a
+   * subgraph that cannot be reached or answers with an HTTP error or no JSON object throws.
+   */
+  async fetch(
+    body: string,
+    context: RouterContext | undefined,
+    extraHeaders?: Iterable<[string, string]>,
+  ): Promise<GatewayGraphQLResponse> {
     let res: SubgraphResponse;
     try {
-      res = await this.client.post(this.url ?? '', body, headers);
+      res = await this.post(body, context, extraHeaders);
     } catch (error) {
       this.didEncounterError(error as Error, undefined);
     }
@@ -267,10 +294,27 @@ export class ShopDataSource extends RemoteGraphQLDataSource<RouterContext> {
         undefined,
       );
     }
-    const response = parsed as GatewayGraphQLResponse;
-    return deduped && deduped.json.length < deduped.slots.length
-      ? fanOutEntities(response, deduped)
-      : response;
+    return parsed as GatewayGraphQLResponse;
+  }
+
+  /** The raw answer to a body: sent, or replayed from this request's recorded responses. */
+  private post(
+    body: string,
+    context: RouterContext | undefined,
+    extraHeaders?: Iterable<[string, string]>,
+  ): Promise<SubgraphResponse> {
+    const send = () => this.client.post(this.url ?? '', body, this.headersFor(context, extraHeaders));
+    const recorded = context && recordings.get(context);
+    if (!recorded) return send();
+    let bodies = recorded.get(this.subgraph);
+    if (!bodies) recorded.set(this.subgraph, (bodies = new Map()));
+    let response = bodies.get(body);
+    if (!response) {
+      response = send();
+      response.catch(() => {}); // whoever awaits it handles the failure
+      bodies.set(body, response);
+    }
+    return response;
   }
 
   override didEncounterError(error: Error, _request: unknown, response?: { status: number }): never {

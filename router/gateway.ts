@@ -3,6 +3,7 @@ import { basename, dirname } from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import type { Logger } from '@shop/observability';
 import { ShopDataSource, type RouterContext, type SubgraphClient } from './datasource';
+import { PlanExecutor } from './executor';
 
 interface GatewayBaseOptions {
   /** Subgraph name -> URL; overrides the routing URLs written in the supergraph. */
@@ -12,6 +13,8 @@ interface GatewayBaseOptions {
   client: SubgraphClient;
   /** Approximate size of the query plan cache (LRU), in MiB. */
   queryPlanCacheMiB?: number;
+  /** Who executes query plans: the router's PlanExecutor (default) or Apollo's executor only. */
+  executor?: QueryExecutor;
   log: Logger;
 }
 
@@ -29,6 +32,8 @@ export type GatewayOptions = GatewayBaseOptions &
       }
   );
 
+export type QueryExecutor = 'router' | 'apollo';
+
 /** Query plans are cached per operation (LRU); Apollo's default is 30 MiB. */
 export const DEFAULT_QUERY_PLAN_CACHE_MIB = 16;
 
@@ -41,22 +46,29 @@ export const DEFAULT_QUERY_PLAN_CACHE_MIB = 16;
  * Apollo's usage telemetry (an OpenTelemetry meter provider with cloud metadata detectors that
  * reports to Apollo) is switched off with APOLLO_TELEMETRY_DISABLED unless the environment sets it,
  * and the query plan is never returned to clients (`Apollo-Query-Plan-Experimental` header).
+ *
+ * Queries are executed by the router's PlanExecutor (executor.ts), which hands Apollo's executor
+ * whatever it does not do itself; `executor: 'apollo'` leaves every operation to Apollo's.
  */
 export function createGateway(options: GatewayOptions): ApolloGateway {
   const { log } = options;
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
-  return new ApolloGateway({
+  const sources = new Map<string, ShopDataSource>();
+  const gateway = new ApolloGateway({
     logger: log,
     __exposeQueryPlanExperimental: false,
     experimental_approximateQueryPlanStoreMiB: options.queryPlanCacheMiB ?? DEFAULT_QUERY_PLAN_CACHE_MIB,
-    buildService: ({ name, url }) =>
-      new ShopDataSource({
+    buildService: ({ name, url }) => {
+      const source = new ShopDataSource({
         name,
         url: options.subgraphUrls[name] ?? url ?? '',
         client: options.client,
         routerSecret: options.routerSecret,
         log,
-      }),
+      });
+      sources.set(name, source);
+      return source;
+    },
     supergraphSdl: async ({ update }) => {
       if ('supergraphSdl' in options) return { supergraphSdl: options.supergraphSdl };
       const supergraphSdl = readFileSync(options.supergraphPath, 'utf8');
@@ -103,6 +115,16 @@ export function createGateway(options: GatewayOptions): ApolloGateway {
       };
     },
   });
+  if ((options.executor ?? 'router') === 'router') {
+    const planExecutor = new PlanExecutor(sources, log);
+    gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) =>
+      planExecutor.update(apiSchema, coreSupergraphSdl),
+    );
+    // load() hands Apollo Server `gateway.executor`: ours, with Apollo's behind it
+    const apolloExecutor = gateway.executor;
+    gateway.executor = (requestContext) => planExecutor.execute(requestContext, apolloExecutor);
+  }
+  return gateway;
 }
 
 export type { RouterContext };

@@ -73,6 +73,7 @@ export function createGraphQLApollo(config: Config, options: GraphQLApolloOption
     routerSecret: config.ROUTER_SECRET,
     client,
     queryPlanCacheMiB: config.QUERY_PLAN_CACHE_MIB,
+    executor: config.QUERY_EXECUTOR,
     log,
   };
   const gateway =
