@@ -199,6 +199,9 @@ export function recordSubgraphResponses(context: RouterContext): void {
   if (!recordings.has(context)) recordings.set(context, new Map());
 }
 
+/** Failures (errors, or HTTP responses) already logged. */
+const reported = new WeakSet<object>();
+
 const isJson = (contentType: string) =>
   contentType.startsWith('application/json') || contentType.startsWith('application/graphql-response+json');
 
@@ -318,10 +321,15 @@ export class ShopDataSource extends RemoteGraphQLDataSource<RouterContext> {
   }
 
   override didEncounterError(error: Error, _request: unknown, response?: { status: number }): never {
-    this.log.warn(
-      { subgraph: this.subgraph, status: response?.status, err: error },
-      'subgraph request failed',
-    );
+    // a failure replayed to Apollo's executor (recordSubgraphResponses) is logged once
+    const cause = response ?? error;
+    if (!reported.has(cause)) {
+      reported.add(cause);
+      this.log.warn(
+        { subgraph: this.subgraph, status: response?.status, err: error },
+        'subgraph request failed',
+      );
+    }
     if (response?.status === 401) throw unauthenticated('Invalid or expired token');
     const reason = response ? ` (HTTP ${response.status})` : '';
     throw serviceUnavailable(`The ${this.subgraph} service is unavailable${reason}`);

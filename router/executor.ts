@@ -26,7 +26,12 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import type { Logger } from '@shop/observability';
-import { recordSubgraphResponses, subgraphRequestBody, type RouterContext, type ShopDataSource } from './datasource';
+import {
+  recordSubgraphResponses,
+  subgraphRequestBody,
+  type RouterContext,
+  type ShopDataSource,
+} from './datasource';
 
 type ApolloExecutor = ApolloGateway['executor'];
 type RequestContext = Parameters<ApolloExecutor>[0];
@@ -39,7 +44,7 @@ type Json = Record<string, unknown>;
  * way out, and Apollo's executor then answers the request with exactly its own errors and nulls,
  * replaying the subgraph responses already received (recordSubgraphResponses) instead of asking again.
  */
-const FALLBACK = new Error('plan executor fallback');
+class Fallback extends Error {}
 
 /** Operations whose compiled plan is kept (least recently used first out). */
 export const PLAN_CACHE_ENTRIES = 500;
@@ -87,6 +92,7 @@ export class PlanExecutor {
     if (!prepared) return fallback(rc);
     const variables = rc.request.variables ?? {};
     if (rc.operation.variableDefinitions?.length) {
+      // Apollo's executor reports invalid variables
       const { errors } = getVariableValues(state.apiSchema, rc.operation.variableDefinitions, variables);
       if (errors) return fallback(rc);
     }
@@ -96,7 +102,17 @@ export class PlanExecutor {
       if (prepared.root) await run(prepared.root, { data, variables, context });
       return { data: shapeObject(data, prepared.shape) };
     } catch (error) {
-      if (error !== FALLBACK) this.log.warn({ err: error }, 'plan executor failed; answering with Apollo’s');
+      if (error instanceof Fallback) {
+        this.log.debug(
+          { operationName: rc.operationName, reason: error.message },
+          'answered by Apollo’s executor',
+        );
+      } else {
+        this.log.warn(
+          { err: error, operationName: rc.operationName },
+          'plan executor failed; answered by Apollo’s',
+        );
+      }
       return fallback(rc);
     }
   }
@@ -112,9 +128,12 @@ export class PlanExecutor {
     }
     let prepared: Prepared | null;
     try {
-      prepared = compileOperation(state, rc, this.sources);
+      prepared = compileOperation(state, rc, this.sources, this.log);
     } catch (error) {
-      this.log.warn({ err: error, operationName: rc.operationName }, 'plan executor cannot compile; using Apollo’s');
+      this.log.warn(
+        { err: error, operationName: rc.operationName },
+        'plan executor cannot compile; using Apollo’s',
+      );
       prepared = null;
     }
     this.plans.set(key, prepared);
@@ -139,10 +158,7 @@ interface Prepared {
 // ---------------------------------------------------------------------------------------------------
 // Plans
 
-type Step =
-  | { kind: 'sequence'; steps: Step[] }
-  | { kind: 'parallel'; steps: Step[] }
-  | Fetch;
+type Step = { kind: 'sequence'; steps: Step[] } | { kind: 'parallel'; steps: Step[] } | Fetch;
 
 interface Fetch {
   kind: 'fetch';
@@ -169,6 +185,7 @@ function compileOperation(
   state: SchemaState,
   rc: RequestContext,
   sources: ReadonlyMap<string, ShopDataSource>,
+  log: Logger,
 ): Prepared | null {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of rc.document.definitions) {
@@ -187,8 +204,12 @@ function compileOperation(
     const root = plan.node ? compileStep(plan.node, [], state, sources) : undefined;
     return { root, shape };
   } catch (error) {
-    if (error instanceof Unsupported) return null;
-    throw error;
+    if (!(error instanceof Unsupported)) throw error;
+    log.debug(
+      { operationName: rc.operationName, reason: error.message },
+      'operation left to Apollo’s executor',
+    );
+    return null;
   }
 }
 
@@ -262,8 +283,8 @@ async function runFetch(fetch: Fetch, state: RunState): Promise<void> {
   }
   if (!fetch.represent) {
     const body = subgraphRequestBody(fetch.operation, fetch.operationName, variables);
-    const received = await fetch.source.fetch(body, state.context);
-    if (received.errors?.length) throw FALLBACK;
+    const received = await send(fetch, body, state);
+    if (received.errors?.length) throw new Fallback(`errors from ${fetch.source.subgraph}`);
     for (const entity of entities) deepMerge(entity, received.data);
     return;
   }
@@ -287,10 +308,10 @@ async function runFetch(fetch: Fetch, state: RunState): Promise<void> {
   }
   if (representations.length === 0) return;
   const body = subgraphRequestBody(fetch.operation, fetch.operationName, variables, representations);
-  const received = await fetch.source.fetch(body, state.context);
+  const received = await send(fetch, body, state);
   const answers = (received.data as Json | null | undefined)?._entities;
   if (received.errors?.length || !Array.isArray(answers) || answers.length !== representations.length)
-    throw FALLBACK;
+    throw new Fallback(`errors or no matching _entities from ${fetch.source.subgraph}`);
   for (let i = 0; i < entities.length; i++) {
     const slot = slots[i]!;
     if (slot < 0) continue;
@@ -298,6 +319,14 @@ async function runFetch(fetch: Fetch, state: RunState): Promise<void> {
     const entity = entities[i]!;
     if (answer && !answer.__typename) answer.__typename = entity.__typename;
     deepMerge(entity, answer);
+  }
+}
+
+async function send(fetch: Fetch, body: string, state: RunState) {
+  try {
+    return await fetch.source.fetch(body, state.context);
+  } catch {
+    throw new Fallback(`${fetch.source.subgraph} failed`); // logged by the data source
   }
 }
 
@@ -312,11 +341,12 @@ function collect(value: unknown, path: string[], at: number, out: Json[]): void 
   }
   const key = path[at]!;
   if (key === '@') {
-    if (!Array.isArray(value)) throw FALLBACK;
+    if (!Array.isArray(value)) throw new Fallback('not a list at a flatten path');
     for (const item of value) collect(item, path, at + 1, out);
     return;
   }
-  if (Array.isArray(value) || typeof value !== 'object') throw FALLBACK;
+  if (Array.isArray(value) || typeof value !== 'object')
+    throw new Fallback('not an object at a flatten path');
   collect(Object.hasOwn(value, key) ? (value as Json)[key] : undefined, path, at + 1, out);
 }
 
@@ -329,7 +359,7 @@ function deepMerge(target: Json, source: unknown): void {
   for (const key of Object.keys(source as Json)) {
     const value = (source as Json)[key];
     if (value === undefined) continue;
-    if (key === '__proto__') throw FALLBACK;
+    if (key === '__proto__') throw new Fallback('a __proto__ key');
     const existing = target[key];
     if (existing && isPlainObject(value)) {
       deepMerge(existing as Json, value);
@@ -401,7 +431,7 @@ function compileRequires(
       if (group.typeCondition !== undefined) {
         if (typeof typename !== 'string' || !typename || !isOfType(typename, group.typeCondition)) continue;
       }
-      if (found) throw FALLBACK; // two groups to merge: rare, Apollo's executor merges them
+      if (found) throw new Fallback('an entity matching two fragments of requires');
       found = group;
     }
     if (!found || !found.hasTypename) return null;
@@ -415,12 +445,16 @@ function compileFields(fields: readonly QueryPlanSelectionNode[]): Writer {
   const parts = fields.map((f) => {
     if (f.kind !== 'Field') throw new Unsupported('fragment in a key field');
     const key = f.alias ?? f.name;
-    return { key, prefix: `${JSON.stringify(key)}:`, sub: f.selections ? compileFields(f.selections) : undefined };
+    return {
+      key,
+      prefix: `${JSON.stringify(key)}:`,
+      sub: f.selections ? compileFields(f.selections) : undefined,
+    };
   });
   const value = (v: unknown, sub: Writer): string => {
     if (v === null) return 'null';
     if (Array.isArray(v)) return `[${v.map((item) => value(item, sub)).join(',')}]`;
-    if (typeof v !== 'object') throw FALLBACK;
+    if (typeof v !== 'object') throw new Fallback('a scalar where a key field has fields');
     return sub(v as Json) ?? 'null';
   };
   return (source) => {
@@ -474,7 +508,7 @@ class ShapeSet {
     const typename = value.__typename;
     const type = typename === undefined && isObjectType(this.declared) ? this.declared.name : typename;
     const fields = typeof type === 'string' ? this.byType.get(type) : undefined;
-    if (!fields) throw FALLBACK; // no __typename on an abstract type, or a type it cannot have
+    if (!fields) throw new Fallback(`__typename ${String(typename)} where ${this.declared.name} is expected`);
     return { type: type as string, fields };
   }
 
@@ -570,20 +604,20 @@ function shapeObject(input: Json, set: ShapeSet): Json {
 function complete(value: unknown, type: GraphQLOutputType, field: FieldShape): unknown {
   if (isNonNullType(type)) {
     const completed = complete(value, type.ofType, field);
-    if (completed === null) throw FALLBACK; // Apollo's executor nulls the parent and reports it
+    if (completed === null) throw new Fallback(`null for the non-null ${field.key}`); // Apollo's reports it
     return completed;
   }
   if (value === null || value === undefined) return null;
   if (isListType(type)) {
-    if (!Array.isArray(value)) throw FALLBACK;
+    if (!Array.isArray(value)) throw new Fallback(`not a list for ${field.key}`);
     const items = new Array<unknown>(value.length);
     for (let i = 0; i < value.length; i++) items[i] = complete(value[i], type.ofType, field);
     return items;
   }
   if (field.children) {
-    if (!isPlainObject(value)) throw FALLBACK;
+    if (!isPlainObject(value)) throw new Fallback(`not an object for ${field.key}`);
     return shapeObject(value, field.children);
   }
-  if (!field.valid!(value)) throw FALLBACK;
+  if (!field.valid!(value)) throw new Fallback(`an invalid value for ${field.key}`);
   return value;
 }
