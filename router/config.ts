@@ -69,6 +69,8 @@ export const configSchema = z
     QUERY_PLAN_CACHE_MIB: positiveInt(16),
     /** Who executes query plans: the router's own executor (apollo's for what it leaves) or apollo's. */
     QUERY_EXECUTOR: z.enum(['router', 'apollo']).default('router'),
+    /** With the router's executor: identical subgraph requests of concurrent queries share one answer. */
+    SHARE_SUBGRAPH_FETCHES: z.enum(['true', 'false']).default('true'),
     /** Router processes sharing the port (node:cluster); 1 runs in the main process. */
     ROUTER_WORKERS: positiveInt(1),
     /** Apollo Sandbox at / and introspection on /graphql (default: development only). */

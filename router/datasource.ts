@@ -205,6 +205,13 @@ const reported = new WeakSet<object>();
 const isJson = (contentType: string) =>
   contentType.startsWith('application/json') || contentType.startsWith('application/graphql-response+json');
 
+export interface FetchOptions {
+  /** Headers to add (Apollo's executor passes some). */
+  extraHeaders?: Iterable<[string, string]> | undefined;
+  /** Share the answer of an identical request in flight (queries only). */
+  share?: boolean;
+}
+
 export interface ShopDataSourceOptions {
   name: string;
   url: string;
@@ -228,6 +235,8 @@ export class ShopDataSource extends RemoteGraphQLDataSource<RouterContext> {
   private readonly client: SubgraphClient;
   private readonly routerSecret: string;
   private readonly log: Logger;
+  /** Requests in flight that identical ones share (see shared()), by Authorization and body. */
+  private readonly inflight = new Map<string, Promise<SubgraphResponse>>();
 
   constructor(options: ShopDataSourceOptions) {
     super({ url: options.url });
@@ -261,7 +270,9 @@ export class ShopDataSource extends RemoteGraphQLDataSource<RouterContext> {
         ? dedupeRepresentations(representations)
         : undefined;
     const body = subgraphRequestBody(request.query, request.operationName, request.variables, deduped?.json);
-    const response = await this.fetch(body, context as RouterContext | undefined, request.http?.headers);
+    const response = await this.fetch(body, context as RouterContext | undefined, {
+      extraHeaders: request.http?.headers,
+    });
     return deduped && deduped.json.length < deduped.slots.length
       ? fanOutEntities(response, deduped)
       : response;
@@ -274,11 +285,11 @@ export class ShopDataSource extends RemoteGraphQLDataSource<RouterContext> {
   async fetch(
     body: string,
     context: RouterContext | undefined,
-    extraHeaders?: Iterable<[string, string]>,
+    options: FetchOptions = {},
   ): Promise<GatewayGraphQLResponse> {
     let res: SubgraphResponse;
     try {
-      res = await this.post(body, context, extraHeaders);
+      res = await this.post(body, context, options);
     } catch (error) {
       this.didEncounterError(error as Error, undefined);
     }
@@ -300,13 +311,18 @@ export class ShopDataSource extends RemoteGraphQLDataSource<RouterContext> {
     return parsed as GatewayGraphQLResponse;
   }
 
-  /** The raw answer to a body: sent, or replayed from this request's recorded responses. */
+  /**
+   * The raw answer to a body: sent; or shared with an identical request in flight (`share`); or
+   * replayed from this request's recorded answers.
+   */
   private post(
     body: string,
     context: RouterContext | undefined,
-    extraHeaders?: Iterable<[string, string]>,
+    options: FetchOptions,
   ): Promise<SubgraphResponse> {
-    const send = () => this.client.post(this.url ?? '', body, this.headersFor(context, extraHeaders));
+    const send = options.share
+      ? () => this.shared(body, context)
+      : () => this.client.post(this.url ?? '', body, this.headersFor(context, options.extraHeaders));
     const recorded = context && recordings.get(context);
     if (!recorded) return send();
     let bodies = recorded.get(this.subgraph);
@@ -316,6 +332,22 @@ export class ShopDataSource extends RemoteGraphQLDataSource<RouterContext> {
       response = send();
       response.catch(() => {}); // whoever awaits it handles the failure
       bodies.set(body, response);
+    }
+    return response;
+  }
+
+  /**
+   * One request for every identical one in flight: same body, same Authorization (the subgraph sees
+   * the first request's id). Only for queries, whose answer does not depend on who else asks.
+   */
+  private shared(body: string, context: RouterContext | undefined): Promise<SubgraphResponse> {
+    const key = context?.authorization ? `${context.authorization}\n${body}` : body;
+    let response = this.inflight.get(key);
+    if (!response) {
+      response = this.client.post(this.url ?? '', body, this.headersFor(context));
+      this.inflight.set(key, response);
+      const done = () => this.inflight.delete(key);
+      response.then(done, done);
     }
     return response;
   }

@@ -66,9 +66,14 @@ export class PlanExecutor {
   private state: SchemaState | undefined;
   private readonly plans = new Map<string, Prepared | null>();
 
+  /**
+   * `shareFetches`: a subgraph request identical to one in flight (same body and Authorization)
+   * waits for that one's answer instead of being sent again.
+   */
   constructor(
     private readonly sources: ReadonlyMap<string, ShopDataSource>,
     private readonly log: Logger,
+    private readonly shareFetches: boolean,
   ) {}
 
   /** A new supergraph: plan with it from now on. */
@@ -99,7 +104,7 @@ export class PlanExecutor {
     recordSubgraphResponses(context);
     const data: Json = {};
     try {
-      if (prepared.root) await run(prepared.root, { data, variables, context });
+      if (prepared.root) await run(prepared.root, { data, variables, context, share: this.shareFetches });
       return { data: shapeObject(data, prepared.shape) };
     } catch (error) {
       if (error instanceof Fallback) {
@@ -176,6 +181,7 @@ interface RunState {
   data: Json;
   variables: Record<string, unknown>;
   context: RouterContext;
+  share: boolean;
 }
 
 /** Unsupported plans and operations: Apollo's executor takes them (compile returns null). */
@@ -324,7 +330,7 @@ async function runFetch(fetch: Fetch, state: RunState): Promise<void> {
 
 async function send(fetch: Fetch, body: string, state: RunState) {
   try {
-    return await fetch.source.fetch(body, state.context);
+    return await fetch.source.fetch(body, state.context, { share: state.share });
   } catch {
     throw new Fallback(`${fetch.source.subgraph} failed`); // logged by the data source
   }
@@ -474,11 +480,24 @@ function compileFields(fields: readonly QueryPlanSelectionNode[]): Writer {
 // ---------------------------------------------------------------------------------------------------
 // The response
 
+/** A field's type as completion needs it: nullability and list nesting (graphql-js's checks are dear). */
+interface TypeShape {
+  nonNull: boolean;
+  /** Lists: the items' type. */
+  item?: TypeShape;
+}
+
+function typeShape(type: GraphQLOutputType): TypeShape {
+  const nonNull = isNonNullType(type);
+  const inner = nonNull ? type.ofType : type;
+  return isListType(inner) ? { nonNull, item: typeShape(inner.ofType) } : { nonNull };
+}
+
 interface FieldShape {
   key: string;
   /** `__typename`: the object's type name. */
   typename: boolean;
-  type: GraphQLOutputType;
+  type: TypeShape;
   /** Leaf fields: is a subgraph's value valid for the type? */
   valid?: (value: unknown) => boolean;
   /** Composite fields: the merged selections. */
@@ -542,16 +561,16 @@ class ShapeSet {
     for (const set of this.selectionSets) visit(set);
     const fieldMap = type.getFields();
     return [...merged].map(([key, { name, sets }]): FieldShape => {
-      if (name === '__typename') return { key, typename: true, type };
+      if (name === '__typename') return { key, typename: true, type: { nonNull: true } };
       if (name.startsWith('__')) throw new Unsupported('introspection');
       const field = fieldMap[name];
       if (!field) throw new Unsupported(`${type.name}.${name}`);
       const named = getNamedType(field.type);
       if (isCompositeType(named)) {
         const children = new ShapeSet(this.schema, this.fragments, sets, named);
-        return { key, typename: false, type: field.type, children };
+        return { key, typename: false, type: typeShape(field.type), children };
       }
-      return { key, typename: false, type: field.type, valid: leafCheck(named) };
+      return { key, typename: false, type: typeShape(field.type), valid: leafCheck(named) };
     });
   }
 
@@ -601,17 +620,15 @@ function shapeObject(input: Json, set: ShapeSet): Json {
   return out;
 }
 
-function complete(value: unknown, type: GraphQLOutputType, field: FieldShape): unknown {
-  if (isNonNullType(type)) {
-    const completed = complete(value, type.ofType, field);
-    if (completed === null) throw new Fallback(`null for the non-null ${field.key}`); // Apollo's reports it
-    return completed;
+function complete(value: unknown, type: TypeShape, field: FieldShape): unknown {
+  if (value === null || value === undefined) {
+    if (type.nonNull) throw new Fallback(`null for the non-null ${field.key}`); // Apollo's reports it
+    return null;
   }
-  if (value === null || value === undefined) return null;
-  if (isListType(type)) {
+  if (type.item) {
     if (!Array.isArray(value)) throw new Fallback(`not a list for ${field.key}`);
     const items = new Array<unknown>(value.length);
-    for (let i = 0; i < value.length; i++) items[i] = complete(value[i], type.ofType, field);
+    for (let i = 0; i < value.length; i++) items[i] = complete(value[i], type.item, field);
     return items;
   }
   if (field.children) {

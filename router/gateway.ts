@@ -15,6 +15,8 @@ interface GatewayBaseOptions {
   queryPlanCacheMiB?: number;
   /** Who executes query plans: the router's PlanExecutor (default) or Apollo's executor only. */
   executor?: QueryExecutor;
+  /** Identical subgraph requests of concurrent queries share one (default true; router executor only). */
+  shareFetches?: boolean;
   log: Logger;
 }
 
@@ -116,7 +118,7 @@ export function createGateway(options: GatewayOptions): ApolloGateway {
     },
   });
   if ((options.executor ?? 'router') === 'router') {
-    const planExecutor = new PlanExecutor(sources, log);
+    const planExecutor = new PlanExecutor(sources, log, options.shareFetches ?? true);
     gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) =>
       planExecutor.update(apiSchema, coreSupergraphSdl),
     );

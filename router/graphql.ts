@@ -74,6 +74,7 @@ export function createGraphQLApollo(config: Config, options: GraphQLApolloOption
     client,
     queryPlanCacheMiB: config.QUERY_PLAN_CACHE_MIB,
     executor: config.QUERY_EXECUTOR,
+    shareFetches: config.SHARE_SUBGRAPH_FETCHES === 'true',
     log,
   };
   const gateway =

@@ -30,6 +30,8 @@ const link = (imports: string[]) =>
 const catalogSdl = parse(`${link(['@key', '@shareable'])}
   type Query {
     products: [Product!]!
+    "products, after 200 ms"
+    slowProducts: [Product!]!
     product(id: ID!): Product
     search(text: String!): [SearchResult!]!
     node(id: ID!): Node
@@ -165,6 +167,10 @@ beforeAll(async () => {
     catalog: await serve('catalog', catalogSdl, {
       Query: {
         products: () => PRODUCTS.map(productOut),
+        slowProducts: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          return PRODUCTS.map(productOut);
+        },
         product: (_: unknown, { id }: { id: string }) => {
           if (id === 'boom') throw new GraphQLError('no such shelf', { extensions: { code: 'NOT_FOUND' } });
           if (id === 'ghost')
@@ -244,10 +250,10 @@ afterAll(async () => {
   for (const server of servers) await server.stop();
 });
 
-async function post(url: string, query: string, variables?: Record<string, unknown>) {
+async function post(url: string, query: string, variables?: Record<string, unknown>, authorization?: string) {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
     body: JSON.stringify({ query, variables }),
   });
   return { status: res.status, text: await res.text() };
@@ -371,6 +377,22 @@ describe('the plan executor, compared with Apollo’s executor', () => {
     const second = await both(query);
     expect(second.mine.text).toBe(first.mine.text);
     expect(second.fallbacks).toEqual([]);
+  });
+
+  it('sends one subgraph request for identical ones of concurrent queries, per Authorization', async () => {
+    const [ours, apollos] = routers;
+    const query = '{ slowProducts { id name rating } }';
+    const before = { ...counts };
+    const answers = await Promise.all([
+      ...[1, 2, 3, 4].map(() => post(ours!.url, query, undefined, 'Bearer a')),
+      post(ours!.url, query, undefined, 'Bearer b'),
+    ]);
+    const expected = await post(apollos!.url, query);
+    expect(new Set(answers.map((a) => a.text))).toEqual(new Set([expected.text]));
+    const sent = (name: string) => (counts[name] ?? 0) - (before[name] ?? 0);
+    // ours: one catalog request per Authorization, then one reviews request each; Apollo's: 1 + 1
+    expect(sent('catalog')).toBe(2 + 1);
+    expect(sent('reviews')).toBe(2 + 1);
   });
 
   it('hands a subgraph that is down to Apollo’s executor: the same partial answer', async () => {
