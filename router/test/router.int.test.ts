@@ -23,7 +23,7 @@ const opsKey = `key-${runId('ops')}`;
 const floodKey = `key-${runId('flood')}`;
 const sha = (value: string) => createHash('sha256').update(value).digest('hex');
 const logs = memoryLog();
-const log = createLogger({ name: 'router-test', level: 'info' }, logs.stream);
+const log = createLogger({ name: 'router-test', level: 'debug' }, logs.stream);
 const rate = redisPrefix('router');
 const dir = mkdtempSync(join(tmpdir(), 'router-test-'));
 
@@ -100,6 +100,8 @@ describe('/graphql', () => {
     const requestId = runId('req');
     const res = await gql(url, JOIN_ALL, undefined, { authorization: FAKE_TOKEN, 'x-request-id': requestId });
     expect(res.errors).toBeUndefined();
+    // answered by the router's plan executor, not handed to Apollo's (executor.ts)
+    expect(logs.lines.filter((l) => l.includes('Apollo’s executor'))).toEqual([]);
     expect(res.data).toEqual({
       me: {
         name: 'Ada',
