@@ -67,6 +67,11 @@ interface GatewayResult {
   representationsPerQuery: RepresentationCounts | null;
   /** Subgraph requests per answered query over the 1-connection run. */
   subgraphRequestsPerQueryUnderLoad: number | null;
+  /**
+   * Subgraph requests per query sent over the run at 50 connections: below the fetches of one query
+   * when a gateway shares identical subgraph requests of concurrent queries.
+   */
+  subgraphRequestsPerQueryAt50: number | null;
   at50: LoadResult | null;
   at1: LoadResult | null;
   /** Gateway CPU (user + system) per query executed in the measured run at 50 connections. */
@@ -127,6 +132,7 @@ async function main() {
         subgraphFetchesByName: null,
         representationsPerQuery: null,
         subgraphRequestsPerQueryUnderLoad: null,
+        subgraphRequestsPerQueryAt50: null,
         at50: null,
         at1: null,
         cpuMsPerQuery: null,
@@ -191,6 +197,7 @@ async function main() {
         log(`${kind}: ${settings.durationSeconds} s at ${settings.connections} connections`);
         // queries abandoned by a finished autocannon run still execute: start from a quiet gateway
         await quiet();
+        const sub0 = total(await stats());
         const cpu0 = cpuMs(gateway.pid);
         const core0 = cpuMs(subgraphs.pid);
         const t0 = process.hrtime.bigint();
@@ -206,6 +213,8 @@ async function main() {
         // request autocannon sent; a gateway that drops abandoned queries looks a little cheaper)
         await quiet();
         const cpu1 = cpuMs(gateway.pid);
+        result.subgraphRequestsPerQueryAt50 =
+          at50.sent > 0 ? (total(await stats()) - sub0) / at50.sent : null;
         result.at50 = at50;
         if (!at50.valid) result.problems.push(`failed responses at ${settings.connections} connections`);
         result.cpuMsPerQuery = at50.sent > 0 ? (cpu1 - cpu0) / at50.sent : null;
@@ -311,6 +320,7 @@ function renderMarkdown(
       r.representationsPerQuery
         ? `${r.representationsPerQuery.representations} / ${r.representationsPerQuery.distinct}`
         : '–',
+      fixed(r.subgraphRequestsPerQueryAt50, 2),
       fixed(r.subgraphRequestsPerQueryUnderLoad, 2),
     ];
   });
@@ -343,6 +353,7 @@ function renderMarkdown(
         'peak RSS MB',
         'subgraph fetches/query',
         'entity representations sent / distinct',
+        `subgraph req/query @${c}`,
         'subgraph req/query @1',
       ],
       rows,

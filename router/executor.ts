@@ -17,6 +17,8 @@ import {
   isNonNullType,
   isObjectType,
   Kind,
+  visit,
+  type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
   type GraphQLNamedType,
@@ -200,7 +202,8 @@ function compileOperation(
   const rootType = state.apiSchema.getQueryType();
   if (!rootType) return null;
   try {
-    // compiles the whole response shape now: unsupported selections fail here, not per request
+    const reason = unsupported(rc.document);
+    if (reason) throw new Unsupported(reason);
     const shape = new ShapeSet(state.apiSchema, fragments, [rc.operation.selectionSet], rootType);
     const operation = operationFromDocument(state.fedApiSchema, rc.document, {
       operationName: rc.operationName ?? undefined,
@@ -504,31 +507,45 @@ interface FieldShape {
   children?: ShapeSet;
 }
 
+/** The response fields of one object type. */
+interface ObjectShape {
+  type: string;
+  fields: FieldShape[];
+}
+
 /**
  * A selection set of the client's operation (several, merged, where fragments and repeated fields
- * meet) on a field of type `declared`, compiled up front for each object type the value can have into
+ * meet) on a field of type `declared`, compiled for each object type a value turns out to have (once,
+ * on first sight: compiling every possible type up front could multiply along nested interfaces) into
  * the response's fields in order, as graphql-js's collectFields orders them.
  */
 class ShapeSet {
-  private readonly byType = new Map<string, FieldShape[]>();
+  private readonly byType = new Map<string, ObjectShape>();
 
   constructor(
     private readonly schema: GraphQLSchema,
     private readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>,
     private readonly selectionSets: readonly SelectionSetNode[],
     readonly declared: GraphQLCompositeType,
-  ) {
-    const types = isObjectType(declared) ? [declared] : schema.getPossibleTypes(declared);
-    for (const type of types) this.byType.set(type.name, this.compile(type));
-  }
+  ) {}
 
   /** The runtime type of a value (its __typename, or the declared type) and its response fields. */
-  fieldsOf(value: Json): { type: string; fields: FieldShape[] } {
+  shapeOf(value: Json): ObjectShape {
     const typename = value.__typename;
-    const type = typename === undefined && isObjectType(this.declared) ? this.declared.name : typename;
-    const fields = typeof type === 'string' ? this.byType.get(type) : undefined;
-    if (!fields) throw new Fallback(`__typename ${String(typename)} where ${this.declared.name} is expected`);
-    return { type: type as string, fields };
+    const name = typename === undefined && isObjectType(this.declared) ? this.declared.name : typename;
+    if (typeof name !== 'string') throw new Fallback(`no __typename where ${this.declared.name} is expected`);
+    let shape = this.byType.get(name);
+    if (!shape) {
+      const type = this.schema.getType(name);
+      const possible =
+        isObjectType(type) &&
+        (type === this.declared ||
+          (isAbstractType(this.declared) && this.schema.isSubType(this.declared, type)));
+      if (!possible) throw new Fallback(`__typename ${name} where ${this.declared.name} is expected`);
+      shape = { type: name, fields: this.compile(type) };
+      this.byType.set(name, shape);
+    }
+    return shape;
   }
 
   private compile(type: GraphQLObjectType): FieldShape[] {
@@ -536,8 +553,6 @@ class ShapeSet {
     const visited = new Set<string>();
     const visit = (set: SelectionSetNode) => {
       for (const selection of set.selections) {
-        const directive = selection.directives?.find((d) => CONDITIONAL.has(d.name.value));
-        if (directive) throw new Unsupported(`@${directive.name.value}`);
         if (selection.kind === Kind.FIELD) {
           const key = selection.alias?.value ?? selection.name.value;
           let entry = merged.get(key);
@@ -550,8 +565,7 @@ class ShapeSet {
           if (this.applies(selection.typeCondition?.name.value, type)) visit(selection.selectionSet);
         } else {
           const name = selection.name.value;
-          const fragment = this.fragments.get(name);
-          if (!fragment) throw new Unsupported(`fragment ${name}`);
+          const fragment = this.fragments.get(name)!; // the document is validated
           if (visited.has(name)) continue;
           visited.add(name);
           if (this.applies(fragment.typeCondition.name.value, type)) visit(fragment.selectionSet);
@@ -562,9 +576,7 @@ class ShapeSet {
     const fieldMap = type.getFields();
     return [...merged].map(([key, { name, sets }]): FieldShape => {
       if (name === '__typename') return { key, typename: true, type: { nonNull: true } };
-      if (name.startsWith('__')) throw new Unsupported('introspection');
-      const field = fieldMap[name];
-      if (!field) throw new Unsupported(`${type.name}.${name}`);
+      const field = fieldMap[name]!; // validated; introspection fields were refused by unsupported()
       const named = getNamedType(field.type);
       if (isCompositeType(named)) {
         const children = new ShapeSet(this.schema, this.fragments, sets, named);
@@ -583,6 +595,20 @@ class ShapeSet {
 
 /** Directives that make a selection conditional or incremental: Apollo's executor handles those. */
 const CONDITIONAL = new Set(['skip', 'include', 'defer', 'stream']);
+
+/** Why the plan executor leaves an operation's document to Apollo's executor, if it does. */
+function unsupported(document: DocumentNode): string | undefined {
+  let reason: string | undefined;
+  visit(document, {
+    Directive(node) {
+      if (CONDITIONAL.has(node.name.value)) reason ??= `@${node.name.value}`;
+    },
+    Field(node) {
+      if (node.name.value.startsWith('__') && node.name.value !== '__typename') reason ??= 'introspection';
+    },
+  });
+  return reason;
+}
 
 /** The leaf values @apollo/federation-internals' isValidLeafValue accepts. */
 function leafCheck(type: GraphQLNamedType): (value: unknown) => boolean {
@@ -607,7 +633,7 @@ function leafCheck(type: GraphQLNamedType): (value: unknown) => boolean {
 }
 
 function shapeObject(input: Json, set: ShapeSet): Json {
-  const { type, fields } = set.fieldsOf(input);
+  const { type, fields } = set.shapeOf(input);
   const out: Json = {};
   for (const field of fields) {
     if (field.typename) {

@@ -9,6 +9,7 @@ import { startShopGateway, type RunningGateway } from '../lib/shop-gateway';
 export const GATEWAY_KINDS = [
   'apollo-gateway',
   'shop-router',
+  'shop-router-unshared',
   'hive-gateway',
   'hive-router-runtime',
 ] as const;
@@ -16,7 +17,8 @@ export type GatewayKind = (typeof GATEWAY_KINDS)[number];
 
 export const GATEWAY_LABELS: Record<GatewayKind, string> = {
   'apollo-gateway': '@apollo/gateway 2 (stock defaults) + @apollo/server 5',
-  'shop-router': 'our router (router/gateway.ts + datasource.ts)',
+  'shop-router': 'our router (router/gateway.ts + executor.ts + datasource.ts)',
+  'shop-router-unshared': 'our router, SHARE_SUBGRAPH_FETCHES=false',
   'hive-gateway': '@graphql-hive/gateway (defaults)',
   'hive-router-runtime': '@graphql-hive/gateway + @graphql-hive/router-runtime',
 };
@@ -79,6 +81,9 @@ export function startGateway(kind: GatewayKind, options: StartGatewayOptions): P
       return startApollo(options);
     case 'shop-router':
       return startShopGateway(options);
+    case 'shop-router-unshared':
+      // every query sends its own 16 subgraph requests, as stock @apollo/gateway does
+      return startShopGateway({ ...options, env: { SHARE_SUBGRAPH_FETCHES: 'false' } });
     case 'hive-gateway':
       return startHive(options, false);
     case 'hive-router-runtime':
