@@ -7,7 +7,7 @@ import { GraphQLError } from 'graphql';
 import { Redis } from 'ioredis';
 import { jwksUrl, sandboxEnabled, subgraphUrls, type Config } from './config';
 import { createGraphQLApollo, subgraphClientFor } from './graphql';
-import { sendGraphQLError } from './http';
+import { ClientGoneError, sendGraphQLError } from './http';
 import { API_KEY_HEADER, createRateLimiter, partnerForKey } from './plugins/partners';
 
 export interface RouterOverrides {
@@ -156,6 +156,7 @@ export function createRouter(config: Config, overrides: RouterOverrides = {}): R
     res.setHeader('x-request-id', requestId);
     requestContext.run({ requestId }, () => {
       handle(req, res, requestId).catch((err: unknown) => {
+        if (err instanceof ClientGoneError) return log.debug('client gone before its request was read');
         log.error({ err }, 'request failed');
         if (!res.headersSent)
           sendGraphQLError(res, 500, 'Internal server error', {

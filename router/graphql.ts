@@ -15,7 +15,7 @@ import { requestContext, requestIdFrom, sharedApolloOptions, type Logger } from 
 import { sandboxEnabled, subgraphUrls as configSubgraphUrls, watchEnabled, type Config } from './config';
 import { createSubgraphClient, type RouterContext, type SubgraphClient } from './datasource';
 import { createGateway } from './gateway';
-import { sendGraphQLError, serveApollo } from './http';
+import { ClientGoneError, sendGraphQLError, serveApollo } from './http';
 import { operationLimitsPlugin } from './plugins/limits';
 
 /** Relative supergraph paths are resolved from the repository root, whatever the working directory. */
@@ -129,6 +129,7 @@ export function createGraphQLApollo(config: Config, options: GraphQLApolloOption
       const authorization = req.headers.authorization;
       requestContext.run({ requestId }, () => {
         serve(req, res, { requestId, ...(authorization ? { authorization } : {}) }).catch((err: unknown) => {
+          if (err instanceof ClientGoneError) return log.debug('client gone before its request was read');
           log.error({ err }, 'request failed');
           if (!res.headersSent)
             sendGraphQLError(res, 500, 'Internal server error', {

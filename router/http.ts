@@ -26,8 +26,14 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
+    // a client gone before its body was read: no 'end' will come (after 'end' this changes nothing)
+    if (req.destroyed) reject(new ClientGoneError());
+    req.on('close', () => reject(new ClientGoneError()));
   });
 }
+
+/** The client closed the connection before its request was complete. */
+export class ClientGoneError extends Error {}
 
 /** A GraphQL-over-HTTP error response, shaped like Apollo's own. */
 export function sendGraphQLError(
