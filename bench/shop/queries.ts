@@ -17,7 +17,7 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 /** The `data` of a response without `errors`. */
 export function dataOf(response: unknown): Json {
   if (!isObject(response)) fail('not a JSON object');
-  if (response.errors !== undefined) fail('has errors');
+  if (response.errors !== undefined) fail(`has errors: ${JSON.stringify(response.errors).slice(0, 500)}`);
   if (!isObject(response.data)) fail('no data');
   return response.data;
 }
