@@ -98,25 +98,33 @@ export interface DedupedRepresentations {
   slots: number[];
 }
 
+/** Distinct strings in first-seen order (representations as JSON), with an index to find each. */
+export class DistinctJson {
+  readonly json: string[] = [];
+  private readonly index = new Map<string, number>();
+
+  /** The slot of `key`, added when new. */
+  slotOf(key: string): number {
+    let slot = this.index.get(key);
+    if (slot === undefined) {
+      slot = this.json.length;
+      this.index.set(key, slot);
+      this.json.push(key);
+    }
+    return slot;
+  }
+}
+
 /**
  * Representations are compared by their JSON: the gateway builds each one from the same selection
  * set, so equal entities serialize to equal strings (key order included).
  */
 export function dedupeRepresentations(representations: readonly unknown[]): DedupedRepresentations {
-  const index = new Map<string, number>();
-  const json: string[] = [];
+  const distinct = new DistinctJson();
   const slots = new Array<number>(representations.length);
-  for (let i = 0; i < representations.length; i++) {
-    const key = JSON.stringify(representations[i]);
-    let slot = index.get(key);
-    if (slot === undefined) {
-      slot = json.length;
-      index.set(key, slot);
-      json.push(key);
-    }
-    slots[i] = slot;
-  }
-  return { json, slots };
+  for (let i = 0; i < representations.length; i++)
+    slots[i] = distinct.slotOf(JSON.stringify(representations[i]));
+  return { json: distinct.json, slots };
 }
 
 /**

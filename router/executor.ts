@@ -29,6 +29,7 @@ import {
 } from 'graphql';
 import type { Logger } from '@shop/observability';
 import {
+  DistinctJson,
   recordSubgraphResponses,
   subgraphRequestBody,
   type RouterContext,
@@ -298,23 +299,13 @@ async function runFetch(fetch: Fetch, state: RunState): Promise<void> {
     return;
   }
   // one representation per distinct entity; `slots[i]` is entity i's, -1 when it has none
-  const index = new Map<string, number>();
-  const representations: string[] = [];
+  const distinct = new DistinctJson();
   const slots = new Array<number>(entities.length);
   for (let i = 0; i < entities.length; i++) {
     const json = fetch.represent(entities[i]!);
-    if (json === null) {
-      slots[i] = -1;
-      continue;
-    }
-    let slot = index.get(json);
-    if (slot === undefined) {
-      slot = representations.length;
-      index.set(json, slot);
-      representations.push(json);
-    }
-    slots[i] = slot;
+    slots[i] = json === null ? -1 : distinct.slotOf(json);
   }
+  const representations = distinct.json;
   if (representations.length === 0) return;
   const body = subgraphRequestBody(fetch.operation, fetch.operationName, variables, representations);
   const received = await send(fetch, body, state);
