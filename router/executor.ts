@@ -79,16 +79,24 @@ export class PlanExecutor {
     private readonly shareFetches: boolean,
   ) {}
 
-  /** A new supergraph: plan with it from now on. */
+  /** A new supergraph: plan with it from now on (or leave everything to Apollo's if that fails). */
   update(apiSchema: GraphQLSchema, supergraphSdl: string): void {
-    const supergraph = Supergraph.build(supergraphSdl);
-    this.state = {
-      apiSchema,
-      fedApiSchema: supergraph.apiSchema(),
-      supergraphSchema: supergraph.schema.toGraphQLJSSchema(),
-      planner: new QueryPlanner(supergraph),
-    };
     this.plans.clear();
+    this.state = undefined;
+    try {
+      const supergraph = Supergraph.build(supergraphSdl);
+      this.state = {
+        apiSchema,
+        fedApiSchema: supergraph.apiSchema(),
+        supergraphSchema: supergraph.schema.toGraphQLJSSchema(),
+        planner: new QueryPlanner(supergraph),
+      };
+    } catch (err) {
+      this.log.error(
+        { err },
+        'plan executor cannot use the supergraph; Apollo’s executor answers everything',
+      );
+    }
   }
 
   /** The gateway executor: this executor where it can, Apollo's (`fallback`) where it does not. */
