@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { loadConfig } from '@shop/config';
-import { createLogger } from '@shop/observability';
+import { createLogger } from '@shop/server';
 import {
   createMysqlDatabase,
   createPgDatabase,

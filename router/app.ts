@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { createTokenVerifier, viewerFromAuthorization, type TokenVerifier } from '@shop/auth';
 import { ErrorCode } from '@shop/errors';
-import { createLogger, requestContext, requestIdFrom, sendJson, type Logger } from '@shop/observability';
+import { createLogger, requestContext, requestIdFrom, sendJson, type Logger } from '@shop/server';
 import { GraphQLError } from 'graphql';
 import { Redis } from 'ioredis';
 import { jwksUrl, sandboxEnabled, subgraphUrls, type Config } from './config';

@@ -5,7 +5,7 @@ import {
 } from '@apollo/gateway';
 import { ROUTER_SECRET_HEADER } from '@shop/auth';
 import { serviceUnavailable, unauthenticated } from '@shop/errors';
-import type { Logger } from '@shop/observability';
+import type { Logger } from '@shop/server';
 import type { GraphQLFormattedError } from 'graphql';
 import { Pool } from 'undici';
 

@@ -27,7 +27,7 @@ import {
   type GraphQLSchema,
   type SelectionSetNode,
 } from 'graphql';
-import type { Logger } from '@shop/observability';
+import type { Logger } from '@shop/server';
 import {
   DistinctJson,
   recordSubgraphResponses,

@@ -1,7 +1,7 @@
 import { watch, readFileSync, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
-import type { Logger } from '@shop/observability';
+import type { Logger } from '@shop/server';
 import { ShopDataSource, type RouterContext, type SubgraphClient } from './datasource';
 import { PlanExecutor } from './executor';
 

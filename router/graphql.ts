@@ -11,7 +11,7 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ErrorCode } from '@shop/errors';
-import { requestContext, requestIdFrom, sharedApolloOptions, type Logger } from '@shop/observability';
+import { requestContext, requestIdFrom, sharedApolloOptions, type Logger } from '@shop/server';
 import { sandboxEnabled, subgraphUrls as configSubgraphUrls, watchEnabled, type Config } from './config';
 import { createSubgraphClient, type RouterContext, type SubgraphClient } from './datasource';
 import { createGateway } from './gateway';

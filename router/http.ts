@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
-import { executeApollo, parseGraphQLBody, sendJson } from '@shop/observability';
+import { executeApollo, parseGraphQLBody, sendJson } from '@shop/server';
 import type { RouterContext } from './datasource';
 
 export class BodyTooLargeError extends Error {}

@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { loadConfigOrExit } from '@shop/config';
-import { createLogger } from '@shop/observability';
+import { createLogger } from '@shop/server';
 import { configSchema, createRouter } from './index';
 
 const config = loadConfigOrExit('router', configSchema);

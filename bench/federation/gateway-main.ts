@@ -3,7 +3,7 @@
  * SUBGRAPH_URLS a JSON map name -> URL. Prints `READY {"url":..,"port":..}` once listening.
  */
 import { readFileSync } from 'node:fs';
-import { createLogger } from '@shop/observability';
+import { createLogger } from '@shop/server';
 import { GATEWAY_KINDS, startGateway, type GatewayKind } from './gateways';
 
 const kind = process.argv[2] as GatewayKind;

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
-import type { Logger } from '@shop/observability';
+import type { Logger } from '@shop/server';
 import { startShopGateway, type RunningGateway } from '../lib/shop-gateway';
 
 export const GATEWAY_KINDS = [

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '@shop/config';
-import type { Logger } from '@shop/observability';
+import type { Logger } from '@shop/server';
 import { configSchema } from '../../router/config';
 import { createGraphQLApollo } from '../../router/graphql';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createLogger } from '@shop/observability';
+import { createLogger } from '@shop/server';
 import { memoryLog } from '@shop/testing';
 import { startGateway } from '../federation/gateways';
 import {

@@ -1,5 +1,5 @@
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { createLogger } from '@shop/observability';
+import { createLogger } from '@shop/server';
 import { memoryLog } from '@shop/testing';
 import {
   dedupeRepresentations,

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@shop/config';
-import { createLogger } from '@shop/observability';
+import { createLogger } from '@shop/server';
 import { gql, memoryLog, redisPrefix, runId, waitFor } from '@shop/testing';
 import { composeSupergraph, contractSubgraphs } from '../../schema/composition';
 import { configSchema, createRouter, type Router } from '../index';

@@ -6,7 +6,7 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { loadConfig } from '@shop/config';
-import { createLogger } from '@shop/observability';
+import { createLogger } from '@shop/server';
 import { memoryLog } from '@shop/testing';
 import { GraphQLError, parse } from 'graphql';
 import { configSchema } from '../config';

@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { createGraphQLHttpServer, sharedApolloOptions, type Logger } from '@shop/observability';
+import { createGraphQLHttpServer, sharedApolloOptions, type Logger } from '@shop/server';
 import { parse } from 'graphql';
 import type { TokenVerifier } from '@shop/auth';
 import { errors } from 'jose';

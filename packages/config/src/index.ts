@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
+import { urlWith } from './endpoints';
+
 export { endpointDefaults, endpointFields, urlWith, type EndpointName } from './endpoints';
+export * from './services';
 
 /** Thrown by loadConfig: names every invalid variable at once. */
 export class ConfigError extends Error {
@@ -86,5 +89,17 @@ export const routerSecretField = z
   .string()
   .min(16, { message: 'must be at least 16 characters' })
   .default('dev-router-secret-change-me');
+
+/**
+ * NATS_PREFIX: prepended to every subject, stream, consumer and bucket name (tests and parallel runs
+ * set their own); empty in production.
+ */
+export const natsPrefixField = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]*$/, { message: 'may contain only letters, digits, _ and -' })
+  .default('');
+
+/** JWKS_URL: where the users subgraph publishes the keys that verify access tokens. */
+export const jwksUrlField = urlWith(['http', 'https'], 'http://127.0.0.1:4001/.well-known/jwks.json');
 
 export { z };

@@ -29,6 +29,12 @@ export const DateTimeScalar = new GraphQLScalarType<Date | string, string>({
   },
 });
 
+/** The shared GraphQL `Money` value: minor units of an ISO-4217 currency (see docs/conventions.md). */
+export interface Money {
+  amount: number;
+  currency: string;
+}
+
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
@@ -111,4 +117,13 @@ export function isWellFormed(text: string): boolean {
 export function referenceId(reference: { id?: unknown }): string | null {
   const { id } = reference;
   return typeof id === 'string' && id !== '' ? id : null;
+}
+
+/**
+ * `__resolveReference` of an entity this subgraph extends but does not own (it only adds fields):
+ * the stub `{ id }`, or null for a representation without a usable id.
+ */
+export function entityStub(reference: { id?: unknown }): { id: string } | null {
+  const id = referenceId(reference);
+  return id === null ? null : { id };
 }

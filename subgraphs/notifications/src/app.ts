@@ -7,7 +7,7 @@ import {
   OrderPaidEvent,
   type NatsConnection,
 } from '@shop/messaging';
-import { createLogger, type Logger } from '@shop/observability';
+import { createLogger, type Logger } from '@shop/server';
 import { smtpEmailSender, recordingSmsProvider, type EmailSender, type SmsProvider } from './channels';
 import type { Config } from './config';
 import { createConfirmationService } from './confirmation.service';

@@ -1,5 +1,5 @@
 import nodemailer from 'nodemailer';
-import type { Logger } from '@shop/observability';
+import type { Logger } from '@shop/server';
 import type { RecordedSms } from './models';
 
 /**

@@ -1,4 +1,4 @@
-import type { Logger } from '@shop/observability';
+import type { Logger } from '@shop/server';
 import type { OrderPaidEvent } from '@shop/messaging';
 import type { EmailSender, SmsProvider } from './channels';
 import type { ContactLookup } from './contacts';

@@ -4,7 +4,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import DataLoader from 'dataloader';
 import { parse } from 'graphql';
 import { viewerFromAuthorization, type TokenVerifier } from '@shop/auth';
-import { createGraphQLHttpServer, sharedApolloOptions, type Logger } from '@shop/observability';
+import { createGraphQLHttpServer, sharedApolloOptions, type Logger } from '@shop/server';
 import type { Context } from './context';
 import type { NotificationRepository } from './notification.repository';
 import { createNotificationService } from './notification.service';

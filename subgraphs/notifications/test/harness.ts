@@ -15,7 +15,7 @@ import {
   serveEndpoints,
   type OrderPaidEvent,
 } from '@shop/messaging';
-import { createLogger } from '@shop/observability';
+import { createLogger } from '@shop/server';
 import {
   createTestIssuer,
   endpoints,

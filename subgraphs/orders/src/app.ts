@@ -10,7 +10,7 @@ import {
   PaymentEvent,
   serveEndpoints,
 } from '@shop/messaging';
-import { createLogger, type Logger } from '@shop/observability';
+import { createLogger, type Logger } from '@shop/server';
 import type { Config } from './config';
 import { createDb } from './db';
 import { migrate } from './migrations';

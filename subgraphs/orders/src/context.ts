@@ -1,5 +1,5 @@
 import type { Viewer } from '@shop/auth';
-import type { Logger } from '@shop/observability';
+import type { Logger } from '@shop/server';
 import type { Loaders } from './loaders';
 import type { OrdersService } from './orders.service';
 

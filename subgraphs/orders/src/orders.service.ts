@@ -9,7 +9,7 @@ import {
   type PaymentEvent,
   type ReserveReply,
 } from '@shop/messaging';
-import type { Logger } from '@shop/observability';
+import type { Logger } from '@shop/server';
 import type { CancelReason, Money, OrderItemModel, OrderModel } from './models';
 import { canTransition, isPayable, transition } from './order-state';
 import {

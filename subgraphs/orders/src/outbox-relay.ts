@@ -1,5 +1,5 @@
 import { publishEvent, type JetStreamClient, type NatsNames } from '@shop/messaging';
-import type { Logger } from '@shop/observability';
+import type { Logger } from '@shop/server';
 import type { OrdersRepository, OutboxKind } from './orders.repository';
 
 export interface OutboxRelayOptions {

@@ -4,7 +4,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse } from 'graphql';
 import { viewerFromAuthorization, type TokenVerifier } from '@shop/auth';
-import { createGraphQLHttpServer, sharedApolloOptions, type Logger } from '@shop/observability';
+import { createGraphQLHttpServer, sharedApolloOptions, type Logger } from '@shop/server';
 import type { Context } from './context';
 import { createLoaders } from './loaders';
 import type { OrdersRepository } from './orders.repository';

@@ -11,7 +11,7 @@ import {
   type NatsConnection,
   type ReserveReply,
 } from '@shop/messaging';
-import { createLogger } from '@shop/observability';
+import { createLogger } from '@shop/server';
 import { createMysqlDatabase, createTestIssuer, endpoints, gql, memoryLog, natsPrefix } from '@shop/testing';
 import { createApp, type AppOverrides } from '../src/app';
 import { configSchema } from '../src/config';

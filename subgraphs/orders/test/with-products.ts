@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '@shop/config';
 import { createTokenVerifier } from '@shop/auth';
-import { createLogger } from '@shop/observability';
+import { createLogger } from '@shop/server';
 import { endpoints, memoryLog, mongoDatabase, natsPrefix } from '@shop/testing';
 import { createApp as createProducts, configSchema as productsConfig } from '@shop/products';
 import mongoose from 'mongoose';

@@ -9,7 +9,7 @@ import {
   request,
   ServiceUnavailableError,
 } from '@shop/messaging';
-import { createLogger, type Logger } from '@shop/observability';
+import { createLogger, type Logger } from '@shop/server';
 import type { Config } from './config';
 import { PaymentRepository } from './payments.repository';
 import { OrdersUnavailableError, PaymentService, type PayableLookup } from './payments.service';

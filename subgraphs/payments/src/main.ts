@@ -1,4 +1,4 @@
-import { runService } from '@shop/observability';
+import { runService } from '@shop/server';
 import { createApp } from './app';
 import { configSchema } from './config';
 

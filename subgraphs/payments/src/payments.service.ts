@@ -3,7 +3,7 @@ import { canAccess, requireViewer, type Viewer } from '@shop/auth';
 import { serviceUnavailable } from '@shop/errors';
 import { isWellFormed } from '@shop/graphql';
 import type { PaymentEvent, PayableReply } from '@shop/messaging';
-import type { Logger } from '@shop/observability';
+import type { Logger } from '@shop/server';
 import { requestFingerprint, validateCard, type CardInput, type ValidCard } from './card';
 import type { PaymentModel, PayOrderResult, StoredOutcome } from './models';
 import type { IdempotencyRecord, PaymentRepository } from './payments.repository';

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import { publishEvent, type JetStreamClient, type NatsNames } from '@shop/messaging';
-import type { Logger } from '@shop/observability';
+import type { Logger } from '@shop/server';
 import type { OutboxEntry, PaymentRepository } from './payments.repository';
 
 export interface RelayOptions {

@@ -3,7 +3,7 @@ import { ApolloServer } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { viewerFromAuthorization, type TokenVerifier } from '@shop/auth';
-import { createGraphQLHttpServer, sharedApolloOptions, type Logger } from '@shop/observability';
+import { createGraphQLHttpServer, sharedApolloOptions, type Logger } from '@shop/server';
 import type { Context } from './context';
 import { createLoaders } from './loaders';
 import type { PaymentRepository } from './payments.repository';

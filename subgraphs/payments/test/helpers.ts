@@ -12,7 +12,7 @@ import {
   type NatsConnection,
   type PayableReply,
 } from '@shop/messaging';
-import { createLogger } from '@shop/observability';
+import { createLogger } from '@shop/server';
 import {
   createTestIssuer,
   endpoints,

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { ROUTER_SECRET_HEADER, createTokenVerifier } from '@shop/auth';
 import { loadConfig } from '@shop/config';
-import { createLogger } from '@shop/observability';
+import { createLogger } from '@shop/server';
 import {
   createMysqlDatabase,
   createTestIssuer,

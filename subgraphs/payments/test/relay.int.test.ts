@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { jetstream, jetstreamManager } from '@shop/messaging';
-import { createLogger } from '@shop/observability';
+import { createLogger } from '@shop/server';
 import { endpoints, memoryLog, waitFor } from '@shop/testing';
 import { TEST_CARDS } from '../src/index';
 import { createOutboxRelay } from '../src/relay';

@@ -1,7 +1,7 @@
 import mongoose from 'mongoose';
 import { createTokenVerifier, type TokenVerifier } from '@shop/auth';
 import { connectNats, ensureStreams, natsNames, type NatsConnection } from '@shop/messaging';
-import { createLogger, type Logger } from '@shop/observability';
+import { createLogger, type Logger } from '@shop/server';
 import type { Config } from './config';
 import { consumeOrderEvents, serveReservationEndpoints } from './messaging';
 import { createProductRepository, type LockOptions } from './product.repository';

@@ -9,7 +9,7 @@ import {
   type NatsConnection,
   type NatsNames,
 } from '@shop/messaging';
-import type { Logger } from '@shop/observability';
+import type { Logger } from '@shop/server';
 import type { ReservationService } from './reservation.service';
 
 /** products.reserve and products.release as request-reply endpoints (queue group per service). */

@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import { loadConfigOrExit } from '@shop/config';
-import { createLogger } from '@shop/observability';
+import { createLogger } from '@shop/server';
 import { configSchema } from './config';
 import { createProductRepository } from './product.repository';
 import { demoCatalogue, seedCatalogue } from './seed-data';

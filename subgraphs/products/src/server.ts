@@ -17,7 +17,7 @@ import {
   type Viewer,
 } from '@shop/auth';
 import { ErrorCode, isUnexpected, maskError } from '@shop/errors';
-import { requestContext, requestIdFrom, type Logger } from '@shop/observability';
+import { requestContext, requestIdFrom, type Logger } from '@shop/server';
 import type { Context } from './context';
 import { createLoaders } from './loaders';
 import type { ProductService } from './product.service';

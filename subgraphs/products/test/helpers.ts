@@ -1,7 +1,7 @@
 import { loadConfig } from '@shop/config';
 import { createTokenVerifier, ROUTER_SECRET_HEADER, type Viewer } from '@shop/auth';
 import { connectNats, deleteStreams, natsNames, type NatsConnection } from '@shop/messaging';
-import { createLogger } from '@shop/observability';
+import { createLogger } from '@shop/server';
 import {
   createTestIssuer,
   gql,

@@ -135,7 +135,7 @@ describe('products.reserve / products.release over NATS', () => {
 
   it('two app instances on one database never overdraw a product (the lock is shared through MongoDB)', async () => {
     const { createApp } = await import('../src');
-    const { createLogger } = await import('@shop/observability');
+    const { createLogger } = await import('@shop/server');
     const { memoryLog } = await import('@shop/testing');
     const second = await createApp(
       { ...t.app.config, NATS_PREFIX: `${t.app.config.NATS_PREFIX}b` },

@@ -1,5 +1,5 @@
 import { createTokenVerifier } from '@shop/auth';
-import { createLogger } from '@shop/observability';
+import { createLogger } from '@shop/server';
 import { createTestIssuer, memoryLog } from '@shop/testing';
 import type { ProductService } from '../src/product.service';
 

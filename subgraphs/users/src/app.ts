@@ -8,7 +8,7 @@ import {
   serveEndpoints,
   type NatsConnection,
 } from '@shop/messaging';
-import { createLogger, type Logger } from '@shop/observability';
+import { createLogger, type Logger } from '@shop/server';
 import type { Config } from './config';
 import { loadSigningKeys } from './keys';
 import { createPasswordHasher } from './passwords';

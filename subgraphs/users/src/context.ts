@@ -1,6 +1,6 @@
 import type DataLoader from 'dataloader';
 import type { Viewer } from '@shop/auth';
-import type { Logger } from '@shop/observability';
+import type { Logger } from '@shop/server';
 import type { UserModel } from './models';
 
 /** Per-request GraphQL context. */

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { generateSigningKey, type SigningKey } from '@shop/auth';
-import type { Logger } from '@shop/observability';
+import type { Logger } from '@shop/server';
 import type { Config } from './config';
 
 /** Reads a keys file written by loadSigningKeys (a JSON array of private JWKs). */

@@ -4,7 +4,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import DataLoader from 'dataloader';
 import { parse } from 'graphql';
 import { viewerFromAuthorization, type TokenSigner, type TokenVerifier } from '@shop/auth';
-import { createGraphQLHttpServer, sendJson, sharedApolloOptions, type Logger } from '@shop/observability';
+import { createGraphQLHttpServer, sendJson, sharedApolloOptions, type Logger } from '@shop/server';
 import type { Context } from './context';
 import { createResolvers } from './resolvers';
 import type { UsersRepository } from './users.repository';

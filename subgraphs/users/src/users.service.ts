@@ -1,7 +1,7 @@
 import { requireViewer, type TokenSigner, type Viewer } from '@shop/auth';
 import { unauthenticated } from '@shop/errors';
 import { isWellFormed } from '@shop/graphql';
-import type { Logger } from '@shop/observability';
+import type { Logger } from '@shop/server';
 import type { ContactReply } from '@shop/messaging';
 import type { ProfileChanges, UserModel } from './models';
 import type { PasswordHasher } from './passwords';

@@ -1,6 +1,6 @@
 import { loadConfig } from '@shop/config';
 import { generateSigningKey, ROUTER_SECRET_HEADER, type SigningKey } from '@shop/auth';
-import { createLogger } from '@shop/observability';
+import { createLogger } from '@shop/server';
 import { createPgDatabase, gql, memoryLog, natsPrefix } from '@shop/testing';
 import { configSchema, createApp, type UsersApp } from '../src/index';
 

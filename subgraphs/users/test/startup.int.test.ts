@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ConfigError, loadConfig } from '@shop/config';
-import { createLogger } from '@shop/observability';
+import { createLogger } from '@shop/server';
 import { createPgDatabase, endpoints, memoryLog, natsPrefix, runId, withDatabase } from '@shop/testing';
 import { configSchema, createApp } from '../src/index';
 import { ADMIN, startUsers, type TestEnv } from './helpers';

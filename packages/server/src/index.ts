@@ -2,3 +2,4 @@ export * from './logger';
 export * from './http';
 export * from './apollo';
 export * from './main';
+export * from './loops';
