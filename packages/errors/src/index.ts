@@ -11,6 +11,10 @@ export const ErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+  /** The HTTP request itself is malformed (body not JSON, too large). */
+  BAD_REQUEST: 'BAD_REQUEST',
+  GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
+  GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -29,6 +33,14 @@ export const rateLimited = (message: string, retryAfterSeconds: number) =>
 export const serviceUnavailable = (message: string) =>
   new GraphQLError(message, { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } });
 
+/**
+ * The one shape of a GraphQL-over-HTTP error response body (as Apollo Server writes it), for
+ * answers written before GraphQL runs: refused secrets, bad bodies, rate limits.
+ */
+export function errorResponse(message: string, code: ErrorCode, extensions: Record<string, unknown> = {}) {
+  return { errors: [{ message, extensions: { code, ...extensions } }] };
+}
+
 /** Codes whose message is safe to show a client as it is. */
 const PUBLIC_CODES = new Set<string>([
   ErrorCode.UNAUTHENTICATED,
@@ -36,9 +48,9 @@ const PUBLIC_CODES = new Set<string>([
   ErrorCode.BAD_USER_INPUT,
   ErrorCode.RATE_LIMITED,
   ErrorCode.SERVICE_UNAVAILABLE,
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST',
+  ErrorCode.GRAPHQL_PARSE_FAILED,
+  ErrorCode.GRAPHQL_VALIDATION_FAILED,
+  ErrorCode.BAD_REQUEST,
   'OPERATION_RESOLUTION_FAILURE',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',

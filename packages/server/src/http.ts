@@ -214,3 +214,11 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
   };
 }
 export type GraphQLHttpServer = ReturnType<typeof createGraphQLHttpServer>;
+
+/** What every subgraph's createServer returns, whatever serves GraphQL behind it. */
+export interface GraphQLServer {
+  /** Listens and resolves with the URL of /graphql (port 0 picks a free port). */
+  listen(port: number, host?: string): Promise<{ url: string; port: number }>;
+  /** Stops accepting connections, waits for requests in flight, releases the GraphQL engine. */
+  close(): Promise<void>;
+}
