@@ -13,7 +13,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateSigningKey } from '@shop/auth';
-import { deleteStreams, connectNats, natsNames } from '@shop/messaging';
+import { connectNats, natsNames } from '@shop/messaging';
 import {
   createMysqlDatabase,
   createPgDatabase,
@@ -22,6 +22,7 @@ import {
   natsPrefix,
   redisPrefix,
   runId,
+  deleteStreams,
 } from '@shop/testing';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateSigningKey } from '@shop/auth';
-import { connectNats, deleteStreams, natsNames } from '@shop/messaging';
+import { connectNats, natsNames } from '@shop/messaging';
 import {
   createMysqlDatabase,
   createPgDatabase,
@@ -24,6 +24,7 @@ import {
   natsPrefix,
   redisPrefix,
   runId,
+  deleteStreams,
 } from '@shop/testing';
 
 export const SUBGRAPHS = ['users', 'products', 'orders', 'payments', 'notifications'] as const;

@@ -69,18 +69,6 @@ export async function ensureStreams(nc: NatsConnection, names: NatsNames): Promi
   }
 }
 
-/** Deletes every stream and bucket of a prefix. For tests only. */
-export async function deleteStreams(nc: NatsConnection, names: NatsNames): Promise<void> {
-  if (!names.prefix) throw new Error('refusing to delete the unprefixed streams');
-  const jsm = await jetstreamManager(nc);
-  for (const name of [
-    ...Object.values(names.streams),
-    ...Object.values(names.buckets).map((b) => `KV_${b}`),
-  ]) {
-    await jsm.streams.delete(name).catch(() => false);
-  }
-}
-
 /** Publishes an event with Nats-Msg-Id so that the stream drops a duplicate inside its window. */
 export async function publishEvent(
   js: JetStreamClient,

@@ -4,7 +4,10 @@ import pg from 'pg';
 import mysql from 'mysql2/promise';
 import { Redis } from 'ioredis';
 import { endpointDefaults } from '@shop/config';
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { createTokenSigner, generateSigningKey, type Viewer } from '@shop/auth';
+import type { NatsNames } from '@shop/messaging';
 
 /**
  * Helpers for tests that talk to the real datastores. Every test run gets its own names, so it
@@ -187,3 +190,15 @@ export const mailpit = {
     return (await res.json()) as { Subject: string; Text: string; HTML: string; To: { Address: string }[] };
   },
 };
+
+/** Deletes every stream and KV bucket of a run's NATS prefix (never the unprefixed ones). */
+export async function deleteStreams(nc: NatsConnection, names: NatsNames): Promise<void> {
+  if (!names.prefix) throw new Error('refusing to delete the unprefixed streams');
+  const jsm = await jetstreamManager(nc);
+  for (const name of [
+    ...Object.values(names.streams),
+    ...Object.values(names.buckets).map((b) => `KV_${b}`),
+  ]) {
+    await jsm.streams.delete(name).catch(() => false);
+  }
+}

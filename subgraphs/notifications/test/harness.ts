@@ -5,7 +5,6 @@ import { loadConfig } from '@shop/config';
 import {
   connectNats,
   ContactRequest,
-  deleteStreams,
   endpoint,
   ensureStreams,
   jetstream,
@@ -25,6 +24,7 @@ import {
   natsPrefix,
   runId,
   waitFor,
+  deleteStreams,
 } from '@shop/testing';
 import { configSchema, createApp, type App } from '../src';
 import type { Contact } from '../src/contacts';

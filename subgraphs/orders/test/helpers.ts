@@ -2,7 +2,6 @@ import { loadConfig } from '@shop/config';
 import { createTokenVerifier, ROUTER_SECRET_HEADER, type Viewer } from '@shop/auth';
 import {
   connectNats,
-  deleteStreams,
   endpoint,
   natsNames,
   ReleaseRequest,
@@ -12,7 +11,15 @@ import {
   type ReserveReply,
 } from '@shop/messaging';
 import { createLogger } from '@shop/server';
-import { createMysqlDatabase, createTestIssuer, endpoints, gql, memoryLog, natsPrefix } from '@shop/testing';
+import {
+  createMysqlDatabase,
+  createTestIssuer,
+  endpoints,
+  gql,
+  memoryLog,
+  natsPrefix,
+  deleteStreams,
+} from '@shop/testing';
 import { createApp, type AppOverrides } from '../src/app';
 import { configSchema } from '../src/config';
 

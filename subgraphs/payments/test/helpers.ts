@@ -2,7 +2,6 @@ import { ROUTER_SECRET_HEADER, createTokenVerifier, type Viewer } from '@shop/au
 import { loadConfig } from '@shop/config';
 import {
   connectNats,
-  deleteStreams,
   endpoint,
   jetstreamManager,
   natsNames,
@@ -22,6 +21,7 @@ import {
   redisPrefix,
   runId,
   type TestIssuer,
+  deleteStreams,
 } from '@shop/testing';
 import { configSchema, createApp, type AppOverrides, type PaymentsApp } from '../src/index';
 

@@ -1,6 +1,6 @@
 import { loadConfig } from '@shop/config';
 import { createTokenVerifier, ROUTER_SECRET_HEADER, type Viewer } from '@shop/auth';
-import { connectNats, deleteStreams, natsNames, type NatsConnection } from '@shop/messaging';
+import { connectNats, natsNames, type NatsConnection } from '@shop/messaging';
 import { createLogger } from '@shop/server';
 import {
   createTestIssuer,
@@ -10,6 +10,7 @@ import {
   natsPrefix,
   endpoints,
   type GraphQLResponse,
+  deleteStreams,
 } from '@shop/testing';
 import mongoose from 'mongoose';
 import { configSchema, createApp, type ProductsApp } from '../src';

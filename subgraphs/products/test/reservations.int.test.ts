@@ -1,5 +1,5 @@
-import { deleteStreams, jetstream, publishEvent, ReleaseReply, request, ReserveReply } from '@shop/messaging';
-import { runId, waitFor } from '@shop/testing';
+import { jetstream, publishEvent, ReleaseReply, request, ReserveReply } from '@shop/messaging';
+import { runId, waitFor, deleteStreams } from '@shop/testing';
 import type { Booted } from './helpers';
 
 const { addProduct, bootProducts } = await import('./helpers');
