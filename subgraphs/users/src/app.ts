@@ -1,16 +1,10 @@
 import pg from 'pg';
 import { createTokenSigner, createTokenVerifier, type TokenVerifier } from '@shop/auth';
-import {
-  connectNats,
-  ContactRequest,
-  endpoint,
-  natsNames,
-  serveEndpoints,
-  type NatsConnection,
-} from '@shop/messaging';
-import { createLogger, type Logger } from '@shop/server';
+import { connectNats, natsNames, type NatsConnection } from '@shop/messaging';
+import { createLogger, stopAll, type Logger, type Stoppable } from '@shop/server';
 import type { Config } from './config';
 import { loadSigningKeys } from './keys';
+import { startMessaging } from './messaging';
 import { createPasswordHasher } from './passwords';
 import { createServer } from './server';
 import { UsersRepository } from './users.repository';
@@ -49,13 +43,16 @@ async function ensureDatabase(url: string, log: Logger): Promise<void> {
   }
 }
 
-/** The users subgraph: PostgreSQL, the users.contact NATS endpoint and the GraphQL HTTP server. */
+/**
+ * The users subgraph: PostgreSQL, the users.contact NATS endpoint and the GraphQL HTTP server.
+ * Builds everything and starts nothing (the pool connects lazily); start() migrates, then serves.
+ */
 export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const log = overrides.log ?? createLogger({ name: 'users', level: config.LOG_LEVEL });
   const pool = new pg.Pool({ connectionString: config.POSTGRES_URL, max: 10 });
   pool.on('error', (error) => log.error({ err: error }, 'idle PostgreSQL client failed'));
   const passwords = await createPasswordHasher();
-  const repository = new UsersRepository(pool, passwords);
+  const repository = new UsersRepository({ pool, passwords });
   const signer = await createTokenSigner(await loadSigningKeys(config, log), config.JWT_TTL_SECONDS);
   const verifyToken = overrides.verifyToken ?? createTokenVerifier({ jwks: signer.jwks() });
   const service = new UsersService({
@@ -68,20 +65,20 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   });
   const names = natsNames(config.NATS_PREFIX);
 
+  // NATS connects in start(), after the migrations; readiness needs it open.
   let nc: NatsConnection | undefined;
-  let endpoints: { stop(): Promise<void> } | undefined;
-  let started = false;
-  let stopped = false;
-
-  const server = createServer({
+  const server = await createServer({
     service,
-    repository,
     signer,
     verifyToken,
     routerSecret: config.ROUTER_SECRET,
     log,
     ready: async () => !!nc && !nc.isClosed() && (await repository.ping()),
   });
+
+  /** What start() started, in order; stop() stops it last first. */
+  const running: Stoppable[] = [];
+  let stopping: Promise<void> | undefined;
 
   return {
     config,
@@ -97,33 +94,19 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       if (applied.length) log.info({ applied }, 'migrations applied');
       if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD)
         await service.ensureAdmin(config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
-      nc = await connectNats(config.NATS_URL, 'users');
-      endpoints = serveEndpoints(
-        nc,
-        names.services.users,
-        [
-          endpoint({
-            name: 'contact',
-            subject: names.commands.usersContact,
-            schema: ContactRequest,
-            handler: ({ userId }) => service.contact(userId),
-          }),
-        ],
-        log,
-      );
-      const address = await server.start(config.PORT, config.HOST);
-      started = true;
+      const connection = await connectNats(config.NATS_URL, 'users');
+      nc = connection;
+      running.push({ stop: () => connection.drain().catch(() => undefined) });
+      running.push(await startMessaging({ nc: connection, names, service, log }));
+      const address = await server.listen(config.PORT, config.HOST);
+      running.push({ stop: () => server.close() });
       log.info({ url: address.url }, 'users subgraph listening');
       return address;
     },
     /** Drains HTTP, stops the NATS endpoint and closes every connection. Safe to call twice. */
-    async stop(): Promise<void> {
-      if (stopped) return;
-      stopped = true;
-      if (started) await server.stop();
-      await endpoints?.stop();
-      await nc?.drain().catch(() => undefined);
-      await pool.end();
+    stop(): Promise<void> {
+      stopping ??= stopAll(running).finally(() => pool.end());
+      return stopping;
     },
     /**
      * Registers a customer and returns the user with an access token; for other subgraphs' tests

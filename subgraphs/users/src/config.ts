@@ -1,4 +1,13 @@
-import { commonFields, endpointFields, port, positiveInt, routerSecretField, urlWith, z } from '@shop/config';
+import {
+  commonFields,
+  endpointFields,
+  natsPrefixField,
+  port,
+  positiveInt,
+  routerSecretField,
+  urlWith,
+  z,
+} from '@shop/config';
 import type { SigningKey } from '@shop/auth';
 
 /** The users subgraph's database unless POSTGRES_URL says otherwise. */
@@ -48,10 +57,7 @@ export const configSchema = z
     ROUTER_SECRET: routerSecretField,
     POSTGRES_URL: urlWith(['postgres', 'postgresql'], DEFAULT_POSTGRES_URL),
     NATS_URL: endpointFields.NATS_URL,
-    NATS_PREFIX: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]+$/, { message: 'must contain only letters, digits, _ and -' })
-      .default(''),
+    NATS_PREFIX: natsPrefixField,
     /** Private signing keys; required in production. */
     JWT_PRIVATE_KEYS: signingKeys,
     /** Where development keys are generated once when JWT_PRIVATE_KEYS is unset (git-ignored). */

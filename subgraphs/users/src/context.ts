@@ -1,15 +1,14 @@
-import type DataLoader from 'dataloader';
 import type { Viewer } from '@shop/auth';
 import type { Logger } from '@shop/server';
-import type { UserModel } from './models';
+import type { Loaders } from './loaders';
 
 /** Per-request GraphQL context. */
 export interface Context {
   /** The verified token's claims, or null for an anonymous request. */
   viewer: Viewer | null;
   requestId: string;
-  /** Per-request DataLoaders: one datastore round trip per batch of keys. */
-  loaders: { userById: DataLoader<string, UserModel | null> };
+  /** Per-request DataLoaders (createLoaders): one datastore round trip per batch of keys. */
+  loaders: Loaders;
   log: Logger;
   /**
    * Accounts that proved their credentials in this request (register, login): the AuthPayload

@@ -1,20 +1,24 @@
 import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import DataLoader from 'dataloader';
 import { parse } from 'graphql';
 import { viewerFromAuthorization, type TokenSigner, type TokenVerifier } from '@shop/auth';
-import { createGraphQLHttpServer, sendJson, sharedApolloOptions, type Logger } from '@shop/server';
+import {
+  createGraphQLHttpServer,
+  sendJson,
+  sharedApolloOptions,
+  type GraphQLServer,
+  type Logger,
+} from '@shop/server';
 import type { Context } from './context';
+import { createLoaders } from './loaders';
 import { createResolvers } from './resolvers';
-import type { UsersRepository } from './users.repository';
 import type { UsersService } from './users.service';
 
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
 export interface ServerDeps {
   service: UsersService;
-  repository: UsersRepository;
   signer: TokenSigner;
   verifyToken: TokenVerifier;
   routerSecret: string;
@@ -23,7 +27,7 @@ export interface ServerDeps {
 }
 
 /** The users GraphQL HTTP server (plus /.well-known/jwks.json). No side effects until listen(). */
-export function createServer(deps: ServerDeps) {
+export async function createServer(deps: ServerDeps): Promise<GraphQLServer> {
   const shared = sharedApolloOptions<Context>(deps.log);
   const apollo = new ApolloServer<Context>({
     // The generated resolver types are stricter than @apollo/subgraph's GraphQLResolverMap<unknown>
@@ -51,6 +55,7 @@ export function createServer(deps: ServerDeps) {
       },
     ],
   });
+  await apollo.start();
 
   const http = createGraphQLHttpServer<Context>({
     apollo,
@@ -61,22 +66,21 @@ export function createServer(deps: ServerDeps) {
       '/.well-known/jwks.json': ({ res }) =>
         sendJson(res, 200, deps.signer.jwks(), { 'cache-control': 'public, max-age=300' }),
     },
-    context: async ({ req, requestId }) => ({
-      viewer: await viewerFromAuthorization(req.headers.authorization, deps.verifyToken),
-      requestId,
-      log: deps.log,
-      signedIn: new Set(),
-      loaders: { userById: new DataLoader((ids: readonly string[]) => deps.repository.findByIds(ids)) },
-    }),
+    context: async ({ req, requestId }) => {
+      const viewer = await viewerFromAuthorization(req.headers.authorization, deps.verifyToken);
+      return {
+        viewer,
+        requestId,
+        log: deps.log,
+        signedIn: new Set(),
+        loaders: createLoaders(deps.service, viewer),
+      };
+    },
   });
 
   return {
-    ...http,
-    async start(port: number, host: string) {
-      await apollo.start();
-      return http.listen(port, host);
-    },
-    async stop() {
+    listen: http.listen,
+    async close() {
       await http.close();
       await apollo.stop();
     },

@@ -62,11 +62,20 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** True when id can be a user id; anything else cannot match a row (and would be a SQL cast error). */
 export const isUserId = (id: string) => UUID.test(id);
 
+export interface UsersRepositoryDeps {
+  pool: pg.Pool;
+  /** Compares passwords with the stored hash in authenticate(), so the hash never leaves. */
+  passwords: PasswordHasher;
+}
+
 export class UsersRepository {
-  constructor(
-    private readonly pool: pg.Pool,
-    private readonly passwords: PasswordHasher,
-  ) {}
+  private readonly pool: pg.Pool;
+  private readonly passwords: PasswordHasher;
+
+  constructor(deps: UsersRepositoryDeps) {
+    this.pool = deps.pool;
+    this.passwords = deps.passwords;
+  }
 
   /** Applies pending migrations in one transaction, serialised across instances by an advisory lock. */
   async migrate(): Promise<string[]> {

@@ -1,4 +1,4 @@
-import { requireViewer, type TokenSigner, type Viewer } from '@shop/auth';
+import { canAccess, requireViewer, type TokenSigner, type Viewer } from '@shop/auth';
 import { unauthenticated } from '@shop/errors';
 import { isWellFormed } from '@shop/graphql';
 import type { Logger } from '@shop/server';
@@ -53,7 +53,7 @@ export interface RegisterInput {
   phone?: string | null;
 }
 
-export interface UsersServiceOptions {
+export interface UsersServiceDeps {
   repository: UsersRepository;
   passwords: PasswordHasher;
   signer: TokenSigner;
@@ -70,10 +70,10 @@ const INVALID_CREDENTIALS: InvalidCredentials = {
 
 /** The rules of accounts: validation, registration, sign-in with throttling, profiles, contacts. */
 export class UsersService {
-  constructor(private readonly o: UsersServiceOptions) {}
+  constructor(private readonly deps: UsersServiceDeps) {}
 
   private async issue(user: UserModel): Promise<AuthPayload> {
-    const { token, expiresAt } = await this.o.signer.sign({
+    const { token, expiresAt } = await this.deps.signer.sign({
       id: user.id,
       role: user.role,
       email: user.email,
@@ -96,8 +96,8 @@ export class UsersService {
   async register(input: RegisterInput): Promise<RegisterOutcome> {
     const account = this.validateNewAccount(input);
     if (isInvalid(account)) return account;
-    const passwordHash = await this.o.passwords.hash(account.password);
-    const user = await this.o.repository.create({ ...account, role: 'CUSTOMER', passwordHash });
+    const passwordHash = await this.deps.passwords.hash(account.password);
+    const user = await this.deps.repository.create({ ...account, role: 'CUSTOMER', passwordHash });
     if (!user) {
       return {
         __typename: 'EmailTakenError',
@@ -105,7 +105,7 @@ export class UsersService {
         email: input.email,
       };
     }
-    this.o.log.info({ userId: user.id }, 'user registered');
+    this.deps.log.info({ userId: user.id }, 'user registered');
     return this.issue(user);
   }
 
@@ -118,26 +118,26 @@ export class UsersService {
     // No password is ill-formed (register refuses it), and argon2 would hash U+FFFD in its place.
     if (!isWellFormed(input.password))
       return invalidInput('password', 'password must be well-formed Unicode text');
-    const { maxLoginFailures: max, loginWindowSeconds: window } = this.o;
-    const failures = await this.o.repository.recentFailures(email, window);
+    const { maxLoginFailures: max, loginWindowSeconds: window } = this.deps;
+    const failures = await this.deps.repository.recentFailures(email, window);
     if (failures.count >= max && failures.oldest) {
       const retryAt = failures.oldest.getTime() + window * 1000;
       const retryAfterSeconds = Math.max(1, Math.ceil((retryAt - Date.now()) / 1000));
-      this.o.log.warn({ retryAfterSeconds }, 'login throttled');
+      this.deps.log.warn({ retryAfterSeconds }, 'login throttled');
       return {
         __typename: 'TooManyAttemptsError',
         message: `Too many failed sign-ins for this email address; try again in ${retryAfterSeconds} seconds`,
         retryAfterSeconds,
       };
     }
-    const user = await this.o.repository.authenticate(email, input.password);
+    const user = await this.deps.repository.authenticate(email, input.password);
     if (!user) {
-      await this.o.repository.recordFailure(email, window);
-      this.o.log.info({ failures: failures.count + 1 }, 'login failed');
+      await this.deps.repository.recordFailure(email, window);
+      this.deps.log.info({ failures: failures.count + 1 }, 'login failed');
       return INVALID_CREDENTIALS;
     }
-    if (failures.count > 0) await this.o.repository.clearFailures(email);
-    this.o.log.info({ userId: user.id }, 'user signed in');
+    if (failures.count > 0) await this.deps.repository.clearFailures(email);
+    this.deps.log.info({ userId: user.id }, 'user signed in');
     return this.issue(user);
   }
 
@@ -160,8 +160,8 @@ export class UsersService {
     }
     const user =
       changes.name === undefined && changes.phone === undefined
-        ? await this.o.repository.findById(id)
-        : await this.o.repository.updateProfile(id, changes);
+        ? await this.deps.repository.findById(id)
+        : await this.deps.repository.updateProfile(id, changes);
     if (!user) throw unauthenticated('The account of this token no longer exists');
     return { __typename: 'UpdateProfileSuccess', user };
   }
@@ -170,17 +170,31 @@ export class UsersService {
   async ensureAdmin(emailInput: string, password: string): Promise<UserModel> {
     const account = this.validateNewAccount({ email: emailInput, password, name: 'Administrator' });
     if (isInvalid(account)) throw new Error(`ADMIN_EMAIL/ADMIN_PASSWORD rejected: ${account.message}`);
-    const existing = await this.o.repository.findByEmail(account.email);
+    const existing = await this.deps.repository.findByEmail(account.email);
     if (existing?.role === 'ADMIN') return existing;
-    const passwordHash = await this.o.passwords.hash(account.password);
-    const admin = await this.o.repository.upsertAdmin({ ...account, role: 'ADMIN', passwordHash });
-    this.o.log.info({ userId: admin.id }, 'administrator account ensured');
+    const passwordHash = await this.deps.passwords.hash(account.password);
+    const admin = await this.deps.repository.upsertAdmin({ ...account, role: 'ADMIN', passwordHash });
+    this.deps.log.info({ userId: admin.id }, 'administrator account ensured');
     return admin;
+  }
+
+  /** User entities for a batch of ids (one query), null for an unknown id; names are public. */
+  usersByIds(ids: readonly string[]): Promise<(UserModel | null)[]> {
+    return this.deps.repository.findByIds(ids);
+  }
+
+  /**
+   * Email and phone are for the user themself (by token, or `signedIn`: the accounts that proved
+   * their credentials in this request, whose AuthPayload shows them without a token) and for
+   * administrators.
+   */
+  canSeeContact(viewer: Viewer | null, userId: string, signedIn: ReadonlySet<string>): boolean {
+    return canAccess(viewer, userId) || signedIn.has(userId);
   }
 
   /** users.contact: what notifications needs to reach a user. */
   async contact(userId: string): Promise<ContactReply> {
-    const user = await this.o.repository.findById(userId);
+    const user = await this.deps.repository.findById(userId);
     if (!user) return { ok: false, code: 'NOT_FOUND', message: `no user ${userId}` };
     return { ok: true, id: user.id, name: user.name, email: user.email, phone: user.phone };
   }

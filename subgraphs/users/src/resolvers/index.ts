@@ -1,20 +1,17 @@
-import { canAccess } from '@shop/auth';
 import { DateTimeScalar, referenceId } from '@shop/graphql';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import type { Context } from '../context';
 import type { AuthPayload, UsersService } from '../users.service';
-
-/** Email and phone are for the user themself (by token, or just signed in) and administrators. */
-const canSeeContact = (ctx: Context, userId: string) =>
-  canAccess(ctx.viewer, userId) || ctx.signedIn.has(userId);
 
 function signedIn<T extends { __typename: string }>(ctx: Context, result: T): T {
   if (result.__typename === 'AuthPayload') ctx.signedIn.add((result as T & AuthPayload).user.id);
   return result;
 }
 
-/** Thin: GraphQL in, service call, GraphQL out. Privacy of email and phone is decided per field. */
+/** Thin: GraphQL in, service call, GraphQL out. The service decides per field who sees email and phone. */
 export function createResolvers(service: UsersService): Resolvers {
+  const seesContact = (ctx: Context, userId: string) =>
+    service.canSeeContact(ctx.viewer, userId, ctx.signedIn);
   return {
     DateTime: DateTimeScalar,
     Query: {
@@ -32,8 +29,8 @@ export function createResolvers(service: UsersService): Resolvers {
         const id = referenceId(reference);
         return id === null ? null : ctx.loaders.userById.load(id);
       },
-      email: (user, _args, ctx) => (canSeeContact(ctx, user.id) ? user.email : null),
-      phone: (user, _args, ctx) => (canSeeContact(ctx, user.id) ? user.phone : null),
+      email: (user, _args, ctx) => (seesContact(ctx, user.id) ? user.email : null),
+      phone: (user, _args, ctx) => (seesContact(ctx, user.id) ? user.phone : null),
     },
   };
 }
