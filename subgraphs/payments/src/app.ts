@@ -1,21 +1,14 @@
 import { Redis } from 'ioredis';
 import { createTokenVerifier, type TokenVerifier } from '@shop/auth';
-import {
-  connectNats,
-  ensureStreams,
-  jetstream,
-  natsNames,
-  PayableReply,
-  request,
-  ServiceUnavailableError,
-} from '@shop/messaging';
-import { createLogger, type Logger } from '@shop/server';
+import { connectNats, ensureStreams, jetstream, natsNames } from '@shop/messaging';
+import { createLogger, stopAll, type Logger, type Stoppable } from '@shop/server';
 import type { Config } from './config';
-import { PaymentRepository } from './payments.repository';
-import { OrdersUnavailableError, PaymentService, type PayableLookup } from './payments.service';
+import { ordersClient } from './messaging';
+import { createOutboxRelay, type OutboxRelayOptions } from './outbox-relay';
+import { PaymentsRepository } from './payments.repository';
+import { PaymentsService } from './payments.service';
 import type { PaymentProvider } from './providers/provider';
 import { TestPaymentProvider } from './providers/test-provider';
-import { createOutboxRelay, type RelayOptions } from './relay';
 import { createServer } from './server';
 
 export interface AppOverrides {
@@ -24,10 +17,10 @@ export interface AppOverrides {
   /** The card processor; the deterministic TestPaymentProvider by default. */
   provider?: PaymentProvider;
   /** false: do not run the outbox relay (tests drive it themselves). */
-  relay?: boolean | Pick<RelayOptions, 'consumer' | 'claimIdleMs' | 'blockMs' | 'afterPublish'>;
+  relay?: boolean | Pick<OutboxRelayOptions, 'consumer' | 'claimIdleMs' | 'blockMs' | 'afterPublish'>;
 }
 
-/** Connections + NATS + relay + HTTP server. Nothing connects until this is awaited. */
+/** Connections, service, relay and HTTP server; start() starts the relay and then the server. */
 export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const log = overrides.log ?? createLogger({ name: 'payments', level: config.LOG_LEVEL });
   const names = natsNames(config.NATS_PREFIX);
@@ -37,28 +30,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   await blockingRedis.connect();
   const nc = await connectNats(config.NATS_URL, 'payments');
   await ensureStreams(nc, names);
-  const js = jetstream(nc);
 
-  const repository = new PaymentRepository(redis, config.REDIS_PREFIX);
+  const repository = new PaymentsRepository({ redis, prefix: config.REDIS_PREFIX });
   const provider = overrides.provider ?? new TestPaymentProvider();
-  const payable: PayableLookup = async (orderId, userId) => {
-    try {
-      return await request(
-        nc,
-        names.commands.ordersPayable,
-        { orderId, userId },
-        PayableReply,
-        config.ORDERS_TIMEOUT_MS,
-      );
-    } catch (error) {
-      if (error instanceof ServiceUnavailableError) throw new OrdersUnavailableError(error.message);
-      throw error;
-    }
-  };
-  const service = new PaymentService({
+  const service = new PaymentsService({
     repository,
     provider,
-    payable,
+    orders: ordersClient(nc, names, config.ORDERS_TIMEOUT_MS),
     log,
     fingerprintSecret: config.CARD_FINGERPRINT_SECRET,
     idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
@@ -67,9 +45,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const relay =
     overrides.relay === false
       ? null
-      : createOutboxRelay({ repository, blockingRedis, js, names, log, ...relayOptions });
+      : createOutboxRelay({ repository, blockingRedis, js: jetstream(nc), names, log, ...relayOptions });
   const server = await createServer({
-    repository,
     service,
     verifyToken: overrides.verifyToken ?? createTokenVerifier({ jwksUrl: config.JWKS_URL }),
     routerSecret: config.ROUTER_SECRET,
@@ -77,6 +54,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     ready: async () => (await repository.ping()) && !nc.isClosed(),
   });
 
+  const running: Stoppable[] = [];
   let stopped = false;
   return {
     repository,
@@ -84,19 +62,26 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     relay,
     names,
     async start() {
-      await relay?.start();
+      if (relay) {
+        await relay.start();
+        running.push(relay);
+      }
       const address = await server.listen(config.PORT, config.HOST);
+      running.push({ stop: () => server.close() });
       log.info({ url: address.url }, 'payments subgraph listening');
       return address;
     },
+    /** Server first, then the relay (last started, first stopped), then the connections. Safe twice. */
     async stop() {
       if (stopped) return;
       stopped = true;
-      await server.close();
-      await relay?.stop();
-      await nc.drain();
-      blockingRedis.disconnect();
-      await redis.quit();
+      try {
+        await stopAll(running);
+      } finally {
+        await nc.drain();
+        blockingRedis.disconnect();
+        await redis.quit();
+      }
     },
   };
 }

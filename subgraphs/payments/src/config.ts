@@ -1,16 +1,22 @@
-import { commonFields, endpointFields, port, positiveInt, routerSecretField, urlWith, z } from '@shop/config';
+import {
+  commonFields,
+  endpointFields,
+  jwksUrlField,
+  natsPrefixField,
+  port,
+  positiveInt,
+  routerSecretField,
+  z,
+} from '@shop/config';
 
 /** Every variable the payments subgraph reads, validated at once. */
 export const configSchema = z.object({
   ...commonFields,
   PORT: port(4004),
   ROUTER_SECRET: routerSecretField,
-  JWKS_URL: urlWith(['http', 'https'], 'http://127.0.0.1:4001/.well-known/jwks.json'),
+  JWKS_URL: jwksUrlField,
   NATS_URL: endpointFields.NATS_URL,
-  NATS_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]*$/, { message: 'must contain only letters, digits, _ and -' })
-    .default(''),
+  NATS_PREFIX: natsPrefixField,
   REDIS_URL: endpointFields.REDIS_URL,
   /** Every Redis key of this service starts with this prefix. */
   REDIS_PREFIX: z.string().min(1).default('shop:payments:'),

@@ -2,13 +2,13 @@ import type DataLoader from 'dataloader';
 import type { Viewer } from '@shop/auth';
 import type { Logger } from '@shop/server';
 import type { PaymentModel } from './models';
-import type { PaymentService } from './payments.service';
 
+/** Per-request loaders over the service's ownership-checking batch methods (see loaders.ts). */
 export interface Loaders {
-  /** Payments by id (null when missing). */
+  /** Payments by id: null when missing or not visible to the viewer. */
   paymentById: DataLoader<string, PaymentModel | null>;
-  /** Every payment of an order, oldest first. */
-  paymentsByOrder: DataLoader<string, PaymentModel[]>;
+  /** The payment shown on each order (null when none is visible to the viewer). */
+  paymentOfOrder: DataLoader<string, PaymentModel | null>;
 }
 
 export interface Context {
@@ -16,5 +16,4 @@ export interface Context {
   requestId: string;
   loaders: Loaders;
   log: Logger;
-  service: PaymentService;
 }

@@ -1,11 +1,12 @@
 import DataLoader from 'dataloader';
+import type { Viewer } from '@shop/auth';
 import type { Loaders } from './context';
-import type { PaymentRepository } from './payments.repository';
+import type { PaymentsService } from './payments.service';
 
-/** Per-request loaders: one Redis pipeline per batch, whatever the number of entities. */
-export function createLoaders(repository: PaymentRepository): Loaders {
+/** Per-request loaders for one viewer: one Redis pipeline per batch, whatever the number of entities. */
+export function createLoaders(service: PaymentsService, viewer: Viewer | null): Loaders {
   return {
-    paymentById: new DataLoader((ids) => repository.paymentsByIds(ids)),
-    paymentsByOrder: new DataLoader((orderIds) => repository.paymentsByOrders(orderIds)),
+    paymentById: new DataLoader((ids) => service.paymentsFor(viewer, ids)),
+    paymentOfOrder: new DataLoader((orderIds) => service.paymentsOfOrders(viewer, orderIds)),
   };
 }

@@ -1,11 +1,12 @@
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { publishEvent, type JetStreamClient, type NatsNames } from '@shop/messaging';
-import type { Logger } from '@shop/server';
-import type { OutboxEntry, PaymentRepository } from './payments.repository';
+import { every, type Logger, type Loop } from '@shop/server';
+import type { OutboxEntry, PaymentsRepository } from './payments.repository';
 
-export interface RelayOptions {
-  repository: PaymentRepository;
+export interface OutboxRelayOptions {
+  repository: PaymentsRepository;
   /** A Redis connection of the relay's own: XREADGROUP BLOCK holds it while waiting. */
   blockingRedis: Redis;
   js: JetStreamClient;
@@ -17,6 +18,8 @@ export interface RelayOptions {
   claimIdleMs?: number;
   blockMs?: number;
   batch?: number;
+  /** Pause after a failed pass before the next one. */
+  retryMs?: number;
   /** Test hook: runs after an entry was published and before it is acknowledged. */
   afterPublish?: (entry: OutboxEntry) => Promise<void>;
 }
@@ -27,13 +30,14 @@ export interface RelayOptions {
  * that dies in between leaves the entry pending, and the next relay publishes it again — JetStream
  * drops the duplicate, so the event is in the stream once.
  */
-export function createOutboxRelay(o: RelayOptions) {
+export function createOutboxRelay(o: OutboxRelayOptions) {
   const consumer = o.consumer ?? `${hostname()}-${process.pid}`;
   const claimIdleMs = o.claimIdleMs ?? 15_000;
   const blockMs = o.blockMs ?? 500;
   const batch = o.batch ?? 100;
-  let running = false;
-  let loop: Promise<void> | null = null;
+  const retryMs = o.retryMs ?? 500;
+  let loop: Loop | null = null;
+  let stopping: AbortController | null = null;
   let published = 0;
 
   const publish = async (entry: OutboxEntry) => {
@@ -46,18 +50,17 @@ export function createOutboxRelay(o: RelayOptions) {
     if (!ack.duplicate) o.log.info({ paymentId: entry.event.paymentId, subject }, 'payment event published');
   };
 
-  const run = async () => {
-    while (running) {
-      try {
-        const stale = await o.repository.claimStaleOutbox(consumer, claimIdleMs, batch);
-        for (const entry of stale) await publish(entry);
-        const fresh = await o.repository.readNewOutbox(consumer, batch, blockMs, o.blockingRedis);
-        for (const entry of fresh) await publish(entry);
-      } catch (error) {
-        if (!running) break;
-        o.log.warn({ err: error }, 'outbox relay failed; retrying');
-        await new Promise((r) => setTimeout(r, 500));
-      }
+  /** Entries idle elsewhere, then new ones; the blocking read is the wait between passes. */
+  const pass = async (signal: AbortSignal) => {
+    try {
+      const stale = await o.repository.claimStaleOutbox(consumer, claimIdleMs, batch);
+      for (const entry of stale) await publish(entry);
+      const fresh = await o.repository.readNewOutbox(consumer, batch, blockMs, o.blockingRedis);
+      for (const entry of fresh) await publish(entry);
+    } catch (error) {
+      // every(0) would run the next pass at once: pause, so an outage is not a busy loop (stop cuts it short).
+      await sleep(retryMs, undefined, { signal }).catch(() => undefined);
+      throw error;
     }
   };
 
@@ -68,16 +71,18 @@ export function createOutboxRelay(o: RelayOptions) {
       return published;
     },
     async start(): Promise<void> {
-      if (running) return;
+      if (loop) return;
       await o.repository.ensureRelayGroup();
-      running = true;
-      loop = run();
+      const controller = new AbortController();
+      stopping = controller;
+      loop = every(0, () => pass(controller.signal), o.log, 'payments outbox relay');
     },
     /** Stops after the current batch (at most blockMs). */
     async stop(): Promise<void> {
-      running = false;
-      await loop;
+      stopping?.abort();
+      await loop?.stop();
       loop = null;
+      stopping = null;
     },
   };
 }

@@ -95,12 +95,21 @@ function fromHash(h: Record<string, string>): PaymentModel | null {
   };
 }
 
+export interface PaymentsRepositoryDeps {
+  redis: Redis;
+  /** Every key starts with it (REDIS_PREFIX). */
+  prefix: string;
+}
+
 /** Every Redis call of the payments subgraph. All keys live under `prefix`. */
-export class PaymentRepository {
-  constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
-  ) {}
+export class PaymentsRepository {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+
+  constructor(deps: PaymentsRepositoryDeps) {
+    this.redis = deps.redis;
+    this.prefix = deps.prefix;
+  }
 
   readonly keys = {
     payment: (id: string) => `${this.prefix}payment:${id}`,

@@ -1,19 +1,23 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { canAccess, requireViewer, type Viewer } from '@shop/auth';
 import { serviceUnavailable } from '@shop/errors';
 import { isWellFormed } from '@shop/graphql';
-import type { PaymentEvent, PayableReply } from '@shop/messaging';
+import { ServiceUnavailableError, type PaymentEvent, type PayableReply } from '@shop/messaging';
 import type { Logger } from '@shop/server';
 import { requestFingerprint, validateCard, type CardInput, type ValidCard } from './card';
 import type { PaymentModel, PayOrderResult, StoredOutcome } from './models';
-import type { IdempotencyRecord, PaymentRepository } from './payments.repository';
+import type { IdempotencyRecord, PaymentsRepository } from './payments.repository';
 import { ProviderUnavailableError, type PaymentProvider } from './providers/provider';
 
-/** Asks the orders subgraph whether a user may pay an order, and for how much. */
-export type PayableLookup = (orderId: string, userId: string) => Promise<PayableReply>;
-
-/** Thrown by a PayableLookup when orders did not answer. */
-export class OrdersUnavailableError extends Error {}
+/**
+ * The orders subgraph as payments needs it (over NATS: `ordersClient` in messaging.ts). `payable`
+ * throws ServiceUnavailableError when orders does not answer.
+ */
+export interface OrdersClient {
+  /** Whether this user may pay the order, and for how much. */
+  payable(orderId: string, userId: string): Promise<PayableReply>;
+}
 
 export interface PayOrderInput {
   orderId: string;
@@ -21,10 +25,10 @@ export interface PayOrderInput {
   idempotencyKey: string;
 }
 
-export interface PaymentServiceOptions {
-  repository: PaymentRepository;
+export interface PaymentsServiceDeps {
+  repository: PaymentsRepository;
   provider: PaymentProvider;
-  payable: PayableLookup;
+  orders: OrdersClient;
   log: Logger;
   fingerprintSecret: string;
   idempotencyTtlSeconds: number;
@@ -33,8 +37,6 @@ export interface PaymentServiceOptions {
   /** How often a request waiting on another one's key looks again. */
   pollMs?: number;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The rules of paying. The order of steps matters:
@@ -45,11 +47,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  *    atomically (payment, guard, outbox event, idempotency result).
  * Steps that end without a charge release the key, so a retry runs again.
  */
-export class PaymentService {
+export class PaymentsService {
   private readonly lockMs: number;
   private readonly pollMs: number;
 
-  constructor(private readonly o: PaymentServiceOptions) {
+  constructor(private readonly o: PaymentsServiceDeps) {
     this.lockMs = o.lockMs ?? 30_000;
     this.pollMs = o.pollMs ?? 25;
   }
@@ -138,9 +140,9 @@ export class PaymentService {
     try {
       let reply: PayableReply;
       try {
-        reply = await this.o.payable(orderId, userId);
+        reply = await this.o.orders.payable(orderId, userId);
       } catch (error) {
-        if (error instanceof OrdersUnavailableError) {
+        if (error instanceof ServiceUnavailableError) {
           this.o.log.warn({ orderId }, 'orders.payable did not answer');
           return {
             __typename: 'OrderServiceUnavailableError',
@@ -249,14 +251,24 @@ export class PaymentService {
       : { __typename: 'CardDeclinedError', message: outcome.message, reason: outcome.reason, payment };
   }
 
-  /** The payment shown on an order: its success, else the latest failure, else null. Owner or admin only. */
-  static paymentOfOrder(viewer: Viewer | null, payments: PaymentModel[]): PaymentModel | null {
-    const visible = payments.filter((p) => canAccess(viewer, p.userId));
-    return visible.find((p) => p.status === 'SUCCEEDED') ?? visible.at(-1) ?? null;
+  /** Payments as entities, by id: null where missing or not the viewer's (unless an admin). */
+  async paymentsFor(viewer: Viewer | null, ids: readonly string[]): Promise<(PaymentModel | null)[]> {
+    const payments = await this.o.repository.paymentsByIds(ids);
+    return payments.map((p) => (p && canAccess(viewer, p.userId) ? p : null));
   }
 
-  /** A payment as an entity: null unless the viewer owns it or is an admin. */
-  static visiblePayment(viewer: Viewer | null, payment: PaymentModel | null): PaymentModel | null {
-    return payment && canAccess(viewer, payment.userId) ? payment : null;
+  /**
+   * The payment shown on each order: its success, else its latest failure, else null; only the
+   * viewer's own payments count (an admin sees every one).
+   */
+  async paymentsOfOrders(
+    viewer: Viewer | null,
+    orderIds: readonly string[],
+  ): Promise<(PaymentModel | null)[]> {
+    const perOrder = await this.o.repository.paymentsByOrders(orderIds);
+    return perOrder.map((payments) => {
+      const visible = payments.filter((p) => canAccess(viewer, p.userId));
+      return visible.find((p) => p.status === 'SUCCEEDED') ?? visible.at(-1) ?? null;
+    });
   }
 }

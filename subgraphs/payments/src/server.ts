@@ -3,18 +3,16 @@ import { ApolloServer } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { viewerFromAuthorization, type TokenVerifier } from '@shop/auth';
-import { createGraphQLHttpServer, sharedApolloOptions, type Logger } from '@shop/server';
+import { createGraphQLHttpServer, sharedApolloOptions, type GraphQLServer, type Logger } from '@shop/server';
 import type { Context } from './context';
 import { createLoaders } from './loaders';
-import type { PaymentRepository } from './payments.repository';
-import type { PaymentService } from './payments.service';
-import { resolvers } from './resolvers';
+import type { PaymentsService } from './payments.service';
+import { createResolvers } from './resolvers';
 
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
 export interface ServerDeps {
-  repository: PaymentRepository;
-  service: PaymentService;
+  service: PaymentsService;
   verifyToken: TokenVerifier;
   routerSecret: string;
   log: Logger;
@@ -22,9 +20,9 @@ export interface ServerDeps {
 }
 
 /** The GraphQL HTTP server. No side effects until listen(). */
-export async function createServer(deps: ServerDeps) {
+export async function createServer(deps: ServerDeps): Promise<GraphQLServer> {
   const apollo = new ApolloServer<Context>({
-    schema: buildSubgraphSchema([{ typeDefs, resolvers: resolvers as never }]),
+    schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(deps.service) as never }]),
     ...sharedApolloOptions<Context>(deps.log),
   });
   await apollo.start();
@@ -33,13 +31,15 @@ export async function createServer(deps: ServerDeps) {
     routerSecret: deps.routerSecret,
     log: deps.log,
     ...(deps.ready ? { ready: deps.ready } : {}),
-    context: async ({ req, requestId }) => ({
-      viewer: await viewerFromAuthorization(req.headers.authorization, deps.verifyToken),
-      requestId,
-      loaders: createLoaders(deps.repository),
-      log: deps.log.child({ requestId }),
-      service: deps.service,
-    }),
+    context: async ({ req, requestId }) => {
+      const viewer = await viewerFromAuthorization(req.headers.authorization, deps.verifyToken);
+      return {
+        viewer,
+        requestId,
+        loaders: createLoaders(deps.service, viewer),
+        log: deps.log.child({ requestId }),
+      };
+    },
   });
   return {
     listen: http.listen,

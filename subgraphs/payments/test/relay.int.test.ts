@@ -3,7 +3,7 @@ import { jetstream, jetstreamManager } from '@shop/messaging';
 import { createLogger } from '@shop/server';
 import { endpoints, memoryLog, waitFor } from '@shop/testing';
 import { TEST_CARDS } from '../src/index';
-import { createOutboxRelay } from '../src/relay';
+import { createOutboxRelay } from '../src/outbox-relay';
 import { bootPayments, card, type Harness } from './helpers';
 
 /** The outbox relay against real Redis and JetStream: at-least-once out, exactly once in the stream. */

@@ -1,29 +1,25 @@
-import { DateTimeScalar, referenceId } from '@shop/graphql';
+import { DateTimeScalar, entityStub, referenceId } from '@shop/graphql';
 import type { Resolvers } from '../__generated__/resolvers-types';
-import { PaymentService } from '../payments.service';
+import type { PaymentsService } from '../payments.service';
 
-/** Thin: GraphQL in, service or loader call, GraphQL out. */
-export const resolvers: Resolvers = {
-  DateTime: DateTimeScalar,
-  Mutation: {
-    payOrder: (_parent, { input }, ctx) => ctx.service.payOrder(ctx.viewer, input),
-  },
-  Payment: {
-    // A representation whose id is not a string is null, never a loader key (it would fail the batch).
-    __resolveReference: async (ref, ctx) => {
-      const id = referenceId(ref);
-      return id === null
-        ? null
-        : PaymentService.visiblePayment(ctx.viewer, await ctx.loaders.paymentById.load(id));
+/** Thin: GraphQL in, service or loader call, GraphQL out. Who may see what is the service's call. */
+export function createResolvers(service: PaymentsService): Resolvers {
+  return {
+    DateTime: DateTimeScalar,
+    Mutation: {
+      payOrder: (_parent, { input }, ctx) => service.payOrder(ctx.viewer, input),
     },
-    order: (payment) => ({ id: payment.orderId }),
-  },
-  Order: {
-    __resolveReference: (ref) => {
-      const id = referenceId(ref);
-      return id === null ? null : { id };
+    Payment: {
+      // A representation whose id is not a string is null, never a loader key (it would fail the batch).
+      __resolveReference: (ref, ctx) => {
+        const id = referenceId(ref);
+        return id === null ? null : ctx.loaders.paymentById.load(id);
+      },
+      order: (payment) => ({ id: payment.orderId }),
     },
-    payment: async (order, _args, ctx) =>
-      PaymentService.paymentOfOrder(ctx.viewer, await ctx.loaders.paymentsByOrder.load(order.id)),
-  },
-};
+    Order: {
+      __resolveReference: entityStub,
+      payment: (order, _args, ctx) => ctx.loaders.paymentOfOrder.load(order.id),
+    },
+  };
+}
