@@ -1,0 +1,60 @@
+import type { Viewer } from '@shop/auth';
+import { waitFor } from '@shop/testing';
+import { dumpRedis, leaks, type card, type Harness, type PayResult } from './helpers';
+
+/**
+ * What one test file sends through payOrder, for the checks that close it: `payWith` answers
+ * without GraphQL errors and remembers every card number and CVC it sent, so the file's last tests
+ * can check its harness's whole run (every event once, no secret in Redis or the log).
+ */
+export function paymentsRun(harness: () => Harness) {
+  const numbers = new Set<string>();
+  const cvcs = new Set<string>(['739']);
+
+  return {
+    async payWith(
+      viewer: Viewer | null,
+      orderId: string,
+      c: ReturnType<typeof card>,
+      key: string,
+    ): Promise<PayResult> {
+      numbers.add(c.number.replace(/[\s-]/g, ''));
+      cvcs.add(c.cvc);
+      const res = await harness().pay(viewer, { orderId, card: c, idempotencyKey: key });
+      expect(res.errors).toBeUndefined();
+      return res.data!.payOrder;
+    },
+
+    /**
+     * Once the outbox has drained: every payment recorded in the run has exactly one event, on
+     * payments.succeeded or payments.failed by its status. Returns the events.
+     */
+    async expectEachEventOnce() {
+      const h = harness();
+      await waitFor(async () => (await h.app.repository.outboxLength()) === 0);
+      const events = await h.streamEvents();
+      expect(events.length).toBeGreaterThan(0);
+      const ids = events.map((e) => e.event.paymentId);
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const e of events) {
+        expect(e.subject).toBe(
+          e.event.status === 'SUCCEEDED' ? h.names.events.paymentsSucceeded : h.names.events.paymentsFailed,
+        );
+      }
+      return events;
+    },
+
+    /** No Redis key or log line of the run holds a card number or CVC it used, or the holder's name. */
+    async expectNoSecrets() {
+      const h = harness();
+      const redis = await dumpRedis(h.redisPrefix);
+      expect(redis.length).toBeGreaterThan(10);
+      expect(redis.some((line) => line.includes('4242'))).toBe(true); // last4 is there, so the scan sees data
+      expect(leaks(redis, [...numbers], [...cvcs])).toEqual([]);
+      expect(redis.filter((line) => /\bcvc\b|holder|Ada Lovelace/i.test(line))).toEqual([]);
+      expect(h.log.lines.length).toBeGreaterThan(10);
+      expect(leaks(h.log.lines, [...numbers], [...cvcs])).toEqual([]);
+      expect(h.log.lines.filter((line) => /Ada Lovelace/.test(line))).toEqual([]);
+    },
+  };
+}
