@@ -2,13 +2,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { createTokenVerifier, viewerFromAuthorization, type TokenVerifier } from '@shop/auth';
 import { ErrorCode } from '@shop/errors';
-import { createLogger, requestContext, requestIdFrom, sendJson, type Logger } from '@shop/server';
+import { createLogger, requestListener, sendGraphQLError, sendJson, type Logger } from '@shop/server';
 import { GraphQLError } from 'graphql';
 import { Redis } from 'ioredis';
 import { jwksUrl, sandboxEnabled, subgraphUrls, type Config } from './config';
-import { createGraphQLApollo, subgraphClientFor } from './graphql';
-import { ClientGoneError, sendGraphQLError } from './http';
+import { createGraphQLApollo } from './graphql';
 import { API_KEY_HEADER, createRateLimiter, partnerForKey } from './plugins/partners';
+import { subgraphClientFor } from './subgraph-client';
 
 export interface RouterOverrides {
   /** Tests pass a logger writing to memoryLog(). */
@@ -78,10 +78,13 @@ export function createRouter(config: Config, overrides: RouterOverrides = {}): R
   const servePartner = async (req: IncomingMessage, res: ServerResponse, requestId: string) => {
     const partner = partnerForKey(config.PARTNER_API_KEYS, req.headers[API_KEY_HEADER]);
     if (!partner) {
-      sendGraphQLError(res, 401, `A valid API key is required in the ${API_KEY_HEADER} header`, {
-        code: ErrorCode.UNAUTHENTICATED,
-        requestId,
-      });
+      sendGraphQLError(
+        res,
+        401,
+        `A valid API key is required in the ${API_KEY_HEADER} header`,
+        ErrorCode.UNAUTHENTICATED,
+        { requestId },
+      );
       return;
     }
     let limit;
@@ -89,10 +92,15 @@ export function createRouter(config: Config, overrides: RouterOverrides = {}): R
       limit = await takeToken(partner.name);
     } catch (err) {
       log.error({ err }, 'rate limiter unavailable');
-      sendGraphQLError(res, 503, 'The partner API is temporarily unavailable', {
-        code: ErrorCode.SERVICE_UNAVAILABLE,
-        requestId,
-      });
+      sendGraphQLError(
+        res,
+        503,
+        'The partner API is temporarily unavailable',
+        ErrorCode.SERVICE_UNAVAILABLE,
+        {
+          requestId,
+        },
+      );
       return;
     }
     const rateHeaders = {
@@ -105,7 +113,8 @@ export function createRouter(config: Config, overrides: RouterOverrides = {}): R
         res,
         429,
         `Rate limit of ${limit.limit} requests per minute exceeded; retry in ${limit.resetSeconds} s`,
-        { code: ErrorCode.RATE_LIMITED, retryAfterSeconds: limit.resetSeconds, requestId },
+        ErrorCode.RATE_LIMITED,
+        { retryAfterSeconds: limit.resetSeconds, requestId },
         { ...rateHeaders, 'retry-after': String(limit.resetSeconds) },
       );
       return;
@@ -133,16 +142,15 @@ export function createRouter(config: Config, overrides: RouterOverrides = {}): R
         const code = error instanceof GraphQLError ? error.extensions.code : undefined;
         if (code === ErrorCode.SERVICE_UNAVAILABLE) {
           // The signing keys could not be fetched: a valid token must not be told to log in again.
-          return sendGraphQLError(res, 503, message, { code, requestId }, { 'retry-after': '1' });
+          return sendGraphQLError(res, 503, message, code, { requestId }, { 'retry-after': '1' });
         }
         return sendGraphQLError(
           res,
           401,
           message,
-          { code: ErrorCode.UNAUTHENTICATED, requestId },
-          {
-            'www-authenticate': 'Bearer',
-          },
+          ErrorCode.UNAUTHENTICATED,
+          { requestId },
+          { 'www-authenticate': 'Bearer' },
         );
       }
       return main.serve(req, res, { requestId, ...(authorization ? { authorization } : {}) });
@@ -151,22 +159,7 @@ export function createRouter(config: Config, overrides: RouterOverrides = {}): R
     sendJson(res, 404, { error: 'not found' });
   };
 
-  const server = createServer((req, res) => {
-    const requestId = requestIdFrom(req.headers['x-request-id']);
-    res.setHeader('x-request-id', requestId);
-    requestContext.run({ requestId }, () => {
-      handle(req, res, requestId).catch((err: unknown) => {
-        if (err instanceof ClientGoneError) return log.debug('client gone before its request was read');
-        log.error({ err }, 'request failed');
-        if (!res.headersSent)
-          sendGraphQLError(res, 500, 'Internal server error', {
-            code: ErrorCode.INTERNAL_SERVER_ERROR,
-            requestId,
-          });
-        else res.end();
-      });
-    });
-  });
+  const server = createServer(requestListener(log, handle));
   server.keepAliveTimeout = 65_000;
 
   let started = false;

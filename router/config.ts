@@ -1,11 +1,29 @@
-import { commonFields, endpointFields, port, positiveInt, routerSecretField, urlWith, z } from '@shop/config';
+import {
+  commonFields,
+  defaultSubgraphUrl,
+  endpointFields,
+  port,
+  positiveInt,
+  routerSecretField,
+  SUBGRAPHS,
+  subgraphUrlVariable,
+  urlWith,
+  z,
+  type SubgraphName,
+} from '@shop/config';
 
 /** sha256("shop-demo-partner-key"): the documented development partner key (see README). */
 export const DEMO_PARTNER_KEY = 'shop-demo-partner-key';
 const DEMO_PARTNER_HASH = '97751d53fe67d4efd34e96c1854b7569c5a1f2ded720db912dc0288c7bf00b04';
 const DEMO_PARTNER_KEYS = `demo:${DEMO_PARTNER_HASH}`;
 
-const subgraphUrl = (port: number) => urlWith(['http', 'https'], `http://127.0.0.1:${port}/graphql`);
+const subgraphUrlField = (name: SubgraphName) => urlWith(['http', 'https'], defaultSubgraphUrl(name));
+
+/** USERS_URL … NOTIFICATIONS_URL: one per subgraph of the service table, in its order. */
+type SubgraphUrlVariable = `${Uppercase<SubgraphName>}_URL`;
+const subgraphUrlFields = Object.fromEntries(
+  SUBGRAPHS.map((s) => [subgraphUrlVariable(s.name), subgraphUrlField(s.name)]),
+) as Record<SubgraphUrlVariable, ReturnType<typeof subgraphUrlField>>;
 
 /** PARTNER_API_KEYS: "name:sha256hex,name:sha256hex" (keys are stored hashed, never in clear). */
 const partnerKeys = z
@@ -35,11 +53,7 @@ export const configSchema = z
     ...commonFields,
     PORT: port(4000),
     ROUTER_SECRET: routerSecretField,
-    USERS_URL: subgraphUrl(4001),
-    PRODUCTS_URL: subgraphUrl(4002),
-    ORDERS_URL: subgraphUrl(4003),
-    PAYMENTS_URL: subgraphUrl(4004),
-    NOTIFICATIONS_URL: subgraphUrl(4005),
+    ...subgraphUrlFields,
     /** Where the users subgraph publishes its signing keys; default: /.well-known/jwks.json on USERS_URL's host. */
     JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
     /** The committed supergraph (relative paths are resolved from the repository root). */
@@ -91,15 +105,12 @@ export type Config = z.infer<typeof configSchema>;
 /** The JWKS the router verifies tokens against before planning a query. */
 export const jwksUrl = (config: Config) =>
   config.JWKS_URL ?? new URL('/.well-known/jwks.json', config.USERS_URL).toString();
-export type SubgraphName = 'users' | 'products' | 'orders' | 'payments' | 'notifications';
 
-export const subgraphUrls = (config: Config): Record<SubgraphName, string> => ({
-  users: config.USERS_URL,
-  products: config.PRODUCTS_URL,
-  orders: config.ORDERS_URL,
-  payments: config.PAYMENTS_URL,
-  notifications: config.NOTIFICATIONS_URL,
-});
+/** Subgraph name -> the URL its *_URL variable gives. */
+export const subgraphUrls = (config: Config): Record<SubgraphName, string> =>
+  Object.fromEntries(
+    SUBGRAPHS.map((s) => [s.name, config[subgraphUrlVariable(s.name) as SubgraphUrlVariable]]),
+  ) as Record<SubgraphName, string>;
 
 export const isDevelopment = (config: Config) => config.NODE_ENV === 'development';
 export const sandboxEnabled = (config: Config) =>

@@ -1,211 +1,16 @@
-import {
-  RemoteGraphQLDataSource,
-  type GraphQLDataSource,
-  type GraphQLDataSourceProcessOptions,
-} from '@apollo/gateway';
+import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { ROUTER_SECRET_HEADER } from '@shop/auth';
 import { serviceUnavailable, unauthenticated } from '@shop/errors';
 import type { Logger } from '@shop/server';
-import type { GraphQLFormattedError } from 'graphql';
-import { Pool } from 'undici';
-
-/** A subgraph's GraphQL response as the gateway consumes it. */
-export type GatewayGraphQLResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
-
-/** What the router knows about a request, passed to every subgraph fetch. */
-export interface RouterContext {
-  requestId: string;
-  /** The client's Authorization header (storefront endpoint only; partners never forward one). */
-  authorization?: string;
-  /** The partner an API key belongs to (partner endpoint only). */
-  partner?: string;
-}
-
-export interface SubgraphClientOptions {
-  connectTimeoutMs: number;
-  /** Headers and body timeout of one subgraph request. */
-  timeoutMs: number;
-  /** Keep-alive connections per subgraph origin (default 32). */
-  connections?: number;
-}
-
-export interface SubgraphResponse {
-  status: number;
-  contentType: string;
-  body: string;
-}
-
-export interface SubgraphClient {
-  /** POSTs a JSON body to a subgraph URL; rejects on connection errors and timeouts only. */
-  post(url: string, body: string, headers: Record<string, string>): Promise<SubgraphResponse>;
-  close(): Promise<void>;
-}
-
-/**
- * The subgraph HTTP client: one undici `Pool` per subgraph origin (keep-alive, no pipelining,
- * `connections` sockets), connect, headers and body timeouts. `Pool.request` directly, not `fetch`:
- * no WHATWG Request/Response/Headers objects and streams per call, which cost more CPU than the
- * request itself on a private network.
- */
-export function createSubgraphClient(options: SubgraphClientOptions): SubgraphClient {
-  const pools = new Map<string, Pool>();
-  const poolFor = (origin: string) => {
-    let pool = pools.get(origin);
-    if (!pool) {
-      pool = new Pool(origin, {
-        connections: options.connections ?? 32,
-        pipelining: 1,
-        keepAliveTimeout: 30_000,
-        keepAliveMaxTimeout: 60_000,
-        connect: { timeout: options.connectTimeoutMs },
-        headersTimeout: options.timeoutMs,
-        bodyTimeout: options.timeoutMs,
-      });
-      pools.set(origin, pool);
-    }
-    return pool;
-  };
-  const targets = new Map<string, { pool: Pool; path: string }>();
-  return {
-    async post(url, body, headers) {
-      let target = targets.get(url);
-      if (!target) {
-        const parsed = new URL(url);
-        target = { pool: poolFor(parsed.origin), path: `${parsed.pathname}${parsed.search}` };
-        targets.set(url, target);
-      }
-      const res = await target.pool.request({ path: target.path, method: 'POST', headers, body });
-      const contentType = res.headers['content-type'];
-      return {
-        status: res.statusCode,
-        contentType: (Array.isArray(contentType) ? contentType[0] : contentType) ?? '',
-        body: await res.body.text(),
-      };
-    },
-    async close() {
-      await Promise.all([...pools.values()].map((pool) => pool.close()));
-      pools.clear();
-      targets.clear();
-    },
-  };
-}
-
-/** One `_entities` fetch's representations, each distinct one once, and where each original went. */
-export interface DedupedRepresentations {
-  /** The distinct representations, serialized (JSON), in first-seen order. */
-  json: string[];
-  /** For every original representation, the index of its distinct one in `json`. */
-  slots: number[];
-}
-
-/** Distinct strings in first-seen order (representations as JSON), with an index to find each. */
-export class DistinctJson {
-  readonly json: string[] = [];
-  private readonly index = new Map<string, number>();
-
-  /** The slot of `key`, added when new. */
-  slotOf(key: string): number {
-    let slot = this.index.get(key);
-    if (slot === undefined) {
-      slot = this.json.length;
-      this.index.set(key, slot);
-      this.json.push(key);
-    }
-    return slot;
-  }
-}
-
-/**
- * Representations are compared by their JSON: the gateway builds each one from the same selection
- * set, so equal entities serialize to equal strings (key order included).
- */
-export function dedupeRepresentations(representations: readonly unknown[]): DedupedRepresentations {
-  const distinct = new DistinctJson();
-  const slots = new Array<number>(representations.length);
-  for (let i = 0; i < representations.length; i++)
-    slots[i] = distinct.slotOf(JSON.stringify(representations[i]));
-  return { json: distinct.json, slots };
-}
-
-/**
- * Fans a deduplicated `_entities` response back out to the original representations: entity i is
- * the answer for its distinct representation (the same object for duplicates: the gateway only
- * merges it into each entity, identically); an error at `_entities.<distinct>` is repeated for every
- * original representation with that one, with its own index. Errors without an entity index are
- * kept as they are. A response whose `_entities` has the wrong length is left untouched (the gateway
- * reports it).
- */
-export function fanOutEntities(
-  response: GatewayGraphQLResponse,
-  deduped: DedupedRepresentations,
-): GatewayGraphQLResponse {
-  const { slots, json } = deduped;
-  const data = response.data as Record<string, unknown> | null | undefined;
-  const entities = data?._entities;
-  let out = response;
-  if (data && Array.isArray(entities) && entities.length === json.length) {
-    const expanded = new Array<unknown>(slots.length);
-    for (let i = 0; i < slots.length; i++) expanded[i] = entities[slots[i]!];
-    out = { ...response, data: { ...data, _entities: expanded } };
-  }
-  if (response.errors?.length) {
-    let originals: number[][] | undefined;
-    const errors: GraphQLFormattedError[] = [];
-    for (const error of response.errors) {
-      const path = error.path;
-      const slot = path?.[1];
-      if (!path || path[0] !== '_entities' || typeof slot !== 'number') {
-        errors.push(error);
-        continue;
-      }
-      if (!originals) {
-        originals = json.map(() => []);
-        for (let i = 0; i < slots.length; i++) originals[slots[i]!]!.push(i);
-      }
-      const rest = path.slice(2);
-      const targets = originals[slot];
-      if (!targets || targets.length === 0) {
-        errors.push(error); // an index the subgraph made up: the gateway will not map it either
-        continue;
-      }
-      for (const i of targets) errors.push({ ...error, path: ['_entities', i, ...rest] });
-    }
-    out = { ...out, errors };
-  }
-  return out;
-}
-
-/** The JSON body of a subgraph request; representations, when given, are spliced in pre-serialized. */
-export function subgraphRequestBody(
-  query: string,
-  operationName: string | undefined,
-  variables: Record<string, unknown> | undefined,
-  representationsJson?: string[],
-): string {
-  let body = `{"query":${JSON.stringify(query)}`;
-  if (operationName) body += `,"operationName":${JSON.stringify(operationName)}`;
-  if (representationsJson) {
-    const { representations: _ignored, ...rest } = variables ?? {};
-    const others = JSON.stringify(rest);
-    body += `,"variables":{${others.length > 2 ? `${others.slice(1, -1)},` : ''}"representations":[${representationsJson.join(',')}]}`;
-  } else if (variables && Object.keys(variables).length > 0) {
-    body += `,"variables":${JSON.stringify(variables)}`;
-  }
-  return `${body}}`;
-}
-
-/** Per request: subgraph name -> request body -> the raw answer (see recordSubgraphResponses). */
-const recordings = new WeakMap<RouterContext, Map<string, Map<string, Promise<SubgraphResponse>>>>();
-
-/**
- * From now on, every subgraph answer this request receives is kept with the request, and a request
- * body sent again to the same subgraph gets the kept answer (or failure) instead of a new request.
- * The plan executor records before it runs a query, so that when it hands the query to Apollo's
- * executor (an error to report, say), Apollo's executor replays the fetches already made.
- */
-export function recordSubgraphResponses(context: RouterContext): void {
-  if (!recordings.has(context)) recordings.set(context, new Map());
-}
+import type { RouterContext } from './context';
+import {
+  dedupeRepresentations,
+  fanOutEntities,
+  subgraphRequestBody,
+  type GatewayGraphQLResponse,
+} from './representations';
+import { InflightRequests } from './sharing';
+import type { SubgraphClient, SubgraphResponse } from './subgraph-client';
 
 /** Failures (errors, or HTTP responses) already logged. */
 const reported = new WeakSet<object>();
@@ -234,17 +39,19 @@ export interface ShopDataSourceOptions {
  * private network). A subgraph that cannot be reached becomes a SERVICE_UNAVAILABLE error naming
  * the subgraph, never its URL.
  *
- * `process()` replaces RemoteGraphQLDataSource's: the body is serialized once (no Headers/Request
- * objects), sent with the undici pool, parsed once; an `_entities` fetch sends each distinct
- * representation once and fans the answers (and errors, with their paths) back out.
+ * `process()` (Apollo's executor) replaces RemoteGraphQLDataSource's: the body is serialized once
+ * (no Headers/Request objects), sent with the subgraph client (subgraph-client.ts), parsed once; an
+ * `_entities` fetch sends each distinct representation once and fans the answers (and errors, with
+ * their paths) back out (representations.ts). `fetch()` (the plan executor) sends a body it built.
+ * Either way, an answer the request already received is replayed (RouterContext's `replay`), and
+ * a shared fetch waits for an identical one in flight (sharing.ts).
  */
 export class ShopDataSource extends RemoteGraphQLDataSource<RouterContext> {
   readonly subgraph: string;
   private readonly client: SubgraphClient;
   private readonly routerSecret: string;
   private readonly log: Logger;
-  /** Requests in flight that identical ones share (see shared()), by Authorization and body. */
-  private readonly inflight = new Map<string, Promise<SubgraphResponse>>();
+  private readonly inflight = new InflightRequests();
 
   constructor(options: ShopDataSourceOptions) {
     super({ url: options.url });
@@ -320,8 +127,8 @@ export class ShopDataSource extends RemoteGraphQLDataSource<RouterContext> {
   }
 
   /**
-   * The raw answer to a body: sent; or shared with an identical request in flight (`share`); or
-   * replayed from this request's recorded answers.
+   * The raw answer to a body: replayed from this request's answers (context.replay); or shared with
+   * an identical request in flight (`share`); or sent.
    */
   private post(
     body: string,
@@ -329,39 +136,17 @@ export class ShopDataSource extends RemoteGraphQLDataSource<RouterContext> {
     options: FetchOptions,
   ): Promise<SubgraphResponse> {
     const send = options.share
-      ? () => this.shared(body, context)
+      ? () =>
+          this.inflight.share(body, context?.authorization, () =>
+            this.client.post(this.url ?? '', body, this.headersFor(context)),
+          )
       : () => this.client.post(this.url ?? '', body, this.headersFor(context, options.extraHeaders));
-    const recorded = context && recordings.get(context);
-    if (!recorded) return send();
-    let bodies = recorded.get(this.subgraph);
-    if (!bodies) recorded.set(this.subgraph, (bodies = new Map()));
-    let response = bodies.get(body);
-    if (!response) {
-      response = send();
-      response.catch(() => {}); // whoever awaits it handles the failure
-      bodies.set(body, response);
-    }
-    return response;
-  }
-
-  /**
-   * One request for every identical one in flight: same body, same Authorization (the subgraph sees
-   * the first request's id). Only for queries, whose answer does not depend on who else asks.
-   */
-  private shared(body: string, context: RouterContext | undefined): Promise<SubgraphResponse> {
-    const key = context?.authorization ? `${context.authorization}\n${body}` : body;
-    let response = this.inflight.get(key);
-    if (!response) {
-      response = this.client.post(this.url ?? '', body, this.headersFor(context));
-      this.inflight.set(key, response);
-      const done = () => this.inflight.delete(key);
-      response.then(done, done);
-    }
-    return response;
+    const replay = context?.replay;
+    return replay ? replay.answer(this.subgraph, body, send) : send();
   }
 
   override didEncounterError(error: Error, _request: unknown, response?: { status: number }): never {
-    // a failure replayed to Apollo's executor (recordSubgraphResponses) is logged once
+    // a failure replayed to Apollo's executor (RouterContext's replay) is logged once
     const cause = response ?? error;
     if (!reported.has(cause)) {
       reported.add(cause);

@@ -2,8 +2,9 @@ import { watch, readFileSync, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import type { Logger } from '@shop/server';
-import { ShopDataSource, type RouterContext, type SubgraphClient } from './datasource';
+import { ShopDataSource } from './datasource';
 import { PlanExecutor } from './executor';
+import type { SubgraphClient } from './subgraph-client';
 
 interface GatewayBaseOptions {
   /** Subgraph name -> URL; overrides the routing URLs written in the supergraph. */
@@ -11,8 +12,8 @@ interface GatewayBaseOptions {
   routerSecret: string;
   /** The subgraph HTTP client (createSubgraphClient), shared by every data source. */
   client: SubgraphClient;
-  /** Approximate size of the query plan cache (LRU), in MiB. */
-  queryPlanCacheMiB?: number;
+  /** Approximate size of the query plan cache (LRU), in MiB (QUERY_PLAN_CACHE_MIB; Apollo's default is 30). */
+  queryPlanCacheMiB: number;
   /** Who executes query plans: the router's PlanExecutor (default) or Apollo's executor only. */
   executor?: QueryExecutor;
   /** Identical subgraph requests of concurrent queries share one (default true; router executor only). */
@@ -36,9 +37,6 @@ export type GatewayOptions = GatewayBaseOptions &
 
 export type QueryExecutor = 'router' | 'apollo';
 
-/** Query plans are cached per operation (LRU); Apollo's default is 30 MiB. */
-export const DEFAULT_QUERY_PLAN_CACHE_MIB = 16;
-
 /**
  * An ApolloGateway serving a committed supergraph file (or a given SDL): no introspect-and-compose,
  * so the router starts and serves even when a subgraph is down (queries touching it get an error
@@ -49,7 +47,7 @@ export const DEFAULT_QUERY_PLAN_CACHE_MIB = 16;
  * reports to Apollo) is switched off with APOLLO_TELEMETRY_DISABLED unless the environment sets it,
  * and the query plan is never returned to clients (`Apollo-Query-Plan-Experimental` header).
  *
- * Queries are executed by the router's PlanExecutor (executor.ts), which hands Apollo's executor
+ * Queries are executed by the router's PlanExecutor (executor/), which hands Apollo's executor
  * whatever it does not do itself; `executor: 'apollo'` leaves every operation to Apollo's.
  */
 export function createGateway(options: GatewayOptions): ApolloGateway {
@@ -59,7 +57,7 @@ export function createGateway(options: GatewayOptions): ApolloGateway {
   const gateway = new ApolloGateway({
     logger: log,
     __exposeQueryPlanExperimental: false,
-    experimental_approximateQueryPlanStoreMiB: options.queryPlanCacheMiB ?? DEFAULT_QUERY_PLAN_CACHE_MIB,
+    experimental_approximateQueryPlanStoreMiB: options.queryPlanCacheMiB,
     buildService: ({ name, url }) => {
       const source = new ShopDataSource({
         name,
@@ -128,5 +126,3 @@ export function createGateway(options: GatewayOptions): ApolloGateway {
   }
   return gateway;
 }
-
-export type { RouterContext };

@@ -11,12 +11,19 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ErrorCode } from '@shop/errors';
-import { requestContext, requestIdFrom, sharedApolloOptions, type Logger } from '@shop/server';
+import {
+  executeApollo,
+  readGraphQLBody,
+  requestListener,
+  sendGraphQLError,
+  sharedApolloOptions,
+  type Logger,
+} from '@shop/server';
 import { sandboxEnabled, subgraphUrls as configSubgraphUrls, watchEnabled, type Config } from './config';
-import { createSubgraphClient, type RouterContext, type SubgraphClient } from './datasource';
+import type { RouterContext } from './context';
 import { createGateway } from './gateway';
-import { ClientGoneError, sendGraphQLError, serveApollo } from './http';
 import { operationLimitsPlugin } from './plugins/limits';
+import { subgraphClientFor, type SubgraphClient } from './subgraph-client';
 
 /** Relative supergraph paths are resolved from the repository root, whatever the working directory. */
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -47,13 +54,14 @@ export interface GraphQLApollo {
   stop(): Promise<void>;
 }
 
-/** The subgraph client of a router config. */
-export const subgraphClientFor = (config: Config) =>
-  createSubgraphClient({
-    connectTimeoutMs: config.SUBGRAPH_CONNECT_TIMEOUT_MS,
-    timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
-    connections: config.SUBGRAPH_CONNECTIONS,
-  });
+/** The `query` of a GraphQL-over-HTTP request: the JSON body's, or the URL's for a GET. */
+function queryOf(body: unknown, req: IncomingMessage): string | undefined {
+  const query =
+    body && typeof body === 'object'
+      ? (body as { query?: unknown }).query
+      : new URL(req.url ?? '/', 'http://localhost').searchParams.get('query');
+  return typeof query === 'string' ? query : undefined;
+}
 
 /**
  * The router's GraphQL endpoint for one supergraph: an ApolloGateway (createGateway: ShopDataSource,
@@ -116,30 +124,35 @@ export function createGraphQLApollo(config: Config, options: GraphQLApolloOption
     ],
   });
 
-  const serve = (req: IncomingMessage, res: ServerResponse, context: RouterContext) =>
-    serveApollo(apollo, req, res, context, config.MAX_BODY_BYTES, config.MAX_QUERY_BYTES);
+  /**
+   * One HTTP request (what `startStandaloneServer` does, without its server): the body read as the
+   * subgraphs read it (`MAX_BODY_BYTES`, 413), and a query document over `MAX_QUERY_BYTES` refused
+   * before it is parsed and validated (400 `BAD_USER_INPUT`, `limit: size`, like the limits plugin).
+   */
+  const serve = async (req: IncomingMessage, res: ServerResponse, context: RouterContext) => {
+    const read = await readGraphQLBody(req, res, config.MAX_BODY_BYTES, context.requestId);
+    if (!read) return;
+    const query = queryOf(read.body, req);
+    const queryBytes = query === undefined ? 0 : Buffer.byteLength(query, 'utf8');
+    if (queryBytes > config.MAX_QUERY_BYTES) {
+      const message = `Query document is ${queryBytes} bytes; the limit is ${config.MAX_QUERY_BYTES}`;
+      sendGraphQLError(res, 400, message, ErrorCode.BAD_USER_INPUT, {
+        limit: 'size',
+        requestId: context.requestId,
+      });
+      return;
+    }
+    await executeApollo(apollo, req, res, read.body, async () => context);
+  };
 
   return {
     apollo,
     start: () => apollo.start(),
     serve,
-    listener(req, res) {
-      const requestId = requestIdFrom(req.headers['x-request-id']);
-      res.setHeader('x-request-id', requestId);
+    listener: requestListener(log, (req, res, requestId) => {
       const authorization = req.headers.authorization;
-      requestContext.run({ requestId }, () => {
-        serve(req, res, { requestId, ...(authorization ? { authorization } : {}) }).catch((err: unknown) => {
-          if (err instanceof ClientGoneError) return log.debug('client gone before its request was read');
-          log.error({ err }, 'request failed');
-          if (!res.headersSent)
-            sendGraphQLError(res, 500, 'Internal server error', {
-              code: ErrorCode.INTERNAL_SERVER_ERROR,
-              requestId,
-            });
-          else res.end();
-        });
-      });
-    },
+      return serve(req, res, { requestId, ...(authorization ? { authorization } : {}) });
+    }),
     async stop() {
       await apollo.stop();
       await ownClient?.close();

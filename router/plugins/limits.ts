@@ -19,6 +19,7 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
+import { ErrorCode } from '@shop/errors';
 import { operationResolutionError, unsupportedOperationError } from './operations';
 
 export interface OperationLimits {
@@ -306,7 +307,7 @@ function exceededOf(
 }
 
 const limitError = (message: string, limit: string) =>
-  new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', limit, http: { status: 400 } } });
+  new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, limit, http: { status: 400 } } });
 
 const limitMessages: Record<LimitName, (m: OperationMeasure, l: OperationLimits, more: string) => string> = {
   depth: (m, l, more) => `Query depth ${m.depth}${more} exceeds the limit of ${l.maxDepth}`,

@@ -5,6 +5,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
+import { ErrorCode } from '@shop/errors';
 
 /**
  * The error, if any, for an operation whose type (`mutation`, `subscription`) has no root type in
@@ -19,7 +20,7 @@ export function unsupportedOperationError(
   if (schema.getRootType(operation.operation)) return undefined;
   return new GraphQLError(`The ${operation.operation} operation is not supported by the schema.`, {
     nodes: operation,
-    extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
+    extensions: { code: ErrorCode.GRAPHQL_VALIDATION_FAILED, http: { status: 400 } },
   });
 }
 
@@ -38,6 +39,6 @@ export function operationResolutionError(
       ? 'Must provide operation name if query contains multiple operations.'
       : 'Must provide an operation.';
   return new GraphQLError(message, {
-    extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } },
+    extensions: { code: ErrorCode.OPERATION_RESOLUTION_FAILURE, http: { status: 400 } },
   });
 }

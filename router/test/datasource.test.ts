@@ -1,15 +1,10 @@
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { createLogger } from '@shop/server';
 import { memoryLog } from '@shop/testing';
-import {
-  dedupeRepresentations,
-  fanOutEntities,
-  ShopDataSource,
-  subgraphRequestBody,
-  type RouterContext,
-  type SubgraphClient,
-  type SubgraphResponse,
-} from '../datasource';
+import type { RouterContext } from '../context';
+import { ShopDataSource } from '../datasource';
+import { dedupeRepresentations, fanOutEntities, subgraphRequestBody } from '../representations';
+import type { SubgraphClient, SubgraphResponse } from '../subgraph-client';
 
 const logs = memoryLog();
 const log = createLogger({ name: 'datasource-test', level: 'info' }, logs.stream);

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { hasRouterSecret, ROUTER_SECRET_HEADER } from '@shop/auth';
+import { ErrorCode, errorResponse } from '@shop/errors';
 import { requestContext, requestIdFrom, type Logger } from './logger';
 
 export interface RouteContext {
@@ -38,9 +39,33 @@ export function sendJson(
   res.end(payload);
 }
 
-class BodyTooLargeError extends Error {}
+/** A GraphQL-over-HTTP error response (errorResponse of @shop/errors), shaped like Apollo's own. */
+export function sendGraphQLError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  code: ErrorCode,
+  extensions: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+) {
+  sendJson(res, status, errorResponse(message, code, extensions), headers);
+}
 
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
+export class BodyTooLargeError extends Error {}
+
+/** The client closed the connection before its request was complete. */
+export class ClientGoneError extends Error {}
+
+/**
+ * Reads a request body, refusing one over `limit` bytes. The one rule, for the router and the
+ * subgraphs alike: an oversized body is drained (read and discarded, nothing kept), never destroyed,
+ * so that the client, still uploading, receives the 413 and keeps its keep-alive connection (a socket
+ * cut mid-upload fails the client's next request on it: the security suite's 2 MB document followed
+ * by a 50 kB one showed it). What an absurd body costs is bandwidth, bounded by the server's
+ * requestTimeout; the subgraphs' former "destroy at 16× the limit" is gone with it.
+ * A client gone before its body was read rejects with ClientGoneError (no 'end' would ever come).
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -48,16 +73,17 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
       size += chunk.length;
       if (size > limit) {
         reject(new BodyTooLargeError());
-        // Discard (rather than destroy) a moderately oversized body, so that the client, still
-        // uploading, receives the 413 instead of a connection reset; give up on absurd sizes.
         chunks.length = 0;
-        if (size > limit * 16) req.destroy();
+        req.resume();
         return;
       }
       chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
+    // after 'end' these change nothing (the promise is settled)
+    if (req.destroyed) reject(new ClientGoneError());
+    req.on('close', () => reject(new ClientGoneError()));
   });
 }
 
@@ -75,6 +101,60 @@ export function parseGraphQLBody(
   } catch {
     return { ok: false };
   }
+}
+
+/**
+ * The body of a GraphQL request, read and parsed (undefined for a GET), for the router and the
+ * subgraphs alike. A refused body gets its answer here, 413 over `maxBodyBytes` and 400 when it is
+ * not JSON (code BAD_REQUEST, with the request id), and `undefined` comes back: nothing more to do.
+ */
+export async function readGraphQLBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  maxBodyBytes: number,
+  requestId: string,
+): Promise<{ body: unknown } | undefined> {
+  if (req.method !== 'POST') return { body: undefined };
+  let raw: string;
+  try {
+    raw = await readBody(req, maxBodyBytes);
+  } catch (error) {
+    if (!(error instanceof BodyTooLargeError)) throw error;
+    sendGraphQLError(res, 413, 'Request body too large', ErrorCode.BAD_REQUEST, { requestId });
+    return undefined;
+  }
+  const parsed = parseGraphQLBody(raw, req.headers['content-type']);
+  if (!parsed.ok) {
+    sendGraphQLError(res, 400, 'Request body is not valid JSON', ErrorCode.BAD_REQUEST, { requestId });
+    return undefined;
+  }
+  return { body: parsed.body };
+}
+
+/**
+ * The one wrapper of every HTTP request the router and the subgraphs serve: the request id (the
+ * client's when it is a safe one, echoed in x-request-id) in the logger's request context, and a
+ * handler that fails answered here: a client gone before its request was read is only logged at
+ * debug; anything else is logged and answered 500 INTERNAL_SERVER_ERROR with the request id (or the
+ * response is ended, when its head was already sent).
+ */
+export function requestListener(
+  log: Logger,
+  handle: (req: IncomingMessage, res: ServerResponse, requestId: string) => Promise<void>,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    res.setHeader('x-request-id', requestId);
+    requestContext.run({ requestId }, () => {
+      handle(req, res, requestId).catch((err: unknown) => {
+        if (err instanceof ClientGoneError) return log.debug('client gone before its request was read');
+        log.error({ err }, 'request failed');
+        if (!res.headersSent)
+          sendGraphQLError(res, 500, 'Internal server error', ErrorCode.INTERNAL_SERVER_ERROR, { requestId });
+        else res.end();
+      });
+    });
+  };
 }
 
 /**
@@ -127,70 +207,26 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
   };
 
   const handleGraphQL = async (ctx: RouteContext) => {
-    const { req, res } = ctx;
+    const { req, res, requestId } = ctx;
     if (options.routerSecret && !hasRouterSecret(req.headers[ROUTER_SECRET_HEADER], options.routerSecret)) {
-      sendJson(res, 403, {
-        errors: [
-          { message: 'Forbidden: requests must come through the router', extensions: { code: 'FORBIDDEN' } },
-        ],
+      sendGraphQLError(res, 403, 'Forbidden: requests must come through the router', ErrorCode.FORBIDDEN, {
+        requestId,
       });
       return;
     }
-    let body: unknown;
-    if (req.method === 'POST') {
-      let raw: string;
-      try {
-        raw = await readBody(req, maxBody);
-      } catch (error) {
-        if (error instanceof BodyTooLargeError) {
-          sendJson(
-            res,
-            413,
-            {
-              errors: [{ message: 'Request body too large', extensions: { code: 'BAD_REQUEST' } }],
-            },
-            { connection: 'close' },
-          );
-          return;
-        }
-        throw error;
-      }
-      const parsed = parseGraphQLBody(raw, req.headers['content-type']);
-      if (!parsed.ok) {
-        sendJson(res, 400, {
-          errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }],
-        });
-        return;
-      }
-      body = parsed.body;
-    }
-    await executeApollo(options.apollo, req, res, body, () => options.context(ctx));
+    const read = await readGraphQLBody(req, res, maxBody, requestId);
+    if (read) await executeApollo(options.apollo, req, res, read.body, () => options.context(ctx));
   };
 
-  const server: Server = createServer((req, res) => {
-    const requestId = requestIdFrom(req.headers['x-request-id']);
-    res.setHeader('x-request-id', requestId);
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const ctx: RouteContext = { req, res, requestId };
-    requestContext.run({ requestId }, () => {
+  const server: Server = createServer(
+    requestListener(options.log, async (req, res, requestId) => {
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
       const route = req.method === 'GET' ? routes[path] : undefined;
       const handler = route ?? (path === '/graphql' || path === '/' ? handleGraphQL : undefined);
-      if (!handler) {
-        sendJson(res, 404, { error: 'not found' });
-        return;
-      }
-      Promise.resolve(handler(ctx)).catch((error: unknown) => {
-        options.log.error({ err: error }, 'request failed');
-        if (!res.headersSent)
-          sendJson(res, 500, {
-            errors: [
-              { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } },
-            ],
-          });
-        else res.end();
-      });
-    });
-  });
+      if (!handler) return sendJson(res, 404, { error: 'not found' });
+      await handler({ req, res, requestId });
+    }),
+  );
   server.keepAliveTimeout = 65_000;
 
   return {

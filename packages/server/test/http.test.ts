@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { BodyTooLargeError, ClientGoneError, readBody } from '../http';
+import { BodyTooLargeError, ClientGoneError, readBody } from '../src/http';
 
 /** A server whose handler hands each request to the test (by a promise of readBody's outcome). */
 let server: Server;

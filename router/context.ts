@@ -1,0 +1,15 @@
+import type { SubgraphReplay } from './sharing';
+
+/** What the router knows about a request, passed to every subgraph fetch. */
+export interface RouterContext {
+  requestId: string;
+  /** The client's Authorization header (storefront endpoint only; partners never forward one). */
+  authorization?: string;
+  /** The partner an API key belongs to (partner endpoint only). */
+  partner?: string;
+  /**
+   * Set by the plan executor before it runs a query: the subgraph answers received so far, replayed
+   * to Apollo's executor when the query is handed over to it. Unset, every fetch is sent.
+   */
+  replay?: SubgraphReplay;
+}
