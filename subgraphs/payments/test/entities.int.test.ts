@@ -1,5 +1,5 @@
-import { TEST_CARDS, TestPaymentProvider } from '../src/index';
-import { bootPayments, card, type Harness } from './helpers';
+import { TEST_CARDS } from '../src/index';
+import { card, type Harness } from './helpers';
 import { paymentsRun } from './run-checks';
 
 /**
@@ -7,15 +7,11 @@ import { paymentsRun } from './run-checks';
  * stub orders.payable responder. The last test checks this file's events and scans what it wrote
  * for secrets.
  */
-const provider = new TestPaymentProvider({ latencyMs: 20 });
+const run = paymentsRun('entities');
+const { payWith, expectEachEventOnce, expectNoSecrets } = run;
 let h: Harness;
-const { payWith, expectEachEventOnce, expectNoSecrets } = paymentsRun(() => h);
-
-beforeAll(async () => {
-  h = await bootPayments('entities', { provider });
-});
-afterAll(async () => {
-  await h?.close();
+beforeAll(() => {
+  h = run.harness();
 });
 
 describe('Order.payment and Payment entities', () => {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ROUTER_SECRET_HEADER, createTokenVerifier, type Viewer } from '@shop/auth';
 import { loadConfig } from '@shop/config';
 import {
@@ -167,7 +168,7 @@ export async function bootPayments(
               subject: names.commands.ordersPayable,
               schema: PayableRequest,
               handler: async (req): Promise<PayableReply> => {
-                if (!ordersUp) await new Promise((r) => setTimeout(r, 2_000));
+                if (!ordersUp) await sleep(2_000);
                 const order = orders.get(req.orderId);
                 if (!order) return { ok: false, code: 'NOT_FOUND', message: 'no such order' };
                 if (order.userId !== req.userId)

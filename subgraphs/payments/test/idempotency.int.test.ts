@@ -1,5 +1,5 @@
 import { TEST_CARDS, TestPaymentProvider } from '../src/index';
-import { bootPayments, card, YEAR, type Harness } from './helpers';
+import { card, YEAR, type Harness } from './helpers';
 import { paymentsRun } from './run-checks';
 
 /**
@@ -8,14 +8,11 @@ import { paymentsRun } from './run-checks';
  * this file's events and scans what it wrote for secrets.
  */
 const provider = new TestPaymentProvider({ latencyMs: 20 });
+const run = paymentsRun('idem', { provider });
+const { payWith, expectEachEventOnce, expectNoSecrets } = run;
 let h: Harness;
-const { payWith, expectEachEventOnce, expectNoSecrets } = paymentsRun(() => h);
-
-beforeAll(async () => {
-  h = await bootPayments('idem', { provider });
-});
-afterAll(async () => {
-  await h?.close();
+beforeAll(() => {
+  h = run.harness();
 });
 
 describe('idempotency', () => {

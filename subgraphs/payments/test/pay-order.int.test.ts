@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { TEST_CARDS, TestPaymentProvider } from '../src/index';
-import { bootPayments, card, dumpRedis, YEAR, type Harness } from './helpers';
+import { card, dumpRedis, YEAR, type Harness } from './helpers';
 import { paymentsRun } from './run-checks';
 
 /**
@@ -8,14 +9,11 @@ import { paymentsRun } from './run-checks';
  * scans everything this file wrote.
  */
 const provider = new TestPaymentProvider({ latencyMs: 20 });
+const run = paymentsRun('pay', { provider });
+const { payWith, expectEachEventOnce, expectNoSecrets } = run;
 let h: Harness;
-const { payWith, expectEachEventOnce, expectNoSecrets } = paymentsRun(() => h);
-
-beforeAll(async () => {
-  h = await bootPayments('pay', { provider });
-});
-afterAll(async () => {
-  await h?.close();
+beforeAll(() => {
+  h = run.harness();
 });
 
 describe('payOrder', () => {
@@ -172,7 +170,7 @@ describe('payOrder', () => {
     } finally {
       h.setOrdersUp(true);
     }
-    await new Promise((r) => setTimeout(r, 2_100)); // let the slow stub replies drain
+    await sleep(2_100); // let the slow stub replies drain
     const retry = await payWith(user, orderId, card(TEST_CARDS.SUCCESS), 'k-orders-down');
     expect(retry.__typename).toBe('PaymentSucceeded');
   });

@@ -1,17 +1,32 @@
 import type { Viewer } from '@shop/auth';
 import { waitFor } from '@shop/testing';
-import { dumpRedis, leaks, type card, type Harness, type PayResult } from './helpers';
+import type { AppOverrides } from '../src/index';
+import { bootPayments, dumpRedis, leaks, type card, type Harness, type PayResult } from './helpers';
 
 /**
- * What one test file sends through payOrder, for the checks that close it: `payWith` answers
- * without GraphQL errors and remembers every card number and CVC it sent, so the file's last tests
- * can check its harness's whole run (every event once, no secret in Redis or the log).
+ * One test file's run: boots its payments harness (bootPayments) before its tests and closes it
+ * after them. `payWith` answers without GraphQL errors and remembers every card number and CVC it
+ * sent, so the file's last tests can check the whole run (every event once, no secret in Redis or
+ * the log).
  */
-export function paymentsRun(harness: () => Harness) {
+export function paymentsRun(label: string, overrides: AppOverrides = {}) {
+  let booted: Harness | undefined;
+  beforeAll(async () => {
+    booted = await bootPayments(label, overrides);
+  });
+  afterAll(async () => {
+    await booted?.close();
+  });
+  const harness = (): Harness => {
+    if (!booted) throw new Error(`the ${label} harness is not booted (use it inside tests)`);
+    return booted;
+  };
   const numbers = new Set<string>();
   const cvcs = new Set<string>(['739']);
 
   return {
+    harness,
+
     async payWith(
       viewer: Viewer | null,
       orderId: string,

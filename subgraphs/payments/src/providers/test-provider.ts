@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeclineReason } from '../models';
 import {
   ProviderUnavailableError,
@@ -44,7 +45,7 @@ export class TestPaymentProvider implements PaymentProvider {
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     this.charges += 1;
-    if (this.options.latencyMs) await new Promise((r) => setTimeout(r, this.options.latencyMs));
+    if (this.options.latencyMs) await sleep(this.options.latencyMs);
     if (request.card.number === TEST_CARDS.PROCESSOR_DOWN)
       throw new ProviderUnavailableError('The test processor is down');
     const decline = DECLINES[request.card.number];
