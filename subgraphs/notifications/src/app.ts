@@ -1,18 +1,12 @@
 import { createTokenVerifier, type TokenVerifier } from '@shop/auth';
-import {
-  connectNats,
-  consumeDurable,
-  ensureStreams,
-  natsNames,
-  OrderPaidEvent,
-  type NatsConnection,
-} from '@shop/messaging';
-import { createLogger, type Logger } from '@shop/server';
+import { connectNats, ensureStreams, natsNames, type NatsConnection } from '@shop/messaging';
+import { createLogger, stopAll, type Logger, type Stoppable } from '@shop/server';
 import { smtpEmailSender, recordingSmsProvider, type EmailSender, type SmsProvider } from './channels';
 import type { Config } from './config';
-import { createConfirmationService } from './confirmation.service';
-import { natsContactLookup } from './contacts';
-import { kvNotificationRepository, openBucket } from './notification.repository';
+import { ConfirmationsService } from './confirmations.service';
+import { startMessaging, usersClient } from './messaging';
+import { NotificationsRepository, openBucket } from './notifications.repository';
+import { NotificationsService } from './notifications.service';
 import { createServer } from './server';
 
 export interface AppOverrides {
@@ -36,60 +30,62 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const nc: NatsConnection = await connectNats(config.NATS_URL, 'notifications');
   try {
     await ensureStreams(nc, names);
-    const repo = kvNotificationRepository(await openBucket(nc, names.buckets.notifications));
+    const repository = new NotificationsRepository({ kv: await openBucket(nc, names.buckets.notifications) });
     const email = overrides.email ?? smtpEmailSender(config.SMTP_URL, config.MAIL_FROM);
-    const sms = overrides.sms ?? recordingSmsProvider(repo.recordSms, log);
-    const confirmations = createConfirmationService({
-      repo,
-      contacts: natsContactLookup(nc, names.commands.usersContact, config.USERS_TIMEOUT_MS),
+    const sms =
+      overrides.sms ?? recordingSmsProvider((id, message) => repository.recordSms(id, message), log);
+    const confirmations = new ConfirmationsService({
+      repository,
+      users: usersClient(nc, names, config.USERS_TIMEOUT_MS),
       email,
       sms,
       log,
     });
+    const service = new NotificationsService({ repository });
     const server = await createServer({
-      repo,
+      service,
       verifyToken: overrides.verifyToken ?? createTokenVerifier({ jwksUrl: config.JWKS_URL }),
       routerSecret: config.ROUTER_SECRET,
       log,
       ready: async () => !nc.isClosed(),
     });
 
-    let consumer: { stop(): Promise<void> } | null = null;
-    let listening = false;
+    /** What start() started, in order; stop() stops it last first. */
+    const running: Stoppable[] = [];
+    let stopping: Promise<void> | undefined;
 
     return {
       names,
-      repo,
+      repository,
+      service,
+      confirmations,
+      /** Starts the orders.paid consumer, then listens. */
       async start(): Promise<{ url: string; port: number }> {
-        consumer = await consumeDurable(nc, {
-          stream: names.streams.orders,
-          durable: names.consumers.notificationsOnOrdersPaid,
-          filterSubjects: [names.events.ordersPaid],
-          schema: OrderPaidEvent,
-          maxDeliver: config.MAX_DELIVER,
-          backoffMs: config.BACKOFF_MS,
-          deadLetterSubject: names.events.notificationsDeadLetter,
-          handler: async (event) => {
-            await confirmations.handleOrderPaid(event);
-          },
-          onDeadLetter: async (event, reason) => {
-            if (event) await confirmations.markFailed(event, reason);
-          },
-          log,
-        });
+        running.push(
+          await startMessaging({
+            nc,
+            names,
+            confirmations,
+            maxDeliver: config.MAX_DELIVER,
+            backoffMs: config.BACKOFF_MS,
+            log,
+          }),
+        );
         const address = await server.listen(config.PORT, config.HOST);
-        listening = true;
+        running.push({ stop: () => server.close() });
         log.info({ url: address.url }, 'notifications subgraph listening');
         return address;
       },
-      /** Stops the HTTP server and the consumer (the current event finishes), closes connections. */
-      async stop(): Promise<void> {
-        if (listening) await server.close();
-        listening = false;
-        await consumer?.stop();
-        consumer = null;
-        await email.close();
-        await nc.drain().catch(() => undefined);
+      /**
+       * Stops the HTTP server and the consumer (the current event finishes), closes connections.
+       * Safe to call twice.
+       */
+      stop(): Promise<void> {
+        stopping ??= stopAll(running).finally(async () => {
+          await email.close();
+          await nc.drain().catch(() => undefined);
+        });
+        return stopping;
       },
     };
   } catch (error) {

@@ -1,4 +1,13 @@
-import { commonFields, endpointFields, port, positiveInt, routerSecretField, urlWith, z } from '@shop/config';
+import {
+  commonFields,
+  endpointFields,
+  jwksUrlField,
+  natsPrefixField,
+  port,
+  positiveInt,
+  routerSecretField,
+  z,
+} from '@shop/config';
 
 /** A comma-separated list of positive integers, e.g. "1000,5000,30000". */
 const msList = (fallback: string) =>
@@ -14,12 +23,9 @@ export const configSchema = z.object({
   ...commonFields,
   PORT: port(4005),
   ROUTER_SECRET: routerSecretField,
-  JWKS_URL: urlWith(['http', 'https'], 'http://127.0.0.1:4001/.well-known/jwks.json'),
+  JWKS_URL: jwksUrlField,
   NATS_URL: endpointFields.NATS_URL,
-  NATS_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]*$/, { message: 'may contain only letters, digits, _ and -' })
-    .default(''),
+  NATS_PREFIX: natsPrefixField,
   /** Where confirmation emails go: smtp:// or smtps://, with user:password if the server needs it. */
   SMTP_URL: endpointFields.SMTP_URL,
   /** The From header of every email. */

@@ -1,7 +1,6 @@
 import type { Logger } from '@shop/server';
 import type { OrderPaidEvent } from '@shop/messaging';
 import type { EmailSender, SmsProvider } from './channels';
-import type { ContactLookup } from './contacts';
 import {
   confirmationSubject,
   maskEmail,
@@ -10,11 +9,24 @@ import {
   renderConfirmationSms,
 } from './format';
 import { CHANNELS, type Channel, type EventRecord, type NotificationModel } from './models';
-import { notificationId, type NotificationRepository } from './notification.repository';
+import { notificationId, type NotificationsStore } from './notifications.repository';
 
-export interface ConfirmationDeps {
-  repo: NotificationRepository;
-  contacts: ContactLookup;
+/** A customer's contact details as users.contact answers them. */
+export interface Contact {
+  name: string;
+  email: string;
+  phone: string | null;
+}
+
+/** What the service needs of the users subgraph (usersClient in messaging.ts over NATS). */
+export interface UsersClient {
+  /** The customer's contact details; throws when it cannot (the event is retried later). */
+  contact(userId: string): Promise<Contact>;
+}
+
+export interface ConfirmationsServiceDeps {
+  repository: NotificationsStore;
+  users: UsersClient;
   email: EmailSender;
   sms: SmsProvider;
   log: Pick<Logger, 'info' | 'warn'>;
@@ -49,12 +61,16 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
  * between a successful send and its SENT mark: that channel is sent again (the email keeps the same
  * Message-ID, the SMS record is overwritten).
  */
-export function createConfirmationService(deps: ConfirmationDeps) {
-  const now = () => (deps.now?.() ?? new Date()).toISOString();
+export class ConfirmationsService {
+  constructor(private readonly deps: ConfirmationsServiceDeps) {}
 
-  async function deliver(event: OrderPaidEvent, plan: ChannelPlan): Promise<void> {
+  private now(): string {
+    return (this.deps.now?.() ?? new Date()).toISOString();
+  }
+
+  private async deliver(event: OrderPaidEvent, plan: ChannelPlan): Promise<void> {
     const id = notificationId(event.eventId, plan.channel);
-    let current = await deps.repo.createNotification({
+    let current = await this.deps.repository.createNotification({
       id,
       eventId: event.eventId,
       channel: plan.channel,
@@ -64,13 +80,13 @@ export function createConfirmationService(deps: ConfirmationDeps) {
       status: 'PENDING',
       attempts: 0,
       lastError: null,
-      createdAt: now(),
+      createdAt: this.now(),
       sentAt: null,
       orderId: event.orderId,
       userId: event.userId,
     });
     if (current.value.status === 'SENT') return;
-    current = await deps.repo.updateNotification(current, {
+    current = await this.deps.repository.updateNotification(current, {
       ...current.value,
       recipient: plan.recipient,
       status: 'PENDING',
@@ -80,92 +96,95 @@ export function createConfirmationService(deps: ConfirmationDeps) {
       await plan.send(id);
     } catch (error) {
       const reason = messageOf(error);
-      await deps.repo.updateNotification(current, { ...current.value, lastError: reason });
+      await this.deps.repository.updateNotification(current, { ...current.value, lastError: reason });
       throw new Error(`${plan.channel} to ${plan.recipient} failed: ${reason}`, { cause: error });
     }
-    await deps.repo.updateNotification(current, {
+    await this.deps.repository.updateNotification(current, {
       ...current.value,
       status: 'SENT',
-      sentAt: now(),
+      sentAt: this.now(),
       lastError: null,
     });
   }
 
-  return {
-    /** Handles one delivery of an orders.paid event; throws when it must be retried. */
-    async handleOrderPaid(event: OrderPaidEvent): Promise<HandleOutcome> {
-      const claim = await deps.repo.createEvent({
-        eventId: event.eventId,
-        orderId: event.orderId,
-        orderNumber: event.orderNumber,
-        userId: event.userId,
-        status: 'PROCESSING',
-        createdAt: now(),
-        completedAt: null,
-        failureReason: null,
-      });
-      if (claim.record.value.status === 'DONE') {
-        deps.log.info(
-          { eventId: event.eventId, orderId: event.orderId },
-          'duplicate orders.paid event; nothing sent',
-        );
-        return 'DUPLICATE';
-      }
-
-      const contact = await deps.contacts(event.userId);
-      const plans: ChannelPlan[] = [];
-      const email = renderConfirmationEmail(event, contact.name);
-      plans.push({
-        channel: 'EMAIL',
-        recipient: maskEmail(contact.email),
-        subject: email.subject,
-        send: (key) => deps.email.send({ to: contact.email, ...email, idempotencyKey: key }),
-      });
-      const phone = contact.phone;
-      if (phone) {
-        const body = renderConfirmationSms(event, contact.name);
-        plans.push({
-          channel: 'SMS',
-          recipient: maskPhone(phone),
-          subject: confirmationSubject(event),
-          send: (key) => deps.sms.send({ to: phone, body, idempotencyKey: key }),
-        });
-      }
-
-      const results = await Promise.allSettled(plans.map((plan) => deliver(event, plan)));
-      const failures = results.flatMap((r) => (r.status === 'rejected' ? [messageOf(r.reason)] : []));
-      if (failures.length > 0) throw new Error(failures.join('; '));
-
-      const done: EventRecord = {
-        ...claim.record.value,
-        status: 'DONE',
-        completedAt: now(),
-        failureReason: null,
-      };
-      await deps.repo.updateEvent(claim.record, done);
-      deps.log.info(
-        { eventId: event.eventId, orderId: event.orderId, channels: plans.map((p) => p.channel) },
-        'order confirmation sent',
+  /** Handles one delivery of an orders.paid event; throws when it must be retried. */
+  async handleOrderPaid(event: OrderPaidEvent): Promise<HandleOutcome> {
+    const claim = await this.deps.repository.createEvent({
+      eventId: event.eventId,
+      orderId: event.orderId,
+      orderNumber: event.orderNumber,
+      userId: event.userId,
+      status: 'PROCESSING',
+      createdAt: this.now(),
+      completedAt: null,
+      failureReason: null,
+    });
+    if (claim.record.value.status === 'DONE') {
+      this.deps.log.info(
+        { eventId: event.eventId, orderId: event.orderId },
+        'duplicate orders.paid event; nothing sent',
       );
-      return 'SENT';
-    },
+      return 'DUPLICATE';
+    }
 
-    /** After the last delivery: the event and every notification of it not yet SENT become FAILED. */
-    async markFailed(event: OrderPaidEvent, reason: string): Promise<void> {
-      const record = await deps.repo.getEvent(event.eventId);
-      if (record && record.value.status !== 'DONE') {
-        await deps.repo.updateEvent(record, { ...record.value, status: 'FAILED', failureReason: reason });
+    const contact = await this.deps.users.contact(event.userId);
+    const plans: ChannelPlan[] = [];
+    const email = renderConfirmationEmail(event, contact.name);
+    plans.push({
+      channel: 'EMAIL',
+      recipient: maskEmail(contact.email),
+      subject: email.subject,
+      send: (key) => this.deps.email.send({ to: contact.email, ...email, idempotencyKey: key }),
+    });
+    const phone = contact.phone;
+    if (phone) {
+      const body = renderConfirmationSms(event, contact.name);
+      plans.push({
+        channel: 'SMS',
+        recipient: maskPhone(phone),
+        subject: confirmationSubject(event),
+        send: (key) => this.deps.sms.send({ to: phone, body, idempotencyKey: key }),
+      });
+    }
+
+    const results = await Promise.allSettled(plans.map((plan) => this.deliver(event, plan)));
+    const failures = results.flatMap((r) => (r.status === 'rejected' ? [messageOf(r.reason)] : []));
+    if (failures.length > 0) throw new Error(failures.join('; '));
+
+    const done: EventRecord = {
+      ...claim.record.value,
+      status: 'DONE',
+      completedAt: this.now(),
+      failureReason: null,
+    };
+    await this.deps.repository.updateEvent(claim.record, done);
+    this.deps.log.info(
+      { eventId: event.eventId, orderId: event.orderId, channels: plans.map((p) => p.channel) },
+      'order confirmation sent',
+    );
+    return 'SENT';
+  }
+
+  /** After the last delivery: the event and every notification of it not yet SENT become FAILED. */
+  async markFailed(event: OrderPaidEvent, reason: string): Promise<void> {
+    const record = await this.deps.repository.getEvent(event.eventId);
+    if (record && record.value.status !== 'DONE') {
+      await this.deps.repository.updateEvent(record, {
+        ...record.value,
+        status: 'FAILED',
+        failureReason: reason,
+      });
+    }
+    for (const channel of CHANNELS) {
+      const current = await this.deps.repository.getNotification(notificationId(event.eventId, channel));
+      if (current && current.value.status !== 'SENT') {
+        const failed: NotificationModel = { ...current.value, status: 'FAILED', lastError: reason };
+        await this.deps.repository.updateNotification(current, failed);
       }
-      for (const channel of CHANNELS) {
-        const current = await deps.repo.getNotification(notificationId(event.eventId, channel));
-        if (current && current.value.status !== 'SENT') {
-          const failed: NotificationModel = { ...current.value, status: 'FAILED', lastError: reason };
-          await deps.repo.updateNotification(current, failed);
-        }
-      }
-      deps.log.warn({ eventId: event.eventId, orderId: event.orderId }, 'order confirmation failed for good');
-    },
-  };
+    }
+    this.deps.log.warn(
+      { eventId: event.eventId, orderId: event.orderId },
+      'order confirmation failed for good',
+    );
+  }
 }
-
-export type ConfirmationService = ReturnType<typeof createConfirmationService>;

@@ -41,132 +41,148 @@ export interface NotificationLocation {
 
 const encode = (value: unknown) => JSON.stringify(value);
 
-export interface NotificationRepository {
-  /** Creates the event record if absent; returns the stored one and whether this call created it. */
-  createEvent(record: EventRecord): Promise<{ created: boolean; record: Versioned<EventRecord> }>;
-  getEvent(eventId: string): Promise<Versioned<EventRecord> | null>;
-  /** Compare-and-set: fails when the record changed since `current` was read. */
-  updateEvent(current: Versioned<EventRecord>, next: EventRecord): Promise<Versioned<EventRecord>>;
-  /** Creates the notification (after its index entries) if absent; returns the stored one. */
-  createNotification(model: NotificationModel): Promise<Versioned<NotificationModel>>;
-  /** One notification by id (two reads: its location, then the record). */
-  getNotification(id: string): Promise<Versioned<NotificationModel> | null>;
-  /** Compare-and-set: fails when the record changed since `current` was read. */
-  updateNotification(
-    current: Versioned<NotificationModel>,
-    next: NotificationModel,
-  ): Promise<Versioned<NotificationModel>>;
-  /**
-   * Every notification of a user (of one of their orders when `orderId` is given), in one read
-   * whatever their number.
-   */
-  notificationsOfUser(userId: string, orderId?: string): Promise<NotificationModel[]>;
-  /** The owner of each order that has notifications (one read per order; absent when none). */
-  ownersOfOrders(orderIds: readonly string[]): Promise<Map<string, string>>;
-  /** Where each known notification is (one read per id; absent when unknown). */
-  locateNotifications(ids: readonly string[]): Promise<Map<string, NotificationLocation>>;
-  recordSms(notificationId: string, sms: RecordedSms): Promise<void>;
-  getSms(notificationId: string): Promise<RecordedSms | null>;
-}
+const eventKey = (eventId: string) => `event.${keyToken(eventId)}`;
+const recordKey = (n: { userId: string; orderId: string; id: string }) =>
+  `user.${keyToken(n.userId)}.${keyToken(n.orderId)}.${keyToken(n.id)}`;
+const locationKey = (id: string) => `notification.${keyToken(id)}`;
+const orderKey = (orderId: string) => `order.${keyToken(orderId)}`;
 
 /** Opens (creating if needed) the bucket: file storage, history 1 (only the current value counts). */
 export async function openBucket(nc: NatsConnection, bucket: string): Promise<KV> {
   return new Kvm(nc).create(bucket, { history: 1, storage: StorageType.File });
 }
 
-export function kvNotificationRepository(kv: KV): NotificationRepository {
-  const read = async <T>(key: string): Promise<Versioned<T> | null> => {
-    const entry = await kv.get(key);
+export interface NotificationsRepositoryDeps {
+  /** The bucket from openBucket. */
+  kv: KV;
+}
+
+export class NotificationsRepository {
+  private readonly kv: KV;
+
+  constructor(deps: NotificationsRepositoryDeps) {
+    this.kv = deps.kv;
+  }
+
+  /** Creates the event record if absent; returns the stored one and whether this call created it. */
+  createEvent(record: EventRecord): Promise<{ created: boolean; record: Versioned<EventRecord> }> {
+    return this.createIfAbsent(eventKey(record.eventId), record);
+  }
+
+  getEvent(eventId: string): Promise<Versioned<EventRecord> | null> {
+    return this.read<EventRecord>(eventKey(eventId));
+  }
+
+  /** Compare-and-set: fails when the record changed since `current` was read. */
+  async updateEvent(current: Versioned<EventRecord>, next: EventRecord): Promise<Versioned<EventRecord>> {
+    const revision = await this.kv.update(eventKey(next.eventId), encode(next), current.revision);
+    return { value: next, revision };
+  }
+
+  /** Creates the notification (after its index entries) if absent; returns the stored one. */
+  async createNotification(model: NotificationModel): Promise<Versioned<NotificationModel>> {
+    // Index entries first, as idempotent puts on every call: a crash before the record leaves
+    // entries that point at nothing (read as unknown), and the retry writes the record.
+    const location: NotificationLocation = { userId: model.userId, orderId: model.orderId };
+    await this.kv.put(locationKey(model.id), encode(location));
+    await this.kv.put(orderKey(model.orderId), encode({ userId: model.userId }));
+    return (await this.createIfAbsent(recordKey(model), model)).record;
+  }
+
+  /** One notification by id (two reads: its location, then the record). */
+  async getNotification(id: string): Promise<Versioned<NotificationModel> | null> {
+    const location = await this.read<NotificationLocation>(locationKey(id));
+    return location ? this.read<NotificationModel>(recordKey({ ...location.value, id })) : null;
+  }
+
+  /** Compare-and-set: fails when the record changed since `current` was read. */
+  async updateNotification(
+    current: Versioned<NotificationModel>,
+    next: NotificationModel,
+  ): Promise<Versioned<NotificationModel>> {
+    const revision = await this.kv.update(recordKey(next), encode(next), current.revision);
+    return { value: next, revision };
+  }
+
+  /**
+   * Every notification of a user (of one of their orders when `orderId` is given), in one read
+   * whatever their number.
+   */
+  notificationsOfUser(userId: string, orderId?: string): Promise<NotificationModel[]> {
+    return this.valuesUnder<NotificationModel>(
+      orderId === undefined ? `user.${keyToken(userId)}` : `user.${keyToken(userId)}.${keyToken(orderId)}`,
+    );
+  }
+
+  /** The owner of each order that has notifications (one read per order; absent when none). */
+  async ownersOfOrders(orderIds: readonly string[]): Promise<Map<string, string>> {
+    const owners = new Map<string, string>();
+    await Promise.all(
+      [...new Set(orderIds)].map(async (orderId) => {
+        const owner = await this.read<{ userId: string }>(orderKey(orderId));
+        if (owner) owners.set(orderId, owner.value.userId);
+      }),
+    );
+    return owners;
+  }
+
+  /** Where each known notification is (one read per id; absent when unknown). */
+  async locateNotifications(ids: readonly string[]): Promise<Map<string, NotificationLocation>> {
+    const locations = new Map<string, NotificationLocation>();
+    await Promise.all(
+      [...new Set(ids)].map(async (id) => {
+        const location = await this.read<NotificationLocation>(locationKey(id));
+        if (location) locations.set(id, location.value);
+      }),
+    );
+    return locations;
+  }
+
+  async recordSms(notificationId: string, sms: RecordedSms): Promise<void> {
+    await this.kv.put(`sms.${keyToken(notificationId)}`, encode(sms));
+  }
+
+  async getSms(notificationId: string): Promise<RecordedSms | null> {
+    return (await this.read<RecordedSms>(`sms.${keyToken(notificationId)}`))?.value ?? null;
+  }
+
+  private async read<T>(key: string): Promise<Versioned<T> | null> {
+    const entry = await this.kv.get(key);
     if (!entry || entry.operation !== 'PUT') return null;
     return { value: entry.json<T>(), revision: entry.revision };
-  };
+  }
 
-  const createIfAbsent = async <T>(
+  private async createIfAbsent<T>(
     key: string,
     value: T,
-  ): Promise<{ created: boolean; record: Versioned<T> }> => {
+  ): Promise<{ created: boolean; record: Versioned<T> }> {
     try {
-      const revision = await kv.create(key, encode(value));
+      const revision = await this.kv.create(key, encode(value));
       return { created: true, record: { value, revision } };
     } catch (error) {
-      const existing = await read<T>(key);
+      const existing = await this.read<T>(key);
       if (!existing) throw error;
       return { created: false, record: existing };
     }
-  };
+  }
 
   /**
    * The current values of every key under `prefix` in ONE round trip: an ordered push consumer on
    * the bucket's stream filtered on `prefix.>` delivers the values themselves (not just the keys),
    * and the read ends with the message that has nothing pending after it.
    */
-  const valuesUnder = async <T>(prefix: string): Promise<T[]> => {
+  private async valuesUnder<T>(prefix: string): Promise<T[]> {
     const latest = new Map<string, T | null>();
-    for await (const entry of await kv.history({ key: `${prefix}.>` })) {
+    for await (const entry of await this.kv.history({ key: `${prefix}.>` })) {
       // Stream order: a later entry of a key (with a bucket history > 1) replaces the earlier one.
       latest.set(entry.key, entry.operation === 'PUT' ? entry.json<T>() : null);
     }
     return [...latest.values()].filter((value): value is T => value !== null);
-  };
-
-  const eventKey = (eventId: string) => `event.${keyToken(eventId)}`;
-  const recordKey = (n: { userId: string; orderId: string; id: string }) =>
-    `user.${keyToken(n.userId)}.${keyToken(n.orderId)}.${keyToken(n.id)}`;
-  const locationKey = (id: string) => `notification.${keyToken(id)}`;
-  const orderKey = (orderId: string) => `order.${keyToken(orderId)}`;
-
-  return {
-    createEvent: (record) => createIfAbsent(eventKey(record.eventId), record),
-    getEvent: (eventId) => read<EventRecord>(eventKey(eventId)),
-    async updateEvent(current, next) {
-      const revision = await kv.update(eventKey(next.eventId), encode(next), current.revision);
-      return { value: next, revision };
-    },
-    async createNotification(model) {
-      // Index entries first, as idempotent puts on every call: a crash before the record leaves
-      // entries that point at nothing (read as unknown), and the retry writes the record.
-      const location: NotificationLocation = { userId: model.userId, orderId: model.orderId };
-      await kv.put(locationKey(model.id), encode(location));
-      await kv.put(orderKey(model.orderId), encode({ userId: model.userId }));
-      return (await createIfAbsent(recordKey(model), model)).record;
-    },
-    async getNotification(id) {
-      const location = await read<NotificationLocation>(locationKey(id));
-      return location ? read<NotificationModel>(recordKey({ ...location.value, id })) : null;
-    },
-    async updateNotification(current, next) {
-      const revision = await kv.update(recordKey(next), encode(next), current.revision);
-      return { value: next, revision };
-    },
-    notificationsOfUser: (userId, orderId) =>
-      valuesUnder<NotificationModel>(
-        orderId === undefined ? `user.${keyToken(userId)}` : `user.${keyToken(userId)}.${keyToken(orderId)}`,
-      ),
-    async ownersOfOrders(orderIds) {
-      const owners = new Map<string, string>();
-      await Promise.all(
-        [...new Set(orderIds)].map(async (orderId) => {
-          const owner = await read<{ userId: string }>(orderKey(orderId));
-          if (owner) owners.set(orderId, owner.value.userId);
-        }),
-      );
-      return owners;
-    },
-    async locateNotifications(ids) {
-      const locations = new Map<string, NotificationLocation>();
-      await Promise.all(
-        [...new Set(ids)].map(async (id) => {
-          const location = await read<NotificationLocation>(locationKey(id));
-          if (location) locations.set(id, location.value);
-        }),
-      );
-      return locations;
-    },
-    async recordSms(id, sms) {
-      await kv.put(`sms.${keyToken(id)}`, encode(sms));
-    },
-    async getSms(id) {
-      return (await read<RecordedSms>(`sms.${keyToken(id)}`))?.value ?? null;
-    },
-  };
+  }
 }
+
+/**
+ * The repository's public methods: what the services depend on, so that unit tests can pass an
+ * in-memory one with the same semantics (test/memory-repository.ts).
+ */
+export type NotificationsStore = Pick<NotificationsRepository, keyof NotificationsRepository>;

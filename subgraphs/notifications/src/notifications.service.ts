@@ -2,7 +2,7 @@ import { canAccess, requireViewer, type Viewer } from '@shop/auth';
 import { forbidden } from '@shop/errors';
 import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from '@shop/graphql';
 import type { NotificationModel } from './models';
-import type { NotificationRepository } from './notification.repository';
+import type { NotificationsStore } from './notifications.repository';
 
 type Cursor = [createdAt: string, id: string];
 const isCursor = (value: unknown): value is Cursor =>
@@ -34,6 +34,10 @@ function groupBy<K, V>(items: Iterable<V>, by: (item: V) => K): Map<K, V[]> {
   return groups;
 }
 
+export interface NotificationsServiceDeps {
+  repository: NotificationsStore;
+}
+
 /**
  * Read rules. Notifications are the customer's own: anonymous callers get UNAUTHENTICATED, and
  * anyone but the owner or an admin gets FORBIDDEN, whether they ask through User.notifications,
@@ -43,114 +47,118 @@ function groupBy<K, V>(items: Iterable<V>, by: (item: V) => K): Map<K, V[]> {
  * one read; only what is not the viewer's costs more (one owner lookup per such order or id, and for
  * an admin one read per other owner).
  */
-export function createNotificationService(repo: NotificationRepository) {
+export class NotificationsService {
+  private readonly repository: NotificationsStore;
+
+  constructor(deps: NotificationsServiceDeps) {
+    this.repository = deps.repository;
+  }
+
+  async listForUser(
+    viewer: Viewer | null,
+    userId: string,
+    first?: number | null,
+    after?: string | null,
+  ): Promise<Connection<NotificationModel>> {
+    const v = requireViewer(viewer);
+    if (!canAccess(v, userId)) throw forbidden(NOTIFICATION_FORBIDDEN);
+    const limit = pageSize(first);
+    const cursor = after ? decodeCursor(after, isCursor) : null;
+    const all = (await this.repository.notificationsOfUser(userId))
+      .filter((n) => n.userId === userId)
+      .sort(newestFirst);
+    const rest = cursor ? all.filter((n) => isAfter(n, cursor)) : all;
+    return toConnection(rest.slice(0, limit + 1), limit, cursorOf, rest.length < all.length);
+  }
+
+  /**
+   * Order.notifications for a batch of orders, each oldest first, or FORBIDDEN for an order with
+   * someone else's notifications (unless the viewer is an admin). An order without notifications
+   * is [] for anyone signed in.
+   */
+  async listForOrders(
+    viewer: Viewer | null,
+    orderIds: readonly string[],
+  ): Promise<(NotificationModel[] | Error)[]> {
+    const v = requireViewer(viewer);
+    const byOrder = groupBy(await this.ofUser(v.id, orderIds), (n) => n.orderId);
+    const failed = new Map<string, Error>();
+    const others = [...new Set(orderIds)].filter((id) => !byOrder.has(id));
+    if (others.length > 0) {
+      const owners = await this.repository.ownersOfOrders(others);
+      const readable: [orderId: string, ownerId: string][] = [];
+      for (const [orderId, ownerId] of owners) {
+        if (ownerId === v.id) continue; // indexed, record not written yet: nothing to show
+        if (!canAccess(v, ownerId)) failed.set(orderId, forbidden(ORDER_FORBIDDEN));
+        else readable.push([orderId, ownerId]);
+      }
+      // An admin: one read per other owner, however many of their orders are asked for.
+      const byOwner = groupBy(readable, ([, ownerId]) => ownerId);
+      const lists = await Promise.all(
+        [...byOwner].map(([ownerId, pairs]) =>
+          this.ofUser(
+            ownerId,
+            pairs.map((pair) => pair[0]),
+          ),
+        ),
+      );
+      for (const [orderId, list] of groupBy(lists.flat(), (n) => n.orderId)) byOrder.set(orderId, list);
+    }
+    return orderIds.map((id) => failed.get(id) ?? [...(byOrder.get(id) ?? [])].sort(oldestFirst));
+  }
+
+  /** Order.notifications of one order: oldest first; throws FORBIDDEN for someone else's. */
+  async listForOrder(viewer: Viewer | null, orderId: string): Promise<NotificationModel[]> {
+    const [result] = await this.listForOrders(viewer, [orderId]);
+    if (result instanceof Error) throw result;
+    return result ?? [];
+  }
+
+  /**
+   * Notification entity references for a batch of ids: the notification, null when unknown, or
+   * FORBIDDEN when someone else's (unless the viewer is an admin).
+   */
+  async findNotifications(
+    viewer: Viewer | null,
+    ids: readonly string[],
+  ): Promise<(NotificationModel | null | Error)[]> {
+    const v = requireViewer(viewer);
+    const found = new Map<string, NotificationModel>();
+    for (const n of await this.repository.notificationsOfUser(v.id))
+      if (n.userId === v.id) found.set(n.id, n);
+    const failed = new Map<string, Error>();
+    const others = [...new Set(ids)].filter((id) => !found.has(id));
+    if (others.length > 0) {
+      const locations = await this.repository.locateNotifications(others);
+      const foreign = new Set<string>();
+      for (const [id, { userId }] of locations) {
+        if (userId === v.id) continue; // indexed, record not written yet: unknown
+        if (!canAccess(v, userId)) failed.set(id, forbidden(NOTIFICATION_FORBIDDEN));
+        else foreign.add(userId);
+      }
+      // An admin: one read per other owner.
+      const lists = await Promise.all(
+        [...foreign].map((ownerId) => this.repository.notificationsOfUser(ownerId)),
+      );
+      for (const n of lists.flat()) if (locations.get(n.id)?.userId === n.userId) found.set(n.id, n);
+    }
+    return ids.map((id) => failed.get(id) ?? this.authorize(v, found.get(id) ?? null));
+  }
+
+  /** An entity reference: null when unknown, FORBIDDEN when someone else's. */
+  authorize(viewer: Viewer | null, notification: NotificationModel | null): NotificationModel | null {
+    const v = requireViewer(viewer);
+    if (!notification) return null;
+    if (!canAccess(v, notification.userId)) throw forbidden(NOTIFICATION_FORBIDDEN);
+    return notification;
+  }
+
   /** Every notification of `userId`, or of one of their orders, from one read. */
-  const ofUser = async (userId: string, orderIds: readonly string[]) => {
+  private async ofUser(userId: string, orderIds: readonly string[]): Promise<NotificationModel[]> {
     const only = orderIds.length === 1 ? orderIds[0] : undefined;
     const wanted = new Set(orderIds);
-    return (await repo.notificationsOfUser(userId, only)).filter(
+    return (await this.repository.notificationsOfUser(userId, only)).filter(
       (n) => n.userId === userId && wanted.has(n.orderId),
     );
-  };
-
-  const service = {
-    async listForUser(
-      viewer: Viewer | null,
-      userId: string,
-      first?: number | null,
-      after?: string | null,
-    ): Promise<Connection<NotificationModel>> {
-      const v = requireViewer(viewer);
-      if (!canAccess(v, userId)) throw forbidden(NOTIFICATION_FORBIDDEN);
-      const limit = pageSize(first);
-      const cursor = after ? decodeCursor(after, isCursor) : null;
-      const all = (await repo.notificationsOfUser(userId))
-        .filter((n) => n.userId === userId)
-        .sort(newestFirst);
-      const rest = cursor ? all.filter((n) => isAfter(n, cursor)) : all;
-      return toConnection(rest.slice(0, limit + 1), limit, cursorOf, rest.length < all.length);
-    },
-
-    /**
-     * Order.notifications for a batch of orders, each oldest first, or FORBIDDEN for an order with
-     * someone else's notifications (unless the viewer is an admin). An order without notifications
-     * is [] for anyone signed in.
-     */
-    async listForOrders(
-      viewer: Viewer | null,
-      orderIds: readonly string[],
-    ): Promise<(NotificationModel[] | Error)[]> {
-      const v = requireViewer(viewer);
-      const byOrder = groupBy(await ofUser(v.id, orderIds), (n) => n.orderId);
-      const failed = new Map<string, Error>();
-      const others = [...new Set(orderIds)].filter((id) => !byOrder.has(id));
-      if (others.length > 0) {
-        const owners = await repo.ownersOfOrders(others);
-        const readable: [orderId: string, ownerId: string][] = [];
-        for (const [orderId, ownerId] of owners) {
-          if (ownerId === v.id) continue; // indexed, record not written yet: nothing to show
-          if (!canAccess(v, ownerId)) failed.set(orderId, forbidden(ORDER_FORBIDDEN));
-          else readable.push([orderId, ownerId]);
-        }
-        // An admin: one read per other owner, however many of their orders are asked for.
-        const byOwner = groupBy(readable, ([, ownerId]) => ownerId);
-        const lists = await Promise.all(
-          [...byOwner].map(([ownerId, pairs]) =>
-            ofUser(
-              ownerId,
-              pairs.map((pair) => pair[0]),
-            ),
-          ),
-        );
-        for (const [orderId, list] of groupBy(lists.flat(), (n) => n.orderId)) byOrder.set(orderId, list);
-      }
-      return orderIds.map((id) => failed.get(id) ?? [...(byOrder.get(id) ?? [])].sort(oldestFirst));
-    },
-
-    /** Order.notifications of one order: oldest first; throws FORBIDDEN for someone else's. */
-    async listForOrder(viewer: Viewer | null, orderId: string): Promise<NotificationModel[]> {
-      const [result] = await service.listForOrders(viewer, [orderId]);
-      if (result instanceof Error) throw result;
-      return result ?? [];
-    },
-
-    /**
-     * Notification entity references for a batch of ids: the notification, null when unknown, or
-     * FORBIDDEN when someone else's (unless the viewer is an admin).
-     */
-    async findNotifications(
-      viewer: Viewer | null,
-      ids: readonly string[],
-    ): Promise<(NotificationModel | null | Error)[]> {
-      const v = requireViewer(viewer);
-      const found = new Map<string, NotificationModel>();
-      for (const n of await repo.notificationsOfUser(v.id)) if (n.userId === v.id) found.set(n.id, n);
-      const failed = new Map<string, Error>();
-      const others = [...new Set(ids)].filter((id) => !found.has(id));
-      if (others.length > 0) {
-        const locations = await repo.locateNotifications(others);
-        const foreign = new Set<string>();
-        for (const [id, { userId }] of locations) {
-          if (userId === v.id) continue; // indexed, record not written yet: unknown
-          if (!canAccess(v, userId)) failed.set(id, forbidden(NOTIFICATION_FORBIDDEN));
-          else foreign.add(userId);
-        }
-        // An admin: one read per other owner.
-        const lists = await Promise.all([...foreign].map((ownerId) => repo.notificationsOfUser(ownerId)));
-        for (const n of lists.flat()) if (locations.get(n.id)?.userId === n.userId) found.set(n.id, n);
-      }
-      return ids.map((id) => failed.get(id) ?? service.authorize(v, found.get(id) ?? null));
-    },
-
-    /** An entity reference: null when unknown, FORBIDDEN when someone else's. */
-    authorize(viewer: Viewer | null, notification: NotificationModel | null): NotificationModel | null {
-      const v = requireViewer(viewer);
-      if (!notification) return null;
-      if (!canAccess(v, notification.userId)) throw forbidden(NOTIFICATION_FORBIDDEN);
-      return notification;
-    },
-  };
-  return service;
+  }
 }
-
-export type NotificationService = ReturnType<typeof createNotificationService>;

@@ -1,28 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import DataLoader from 'dataloader';
 import { parse } from 'graphql';
 import { viewerFromAuthorization, type TokenVerifier } from '@shop/auth';
-import { createGraphQLHttpServer, sharedApolloOptions, type Logger } from '@shop/server';
+import { createGraphQLHttpServer, sharedApolloOptions, type GraphQLServer, type Logger } from '@shop/server';
 import type { Context } from './context';
-import type { NotificationRepository } from './notification.repository';
-import { createNotificationService } from './notification.service';
+import { createLoaders } from './loaders';
+import type { NotificationsService } from './notifications.service';
 import { createResolvers } from './resolvers';
-
-/** The resolver map type buildSubgraphSchema takes (not exported by @apollo/subgraph's entry point). */
-type ResolverMap = NonNullable<
-  Extract<Parameters<typeof buildSubgraphSchema>[0], unknown[]>[number] extends infer M
-    ? M extends { resolvers?: infer R }
-      ? R
-      : never
-    : never
->;
 
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
 export interface ServerDeps {
-  repo: NotificationRepository;
+  service: NotificationsService;
   verifyToken: TokenVerifier;
   routerSecret: string;
   log: Logger;
@@ -30,11 +20,11 @@ export interface ServerDeps {
 }
 
 /** The GraphQL HTTP server of the subgraph. No side effects until listen(). */
-export async function createServer(deps: ServerDeps) {
-  const service = createNotificationService(deps.repo);
-  const schema = buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(service) as ResolverMap }]);
+export async function createServer(deps: ServerDeps): Promise<GraphQLServer> {
   const apollo = new ApolloServer<Context>({
-    schema,
+    // The generated resolver types are stricter than @apollo/subgraph's GraphQLResolverMap<unknown>
+    // (typed context and parents), so they are not assignable to it; the shapes are the same.
+    schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(deps.service) as never }]),
     ...sharedApolloOptions<Context>(deps.log),
   });
   await apollo.start();
@@ -49,10 +39,7 @@ export async function createServer(deps: ServerDeps) {
         viewer,
         requestId,
         log: deps.log.child({ requestId }),
-        loaders: {
-          notification: new DataLoader((ids: readonly string[]) => service.findNotifications(viewer, ids)),
-          orderNotifications: new DataLoader((ids: readonly string[]) => service.listForOrders(viewer, ids)),
-        },
+        loaders: createLoaders(deps.service, viewer),
       };
     },
   });

@@ -1,28 +1,21 @@
-import type { OrderPaidEvent } from '@shop/messaging';
 import type { EmailMessage, EmailSender, SmsMessage } from '../src/channels';
-import { createConfirmationService } from '../src/confirmation.service';
-import type { Contact } from '../src/contacts';
-import { notificationId } from '../src/notification.repository';
+import { ConfirmationsService, type Contact } from '../src/confirmations.service';
+import { notificationId } from '../src/notifications.repository';
+import { line, orderPaid } from './events';
 import { memoryRepository } from './memory-repository';
 
-const event = (eventId = 'evt-1'): OrderPaidEvent => ({
-  eventId,
-  orderId: 'order-1',
-  orderNumber: 'SO-7',
-  userId: 'user-1',
-  paymentId: 'pay-1',
-  total: { amount: 2500, currency: 'EUR' },
-  items: [
+const event = (eventId = 'evt-1') =>
+  orderPaid(
     {
-      productId: 'p1',
-      name: 'Mug',
-      quantity: 2,
-      unitPrice: { amount: 1250, currency: 'EUR' },
-      lineTotal: { amount: 2500, currency: 'EUR' },
+      eventId,
+      orderId: 'order-1',
+      orderNumber: 'SO-7',
+      userId: 'user-1',
+      paymentId: 'pay-1',
+      paidAt: '2026-01-01T00:00:00.000Z',
     },
-  ],
-  paidAt: '2026-01-01T00:00:00.000Z',
-});
+    [line('p1', 'Mug', 2, 1250)],
+  );
 
 const silentLog = { info: () => undefined, warn: () => undefined };
 
@@ -45,9 +38,9 @@ function setup(
     },
     close: async () => undefined,
   };
-  const service = createConfirmationService({
-    repo,
-    contacts: typeof contact === 'function' ? contact : async () => contact,
+  const service = new ConfirmationsService({
+    repository: repo,
+    users: { contact: typeof contact === 'function' ? contact : async () => contact },
     email,
     sms: {
       send: async (m) => {

@@ -1,4 +1,3 @@
-import type { OrderPaidEvent } from '@shop/messaging';
 import {
   formatMoney,
   maskEmail,
@@ -6,32 +5,20 @@ import {
   renderConfirmationEmail,
   renderConfirmationSms,
 } from '../src/format';
+import { line, orderPaid } from './events';
 
-const event: OrderPaidEvent = {
-  eventId: 'evt-1',
-  orderId: 'order-1',
-  orderNumber: 'SO-1042',
-  userId: 'user-1',
-  paymentId: 'pay-1',
-  total: { amount: 123456, currency: 'EUR' },
-  items: [
-    {
-      productId: 'p1',
-      name: 'Kettle <deluxe>',
-      quantity: 2,
-      unitPrice: { amount: 4999, currency: 'EUR' },
-      lineTotal: { amount: 9998, currency: 'EUR' },
-    },
-    {
-      productId: 'p2',
-      name: 'Tea',
-      quantity: 1,
-      unitPrice: { amount: 113458, currency: 'EUR' },
-      lineTotal: { amount: 113458, currency: 'EUR' },
-    },
-  ],
-  paidAt: '2026-01-01T00:00:00.000Z',
-};
+// Total 123456 (€1,234.56): 2 x 4999 + 113458.
+const event = orderPaid(
+  {
+    eventId: 'evt-1',
+    orderId: 'order-1',
+    orderNumber: 'SO-1042',
+    userId: 'user-1',
+    paymentId: 'pay-1',
+    paidAt: '2026-01-01T00:00:00.000Z',
+  },
+  [line('p1', 'Kettle <deluxe>', 2, 4999), line('p2', 'Tea', 1, 113458)],
+);
 
 describe('formatMoney', () => {
   it('formats minor units by the currency exponent, exactly', () => {

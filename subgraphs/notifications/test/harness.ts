@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createTokenVerifier } from '@shop/auth';
 import { loadConfig } from '@shop/config';
 import {
@@ -27,10 +28,9 @@ import {
   deleteStreams,
 } from '@shop/testing';
 import { configSchema, createApp, type App } from '../src';
-import type { Contact } from '../src/contacts';
-import { kvNotificationRepository, openBucket } from '../src/notification.repository';
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import type { Contact } from '../src/confirmations.service';
+import { NotificationsRepository, openBucket } from '../src/notifications.repository';
+import { line, orderPaid } from './events';
 
 /** A TCP port nothing listens on (an SMTP server that is down). */
 export async function closedPort(): Promise<number> {
@@ -57,7 +57,7 @@ export async function scenario(label: string) {
   await ensureStreams(nc, names);
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
-  const repo = kvNotificationRepository(await openBucket(nc, names.buckets.notifications));
+  const repo = new NotificationsRepository({ kv: await openBucket(nc, names.buckets.notifications) });
 
   const contacts = new Map<string, Contact>();
   let usersSilent = false;
@@ -102,33 +102,20 @@ export async function scenario(label: string) {
       usersSilent = silent;
     },
     contactRequests: () => contactRequests,
+    /** An order of two mugs and a green tea, 42.97 EUR, paid now. */
     paidEvent(userId: string, overrides: Partial<OrderPaidEvent> = {}): OrderPaidEvent {
-      return {
-        eventId: randomUUID(),
-        orderId: randomUUID(),
-        orderNumber: `SO-${Math.floor(Math.random() * 1e6)}`,
-        userId,
-        paymentId: randomUUID(),
-        total: { amount: 4297, currency: 'EUR' },
-        items: [
-          {
-            productId: 'p-mug',
-            name: 'Mug',
-            quantity: 2,
-            unitPrice: { amount: 1299, currency: 'EUR' },
-            lineTotal: { amount: 2598, currency: 'EUR' },
-          },
-          {
-            productId: 'p-tea',
-            name: 'Green tea',
-            quantity: 1,
-            unitPrice: { amount: 1699, currency: 'EUR' },
-            lineTotal: { amount: 1699, currency: 'EUR' },
-          },
-        ],
-        paidAt: new Date().toISOString(),
-        ...overrides,
-      };
+      const event = orderPaid(
+        {
+          eventId: randomUUID(),
+          orderId: randomUUID(),
+          orderNumber: `SO-${Math.floor(Math.random() * 1e6)}`,
+          userId,
+          paymentId: randomUUID(),
+          paidAt: new Date().toISOString(),
+        },
+        [line('p-mug', 'Mug', 2, 1299), line('p-tea', 'Green tea', 1, 1699)],
+      );
+      return { ...event, ...overrides };
     },
     /** Publishes orders.paid exactly as the orders subgraph does (msgId = event id unless given). */
     publish: (event: OrderPaidEvent, msgId = event.eventId) =>

@@ -1,11 +1,11 @@
-import type { NotificationLocation, NotificationRepository } from '../src/notification.repository';
+import type { NotificationLocation, NotificationsStore } from '../src/notifications.repository';
 import type { NotificationModel, Versioned } from '../src/models';
 
 /**
- * An in-memory NotificationRepository with the KV bucket's key layout and compare-and-set
+ * An in-memory NotificationsRepository with the KV bucket's key layout and compare-and-set
  * semantics. `reads` counts the reads that would be KV round trips (a prefix read counts once).
  */
-export function memoryRepository(): NotificationRepository & {
+export function memoryRepository(): NotificationsStore & {
   store: Map<string, Versioned<unknown>>;
   reads: () => number;
 } {

@@ -1,5 +1,6 @@
-import { mailpit, mailsTo, scenario, sleep, waitFor } from './harness';
-import { notificationId } from '../src/notification.repository';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { mailpit, mailsTo, scenario, waitFor } from './harness';
+import { notificationId } from '../src/notifications.repository';
 
 const USER_NOTIFICATIONS = `
   query ($representations: [_Any!]!, $first: Int, $after: String) {

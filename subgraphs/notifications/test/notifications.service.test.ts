@@ -1,6 +1,6 @@
 import type { Viewer } from '@shop/auth';
 import type { NotificationModel } from '../src/models';
-import { createNotificationService } from '../src/notification.service';
+import { NotificationsService } from '../src/notifications.service';
 import { memoryRepository } from './memory-repository';
 
 const jane: Viewer = { id: 'user-1', role: 'CUSTOMER', email: 'jane@example.com' };
@@ -26,7 +26,7 @@ const notification = (i: number, orderId = 'order-1'): NotificationModel => ({
 async function seeded(count: number) {
   const repo = memoryRepository();
   for (let i = 1; i <= count; i++) await repo.createNotification(notification(i, `order-${i % 2}`));
-  return createNotificationService(repo);
+  return new NotificationsService({ repository: repo });
 }
 
 /** `count` orders of user-1 with one notification each, plus one order of user-2. */
@@ -35,7 +35,7 @@ async function orders(count: number) {
   for (let i = 1; i <= count; i++) await repo.createNotification(notification(i, `order-${i}`));
   await repo.createNotification({ ...notification(99, 'order-bob'), userId: 'user-2' });
   const ids = Array.from({ length: count }, (_, i) => `order-${i + 1}`);
-  return { repo, service: createNotificationService(repo), ids };
+  return { repo, service: new NotificationsService({ repository: repo }), ids };
 }
 
 describe('notification service', () => {

@@ -1,6 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DeadLetter } from '@shop/messaging';
-import { notificationId } from '../src/notification.repository';
-import { closedPort, mailpit, mailsTo, scenario, sleep, waitFor } from './harness';
+import { notificationId } from '../src/notifications.repository';
+import { closedPort, mailpit, mailsTo, scenario, waitFor } from './harness';
 
 describe('notifications outage: events published while the subgraph is stopped', () => {
   let s: Awaited<ReturnType<typeof scenario>>;

@@ -1,8 +1,8 @@
-import { endpoints } from '@shop/testing';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { countingProxy, endpoints, roundTrips, type CountingProxy } from '@shop/testing';
 import type { NotificationModel } from '../src/models';
-import { notificationId } from '../src/notification.repository';
-import { scenario, sleep } from './harness';
-import { natsCountingProxy, roundTrips, type NatsCountingProxy } from './nats-proxy';
+import { notificationId } from '../src/notifications.repository';
+import { scenario } from './harness';
 
 /**
  * The N+1 check of this subgraph: NATS round trips of one GraphQL request (as the router sends it)
@@ -28,14 +28,14 @@ interface Customer {
 
 describe('NATS round trips per request', () => {
   let s: Awaited<ReturnType<typeof scenario>>;
-  let proxy: NatsCountingProxy;
+  let proxy: CountingProxy;
   let url: string;
   const customers = new Map<number, Customer>();
   const admin = { id: 'admin-rt', email: 'admin@example.com', role: 'ADMIN' as const };
 
   beforeAll(async () => {
     s = await scenario('notif-rt');
-    proxy = await natsCountingProxy(endpoints.nats);
+    proxy = await countingProxy('nats', endpoints.nats);
     ({ url } = await s.startApp({ NATS_URL: proxy.url }));
     for (const size of SIZES) {
       const customer = s.customer();
@@ -87,13 +87,13 @@ describe('NATS round trips per request', () => {
     await run();
     const deltas: Record<string, number>[] = [];
     for (let i = 0; i < 3; i++) {
-      const before = proxy.counts();
+      const before = proxy.snapshot();
       await run();
       await sleep(50);
-      const after = proxy.counts();
+      const after = proxy.snapshot();
       deltas.push(Object.fromEntries(Object.keys(after).map((k) => [k, (after[k] ?? 0) - (before[k] ?? 0)])));
     }
-    const total = (d: Record<string, number>) => roundTrips(d, {});
+    const total = (d: Record<string, number>) => roundTrips('nats', d);
     return deltas.reduce((min, d) => (total(d) < total(min) ? d : min));
   }
 
@@ -111,7 +111,7 @@ describe('NATS round trips per request', () => {
     const counts = [];
     for (const size of SIZES) {
       const c = customers.get(size)!;
-      counts.push(roundTrips(await measure(ORDERS, orderReps(c), c, oneSentEmailEach(c)), {}));
+      counts.push(roundTrips('nats', await measure(ORDERS, orderReps(c), c, oneSentEmailEach(c))));
     }
     // one ordered consumer on user.<viewer>.> delivers the records themselves
     expect(counts).toEqual(SIZES.map(() => 1));
@@ -127,7 +127,7 @@ describe('NATS round trips per request', () => {
         ).notifications.edges.map((e) => e.node.id);
         expect(ids).toEqual([...c.notificationIds].reverse());
       };
-      counts.push(roundTrips(await measure(USER, [{ __typename: 'User', id: c.id }], c, check), {}));
+      counts.push(roundTrips('nats', await measure(USER, [{ __typename: 'User', id: c.id }], c, check)));
     }
     expect(counts).toEqual(SIZES.map(() => 1));
   });
@@ -139,7 +139,7 @@ describe('NATS round trips per request', () => {
       const reps = c.notificationIds.map((id) => ({ __typename: 'Notification', id }));
       const check = (entities: unknown[]) =>
         expect(entities).toEqual(c.notificationIds.map((id) => ({ id, status: 'SENT' })));
-      counts.push(roundTrips(await measure(NOTIFICATIONS, reps, c, check), {}));
+      counts.push(roundTrips('nats', await measure(NOTIFICATIONS, reps, c, check)));
     }
     expect(counts).toEqual(SIZES.map(() => 1));
   });

@@ -1,9 +1,9 @@
-import { DateTimeScalar, referenceId } from '@shop/graphql';
+import { DateTimeScalar, entityStub, referenceId } from '@shop/graphql';
 import type { Resolvers } from '../__generated__/resolvers-types';
-import type { NotificationService } from '../notification.service';
+import type { NotificationsService } from '../notifications.service';
 
-/** Thin: GraphQL <-> NotificationService. */
-export function createResolvers(service: NotificationService): Resolvers {
+/** Thin: GraphQL <-> NotificationsService, which decides who may read what. */
+export function createResolvers(service: NotificationsService): Resolvers {
   return {
     DateTime: DateTimeScalar,
     Notification: {
@@ -15,17 +15,11 @@ export function createResolvers(service: NotificationService): Resolvers {
       order: (notification) => ({ id: notification.orderId }),
     },
     User: {
-      __resolveReference: (ref) => {
-        const id = referenceId(ref);
-        return id === null ? null : { id };
-      },
+      __resolveReference: entityStub,
       notifications: (user, args, ctx) => service.listForUser(ctx.viewer, user.id, args.first, args.after),
     },
     Order: {
-      __resolveReference: (ref) => {
-        const id = referenceId(ref);
-        return id === null ? null : { id };
-      },
+      __resolveReference: entityStub,
       notifications: (order, _args, ctx) => ctx.loaders.orderNotifications.load(order.id),
     },
   };
