@@ -1,12 +1,14 @@
 import mongoose from 'mongoose';
 import { createTokenVerifier, type TokenVerifier } from '@shop/auth';
 import { connectNats, ensureStreams, natsNames, type NatsConnection } from '@shop/messaging';
-import { createLogger, type Logger } from '@shop/server';
+import { createLogger, every, stopAll, type Logger, type Stoppable } from '@shop/server';
 import type { Config } from './config';
-import { consumeOrderEvents, serveReservationEndpoints } from './messaging';
-import { createProductRepository, type LockOptions } from './product.repository';
-import { createProductService } from './product.service';
-import { createReservationService } from './reservation.service';
+import { Locks, type LockOptions } from './locks';
+import { startMessaging } from './messaging';
+import { ProductsRepository } from './products.repository';
+import { ProductsService } from './products.service';
+import { ReservationsRepository } from './reservations.repository';
+import { ReservationsService } from './reservations.service';
 import { seedCatalogue } from './seed-data';
 import { createServer } from './server';
 
@@ -27,9 +29,10 @@ export interface AppOverrides {
 const RECOVERY_EVERY_MS = 10_000;
 
 /**
- * The one way to run the products subgraph: connects MongoDB and NATS, creates indexes, seeds an
- * empty catalogue when SEED_IF_EMPTY; start() serves HTTP, the NATS endpoints, the orders.cancelled
- * and orders.paid consumers and the recovery of half-done reservations; stop() drains everything.
+ * The one way to run the products subgraph: connects MongoDB and NATS, creates indexes (and runs the
+ * reservations' re-keying migration), seeds an empty catalogue when SEED_IF_EMPTY; start() serves
+ * the NATS endpoints and the orders.cancelled and orders.paid consumers (messaging.ts), the recovery
+ * of half-done reservations and HTTP; stop() stops them in reverse and closes the connections.
  */
 export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const log = overrides.log ?? createLogger({ name: 'products', level: config.LOG_LEVEL });
@@ -41,14 +44,21 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     .asPromise();
   let nc: NatsConnection | undefined;
   try {
-    const repository = createProductRepository(connection, overrides.locks);
+    const locks = new Locks({ connection, ...overrides.locks });
+    const repository = new ProductsRepository({ connection, locks });
+    const reservationsRepository = new ReservationsRepository({ connection, locks });
     await repository.init();
+    await reservationsRepository.init();
     if (config.SEED_IF_EMPTY && (await repository.count()) === 0) {
       const added = await seedCatalogue(repository);
       log.info({ added }, 'empty catalogue seeded');
     }
-    const products = createProductService(repository);
-    const reservations = createReservationService(repository);
+    const products = new ProductsService({ repository });
+    const reservations = new ReservationsService({
+      repository: reservationsRepository,
+      products: repository,
+      locks,
+    });
     nc = await connectNats(config.NATS_URL, 'products');
     await ensureStreams(nc, names);
     const natsConnection = nc;
@@ -61,44 +71,42 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       ready: async () => !natsConnection.isClosed() && (await repository.ping()),
     });
 
-    let stopEndpoints: (() => Promise<void>) | undefined;
-    let stopConsumers: (() => Promise<void>) | undefined;
-    let recoveryTimer: NodeJS.Timeout | undefined;
-    const recover = () =>
-      reservations
-        .recoverStale()
-        .then((released) => {
-          if (released > 0) log.warn({ released }, 'released reservations left half-done by a dead process');
-        })
-        .catch((error: unknown) => log.error({ err: error }, 'reservation recovery failed'));
+    const recover = async () => {
+      const released = await reservations.recoverStale();
+      if (released > 0) log.warn({ released }, 'released reservations left half-done by a dead process');
+    };
+
+    const running: Stoppable[] = [];
+    let closed = false;
 
     return {
       config,
       names,
+      /** The catalogue (other subgraphs' tests add products through it). */
       repository,
+      reservationsRepository,
       products,
       reservations,
-      server,
       nats: natsConnection,
       async start(): Promise<{ url: string; port: number }> {
-        stopEndpoints = serveReservationEndpoints(natsConnection, names, reservations, log).stop;
-        stopConsumers = (await consumeOrderEvents(natsConnection, names, reservations, log)).stop;
-        recoveryTimer = setInterval(() => void recover(), RECOVERY_EVERY_MS);
-        recoveryTimer.unref();
-        await server.listen({ port: config.PORT, host: config.HOST });
-        const address = server.server.address();
-        const port = typeof address === 'object' && address ? address.port : config.PORT;
-        const url = `http://${config.HOST}:${port}/graphql`;
-        log.info({ url }, 'products subgraph listening');
-        return { url, port };
+        running.push(await startMessaging({ nc: natsConnection, names, reservations, log }));
+        running.push(every(RECOVERY_EVERY_MS, recover, log, 'reservation recovery'));
+        const address = await server.listen(config.PORT, config.HOST);
+        running.push({ stop: () => server.close() });
+        log.info({ url: address.url }, 'products subgraph listening');
+        return address;
       },
+      /** Stops what start() started (last first), then closes the connections. Safe to call twice. */
       async stop(): Promise<void> {
-        await stopEndpoints?.();
-        clearInterval(recoveryTimer);
-        await stopConsumers?.();
-        await server.close();
-        await natsConnection.drain().catch(() => undefined);
-        await connection.close();
+        try {
+          await stopAll(running);
+        } finally {
+          if (!closed) {
+            closed = true;
+            await natsConnection.drain().catch(() => undefined);
+            await connection.close();
+          }
+        }
       },
     };
   } catch (error) {

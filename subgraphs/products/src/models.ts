@@ -1,34 +1,26 @@
-/** The products domain's model types: what the repository returns and the services work with. */
+import type { Money } from '@shop/graphql';
+
+/** The products domain's model types: what the repositories return and the services work with. */
 
 export const CURRENCIES = ['EUR', 'USD', 'GBP'] as const;
 export type Currency = (typeof CURRENCIES)[number];
-
-export interface Money {
-  /** Minor units (cents). */
-  amount: number;
-  currency: string;
-}
-
-export interface ProductModel {
-  id: string;
-  sku: string;
-  name: string;
-  description: string;
-  price: Money;
-  stock: number;
-  category: string;
-  createdAt: Date;
-  updatedAt: Date;
-}
 
 /** What createProduct stores (validated). */
 export interface NewProduct {
   sku: string;
   name: string;
   description: string;
+  /** Minor units (cents). */
   price: Money;
   stock: number;
   category: string;
+}
+
+/** A stored product: what createProduct stored, with its id and timestamps. */
+export interface ProductModel extends NewProduct {
+  id: string;
+  createdAt: Date;
+  updatedAt: Date;
 }
 
 export type ProductPatch = Partial<Omit<NewProduct, 'stock'>>;

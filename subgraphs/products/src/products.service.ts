@@ -7,11 +7,12 @@ import {
   pageSize,
   toConnection,
   type Connection,
+  type Money,
 } from '@shop/graphql';
+import { isObjectId } from './documents';
 import {
   CURRENCIES,
   PRODUCT_SORTS,
-  type Money,
   type NewProduct,
   type ProductCursor,
   type ProductFilter,
@@ -19,7 +20,7 @@ import {
   type ProductPatch,
   type ProductSort,
 } from './models';
-import { DuplicateSkuError, isObjectId, sortValue, type ProductRepository } from './product.repository';
+import { DuplicateSkuError, sortValue, type ProductsRepository } from './products.repository';
 
 export const MAX_DESCRIPTION_LENGTH = 10_000;
 export const MAX_SEARCH_LENGTH = 200;
@@ -195,77 +196,81 @@ export interface ListArgs {
 }
 
 /** The catalogue's rules: listing, lookups and the admin mutations. */
-export function createProductService(repo: ProductRepository) {
-  return {
-    /** A keyset page: rows strictly after the cursor in (sort key, _id) order. */
-    async listProducts(args: ListArgs): Promise<Connection<ProductModel>> {
-      const sort = args.sort ?? 'NEWEST';
-      const limit = pageSize(args.first);
-      const filter = checkFilter(args.filter);
-      const after = args.after ? parseCursor(args.after, sort) : null;
-      const rows =
-        limit === 0 || !canMatch(filter.search) ? [] : await repo.list(filter, sort, after, limit + 1);
-      return toConnection(rows, limit, (p) => encodeCursor([sort, sortValue(p, sort), p.id]), after !== null);
-    },
+export class ProductsService {
+  private readonly repository: ProductsRepository;
 
-    /** Batch lookup for DataLoader: one query, results in the order of ids, null for unknown ids. */
-    async productsByIds(ids: readonly string[]): Promise<(ProductModel | null)[]> {
-      const found = new Map((await repo.findByIds(ids)).map((p) => [p.id, p]));
-      return ids.map((id) => found.get(id.toLowerCase()) ?? null);
-    },
+  constructor({ repository }: { repository: ProductsRepository }) {
+    this.repository = repository;
+  }
 
-    async createProduct(
-      viewer: Viewer | null,
-      input: CreateProductInput,
-    ): Promise<ProductResult | InvalidInput | DuplicateSku> {
-      requireAdmin(viewer);
-      const product = checkNew(input);
-      if ('__typename' in product) return product;
-      try {
-        return asResult(await repo.insert(product));
-      } catch (error) {
-        if (error instanceof DuplicateSkuError) return duplicateSku(error);
-        throw error;
-      }
-    },
+  /** A keyset page: rows strictly after the cursor in (sort key, _id) order. */
+  async listProducts(args: ListArgs): Promise<Connection<ProductModel>> {
+    const sort = args.sort ?? 'NEWEST';
+    const limit = pageSize(args.first);
+    const filter = checkFilter(args.filter);
+    const after = args.after ? parseCursor(args.after, sort) : null;
+    const rows =
+      limit === 0 || !canMatch(filter.search)
+        ? []
+        : await this.repository.list(filter, sort, after, limit + 1);
+    return toConnection(rows, limit, (p) => encodeCursor([sort, sortValue(p, sort), p.id]), after !== null);
+  }
 
-    async updateProduct(
-      viewer: Viewer | null,
-      id: string,
-      input: UpdateProductInput,
-    ): Promise<ProductResult | InvalidInput | DuplicateSku | NotFound> {
-      requireAdmin(viewer);
-      const patch = checkPatch(input);
-      if ('__typename' in patch) return patch;
-      try {
-        const product = await repo.update(id, patch);
-        return product ? asResult(product) : notFound(id);
-      } catch (error) {
-        if (error instanceof DuplicateSkuError) return duplicateSku(error);
-        throw error;
-      }
-    },
+  /** Batch lookup for DataLoader: one query, results in the order of ids, null for unknown ids. */
+  async productsByIds(ids: readonly string[]): Promise<(ProductModel | null)[]> {
+    const found = new Map((await this.repository.findByIds(ids)).map((p) => [p.id, p]));
+    return ids.map((id) => found.get(id.toLowerCase()) ?? null);
+  }
 
-    async adjustStock(
-      viewer: Viewer | null,
-      id: string,
-      delta: number,
-    ): Promise<ProductResult | StockBelowZero | NotFound | InvalidInput> {
-      requireAdmin(viewer);
-      if (delta === 0) return invalid('delta', 'delta must not be zero');
-      const result = await repo.adjustStock(id, delta);
-      if (result.kind === 'not-found') return notFound(id);
-      if (result.kind === 'below-zero') {
-        return {
-          __typename: 'StockBelowZeroError',
-          message: `Stock is ${result.product.stock}; removing ${-delta} would leave it below zero`,
-          stock: result.product.stock,
-          delta,
-        };
-      }
-      return asResult(result.product);
-    },
-  };
+  async createProduct(
+    viewer: Viewer | null,
+    input: CreateProductInput,
+  ): Promise<ProductResult | InvalidInput | DuplicateSku> {
+    requireAdmin(viewer);
+    const product = checkNew(input);
+    if ('__typename' in product) return product;
+    try {
+      return asResult(await this.repository.insert(product));
+    } catch (error) {
+      if (error instanceof DuplicateSkuError) return duplicateSku(error);
+      throw error;
+    }
+  }
+
+  async updateProduct(
+    viewer: Viewer | null,
+    id: string,
+    input: UpdateProductInput,
+  ): Promise<ProductResult | InvalidInput | DuplicateSku | NotFound> {
+    requireAdmin(viewer);
+    const patch = checkPatch(input);
+    if ('__typename' in patch) return patch;
+    try {
+      const product = await this.repository.update(id, patch);
+      return product ? asResult(product) : notFound(id);
+    } catch (error) {
+      if (error instanceof DuplicateSkuError) return duplicateSku(error);
+      throw error;
+    }
+  }
+
+  async adjustStock(
+    viewer: Viewer | null,
+    id: string,
+    delta: number,
+  ): Promise<ProductResult | StockBelowZero | NotFound | InvalidInput> {
+    requireAdmin(viewer);
+    if (delta === 0) return invalid('delta', 'delta must not be zero');
+    const result = await this.repository.adjustStock(id, delta);
+    if (result.kind === 'not-found') return notFound(id);
+    if (result.kind === 'below-zero') {
+      return {
+        __typename: 'StockBelowZeroError',
+        message: `Stock is ${result.product.stock}; removing ${-delta} would leave it below zero`,
+        stock: result.product.stock,
+        delta,
+      };
+    }
+    return asResult(result.product);
+  }
 }
-
-export type ProductService = ReturnType<typeof createProductService>;

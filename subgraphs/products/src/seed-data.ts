@@ -1,5 +1,5 @@
 import type { NewProduct } from './models';
-import type { ProductRepository } from './product.repository';
+import type { ProductsRepository } from './products.repository';
 
 /**
  * The demo catalogue: 64 products in 8 categories, prices in EUR minor units. Loaded by
@@ -337,6 +337,6 @@ export const demoCatalogue: NewProduct[] = Object.entries(catalogue).flatMap(([c
 );
 
 /** Adds the demo products that are missing (by SKU); existing products and their stock are kept. */
-export function seedCatalogue(repository: ProductRepository): Promise<number> {
+export function seedCatalogue(repository: ProductsRepository): Promise<number> {
   return repository.insertMissing(demoCatalogue);
 }

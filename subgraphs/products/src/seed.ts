@@ -2,7 +2,8 @@ import mongoose from 'mongoose';
 import { loadConfigOrExit } from '@shop/config';
 import { createLogger } from '@shop/server';
 import { configSchema } from './config';
-import { createProductRepository } from './product.repository';
+import { Locks } from './locks';
+import { ProductsRepository } from './products.repository';
 import { demoCatalogue, seedCatalogue } from './seed-data';
 
 /** `npm run seed -w @shop/products`: loads the demo catalogue into MONGO_URL (idempotent by SKU). */
@@ -12,7 +13,7 @@ const connection = await mongoose
   .createConnection(config.MONGO_URL, { serverSelectionTimeoutMS: 5000 })
   .asPromise();
 try {
-  const repository = createProductRepository(connection);
+  const repository = new ProductsRepository({ connection, locks: new Locks({ connection }) });
   await repository.init();
   const added = await seedCatalogue(repository);
   log.info(

@@ -1,10 +1,5 @@
 import { readFileSync } from 'node:fs';
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-} from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import mercurius from 'mercurius';
 import { GraphQLError, parse, type GraphQLFormattedError } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -16,15 +11,15 @@ import {
   type TokenVerifier,
   type Viewer,
 } from '@shop/auth';
-import { ErrorCode, isUnexpected, maskError } from '@shop/errors';
-import { requestContext, requestIdFrom, type Logger } from '@shop/server';
+import { ErrorCode, errorResponse, isUnexpected, maskError } from '@shop/errors';
+import { requestContext, requestIdFrom, type GraphQLServer, type Logger } from '@shop/server';
 import type { Context } from './context';
 import { createLoaders } from './loaders';
-import type { ProductService } from './product.service';
+import type { ProductsService } from './products.service';
 import { createResolvers } from './resolvers';
 
 export interface ServerDeps {
-  products: ProductService;
+  products: ProductsService;
   verifyToken: TokenVerifier;
   routerSecret: string;
   log: Logger;
@@ -51,12 +46,12 @@ function withCode(error: GraphQLError, statusCode: number | undefined): GraphQLF
   const original = error.originalError as
     (Error & { code?: string; statusCode?: number; errors?: unknown }) | undefined;
   let code: string | undefined;
-  if (error.message.startsWith('Syntax Error')) code = 'GRAPHQL_PARSE_FAILED';
-  else if (statusCode === 400 && !original) code = 'GRAPHQL_VALIDATION_FAILED';
+  if (error.message.startsWith('Syntax Error')) code = ErrorCode.GRAPHQL_PARSE_FAILED;
+  else if (statusCode === 400 && !original) code = ErrorCode.GRAPHQL_VALIDATION_FAILED;
   else if (/^Variable "\$[^"]+" (got invalid value|of required type|of non-null type)/.test(error.message))
     code = ErrorCode.BAD_USER_INPUT;
   else if (original?.statusCode && original.statusCode >= 400 && original.statusCode < 500)
-    code = 'BAD_REQUEST';
+    code = ErrorCode.BAD_REQUEST;
   return code ? { ...formatted, extensions: { ...formatted.extensions, code } } : formatted;
 }
 
@@ -65,7 +60,7 @@ function withCode(error: GraphQLError, statusCode: number | undefined): GraphQLF
  * buildSubgraphSchema. Refuses /graphql requests without the router secret, masks unexpected errors
  * (logged in full with the request id), serves /healthz and /readyz. No side effects until listen.
  */
-export function createServer(deps: ServerDeps): FastifyInstance {
+export function createServer(deps: ServerDeps): GraphQLServer {
   const schema = buildSubgraphSchema([
     { typeDefs, resolvers: createResolvers(deps.products) as GraphQLResolverMap<Context> },
   ]);
@@ -86,8 +81,8 @@ export function createServer(deps: ServerDeps): FastifyInstance {
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready' });
   });
 
-  const refuse = (reply: FastifyReply, status: number, message: string, code: string, requestId: string) =>
-    reply.code(status).send({ data: null, errors: [{ message, extensions: { code, requestId } }] });
+  const refuse = (reply: FastifyReply, status: number, message: string, code: ErrorCode, requestId: string) =>
+    reply.code(status).send({ data: null, ...errorResponse(message, code, { requestId }) });
 
   // Router secret, then the caller's token: both settled before GraphQL runs.
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -120,7 +115,7 @@ export function createServer(deps: ServerDeps): FastifyInstance {
     context: (request): Context => ({
       viewer: request.viewer,
       requestId: request.id,
-      loaders: createLoaders(deps.products),
+      loaders: createLoaders(deps.products, request.viewer),
       log: deps.log.child({ requestId: request.id }),
     }),
     errorFormatter: (execution, ctx) => {
@@ -146,7 +141,8 @@ export function createServer(deps: ServerDeps): FastifyInstance {
       });
       const validationFailed = errors.some(
         (e) =>
-          e.extensions?.code === 'GRAPHQL_PARSE_FAILED' || e.extensions?.code === 'GRAPHQL_VALIDATION_FAILED',
+          e.extensions?.code === ErrorCode.GRAPHQL_PARSE_FAILED ||
+          e.extensions?.code === ErrorCode.GRAPHQL_VALIDATION_FAILED,
       );
       const original = execution.errors[0]?.originalError as { statusCode?: number } | undefined;
       const status = execution.data ? 200 : validationFailed ? 400 : (original?.statusCode ?? 200);
@@ -154,5 +150,13 @@ export function createServer(deps: ServerDeps): FastifyInstance {
     },
   });
 
-  return app;
+  return {
+    async listen(port: number, host = '127.0.0.1') {
+      await app.listen({ port, host });
+      const address = app.server.address();
+      const bound = typeof address === 'object' && address ? address.port : port;
+      return { url: `http://${host}:${bound}${GRAPHQL_PATH}`, port: bound };
+    },
+    close: () => app.close(),
+  };
 }

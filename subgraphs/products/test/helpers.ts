@@ -44,6 +44,8 @@ export async function bootProducts(label: string, env: Record<string, string> = 
   });
   const { url } = await app.start();
   const nc: NatsConnection = await connectNats(endpoints.nats, 'products-test');
+  /** The test's own connection to the app's database, to read invariants from the store itself. */
+  const store = await mongoose.createConnection(db.url).asPromise();
   const names = natsNames(prefix);
 
   const headersFor = async (viewer?: Viewer): Promise<Record<string, string>> => ({
@@ -56,6 +58,7 @@ export async function bootProducts(label: string, env: Record<string, string> = 
     url,
     nc,
     names,
+    store,
     logs,
     issuer,
     /** A GraphQL request as the router sends it (secret header), optionally with a viewer's token. */
@@ -68,9 +71,8 @@ export async function bootProducts(label: string, env: Record<string, string> = 
       await app.stop();
       await deleteStreams(nc, names);
       await nc.close();
-      const conn = await mongoose.createConnection(db.url).asPromise();
-      await conn.dropDatabase();
-      await conn.close();
+      await store.dropDatabase();
+      await store.close();
     },
   };
 }

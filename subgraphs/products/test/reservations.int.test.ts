@@ -3,7 +3,7 @@ import { runId, waitFor, deleteStreams } from '@shop/testing';
 import type { Booted } from './helpers';
 
 const { addProduct, bootProducts } = await import('./helpers');
-const { ReservationBusyError } = await import('../src/reservation.service');
+const { ReservationBusyError } = await import('../src/reservations.service');
 
 let t: Booted;
 const stockOf = async (id: string) => (await t.app.repository.findById(id))?.stock;
@@ -46,7 +46,7 @@ describe('products.reserve / products.release over NATS', () => {
     expect(refused.every((r) => !r.ok && r.code === 'OUT_OF_STOCK' && r.available === 0)).toBe(true);
     expect(await stockOf(product.id)).toBe(0);
     expect(lowest).toBeGreaterThanOrEqual(0);
-    expect(await t.app.repository.Reservations.countDocuments({ status: 'RESERVED' })).toBe(50);
+    expect(await t.store.collection('reservations').countDocuments({ status: 'RESERVED' })).toBe(50);
   }, 150_000);
 
   it('returns priced lines; a repeated reserve returns the same lines without taking stock again', async () => {
@@ -114,7 +114,7 @@ describe('products.reserve / products.release over NATS', () => {
       available: 1,
     });
     expect([await stockOf(a.id), await stockOf(b.id), await stockOf(c.id)]).toEqual([5, 5, 1]);
-    expect(await t.app.repository.findReservation(orderId)).toBeNull();
+    expect(await t.app.reservationsRepository.findReservation(orderId)).toBeNull();
     // A failed reservation leaves nothing behind: the same order may try again once stock is back.
     await t.app.repository.adjustStock(c.id, 1);
     expect(await reserve(orderId, [{ productId: c.id, quantity: 2 }])).toMatchObject({ ok: true });
@@ -199,7 +199,9 @@ describe('products.reserve / products.release over NATS', () => {
     await publishEvent(js, t.names.events.ordersCancelled, event.eventId, event);
     // A second event for the same order (another id, so the stream keeps it) must not give stock twice.
     await publishEvent(js, t.names.events.ordersCancelled, runId('evt'), { ...event, eventId: runId('evt') });
-    await waitFor(async () => (await t.app.repository.findReservation(orderId))?.status === 'RELEASED');
+    await waitFor(
+      async () => (await t.app.reservationsRepository.findReservation(orderId))?.status === 'RELEASED',
+    );
     await waitFor(
       () =>
         t.logs.lines.filter((l) => l.includes('reservation released') && l.includes(orderId)).length === 2,
@@ -209,17 +211,18 @@ describe('products.reserve / products.release over NATS', () => {
 });
 
 describe('crash safety: every stock change is recorded with the order that made it', () => {
-  const holds = (productId: string, orderId: string) => t.app.repository.heldBy(productId, orderId);
+  const holds = (productId: string, orderId: string) =>
+    t.app.reservationsRepository.heldBy(productId, orderId);
 
   it('taking twice for one order takes once, and giving back twice gives back once', async () => {
     const a = await addProduct(t, { stock: 6 });
     const orderId = runId('order');
-    expect(await t.app.repository.takeStock(a.id, 2, orderId)).toMatchObject({ kind: 'ok' });
-    expect(await t.app.repository.takeStock(a.id, 2, orderId)).toMatchObject({ kind: 'ok' });
+    expect(await t.app.reservationsRepository.takeStock(a.id, 2, orderId)).toMatchObject({ kind: 'ok' });
+    expect(await t.app.reservationsRepository.takeStock(a.id, 2, orderId)).toMatchObject({ kind: 'ok' });
     expect(await stockOf(a.id)).toBe(4);
     expect(await holds(a.id, orderId)).toBe(2);
-    expect(await t.app.repository.returnStock(a.id, orderId)).toBe(2);
-    expect(await t.app.repository.returnStock(a.id, orderId)).toBe(0);
+    expect(await t.app.reservationsRepository.returnStock(a.id, orderId)).toBe(2);
+    expect(await t.app.reservationsRepository.returnStock(a.id, orderId)).toBe(0);
     expect(await stockOf(a.id)).toBe(6);
     expect(await holds(a.id, orderId)).toBe(0);
   });
@@ -233,13 +236,13 @@ describe('crash safety: every stock change is recorded with the order that made 
       { productId: a.id, quantity: 3 },
       { productId: b.id, quantity: 4 },
     ];
-    await t.app.repository.insertReservation(orderId, 'PENDING', items);
-    await t.app.repository.takeStock(a.id, 3, orderId);
+    await t.app.reservationsRepository.insertReservation(orderId, 'PENDING', items);
+    await t.app.reservationsRepository.takeStock(a.id, 3, orderId);
     expect(await stockOf(a.id)).toBe(7);
 
     expect(await t.app.reservations.recoverStale(60_000)).toBe(0); // not stale yet: left alone
     expect(await t.app.reservations.recoverStale(0)).toBeGreaterThanOrEqual(1);
-    expect(await t.app.repository.findReservation(orderId)).toMatchObject({ status: 'RELEASED' });
+    expect(await t.app.reservationsRepository.findReservation(orderId)).toMatchObject({ status: 'RELEASED' });
     expect([await stockOf(a.id), await stockOf(b.id)]).toEqual([10, 10]);
     await t.app.reservations.recoverStale(0);
     expect([await stockOf(a.id), await stockOf(b.id)]).toEqual([10, 10]);
@@ -253,8 +256,8 @@ describe('crash safety: every stock change is recorded with the order that made 
     const orderId = runId('order');
     const items = [{ productId: a.id, quantity: 3 }];
     // What a reserve in progress (or one that died a moment ago) looks like.
-    await t.app.repository.insertReservation(orderId, 'PENDING', items);
-    await t.app.repository.takeStock(a.id, 3, orderId);
+    await t.app.reservationsRepository.insertReservation(orderId, 'PENDING', items);
+    await t.app.reservationsRepository.takeStock(a.id, 3, orderId);
     expect(await reserve(orderId, items)).toMatchObject({ ok: false, code: 'INVALID_REQUEST' });
     expect(await stockOf(a.id)).toBe(7);
     await expect(t.app.reservations.release(orderId)).rejects.toBeInstanceOf(ReservationBusyError);
@@ -275,7 +278,7 @@ describe('crash safety: every stock change is recorded with the order that made 
         { productId: b.id, quantity: 5 },
       ]),
     ).toMatchObject({ ok: true });
-    await t.app.repository.returnStock(a.id, orderId); // the first give-back of a release, then a crash
+    await t.app.reservationsRepository.returnStock(a.id, orderId); // the first give-back of a release, then a crash
     expect([await stockOf(a.id), await stockOf(b.id)]).toEqual([10, 5]);
     expect(await release(orderId)).toEqual({ ok: true, released: true });
     expect([await stockOf(a.id), await stockOf(b.id)]).toEqual([10, 10]);
@@ -310,7 +313,9 @@ describe('crash safety: every stock change is recorded with the order that made 
     };
     await publishEvent(js, t.names.events.ordersPaid, event.eventId, event);
     await publishEvent(js, t.names.events.ordersPaid, runId('evt'), { ...event, eventId: runId('evt') });
-    await waitFor(async () => (await t.app.repository.findReservation(orderId))?.status === 'SOLD');
+    await waitFor(
+      async () => (await t.app.reservationsRepository.findReservation(orderId))?.status === 'SOLD',
+    );
     await waitFor(
       () => t.logs.lines.filter((l) => l.includes('reservation sold') && l.includes(orderId)).length === 2,
     );
@@ -325,12 +330,12 @@ describe('crash safety: every stock change is recorded with the order that made 
 
   it('reservations written before they were keyed by order id are re-keyed at start-up', async () => {
     const orderId = runId('legacy');
-    const raw = t.app.repository.Reservations.collection;
+    const raw = t.store.collection('reservations');
     await raw.insertOne({ orderId, status: 'RELEASED', items: [], lines: [] } as never);
-    expect(await t.app.repository.findReservation(orderId)).toBeNull();
-    await t.app.repository.init();
-    await t.app.repository.init();
-    expect(await t.app.repository.findReservation(orderId)).toMatchObject({ status: 'RELEASED' });
+    expect(await t.app.reservationsRepository.findReservation(orderId)).toBeNull();
+    await t.app.reservationsRepository.init();
+    await t.app.reservationsRepository.init();
+    expect(await t.app.reservationsRepository.findReservation(orderId)).toMatchObject({ status: 'RELEASED' });
     expect(await raw.countDocuments({ orderId } as never)).toBe(1);
   });
 });

@@ -1,23 +1,24 @@
 import { createTokenVerifier } from '@shop/auth';
 import { createLogger } from '@shop/server';
 import { createTestIssuer, memoryLog } from '@shop/testing';
-import type { ProductService } from '../src/product.service';
+import type { ProductsService } from '../src/products.service';
 
 const { createServer } = await import('../src/server');
 
 const SECRET = 'unit-test-router-secret-123';
 
-async function serverWith(products: Partial<ProductService>) {
+async function serverWith(products: Partial<ProductsService>) {
   const logs = memoryLog();
   const issuer = await createTestIssuer();
   const app = createServer({
-    products: products as ProductService,
+    products: products as ProductsService,
     verifyToken: createTokenVerifier({ jwks: issuer.jwks }),
     routerSecret: SECRET,
     log: createLogger({ name: 'products-unit', level: 'info' }, logs.stream),
     ready: async () => false,
   });
-  const base = await app.listen({ port: 0, host: '127.0.0.1' });
+  const { url } = await app.listen(0, '127.0.0.1');
+  const base = url.replace(/\/graphql$/, '');
   const send = (path: string, init: RequestInit = {}) => fetch(`${base}${path}`, init);
   const post = (body: string) =>
     send('/graphql', {

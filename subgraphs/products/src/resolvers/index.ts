@@ -1,9 +1,9 @@
 import { DateTimeScalar, referenceId } from '@shop/graphql';
 import type { Resolvers } from '../__generated__/resolvers-types';
-import type { ProductService } from '../product.service';
+import type { ProductsService } from '../products.service';
 
 /** Thin: GraphQL arguments in, service calls out. Unions carry __typename from the service. */
-export function createResolvers(products: ProductService): Resolvers {
+export function createResolvers(products: ProductsService): Resolvers {
   return {
     DateTime: DateTimeScalar,
     Query: {
