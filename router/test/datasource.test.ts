@@ -4,6 +4,7 @@ import { memoryLog } from '@shop/testing';
 import type { RouterContext } from '../context';
 import { ShopDataSource } from '../datasource';
 import { dedupeRepresentations, fanOutEntities, subgraphRequestBody } from '../representations';
+import { SubgraphReplay } from '../sharing';
 import type { SubgraphClient, SubgraphResponse } from '../subgraph-client';
 
 const logs = memoryLog();
@@ -202,5 +203,49 @@ describe('fanOutEntities', () => {
     const deduped = dedupeRepresentations([rep('a'), rep('b')]);
     const response = { data: { _entities: [{ n: 1 }, { n: 2 }] } };
     expect(fanOutEntities(response, deduped)).toEqual(response);
+  });
+});
+
+describe('ShopDataSource.fetch: replay and sharing', () => {
+  const body = subgraphRequestBody('{ x }', undefined, undefined);
+
+  it('replays the answers a request already received when its context has a replay (the plan executor sets it)', async () => {
+    const { client, sent } = fakeClient(() => json({ data: { x: 1 } }));
+    const products = source(client);
+    const plain: RouterContext = { requestId: 'req-1' };
+    await products.fetch(body, plain);
+    await products.fetch(body, plain);
+    expect(sent).toHaveLength(2); // no replay: every fetch is sent
+    const recorded: RouterContext = { requestId: 'req-2', replay: new SubgraphReplay() };
+    expect(await products.fetch(body, recorded)).toEqual({ data: { x: 1 } });
+    expect(await products.fetch(body, recorded)).toEqual({ data: { x: 1 } });
+    expect(sent).toHaveLength(3);
+  });
+
+  it('replays a failure as a failure, without asking again', async () => {
+    const { client, sent } = fakeClient(() => new Error('connect ECONNREFUSED 127.0.0.1:1'));
+    const products = source(client);
+    const context: RouterContext = { requestId: 'req-3', replay: new SubgraphReplay() };
+    for (let i = 0; i < 2; i++)
+      await expect(products.fetch(body, context)).rejects.toMatchObject({
+        extensions: { code: 'SERVICE_UNAVAILABLE' },
+      });
+    expect(sent).toHaveLength(1);
+  });
+
+  it('shares one request among identical ones in flight, per Authorization', async () => {
+    const { client, sent } = fakeClient(() => json({ data: { x: 1 } }));
+    const products = source(client);
+    const as = (authorization: string, requestId: string): RouterContext => ({ requestId, authorization });
+    const answers = await Promise.all([
+      products.fetch(body, as('Bearer a', 'r1'), { share: true }),
+      products.fetch(body, as('Bearer a', 'r2'), { share: true }),
+      products.fetch(body, as('Bearer b', 'r3'), { share: true }),
+    ]);
+    expect(answers).toEqual([{ data: { x: 1 } }, { data: { x: 1 } }, { data: { x: 1 } }]);
+    expect(sent.map((s) => s.headers['x-request-id'])).toEqual(['r1', 'r3']);
+    // settled: the next one is sent again
+    await products.fetch(body, as('Bearer a', 'r4'), { share: true });
+    expect(sent).toHaveLength(3);
   });
 });
