@@ -7,7 +7,7 @@
  *
  * The graph runs as processes (bench/shop/graph.ts) on the benchmark's own databases and prefixes,
  * NODE_ENV=production, the router pinned to core 1 and this process (the load generator) to core 0.
- * Part 4 restarts the graph behind counting proxies (bench/shop/proxy.ts), so parts 2 and 3 are
+ * Part 4 restarts the graph behind counting proxies (countingProxy of @shop/testing), so parts 2 and 3 are
  * measured without them. Everything it created is dropped at the end, also on failure or Ctrl-C.
  *
  *   --quick     short runs (a smoke test of the harness, not figures)
@@ -19,7 +19,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { join } from 'node:path';
-import { endpoints } from '@shop/testing';
+import { countingProxy, endpoints, type CountingProxy } from '@shop/testing';
 import { runCheckout, type CheckoutResult } from './shop/checkout';
 import {
   addStock,
@@ -34,7 +34,6 @@ import {
 import { createStores, ROOT, startGraph, type Graph, type Stores } from './shop/graph';
 import { probe, runLoad } from './shop/load';
 import { nPlusOneCases, runNPlusOne, type NPlusOneResult } from './shop/nplusone';
-import { countingProxy, type CountingProxy } from './shop/proxy';
 import { shopScenarios } from './shop/queries';
 import { checkoutTable, nPlusOneTable, queriesTable, type QueryFigures } from './shop/report';
 

@@ -2,16 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { parse, printSchema } from 'graphql';
+import { defaultSubgraphUrl, SUBGRAPHS as SERVICE_TABLE } from '@shop/config';
 import { applyContract, planContract } from './contract';
 
-/** The subgraphs of the supergraph and the routing URLs written into the supergraph. */
-export const SUBGRAPHS = [
-  { name: 'users', url: 'http://127.0.0.1:4001/graphql' },
-  { name: 'products', url: 'http://127.0.0.1:4002/graphql' },
-  { name: 'orders', url: 'http://127.0.0.1:4003/graphql' },
-  { name: 'payments', url: 'http://127.0.0.1:4004/graphql' },
-  { name: 'notifications', url: 'http://127.0.0.1:4005/graphql' },
-] as const;
+/** The subgraphs of the supergraph (the service table of @shop/config) and the routing URLs written into it. */
+export const SUBGRAPHS = SERVICE_TABLE.map(({ name }) => ({ name, url: defaultSubgraphUrl(name) }));
 
 export interface SubgraphSdl {
   name: string;

@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { z } from 'zod';
+import { ROUTER, SUBGRAPHS, type ProcessName } from '@shop/config';
 import { configSchema as users } from '@shop/users';
 import { configSchema as products } from '@shop/products';
 import { configSchema as orders } from '@shop/orders';
@@ -13,13 +14,20 @@ import { configSchema as notifications } from '@shop/notifications';
 import { configSchema as router } from '@shop/router';
 import { servicesConfigSchema } from './services';
 
+/** Each process's config schema, by the table's names. */
+const schemas: Record<ProcessName, z.ZodObject> = {
+  users,
+  products,
+  orders,
+  payments,
+  notifications,
+  router,
+};
+const configFile = (entry: string) => entry.replace(/main\.ts$/, 'config.ts');
+
 const sections: [string, string, z.ZodObject][] = [
-  ['router', 'The gateway (router/config.ts).', router],
-  ['users', 'subgraphs/users/src/config.ts', users],
-  ['products', 'subgraphs/products/src/config.ts', products],
-  ['orders', 'subgraphs/orders/src/config.ts', orders],
-  ['payments', 'subgraphs/payments/src/config.ts', payments],
-  ['notifications', 'subgraphs/notifications/src/config.ts', notifications],
+  [ROUTER.name, `The gateway (${configFile(ROUTER.entry)}).`, router],
+  ...SUBGRAPHS.map((s): [string, string, z.ZodObject] => [s.name, configFile(s.entry), schemas[s.name]]),
   [
     'datastores (npm run services)',
     'scripts/services.ts: which endpoints to check and start.',

@@ -1,68 +1,29 @@
 /**
  * The README's first command (`npm start`, after `npm ci`): brings up the datastores, the five
- * subgraphs and the gateway with demo data, waits until every one is ready, and prints where to go.
+ * subgraphs and the gateway with demo data (the launcher of @shop/graph, on the table's ports
+ * 4000-4005), waits until every one is ready, and prints where to go.
  * Ctrl-C stops everything it started (the datastores keep running; `npm run services` shows them).
  *
  * Each process logs to .run/logs/<name>.log; `npm start -- --verbose` also streams the logs here.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ROUTER, SUBGRAPHS, type ProcessName } from '@shop/config';
+import { createGraphLauncher, ROOT, TOKEN_ISSUER, type GraphLauncher } from '@shop/graph';
+import { DEMO_PARTNER_KEY } from '@shop/router';
 import { ensureServices, formatTable } from './services';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const verbose = process.argv.includes('--verbose');
 
-/** The demo partner key (router/README.md); its sha256 is the router's development default. */
-export const DEMO_PARTNER_KEY = 'shop-demo-partner-key';
 export const DEMO_ADMIN = { email: 'admin@shop.local', password: 'admin-password-123' };
 
-interface Proc {
-  name: string;
-  entry: string;
-  port: number;
-  env?: Record<string, string>;
-}
+/** The demo data: the admin account of the token issuer, and a seeded catalogue. */
+const demoEnv: Partial<Record<ProcessName, Record<string, string>>> = {
+  [TOKEN_ISSUER]: { ADMIN_EMAIL: DEMO_ADMIN.email, ADMIN_PASSWORD: DEMO_ADMIN.password },
+  products: { SEED_IF_EMPTY: 'true' },
+};
 
-const subgraphs: Proc[] = [
-  {
-    name: 'users',
-    entry: 'subgraphs/users/src/main.ts',
-    port: 4001,
-    env: { ADMIN_EMAIL: DEMO_ADMIN.email, ADMIN_PASSWORD: DEMO_ADMIN.password },
-  },
-  { name: 'products', entry: 'subgraphs/products/src/main.ts', port: 4002, env: { SEED_IF_EMPTY: 'true' } },
-  { name: 'orders', entry: 'subgraphs/orders/src/main.ts', port: 4003 },
-  { name: 'payments', entry: 'subgraphs/payments/src/main.ts', port: 4004 },
-  { name: 'notifications', entry: 'subgraphs/notifications/src/main.ts', port: 4005 },
-];
-const router: Proc = { name: 'router', entry: 'router/main.ts', port: 4000 };
-
-const children: { proc: Proc; child: ChildProcess }[] = [];
+let graph: GraphLauncher | undefined;
 let stopping = false;
-
-function launch(proc: Proc): ChildProcess {
-  mkdirSync(join(root, '.run/logs'), { recursive: true });
-  const log = createWriteStream(join(root, `.run/logs/${proc.name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, ['--import', 'tsx', proc.entry], {
-    cwd: root,
-    env: { NODE_ENV: 'development', ...process.env, PORT: String(proc.port), ...proc.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  for (const stream of [child.stdout, child.stderr]) {
-    stream?.pipe(log, { end: false });
-    if (verbose) stream?.on('data', (chunk: Buffer) => process.stdout.write(prefix(proc.name, chunk)));
-  }
-  child.on('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`✗ ${proc.name} exited (${signal ?? code}); see .run/logs/${proc.name}.log`);
-      void stop(1);
-    }
-  });
-  children.push({ proc, child });
-  return child;
-}
 
 function prefix(name: string, chunk: Buffer): string {
   return chunk
@@ -73,39 +34,11 @@ function prefix(name: string, chunk: Buffer): string {
     .join('');
 }
 
-async function waitReady(proc: Proc, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const url = `http://127.0.0.1:${proc.port}/readyz`;
-  while (Date.now() < deadline) {
-    if (stopping) throw new Error('stopping');
-    try {
-      const res = await fetch(url);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${proc.name} was not ready within ${timeoutMs / 1000}s; see .run/logs/${proc.name}.log`);
-}
-
 async function stop(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     console.log('\nStopping…');
-    const exits = children.map(
-      ({ child }) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-          child.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          child.kill('SIGTERM');
-        }),
-    );
-    await Promise.all(exits);
+    await graph?.stop();
   }
   process.exit(code);
 }
@@ -124,24 +57,30 @@ async function main() {
 
   console.log('\nStarting the subgraphs…');
   const started = Date.now();
-  // users first: the others fetch its JWKS.
-  launch(subgraphs[0]!);
-  await waitReady(subgraphs[0]!);
-  for (const proc of subgraphs.slice(1)) launch(proc);
-  await Promise.all(subgraphs.slice(1).map((proc) => waitReady(proc)));
-  launch(router);
-  await waitReady(router);
+  graph = await createGraphLauncher({
+    ports: 'table',
+    logDir: join(ROOT, '.run/logs'),
+    baseEnv: { NODE_ENV: 'development', ...process.env },
+    envFor: (name) => demoEnv[name] ?? {},
+    onOutput: verbose ? (name, chunk) => process.stdout.write(prefix(name, chunk)) : undefined,
+    onExit: (name, code, signal) => {
+      console.error(`✗ ${name} exited (${signal ?? code}); see .run/logs/${name}.log`);
+      void stop(1);
+    },
+  });
+  await graph.startAll();
 
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const subgraphs = SUBGRAPHS.map((s) => `${s.name} :${s.port}`).join('  ');
   console.log(`
 All up in ${seconds}s.
 
-  Apollo Sandbox (full API)    http://localhost:4000/
-  GraphQL endpoint             http://localhost:4000/graphql
-  Partner contract             http://localhost:4000/public/graphql   (header x-api-key: ${DEMO_PARTNER_KEY})
+  Apollo Sandbox (full API)    http://localhost:${ROUTER.port}/
+  GraphQL endpoint             http://localhost:${ROUTER.port}/graphql
+  Partner contract             http://localhost:${ROUTER.port}/public/graphql   (header x-api-key: ${DEMO_PARTNER_KEY})
   Mailpit (sent email)         http://localhost:8025/
   Demo admin                   ${DEMO_ADMIN.email} / ${DEMO_ADMIN.password}
-  Subgraphs                    users :4001  products :4002  orders :4003  payments :4004  notifications :4005
+  Subgraphs                    ${subgraphs}
   Logs                         .run/logs/<name>.log
 
 Try the whole story in another terminal: npm run demo
@@ -149,6 +88,7 @@ Press Ctrl-C to stop.`);
 }
 
 main().catch((error: unknown) => {
+  if (stopping) return; // a start cut short by Ctrl-C or a process that exited
   console.error(error instanceof Error ? error.message : error);
   void stop(1);
 });

@@ -1,6 +1,6 @@
 /**
  * Part 4, the N+1 check: datastore round trips per query for list sizes 1, 10 and 100, counted by the
- * proxies in front of each store (proxy.ts). Each measurement: a warm-up request, then three runs of
+ * proxies in front of each store (countingProxy of @shop/testing). Each measurement: a warm-up request, then three runs of
  * "snapshot, one request, settle, snapshot"; per store the smallest of the three deltas is kept (a
  * background poll that happens to fall inside one window does not count; the first run's one-off
  * work, e.g. preparing a statement, neither).
@@ -8,7 +8,7 @@
 import { bearer, subgraphHeaders, type Shopper } from './client';
 import type { Graph } from './graph';
 import { probe, type LoadSpec } from './load';
-import { diff, requests, roundTrips, type CountingProxy, type Protocol } from './proxy';
+import { diff, requests, roundTrips, type CountingProxy, type Protocol } from '@shop/testing';
 import { dataOf } from './queries';
 
 export const SIZES = [1, 10, 100] as const;

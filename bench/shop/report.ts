@@ -2,7 +2,7 @@
 import type { CheckoutResult } from './checkout';
 import type { LoadResult } from './load';
 import type { NPlusOneResult } from './nplusone';
-import type { Protocol } from './proxy';
+import type { Protocol } from '@shop/testing';
 
 export interface QueryFigures {
   name: string;

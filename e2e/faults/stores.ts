@@ -9,7 +9,7 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { connectNats, jetstreamManager } from '@shop/messaging';
-import { endpoints } from '@shop/testing';
+import { dumpRedis, endpoints } from '@shop/testing';
 import type { Cluster } from './cluster';
 
 export interface StoredOrder {
@@ -178,26 +178,9 @@ export async function dumpEverything(cluster: Cluster): Promise<Blob[]> {
     await mongo.close();
   }
 
-  const redis = new Redis(endpoints.redis);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${cluster.stores.redisPrefix}*`, 'COUNT', 500);
-      cursor = next;
-      for (const key of keys) {
-        const type = await redis.type(key);
-        let value: unknown;
-        if (type === 'string') value = await redis.get(key);
-        else if (type === 'hash') value = await redis.hgetall(key);
-        else if (type === 'zset') value = await redis.zrange(key, 0, -1, 'WITHSCORES');
-        else if (type === 'set') value = await redis.smembers(key);
-        else if (type === 'list') value = await redis.lrange(key, 0, -1);
-        else if (type === 'stream') value = await redis.xrange(key, '-', '+');
-        blobs.push({ source: `redis:${key}`, text: `${key} ${JSON.stringify(value)}` });
-      }
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
+  for (const line of await dumpRedis(cluster.stores.redisPrefix)) {
+    // a line is `<key> <JSON value>`
+    blobs.push({ source: `redis:${line.slice(0, line.indexOf(' '))}`, text: line });
   }
 
   const nc = await connectNats(endpoints.nats, 'e2e-faults-dump');

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import mysql from 'mysql2/promise';
 import { Redis } from 'ioredis';
@@ -72,7 +73,7 @@ export async function createMysqlDatabase(label: string) {
   };
 }
 
-/** A MongoDB database name for this run, and its URL (the caller drops it with dropDatabase()). */
+/** A MongoDB database name for this run, and its URL (the caller drops it with dropMongo()). */
 export function mongoDatabase(label: string) {
   const name = `test_${runId(label)}`;
   return { name, url: withDatabase(endpoints.mongo, name) };
@@ -170,7 +171,7 @@ export async function waitFor<T>(
     if (Date.now() > deadline) {
       throw new Error(`waitFor timed out after ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
     }
-    await new Promise((r) => setTimeout(r, intervalMs));
+    await sleep(intervalMs);
   }
 }
 
@@ -202,3 +203,43 @@ export async function deleteStreams(nc: NatsConnection, names: NatsNames): Promi
     await jsm.streams.delete(name).catch(() => false);
   }
 }
+
+/** Drops a MongoDB (FerretDB) database by its URL, e.g. one from mongoDatabase(). */
+export async function dropMongo(url: string): Promise<void> {
+  const { default: mongoose } = await import('mongoose');
+  const conn = await mongoose.createConnection(url).asPromise();
+  try {
+    await conn.dropDatabase();
+  } finally {
+    await conn.close();
+  }
+}
+
+/** Every Redis key under a prefix with its whole value, one `<key> <JSON value>` line each (secret scans). */
+export async function dumpRedis(prefix: string, url = endpoints.redis): Promise<string[]> {
+  const redis = new Redis(url);
+  const out: string[] = [];
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      for (const key of keys) {
+        const type = await redis.type(key);
+        let value: unknown;
+        if (type === 'string') value = await redis.get(key);
+        else if (type === 'hash') value = await redis.hgetall(key);
+        else if (type === 'zset') value = await redis.zrange(key, 0, -1, 'WITHSCORES');
+        else if (type === 'set') value = await redis.smembers(key);
+        else if (type === 'list') value = await redis.lrange(key, 0, -1);
+        else if (type === 'stream') value = await redis.xrange(key, '-', '+');
+        out.push(`${key} ${JSON.stringify(value)}`);
+      }
+    } while (cursor !== '0');
+  } finally {
+    await redis.quit();
+  }
+  return out;
+}
+
+export { countingProxy, diff, requests, roundTrips, type CountingProxy, type Protocol } from './proxy';

@@ -248,29 +248,7 @@ export async function bootPayments(
 export type Harness = Awaited<ReturnType<typeof bootPayments>>;
 
 /** Every key under a prefix with its full value rendered as text, for secret scans. */
-export async function dumpRedis(prefix: string): Promise<string[]> {
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(endpoints.redis);
-  const out: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    cursor = next;
-    for (const key of keys) {
-      const type = await redis.type(key);
-      let value: unknown;
-      if (type === 'string') value = await redis.get(key);
-      else if (type === 'hash') value = await redis.hgetall(key);
-      else if (type === 'zset') value = await redis.zrange(key, 0, -1, 'WITHSCORES');
-      else if (type === 'stream') value = await redis.xrange(key, '-', '+');
-      else if (type === 'list') value = await redis.lrange(key, 0, -1);
-      else if (type === 'set') value = await redis.smembers(key);
-      out.push(`${key} ${JSON.stringify(value)}`);
-    }
-  } while (cursor !== '0');
-  await redis.quit();
-  return out;
-}
+export { dumpRedis } from '@shop/testing';
 
 /**
  * The lines that give away a card number (anywhere, spaces and dashes ignored) or a CVC (as a token

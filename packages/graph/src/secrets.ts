@@ -1,0 +1,46 @@
+/**
+ * createRunSecrets(label): the secrets of one run of the graph, never the development defaults: the
+ * router secret, a partner API key, the admin account and users' signing key.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { generateSigningKey } from '@shop/auth';
+import { ROUTER, type ProcessName } from '@shop/config';
+import { TOKEN_ISSUER } from './graph';
+
+export interface RunSecrets {
+  routerSecret: string;
+  /** The partner API key in clear (x-api-key); the router gets its hash. */
+  partnerKey: string;
+  admin: { email: string; password: string };
+  /** JWT_PRIVATE_KEYS of users: a fixed key, so tokens issued before a restart of users still verify. */
+  jwtPrivateKeys: string;
+  /** ROUTER_SECRET, and the variables of the process that holds a secret (users, the router). */
+  envFor(name: ProcessName): Record<string, string>;
+}
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+
+export async function createRunSecrets(label: string): Promise<RunSecrets> {
+  const key = await generateSigningKey(`kid-${label}-${hex(4)}`);
+  const secrets = {
+    routerSecret: `secret-${label}-${hex(16)}`,
+    partnerKey: `partner-${label}-${hex(8)}`,
+    admin: { email: `admin-${label}@example.com`, password: `admin-${hex(8)}-secret` },
+    jwtPrivateKeys: JSON.stringify([key.privateJwk]),
+  };
+  const partnerApiKeys = `run:${createHash('sha256').update(secrets.partnerKey).digest('hex')}`;
+  return {
+    ...secrets,
+    envFor(name) {
+      const env: Record<string, string> = { ROUTER_SECRET: secrets.routerSecret };
+      if (name === TOKEN_ISSUER)
+        Object.assign(env, {
+          ADMIN_EMAIL: secrets.admin.email,
+          ADMIN_PASSWORD: secrets.admin.password,
+          JWT_PRIVATE_KEYS: secrets.jwtPrivateKeys,
+        });
+      if (name === ROUTER.name) env.PARTNER_API_KEYS = partnerApiKeys;
+      return env;
+    },
+  };
+}
