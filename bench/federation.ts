@@ -16,6 +16,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { GATEWAY_KINDS, GATEWAY_LABELS, type GatewayKind } from './federation/gateways';
 import {
   BENCH_BODY,
@@ -101,7 +102,7 @@ async function main() {
     const quiet = async () => {
       let last = total(await stats());
       for (let i = 0; i < 60; i++) {
-        await new Promise((r) => setTimeout(r, 500));
+        await sleep(500);
         const now = total(await stats());
         if (now === last) return;
         last = now;

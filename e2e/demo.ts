@@ -4,6 +4,7 @@
  * GATEWAY_URL and MAILPIT_API_URL point it elsewhere.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { getOperationAST } from 'graphql';
 import { bearer, execute } from './client';
@@ -79,7 +80,7 @@ async function poll<T>(what: string, fn: () => Promise<T | null>, timeoutMs = 15
       console.log(dim(`  (${what} after ${(performance.now() - started).toFixed(0)} ms)`));
       return value;
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
   throw new Error(`timed out waiting for ${what}`);
 }

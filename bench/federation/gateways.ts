@@ -1,10 +1,8 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import type { Logger } from '@shop/server';
-import { startShopGateway, type RunningGateway } from '../lib/shop-gateway';
+import { serveGateway, startShopGateway, type RunningGateway } from '../lib/shop-gateway';
 
 export const GATEWAY_KINDS = [
   'apollo-gateway',
@@ -54,24 +52,7 @@ async function startHive(options: StartGatewayOptions, routerRuntime: boolean): 
     logging: 'error',
     ...(unifiedGraphHandler ? { unifiedGraphHandler } : {}),
   });
-  const server = createServer(gateway);
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${options.host ?? '127.0.0.1'}:${port}/graphql`,
-    port,
-    async stop() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await gateway.dispose();
-    },
-  };
+  return serveGateway(gateway, options, () => gateway.dispose());
 }
 
 /** One gateway over the given supergraph, listening on node:http. */

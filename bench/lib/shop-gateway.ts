@@ -1,9 +1,8 @@
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '@shop/config';
 import type { Logger } from '@shop/server';
-import { configSchema } from '../../router/config';
-import { createGraphQLApollo } from '../../router/graphql';
+import { configSchema, createGraphQLApollo } from '@shop/router';
 
 export interface ShopGatewayOptions {
   supergraphSdl: string;
@@ -44,23 +43,32 @@ export async function startShopGateway(options: ShopGatewayOptions): Promise<Run
     log: options.log,
   });
   await graphql.start();
+  return serveGateway(graphql.listener, options, () => graphql.stop());
+}
 
-  const server = createServer(graphql.listener);
+/** A gateway's request listener on node:http at port/host; stop() closes every connection, then disposes. */
+export async function serveGateway(
+  listener: RequestListener,
+  options: { port: number; host?: string },
+  dispose: () => unknown,
+): Promise<RunningGateway> {
+  const host = options.host ?? '127.0.0.1';
+  const server = createServer(listener);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+    server.listen(options.port, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://${options.host ?? '127.0.0.1'}:${port}/graphql`,
+    url: `http://${host}:${port}/graphql`,
     port,
     async stop() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await graphql.stop();
+      await dispose();
     },
   };
 }

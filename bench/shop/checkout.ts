@@ -6,6 +6,7 @@
  * `completedAt − payment.createdAt` (both stamped by processes on this host).
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Kvm } from '@nats-io/kv';
 import { connectNats, natsNames } from '@shop/messaging';
 import { endpoints } from '@shop/testing';
@@ -123,8 +124,7 @@ export async function runCheckout(options: CheckoutOptions): Promise<CheckoutRes
   const elapsed = (Date.now() - started) / 1000;
 
   const drainUntil = Date.now() + options.drainSeconds * 1000;
-  while (Date.now() < drainUntil && [...paidAt.keys()].some((id) => !completed.has(id)))
-    await new Promise((r) => setTimeout(r, 100));
+  while (Date.now() < drainUntil && [...paidAt.keys()].some((id) => !completed.has(id))) await sleep(100);
   watcher.stop();
   await watching;
   await nc.close();

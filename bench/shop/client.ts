@@ -3,6 +3,7 @@
  * to a datastore): shoppers, paid orders, extra products and stock.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Graph } from './graph';
 
 export interface GqlResult<T> {
@@ -113,7 +114,7 @@ async function retryUnavailable<T>(step: () => Promise<T>): Promise<T> {
       return await step();
     } catch (error) {
       if (attempt >= 3 || !/Unavailable/.test(String(error))) throw error;
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
     }
   }
 }
@@ -229,7 +230,7 @@ export async function waitSettled(gateway: string, who: Shopper, count: number, 
     ).length;
     if (nodes.length >= count && settled === nodes.length) return;
     last = `${settled}/${count} settled`;
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
   throw new Error(`orders did not settle within ${timeoutMs / 1000}s (${last})`);
 }

@@ -5,6 +5,7 @@
  * background poll that happens to fall inside one window does not count; the first run's one-off
  * work, e.g. preparing a statement, neither).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { bearer, subgraphHeaders, type Shopper } from './client';
 import type { Graph } from './graph';
 import { probe, type LoadSpec } from './load';
@@ -95,7 +96,7 @@ export function nPlusOneCases(graph: Graph, shopper: Shopper, productIds: string
   ];
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 150));
+const settle = () => sleep(150);
 
 export async function runNPlusOne(
   cases: Case[],

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { runId } from '@shop/testing';
 import { createTestEnvironment, type TestEnvironment } from '../environment';
 import { bearer, data } from '../client';
@@ -115,7 +116,7 @@ it('1,000 concurrent one-unit orders for stock 100: exactly 100 orders, 900 Insu
           return;
         }
       }
-      await new Promise((r) => setTimeout(r, Math.min(100 * attempt, 1000)));
+      await sleep(Math.min(100 * attempt, 1000));
     }
     undecided++;
   };
@@ -126,7 +127,7 @@ it('1,000 concurrent one-unit orders for stock 100: exactly 100 orders, 900 Insu
   const watcher = (async () => {
     while (racing) {
       stockSeen.push((await data(env.url, ProductStockDocument, { id: productId }, admin)).product!.stock);
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
   })();
 

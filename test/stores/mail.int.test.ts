@@ -3,6 +3,7 @@
  * from Mailpit's HTTP API. Each run sends to its own address and deletes its mail afterwards.
  */
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { endpointFields, loadConfig, z } from '@shop/config';
 import nodemailer from 'nodemailer';
 
@@ -40,7 +41,7 @@ async function findMailTo(address: string): Promise<MailpitSummary[]> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const { messages } = await mailpitJson<{ messages: MailpitSummary[] }>(`api/v1/search?query=${query}`);
     if (messages.length > 0) return messages;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   return [];
 }
