@@ -1,12 +1,12 @@
 /**
  * `npm run demo`: the shop's story against the running graph (start it with `npm start`), step by
  * step: what was asked, what came back, how long it took; it ends with the email that arrived.
- * GATEWAY_URL and MAILPIT_API_URL point it elsewhere.
+ * GATEWAY_URL and MAILPIT_API_URL point it elsewhere (Mailpit through the helpers of @shop/testing).
  */
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { getOperationAST } from 'graphql';
+import { mailpit, waitFor } from '@shop/testing';
 import { bearer, execute } from './client';
 import {
   CataloguePageDocument,
@@ -19,7 +19,6 @@ import {
 } from './__generated__/graphql';
 
 const gateway = process.env.GATEWAY_URL ?? 'http://localhost:4000/graphql';
-const mailpitApi = process.env.MAILPIT_API_URL ?? 'http://127.0.0.1:8025';
 let stepNo = 0;
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
@@ -74,15 +73,11 @@ async function step<TData, TVariables>(
 
 async function poll<T>(what: string, fn: () => Promise<T | null>, timeoutMs = 15_000): Promise<T> {
   const started = performance.now();
-  while (performance.now() - started < timeoutMs) {
-    const value = await fn();
-    if (value) {
-      console.log(dim(`  (${what} after ${(performance.now() - started).toFixed(0)} ms)`));
-      return value;
-    }
-    await sleep(200);
-  }
-  throw new Error(`timed out waiting for ${what}`);
+  const value = await waitFor(fn, { timeoutMs, intervalMs: 200 }).catch(() => {
+    throw new Error(`timed out waiting for ${what}`);
+  });
+  console.log(dim(`  (${what} after ${(performance.now() - started).toFixed(0)} ms)`));
+  return value;
 }
 
 async function main() {
@@ -152,18 +147,13 @@ async function main() {
     `\n${bold(`${stepNo}. Wait for the confirmation email (orders → NATS → notifications → SMTP)`)}`,
   );
   const messages = await poll('the email', async () => {
-    const res = await fetch(`${mailpitApi}/api/v1/search?query=${encodeURIComponent(`to:"${email}"`)}`);
-    const body = (await res.json()) as { messages: { ID: string }[] };
-    return body.messages.length ? body.messages : null;
+    const found = await mailpit.messagesTo(email);
+    return found.length ? found : null;
   });
 
   await step('Everything under me', MyOrdersDocument, {}, auth);
 
-  const mail = (await (await fetch(`${mailpitApi}/api/v1/message/${messages[0]!.ID}`)).json()) as {
-    Subject: string;
-    From: { Address: string };
-    Text: string;
-  };
+  const mail = await mailpit.message(messages[0]!.ID);
   console.log(`\n${bold('The email that arrived')} ${dim(`(also at http://localhost:8025/)`)}`);
   console.log(
     indent(

@@ -4,16 +4,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { endpointFields, loadConfig, z } from '@shop/config';
+import { withDatabase } from '@shop/testing';
 import mysql from 'mysql2/promise';
 
 const { MYSQL_URL } = loadConfig(z.object({ MYSQL_URL: endpointFields.MYSQL_URL }));
 const database = `test_mysql_${randomBytes(4).toString('hex')}`;
-
-function inDatabase(url: string, name: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${name}`;
-  return parsed.toString();
-}
 
 let admin: mysql.Connection;
 let pool: mysql.Pool;
@@ -21,7 +16,7 @@ let pool: mysql.Pool;
 beforeAll(async () => {
   admin = await mysql.createConnection({ uri: MYSQL_URL });
   await admin.query(`CREATE DATABASE ${database}`);
-  pool = mysql.createPool({ uri: inDatabase(MYSQL_URL, database), connectionLimit: 2 });
+  pool = mysql.createPool({ uri: withDatabase(MYSQL_URL, database), connectionLimit: 2 });
 });
 
 afterAll(async () => {

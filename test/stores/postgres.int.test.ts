@@ -4,16 +4,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { endpointFields, loadConfig, z } from '@shop/config';
+import { withDatabase } from '@shop/testing';
 import pg from 'pg';
 
 const { POSTGRES_URL } = loadConfig(z.object({ POSTGRES_URL: endpointFields.POSTGRES_URL }));
 const database = `test_pg_${randomBytes(4).toString('hex')}`;
-
-function inDatabase(url: string, name: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${name}`;
-  return parsed.toString();
-}
 
 let admin: pg.Client;
 let pool: pg.Pool;
@@ -22,7 +17,7 @@ beforeAll(async () => {
   admin = new pg.Client({ connectionString: POSTGRES_URL });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${database}`);
-  pool = new pg.Pool({ connectionString: inDatabase(POSTGRES_URL, database), max: 2 });
+  pool = new pg.Pool({ connectionString: withDatabase(POSTGRES_URL, database), max: 2 });
 });
 
 afterAll(async () => {

@@ -188,7 +188,13 @@ export const mailpit = {
   async message(id: string) {
     const res = await fetch(`${endpoints.mailpit}/api/v1/message/${id}`);
     if (!res.ok) throw new Error(`mailpit message failed: ${res.status}`);
-    return (await res.json()) as { Subject: string; Text: string; HTML: string; To: { Address: string }[] };
+    return (await res.json()) as {
+      Subject: string;
+      Text: string;
+      HTML: string;
+      From: { Address: string };
+      To: { Address: string }[];
+    };
   },
 };
 
