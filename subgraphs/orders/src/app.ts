@@ -1,23 +1,13 @@
 import { createTokenVerifier, type TokenVerifier } from '@shop/auth';
-import {
-  connectNats,
-  consumeDurable,
-  endpoint,
-  ensureStreams,
-  jetstream,
-  natsNames,
-  PayableRequest,
-  PaymentEvent,
-  serveEndpoints,
-} from '@shop/messaging';
-import { createLogger, type Logger } from '@shop/server';
+import { connectNats, ensureStreams, jetstream, natsNames } from '@shop/messaging';
+import { createLogger, every, stopAll, type Logger, type Stoppable } from '@shop/server';
 import type { Config } from './config';
 import { createDb } from './db';
+import { productsClient, startMessaging } from './messaging';
 import { migrate } from './migrations';
+import { createOutboxRelay, relayLoop } from './outbox-relay';
 import { OrdersRepository } from './orders.repository';
-import { OrdersService, type ProductsClient } from './orders.service';
-import { createOutboxRelay, every } from './outbox-relay';
-import { natsProductsClient } from './products.client';
+import { OrdersService } from './orders.service';
 import { createServer } from './server';
 
 export interface AppOverrides {
@@ -25,19 +15,20 @@ export interface AppOverrides {
   log?: Logger;
   /** Tests verify against createTestIssuer().jwks. */
   verifyToken?: TokenVerifier;
-  /** Replaces the NATS products client (unit-level tests). */
-  products?: ProductsClient;
   /** The clock of the service. */
   now?: () => Date;
   /** false: no outbox relay loop (tests drive `relay.relayOnce()` themselves). */
   runRelay?: boolean;
-  /** false: no expiry loop (tests call `orders.expireDue()`). */
+  /** false: no expiry loop (tests call `service.expireDue()`). */
   runExpiry?: boolean;
   /** false: do not consume payment events. */
   consumePayments?: boolean;
 }
 
-/** Connections, migrations, NATS endpoints, the payment consumer, background loops and the server. */
+/**
+ * Connections and migrations, then the repository, the service, the relay and the server; nothing
+ * is served, consumed or polled until start().
+ */
 export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const log = overrides.log ?? createLogger({ name: 'orders', level: config.LOG_LEVEL });
   const verifyToken = overrides.verifyToken ?? createTokenVerifier({ jwksUrl: config.JWKS_URL });
@@ -57,38 +48,31 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     throw error;
   }
 
-  const js = jetstream(nc);
-  const repo = new OrdersRepository(db);
-  const products = overrides.products ?? natsProductsClient(nc, names, config.RESERVE_TIMEOUT_MS);
-  const orders = new OrdersService(
-    repo,
-    products,
-    {
-      ttlSeconds: config.ORDER_TTL_SECONDS,
-      paymentLeaseSeconds: config.PAYMENT_LEASE_SECONDS,
-      maxCartLines: config.MAX_CART_LINES,
-      ...(overrides.now ? { now: overrides.now } : {}),
-    },
+  const repository = new OrdersRepository(db);
+  const service = new OrdersService({
+    repository,
+    products: productsClient(nc, names, config.RESERVE_TIMEOUT_MS),
     log,
-  );
-  const relay = createOutboxRelay({ repo, js, names, log });
-
-  const ready = async () => {
-    if (nc.isClosed()) return false;
-    await db.rows('SELECT 1');
-    return true;
-  };
+    ttlSeconds: config.ORDER_TTL_SECONDS,
+    paymentLeaseSeconds: config.PAYMENT_LEASE_SECONDS,
+    maxCartLines: config.MAX_CART_LINES,
+    now: overrides.now,
+  });
+  const relay = createOutboxRelay({ repository, js: jetstream(nc), names, log });
   const server = await createServer({
-    repo,
-    orders,
+    service,
     verifyToken,
     routerSecret: config.ROUTER_SECRET,
     log,
-    ready,
+    ready: async () => {
+      if (nc.isClosed()) return false;
+      await db.rows('SELECT 1');
+      return true;
+    },
   });
 
-  const running: { stop(): Promise<void> }[] = [];
-  let started = false;
+  const running: Stoppable[] = [];
+  let stopped: Promise<void> | undefined;
 
   return {
     config,
@@ -96,72 +80,40 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     names,
     nc,
     db,
-    repo,
-    orders,
+    repository,
+    service,
     relay,
+    /** orders.payable and the payment consumer, the relay and expiry loops, then the server. */
     async start() {
-      const address = await server.listen(config.PORT, config.HOST);
-      started = true;
       running.push(
-        serveEndpoints(
+        await startMessaging({
           nc,
-          names.services.orders,
-          [
-            endpoint({
-              name: 'payable',
-              subject: names.commands.ordersPayable,
-              schema: PayableRequest,
-              handler: (req) => orders.payable(req.orderId, req.userId),
-            }),
-          ],
+          names,
+          service,
           log,
-        ),
+          consumePayments: overrides.consumePayments,
+        }),
       );
-      if (overrides.consumePayments !== false) {
-        running.push(
-          await consumeDurable(nc, {
-            stream: names.streams.payments,
-            durable: names.consumers.ordersOnPayments,
-            filterSubjects: [names.events.paymentsSucceeded, names.events.paymentsFailed],
-            schema: PaymentEvent,
-            deadLetterSubject: names.events.ordersDeadLetter,
-            handler: async (event) => {
-              await orders.applyPaymentEvent(event);
-            },
-            log,
-          }),
-        );
-      }
-      if (overrides.runRelay !== false) {
-        // Polling finds rows of other instances and of crashed passes; rows committed by this
-        // process wake the relay at once, and a full batch runs the next pass straight away.
-        const loop = every(
-          config.OUTBOX_POLL_MS,
-          async () => {
-            const { published } = await relay.relayOnce();
-            if (published >= relay.batchSize) loop.wake();
-          },
-          log,
-          'outbox relay',
-        );
-        const unsubscribe = repo.onOutboxCommit(() => loop.wake());
-        running.push({
-          async stop() {
-            unsubscribe();
-            await loop.stop();
-          },
-        });
-      }
+      if (overrides.runRelay !== false)
+        running.push(relayLoop(relay, repository, config.OUTBOX_POLL_MS, log));
       if (overrides.runExpiry !== false)
-        running.push(every(config.EXPIRY_INTERVAL_MS, () => orders.expireDue(), log, 'order expiry'));
+        running.push(every(config.EXPIRY_INTERVAL_MS, () => service.expireDue(), log, 'order expiry'));
+      const address = await server.listen(config.PORT, config.HOST);
+      running.push({ stop: () => server.close() });
       log.info({ url: address.url }, 'orders subgraph listening');
       return address;
     },
-    async stop() {
-      if (started) await server.close();
-      for (const task of running.splice(0).reverse()) await task.stop();
-      await nc.drain().catch(() => undefined);
-      await db.close();
+    /** Last started, first stopped; then the connections. A second call waits for the first. */
+    stop(): Promise<void> {
+      stopped ??= (async () => {
+        try {
+          await stopAll(running);
+        } finally {
+          await nc.drain().catch(() => undefined);
+          await db.close();
+        }
+      })();
+      return stopped;
     },
   };
 }

@@ -1,4 +1,14 @@
-import { commonFields, endpointFields, port, positiveInt, routerSecretField, urlWith, z } from '@shop/config';
+import {
+  commonFields,
+  endpointFields,
+  jwksUrlField,
+  natsPrefixField,
+  port,
+  positiveInt,
+  routerSecretField,
+  urlWith,
+  z,
+} from '@shop/config';
 
 /** Every variable the orders subgraph reads, parsed once at start-up. */
 export const configSchema = z.object({
@@ -6,12 +16,9 @@ export const configSchema = z.object({
   PORT: port(4003),
   MYSQL_URL: urlWith(['mysql', 'mariadb'], 'mysql://root@127.0.0.1:3306/shop_orders'),
   ROUTER_SECRET: routerSecretField,
-  JWKS_URL: urlWith(['http', 'https'], 'http://127.0.0.1:4001/.well-known/jwks.json'),
+  JWKS_URL: jwksUrlField,
   NATS_URL: endpointFields.NATS_URL,
-  NATS_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]*$/, { message: 'must be letters, digits, - or _' })
-    .default(''),
+  NATS_PREFIX: natsPrefixField,
   /** How long an order waits for payment before it is cancelled. */
   ORDER_TTL_SECONDS: positiveInt(900),
   /** Once payments asks whether an order is payable, it cannot expire for this long. */

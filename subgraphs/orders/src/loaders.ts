@@ -1,28 +1,20 @@
+import type { Viewer } from '@shop/auth';
 import DataLoader from 'dataloader';
 import type { OrderItemModel, OrderModel } from './models';
-import type { OrdersRepository } from './orders.repository';
+import type { OrdersService } from './orders.service';
 
 /**
- * Per-request DataLoaders: however many orders a query touches, their rows and their items are
- * each fetched in one query per batch. Ownership is checked by the callers, not here.
+ * Per-request DataLoaders over the service's batch reads: however many orders a query touches,
+ * their rows and their items are each fetched in one query per batch. The service checks
+ * ownership (orders the viewer may not see load as null and have no items).
  */
-export function createLoaders(repo: OrdersRepository) {
+export function createLoaders(service: OrdersService, viewer: Viewer | null) {
   return {
-    orderById: new DataLoader<string, OrderModel | null>(async (ids) => {
-      const rows = await repo.findByIds(ids);
-      const byId = new Map(rows.map((o) => [o.id, o]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
-    itemsByOrderId: new DataLoader<string, OrderItemModel[]>(async (ids) => {
-      const rows = await repo.itemsForOrders(ids);
-      const byOrder = new Map<string, OrderItemModel[]>();
-      for (const item of rows) {
-        const list = byOrder.get(item.orderId) ?? [];
-        list.push(item);
-        byOrder.set(item.orderId, list);
-      }
-      return ids.map((id) => byOrder.get(id) ?? []);
-    }),
+    orderById: new DataLoader<string, OrderModel | null>((ids) => service.ordersFor(viewer, ids)),
+    itemsByOrder: new DataLoader<OrderModel, OrderItemModel[], string>(
+      (orders) => service.itemsFor(viewer, orders),
+      { cacheKeyFn: (order) => order.id },
+    ),
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -1,12 +1,9 @@
+import type { Money } from '@shop/graphql';
+
 /** The domain's model types: what the repository returns and the resolvers map from. */
 
 export const ORDER_STATUSES = ['PENDING_PAYMENT', 'PAID', 'CANCELLED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
-
-export interface Money {
-  amount: number;
-  currency: string;
-}
 
 export interface OrderModel {
   id: string;
@@ -55,3 +52,7 @@ export type CancelReason = 'CANCELLED_BY_USER' | 'EXPIRED';
 
 /** SO-000042: the order number customers see. */
 export const orderNumber = (seq: number) => `SO-${String(seq).padStart(6, '0')}`;
+
+/** An order as the `Order` member of a mutation's result union. */
+export type OrderResult = OrderModel & { __typename: 'Order' };
+export const asResult = (order: OrderModel): OrderResult => ({ ...order, __typename: 'Order' });

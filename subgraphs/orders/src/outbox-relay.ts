@@ -1,9 +1,9 @@
 import { publishEvent, type JetStreamClient, type NatsNames } from '@shop/messaging';
-import type { Logger } from '@shop/server';
+import { every, type Logger, type Stoppable } from '@shop/server';
 import type { OrdersRepository, OutboxKind } from './orders.repository';
 
 export interface OutboxRelayOptions {
-  repo: OrdersRepository;
+  repository: OrdersRepository;
   js: JetStreamClient;
   names: NatsNames;
   log: Logger;
@@ -29,7 +29,7 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
 
   /** One pass: returns how many rows were published and marked sent. */
   async function relayOnce(): Promise<{ published: number; duplicates: number }> {
-    return options.repo.transaction(async (tx) => {
+    return options.repository.transaction(async (tx) => {
       const rows = await tx.lockUnsentOutbox(batchSize);
       // Published together (one round trip for the batch, not one per row); each waits for its PubAck.
       const acks = await Promise.allSettled(
@@ -63,41 +63,30 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
 export type OutboxRelay = ReturnType<typeof createOutboxRelay>;
 
 /**
- * Runs `task` every `intervalMs` (never overlapping itself) until stopped; errors are logged and
- * the next tick tries again. `wake()` runs it now instead of at the next tick: at once when idle,
- * or right after the current run when one is under way (wake-ups during a run coalesce into one).
+ * The relay as a background job: every `pollMs`, and at once after a commit of this process that
+ * wrote an outbox row. Polling finds rows of other instances and of crashed passes; a full batch
+ * runs the next pass straight away.
  */
-export function every(intervalMs: number, task: () => Promise<unknown>, log: Logger, name: string) {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | null = null;
-  let again = false;
-  let stopped = false;
-  const tick = () => {
-    clearTimeout(timer);
-    timer = undefined;
-    again = false;
-    running = task()
-      .then(() => undefined)
-      .catch((error: unknown) => log.error({ err: error, task: name }, 'background task failed'))
-      .finally(() => {
-        running = null;
-        if (stopped) return;
-        if (again) tick();
-        else timer = setTimeout(tick, intervalMs);
-      });
-  };
-  timer = setTimeout(tick, intervalMs);
-  return {
-    /** Runs the task as soon as possible (used after a commit that wrote work for it). */
-    wake() {
-      if (stopped) return;
-      if (running) again = true;
-      else tick();
+export function relayLoop(
+  relay: OutboxRelay,
+  repository: OrdersRepository,
+  pollMs: number,
+  log: Logger,
+): Stoppable {
+  const loop = every(
+    pollMs,
+    async () => {
+      const { published } = await relay.relayOnce();
+      if (published >= relay.batchSize) loop.wake();
     },
+    log,
+    'outbox relay',
+  );
+  const unsubscribe = repository.onOutboxCommit(() => loop.wake());
+  return {
     async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
+      unsubscribe();
+      await loop.stop();
     },
   };
 }

@@ -4,18 +4,16 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse } from 'graphql';
 import { viewerFromAuthorization, type TokenVerifier } from '@shop/auth';
-import { createGraphQLHttpServer, sharedApolloOptions, type Logger } from '@shop/server';
+import { createGraphQLHttpServer, sharedApolloOptions, type GraphQLServer, type Logger } from '@shop/server';
 import type { Context } from './context';
 import { createLoaders } from './loaders';
-import type { OrdersRepository } from './orders.repository';
 import type { OrdersService } from './orders.service';
-import { resolvers } from './resolvers';
+import { createResolvers } from './resolvers';
 
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
 export interface ServerDeps {
-  repo: OrdersRepository;
-  orders: OrdersService;
+  service: OrdersService;
   verifyToken: TokenVerifier;
   routerSecret: string;
   log: Logger;
@@ -23,11 +21,11 @@ export interface ServerDeps {
 }
 
 /** The GraphQL HTTP server of the orders subgraph. No side effects until started. */
-export async function createServer(deps: ServerDeps) {
-  const shared = sharedApolloOptions<Context>(deps.log);
+export async function createServer(deps: ServerDeps): Promise<GraphQLServer> {
+  const resolvers = createResolvers(deps.service);
   const apollo = new ApolloServer<Context>({
     schema: buildSubgraphSchema({ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }),
-    ...shared,
+    ...sharedApolloOptions<Context>(deps.log),
   });
   await apollo.start();
   const http = createGraphQLHttpServer<Context>({
@@ -35,13 +33,15 @@ export async function createServer(deps: ServerDeps) {
     routerSecret: deps.routerSecret,
     log: deps.log,
     ...(deps.ready ? { ready: deps.ready } : {}),
-    context: async ({ req, requestId }) => ({
-      viewer: await viewerFromAuthorization(req.headers.authorization, deps.verifyToken),
-      requestId,
-      loaders: createLoaders(deps.repo),
-      orders: deps.orders,
-      log: deps.log.child({ requestId }),
-    }),
+    context: async ({ req, requestId }) => {
+      const viewer = await viewerFromAuthorization(req.headers.authorization, deps.verifyToken);
+      return {
+        viewer,
+        requestId,
+        loaders: createLoaders(deps.service, viewer),
+        log: deps.log.child({ requestId }),
+      };
+    },
   });
   return {
     listen: http.listen,

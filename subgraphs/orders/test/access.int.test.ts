@@ -1,35 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { gql } from '@shop/testing';
-import { admin, bootOrders, customer, fakeProducts, PLACE, type Harness } from './helpers';
-
-type Placed = { placeOrder: { __typename: string; id: string } };
+import { admin, bootWithFakeProducts, customer, placeFor, type FakeHarness } from './helpers';
 
 describe('who may read an order', () => {
-  let h: Harness;
-  let products: ReturnType<typeof fakeProducts>;
+  let h: FakeHarness;
   const alice = customer('alice');
   const bob = customer('bob');
   const aliceOrders: string[] = [];
 
   beforeAll(async () => {
-    h = await bootOrders({ runExpiry: false });
-    products = fakeProducts(h.nc, h.prefix);
-    products.catalogue.set('cup', {
-      sku: 'CUP',
-      name: 'Cup',
-      price: { amount: 800, currency: 'EUR' },
-      stock: 1000,
-    });
-    const run = await h.as(alice);
+    h = await bootWithFakeProducts(
+      { cup: { sku: 'CUP', name: 'Cup', price: { amount: 800, currency: 'EUR' }, stock: 1000 } },
+      { runExpiry: false },
+    );
     for (let i = 1; i <= 5; i += 1) {
-      const res = await run<Placed>(PLACE, {
-        input: { idempotencyKey: randomUUID(), items: [{ productId: 'cup', quantity: i }] },
-      });
-      aliceOrders.push(res.data!.placeOrder.id);
+      const { order } = await placeFor(h, [{ productId: 'cup', quantity: i }], alice);
+      aliceOrders.push(order.id);
     }
   });
   afterAll(async () => {
-    await products.stop();
     await h.stop();
   });
 

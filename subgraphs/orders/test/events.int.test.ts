@@ -1,59 +1,31 @@
-import { randomUUID } from 'node:crypto';
 import { jetstream, OrderPaidEvent, publishEvent, type PaymentEvent } from '@shop/messaging';
 import { waitFor } from '@shop/testing';
 import { createOutboxRelay } from '../src/outbox-relay';
-import { bootOrders, CANCEL, customer, fakeProducts, PLACE, streamMessages, type Harness } from './helpers';
-
-type Placed = {
-  placeOrder: { __typename: string; id: string; number: string; total: { amount: number; currency: string } };
-};
+import {
+  bootWithFakeProducts,
+  CANCEL,
+  customer,
+  paymentEvent,
+  placeFor,
+  streamMessages,
+  type FakeHarness,
+} from './helpers';
 
 describe('payment events and the outbox relay', () => {
-  let h: Harness;
-  let products: ReturnType<typeof fakeProducts>;
+  let h: FakeHarness;
 
   beforeAll(async () => {
     // No relay loop: each test drives the relay itself.
-    h = await bootOrders({ runRelay: false, runExpiry: false });
-    products = fakeProducts(h.nc, h.prefix);
-    products.catalogue.set('book', {
-      sku: 'BK-1',
-      name: 'A Book',
-      price: { amount: 1500, currency: 'EUR' },
-      stock: 1000,
-    });
+    h = await bootWithFakeProducts(
+      { book: { sku: 'BK-1', name: 'A Book', price: { amount: 1500, currency: 'EUR' }, stock: 1000 } },
+      { runRelay: false, runExpiry: false },
+    );
   });
   afterAll(async () => {
-    await products.stop();
     await h.stop();
   });
 
-  const place = async (user = customer()) => {
-    const res = await (
-      await h.as(user)
-    )<Placed>(PLACE, {
-      input: { idempotencyKey: randomUUID(), items: [{ productId: 'book', quantity: 2 }] },
-    });
-    expect(res.data?.placeOrder.__typename).toBe('Order');
-    return { user, order: res.data!.placeOrder };
-  };
-  const paymentEvent = (
-    orderId: string,
-    userId: string,
-    status: 'SUCCEEDED' | 'FAILED' = 'SUCCEEDED',
-  ): PaymentEvent => {
-    const paymentId = randomUUID();
-    return {
-      eventId: paymentId,
-      paymentId,
-      orderId,
-      userId,
-      amount: { amount: 3000, currency: 'EUR' },
-      status,
-      failureReason: status === 'FAILED' ? 'card declined' : null,
-      occurredAt: new Date().toISOString(),
-    };
-  };
+  const place = (user = customer()) => placeFor(h, [{ productId: 'book', quantity: 2 }], user);
   const subjectOf = (e: PaymentEvent) =>
     e.status === 'SUCCEEDED' ? h.names.events.paymentsSucceeded : h.names.events.paymentsFailed;
   const unsentFor = async (orderId: string) =>
@@ -68,11 +40,11 @@ describe('payment events and the outbox relay', () => {
 
   it('moves the order to PAID from payments.succeeded, once, however often the event is delivered', async () => {
     const { user, order } = await place();
-    const event = paymentEvent(order.id, user.id);
+    const event = paymentEvent(order, user.id);
     const js = jetstream(h.nc);
     await publishEvent(js, subjectOf(event), event.eventId, event);
-    await waitFor(async () => (await h.app.repo.findById(order.id))?.status === 'PAID');
-    const paid = await h.app.repo.findById(order.id);
+    await waitFor(async () => (await h.app.repository.findById(order.id))?.status === 'PAID');
+    const paid = await h.app.repository.findById(order.id);
 
     // Redelivery (a new msg id, so JetStream's de-duplication does not hide it from the consumer).
     await publishEvent(js, subjectOf(event), `${event.eventId}-redelivered`, event);
@@ -84,8 +56,8 @@ describe('payment events and the outbox relay', () => {
         .then((m) => m.consumers.info(h.names.streams.payments, h.names.consumers.ordersOnPayments));
       return info.num_pending === 0 && info.num_ack_pending === 0;
     });
-    expect(await h.app.orders.applyPaymentEvent(event)).toBe('DUPLICATE');
-    const after = await h.app.repo.findById(order.id);
+    expect(await h.app.service.applyPaymentEvent(event)).toBe('DUPLICATE');
+    const after = await h.app.repository.findById(order.id);
     expect(after!.paidAt).toEqual(paid!.paidAt);
     expect(after!.paymentId).toBe(event.paymentId);
     const [applied] = await h.app.db.rows<{ n: number; outcome: string }>(
@@ -122,17 +94,17 @@ describe('payment events and the outbox relay', () => {
 
   it('records a failed payment and keeps the order payable, emitting nothing', async () => {
     const { user, order } = await place();
-    expect(await h.app.orders.applyPaymentEvent(paymentEvent(order.id, user.id, 'FAILED'))).toBe(
+    expect(await h.app.service.applyPaymentEvent(paymentEvent(order, user.id, 'FAILED'))).toBe(
       'FAILURE_RECORDED',
     );
-    expect((await h.app.repo.findById(order.id))!.status).toBe('PENDING_PAYMENT');
+    expect((await h.app.repository.findById(order.id))!.status).toBe('PENDING_PAYMENT');
     const [row] = await h.app.db.rows<{ f: string }>(
       'SELECT last_payment_failure AS f FROM orders WHERE id = ?',
       [order.id],
     );
     expect(row!.f).toBe('card declined');
     expect(await unsentFor(order.id)).toEqual([]);
-    expect(await h.app.orders.payable(order.id, user.id)).toMatchObject({ ok: true });
+    expect(await h.app.service.payable(order.id, user.id)).toMatchObject({ ok: true });
   });
 
   it('records a payment for a cancelled order without reviving it or emitting orders.paid', async () => {
@@ -140,28 +112,28 @@ describe('payment events and the outbox relay', () => {
     await (
       await h.as(user)
     )(CANCEL, { id: order.id });
-    expect(await h.app.orders.applyPaymentEvent(paymentEvent(order.id, user.id))).toBe('PAID_AFTER_CANCEL');
-    expect((await h.app.repo.findById(order.id))!.status).toBe('CANCELLED');
+    expect(await h.app.service.applyPaymentEvent(paymentEvent(order, user.id))).toBe('PAID_AFTER_CANCEL');
+    expect((await h.app.repository.findById(order.id))!.status).toBe('CANCELLED');
     expect((await unsentFor(order.id)).map((r) => r.kind)).toEqual(['orders.cancelled']);
     expect(h.logs.lines.some((l) => l.includes('PAID_AFTER_CANCEL'))).toBe(true);
   });
 
   it('refuses a payment whose amount is not the order total', async () => {
     const { user, order } = await place();
-    const event = { ...paymentEvent(order.id, user.id), amount: { amount: 1, currency: 'EUR' } };
-    expect(await h.app.orders.applyPaymentEvent(event)).toBe('AMOUNT_MISMATCH');
-    expect((await h.app.repo.findById(order.id))!.status).toBe('PENDING_PAYMENT');
+    const event = { ...paymentEvent(order, user.id), amount: { amount: 1, currency: 'EUR' } };
+    expect(await h.app.service.applyPaymentEvent(event)).toBe('AMOUNT_MISMATCH');
+    expect((await h.app.repository.findById(order.id))!.status).toBe('PENDING_PAYMENT');
   });
 
   it('publishes exactly once when a relay dies between publishing and marking sent', async () => {
     await h.app.relay.relayOnce(); // flush what earlier tests left
     const { user, order } = await place();
-    expect(await h.app.orders.applyPaymentEvent(paymentEvent(order.id, user.id))).toBe('PAID');
+    expect(await h.app.service.applyPaymentEvent(paymentEvent(order, user.id))).toBe('PAID');
     const [row] = await unsentFor(order.id);
     expect(row).toBeDefined();
 
     const crashing = createOutboxRelay({
-      repo: h.app.repo,
+      repository: h.app.repository,
       js: jetstream(h.nc),
       names: h.names,
       log: h.app.log,

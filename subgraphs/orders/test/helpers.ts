@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '@shop/config';
 import { createTokenVerifier, ROUTER_SECRET_HEADER, type Viewer } from '@shop/auth';
 import {
@@ -8,6 +10,7 @@ import {
   ReserveRequest,
   serveEndpoints,
   type NatsConnection,
+  type PaymentEvent,
   type ReserveReply,
 } from '@shop/messaging';
 import { createLogger } from '@shop/server';
@@ -25,6 +28,15 @@ import { configSchema } from '../src/config';
 
 export const ROUTER_SECRET = 'test-router-secret-0123456789';
 
+/** A product of the fakeProducts catalogue. */
+export interface CatalogueEntry {
+  sku: string;
+  name: string;
+  price: { amount: number; currency: string };
+  stock: number;
+}
+export type FakeProducts = ReturnType<typeof fakeProducts>;
+
 /**
  * A products responder on NATS with an in-memory catalogue: reserve is all-or-nothing and idempotent
  * per order; release comes as a command or as an orders.cancelled event, and (like the real one) a
@@ -32,10 +44,7 @@ export const ROUTER_SECRET = 'test-router-secret-0123456789';
  */
 export function fakeProducts(nc: NatsConnection, prefix: string, opts: { reserveDelayMs?: number } = {}) {
   const names = natsNames(prefix);
-  const catalogue = new Map<
-    string,
-    { sku: string; name: string; price: { amount: number; currency: string }; stock: number }
-  >();
+  const catalogue = new Map<string, CatalogueEntry>();
   const reservations = new Map<string, { productId: string; quantity: number }[]>();
   const calls = { reserve: 0, release: 0 };
   const released = new Set<string>();
@@ -64,7 +73,7 @@ export function fakeProducts(nc: NatsConnection, prefix: string, opts: { reserve
         schema: ReserveRequest,
         handler: async (req): Promise<ReserveReply> => {
           calls.reserve += 1;
-          if (opts.reserveDelayMs) await new Promise((r) => setTimeout(r, opts.reserveDelayMs));
+          if (opts.reserveDelayMs) await sleep(opts.reserveDelayMs);
           if (released.has(req.orderId)) {
             return {
               ok: false,
@@ -181,6 +190,60 @@ export async function bootOrders(
   };
 }
 export type Harness = Awaited<ReturnType<typeof bootOrders>>;
+
+/**
+ * bootOrders with a fakeProducts responder on its prefix, stocked with `catalogue`; stop() stops
+ * both.
+ */
+export async function bootWithFakeProducts(
+  catalogue: Record<string, CatalogueEntry>,
+  overrides: AppOverrides = {},
+  env: Record<string, string> = {},
+  opts: { reserveDelayMs?: number } = {},
+) {
+  const h = await bootOrders(overrides, env);
+  const products = fakeProducts(h.nc, h.prefix, opts);
+  for (const [id, entry] of Object.entries(catalogue)) products.catalogue.set(id, entry);
+  return {
+    ...h,
+    products,
+    async stop() {
+      await products.stop();
+      await h.stop();
+    },
+  };
+}
+export type FakeHarness = Awaited<ReturnType<typeof bootWithFakeProducts>>;
+
+/** Places an order of `items` for `user` (a fresh customer by default) and expects it placed. */
+export async function placeFor(
+  h: Harness,
+  items: { productId: string; quantity: number }[],
+  user: Viewer = customer(),
+) {
+  const res = await (await h.as(user))<Placed>(PLACE, { input: { idempotencyKey: randomUUID(), items } });
+  expect(res.data?.placeOrder.__typename).toBe('Order');
+  return { user, order: res.data!.placeOrder as OrderView };
+}
+
+/** A payment event for `order`, of its total: what payments publishes on payments.succeeded/failed. */
+export function paymentEvent(
+  order: Pick<OrderView, 'id' | 'total'>,
+  userId: string,
+  status: 'SUCCEEDED' | 'FAILED' = 'SUCCEEDED',
+): PaymentEvent {
+  const paymentId = randomUUID();
+  return {
+    eventId: paymentId,
+    paymentId,
+    orderId: order.id,
+    userId,
+    amount: order.total,
+    status,
+    failureReason: status === 'FAILED' ? 'card declined' : null,
+    occurredAt: new Date().toISOString(),
+  };
+}
 
 let counter = 0;
 /** A viewer with a fresh id. */

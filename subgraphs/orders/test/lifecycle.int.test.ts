@@ -3,48 +3,32 @@ import { OrderCancelledEvent, PayableReply, request } from '@shop/messaging';
 import { waitFor } from '@shop/testing';
 import {
   admin,
-  bootOrders,
+  bootWithFakeProducts,
   CANCEL,
   customer,
-  fakeProducts,
-  PLACE,
+  placeFor,
   streamMessages,
-  type Harness,
+  type FakeHarness,
 } from './helpers';
 
-type Placed = {
-  placeOrder: { __typename: string; id: string; number: string; total: { amount: number; currency: string } };
-};
-
 describe('cancelling, expiry and orders.payable', () => {
-  let h: Harness;
-  let products: ReturnType<typeof fakeProducts>;
+  let h: FakeHarness;
   let now = new Date();
 
   beforeAll(async () => {
     // The test owns the clock and drives expiry itself; the relay runs as in production.
-    h = await bootOrders({ runExpiry: false, now: () => now }, { ORDER_TTL_SECONDS: '60' });
-    products = fakeProducts(h.nc, h.prefix);
-    products.catalogue.set('p1', {
-      sku: 'P1',
-      name: 'Pen',
-      price: { amount: 200, currency: 'EUR' },
-      stock: 1000,
-    });
+    h = await bootWithFakeProducts(
+      { p1: { sku: 'P1', name: 'Pen', price: { amount: 200, currency: 'EUR' }, stock: 1000 } },
+      { runExpiry: false, now: () => now },
+      { ORDER_TTL_SECONDS: '60' },
+    );
   });
   afterAll(async () => {
-    await products.stop();
     await h.stop();
   });
 
-  const place = async (user = customer(), quantity = 1) => {
-    const res = await (
-      await h.as(user)
-    )<Placed>(PLACE, { input: { idempotencyKey: randomUUID(), items: [{ productId: 'p1', quantity }] } });
-    expect(res.data?.placeOrder.__typename).toBe('Order');
-    return { user, order: res.data!.placeOrder };
-  };
-  const statusOf = async (id: string) => (await h.app.repo.findById(id))!.status;
+  const place = (user = customer(), quantity = 1) => placeFor(h, [{ productId: 'p1', quantity }], user);
+  const statusOf = async (id: string) => (await h.app.repository.findById(id))!.status;
 
   it('lets the owner cancel a pending order once, and publishes orders.cancelled', async () => {
     const { user, order } = await place(customer(), 3);
@@ -96,13 +80,13 @@ describe('cancelling, expiry and orders.payable', () => {
 
   it('expires unpaid orders after the TTL, with an outbox row each, and not before', async () => {
     const { order } = await place();
-    expect(await h.app.orders.expireDue()).not.toContain(order.id);
+    expect(await h.app.service.expireDue()).not.toContain(order.id);
     now = new Date(now.getTime() + 61_000);
     try {
-      const expired = await h.app.orders.expireDue();
+      const expired = await h.app.service.expireDue();
       expect(expired).toContain(order.id);
       expect(await statusOf(order.id)).toBe('CANCELLED');
-      expect(await h.app.orders.expireDue()).toEqual([]);
+      expect(await h.app.service.expireDue()).toEqual([]);
       const event = await waitFor(async () => {
         const all = await streamMessages<OrderCancelledEvent>(
           h.nc,
@@ -126,14 +110,14 @@ describe('cancelling, expiry and orders.payable', () => {
       // Another "instance" holds a lock on the first order.
       await conn.beginTransaction();
       await conn.query('SELECT id FROM orders WHERE id = ? FOR UPDATE', [ids[0]]);
-      const [a, b] = await Promise.all([h.app.orders.expireDue(5), h.app.orders.expireDue(5)]);
-      const rest = await h.app.orders.expireDue();
+      const [a, b] = await Promise.all([h.app.service.expireDue(5), h.app.service.expireDue(5)]);
+      const rest = await h.app.service.expireDue();
       const all = [...a!, ...b!, ...rest];
       expect(all).not.toContain(ids[0]);
       expect(new Set(all).size).toBe(all.length);
       for (const id of ids.slice(1)) expect(all).toContain(id);
       await conn.rollback();
-      expect(await h.app.orders.expireDue()).toEqual([ids[0]]);
+      expect(await h.app.service.expireDue()).toEqual([ids[0]]);
       const [row] = await h.app.db.rows<{ n: number }>(
         `SELECT COUNT(*) AS n FROM outbox WHERE kind = 'orders.cancelled' AND JSON_VALUE(payload, '$.orderId') IN (?)`,
         [ids],
@@ -151,12 +135,12 @@ describe('cancelling, expiry and orders.payable', () => {
     try {
       // 50 s into a 60 s TTL, payments asks whether the order is payable: the lease (120 s) starts.
       now = new Date(started.getTime() + 50_000);
-      expect(await h.app.orders.payable(order.id, user.id)).toMatchObject({ ok: true });
+      expect(await h.app.service.payable(order.id, user.id)).toMatchObject({ ok: true });
       now = new Date(started.getTime() + 61_000);
-      expect(await h.app.orders.expireDue()).not.toContain(order.id);
+      expect(await h.app.service.expireDue()).not.toContain(order.id);
       expect(await statusOf(order.id)).toBe('PENDING_PAYMENT');
       now = new Date(started.getTime() + 50_000 + 121_000);
-      expect(await h.app.orders.expireDue()).toContain(order.id);
+      expect(await h.app.service.expireDue()).toContain(order.id);
     } finally {
       now = new Date(started.getTime() + 50_000 + 121_000);
     }

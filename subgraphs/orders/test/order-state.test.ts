@@ -1,5 +1,5 @@
 import { canTransition, IllegalTransitionError, isPayable, transition } from '../src/order-state';
-import { fingerprintOf } from '../src/orders.service';
+import { fingerprintOf } from '../src/orders.placing';
 import { orderNumber } from '../src/models';
 
 describe('order state machine', () => {

@@ -1,21 +1,27 @@
-import { bootOrders, customer, fakeProducts, PLACE, type Harness, type Placed } from './helpers';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { waitFor } from '@shop/testing';
+import {
+  bootOrders,
+  bootWithFakeProducts,
+  customer,
+  PLACE,
+  type FakeHarness,
+  type Harness,
+  type Placed,
+} from './helpers';
 
 describe('placeOrder against MariaDB and a NATS products responder', () => {
-  let h: Harness;
-  let products: ReturnType<typeof fakeProducts>;
+  let h: FakeHarness;
 
   beforeAll(async () => {
-    h = await bootOrders({ runExpiry: false }, { ORDER_TTL_SECONDS: '600' });
-    products = fakeProducts(h.nc, h.prefix);
+    h = await bootWithFakeProducts({}, { runExpiry: false }, { ORDER_TTL_SECONDS: '600' });
   });
   afterAll(async () => {
-    await products.stop();
     await h.stop();
   });
 
   const stock = (id: string, units: number, amount = 1250, currency = 'EUR', sku = `SKU-${id}`) =>
-    products.catalogue.set(id, { sku, name: `Product ${id}`, price: { amount, currency }, stock: units });
+    h.products.catalogue.set(id, { sku, name: `Product ${id}`, price: { amount, currency }, stock: units });
   const countOrders = async () =>
     Number((await h.app.db.rows<{ n: number }>('SELECT COUNT(*) AS n FROM orders'))[0]?.n);
   const countItems = async () =>
@@ -61,10 +67,10 @@ describe('placeOrder against MariaDB and a NATS products responder', () => {
     expect(Date.parse(order.expiresAt!) - Date.parse(order.createdAt!)).toBe(600_000);
     expect(order.paidAt).toBeNull();
     expect(order.cancelledAt).toBeNull();
-    expect(products.catalogue.get('a1')!.stock).toBe(8);
+    expect(h.products.catalogue.get('a1')!.stock).toBe(8);
 
     // A later price change does not touch the snapshot.
-    products.catalogue.get('a1')!.price = { amount: 9999, currency: 'EUR' };
+    h.products.catalogue.get('a1')!.price = { amount: 9999, currency: 'EUR' };
     const again = await run<{ order: { items: { unitPrice: { amount: number } }[] } }>(
       'query($id: ID!) { order(id: $id) { items { unitPrice { amount } } } }',
       { id: order.id },
@@ -87,7 +93,7 @@ describe('placeOrder against MariaDB and a NATS products responder', () => {
     const order = res.data!.placeOrder;
     expect(order.items).toHaveLength(1);
     expect(order.items![0]!.quantity).toBe(3);
-    expect(products.catalogue.get('m1')!.stock).toBe(7);
+    expect(h.products.catalogue.get('m1')!.stock).toBe(7);
   });
 
   it('returns InsufficientStockError with what is available and leaves nothing behind', async () => {
@@ -112,7 +118,7 @@ describe('placeOrder against MariaDB and a NATS products responder', () => {
     });
     expect(await countOrders()).toBe(before.orders);
     expect(await countItems()).toBe(before.items);
-    expect(products.catalogue.get('s1')!.stock).toBe(10);
+    expect(h.products.catalogue.get('s1')!.stock).toBe(10);
   });
 
   it('returns UnknownProductError and leaves nothing behind', async () => {
@@ -130,7 +136,7 @@ describe('placeOrder against MariaDB and a NATS products responder', () => {
     });
     expect(res.data!.placeOrder).toMatchObject({ __typename: 'UnknownProductError', productId: 'nope' });
     expect(await countOrders()).toBe(before);
-    expect(products.catalogue.get('u1')!.stock).toBe(10);
+    expect(h.products.catalogue.get('u1')!.stock).toBe(10);
   });
 
   it('returns the first order for the same key and items, in any line order', async () => {
@@ -146,7 +152,7 @@ describe('placeOrder against MariaDB and a NATS products responder', () => {
         ],
       },
     });
-    const reservesBefore = products.calls.reserve;
+    const reservesBefore = h.products.calls.reserve;
     const second = await run<Placed>(PLACE, {
       input: {
         idempotencyKey: 'k-idem',
@@ -158,8 +164,8 @@ describe('placeOrder against MariaDB and a NATS products responder', () => {
     });
     expect(second.data!.placeOrder.__typename).toBe('Order');
     expect(second.data!.placeOrder.id).toBe(first.data!.placeOrder.id);
-    expect(products.calls.reserve).toBe(reservesBefore);
-    expect(products.catalogue.get('i1')!.stock).toBe(9);
+    expect(h.products.calls.reserve).toBe(reservesBefore);
+    expect(h.products.catalogue.get('i1')!.stock).toBe(9);
   });
 
   it('refuses the same key with other items, naming the first order', async () => {
@@ -175,7 +181,7 @@ describe('placeOrder against MariaDB and a NATS products responder', () => {
       __typename: 'IdempotencyKeyReusedError',
       orderId: first.data!.placeOrder.id,
     });
-    expect(products.catalogue.get('j1')!.stock).toBe(9);
+    expect(h.products.catalogue.get('j1')!.stock).toBe(9);
   });
 
   it('keeps idempotency keys per user', async () => {
@@ -199,15 +205,15 @@ describe('placeOrder against MariaDB and a NATS products responder', () => {
     const ids = new Set(results.map((r) => r.data!.placeOrder.id));
     expect(ids.size).toBe(1);
     // The losers' reservations go back through the outbox; the winner's stays taken.
-    await waitFor(() => products.catalogue.get('cc')!.stock === 9);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(products.catalogue.get('cc')!.stock).toBe(9);
+    await waitFor(() => h.products.catalogue.get('cc')!.stock === 9);
+    await sleep(300);
+    expect(h.products.catalogue.get('cc')!.stock).toBe(9);
   });
 
   it('rejects an empty cart, too many lines, too many units and a bad key, without asking products', async () => {
     stock('v1', 1000);
     const run = await h.as(customer());
-    const reserves = products.calls.reserve;
+    const reserves = h.products.calls.reserve;
     const empty = await run<Placed>(PLACE, { input: { idempotencyKey: 'k-e', items: [] } });
     expect(empty.data!.placeOrder.__typename).toBe('EmptyCartError');
     const lines = Array.from({ length: 51 }, (_, i) => ({ productId: `v${i}`, quantity: 1 }));
@@ -231,7 +237,7 @@ describe('placeOrder against MariaDB and a NATS products responder', () => {
       input: { idempotencyKey: 'bad key!', items: [{ productId: 'v1', quantity: 1 }] },
     });
     expect(key.data!.placeOrder).toMatchObject({ __typename: 'InvalidInputError', field: 'idempotencyKey' });
-    expect(products.calls.reserve).toBe(reserves);
+    expect(h.products.calls.reserve).toBe(reserves);
   });
 
   it('refuses mixed currencies and releases the reservation', async () => {
@@ -252,7 +258,7 @@ describe('placeOrder against MariaDB and a NATS products responder', () => {
     expect(await countOrders()).toBe(before);
     // The release goes through the outbox (orders.cancelled, reason NOT_PLACED).
     await waitFor(
-      () => products.catalogue.get('eur')!.stock === 5 && products.catalogue.get('usd')!.stock === 5,
+      () => h.products.catalogue.get('eur')!.stock === 5 && h.products.catalogue.get('usd')!.stock === 5,
     );
   });
 
@@ -265,7 +271,7 @@ describe('placeOrder against MariaDB and a NATS products responder', () => {
     });
     expect(res.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
     expect(await countOrders()).toBe(before);
-    await waitFor(() => products.catalogue.get('long')!.stock === 5);
+    await waitFor(() => h.products.catalogue.get('long')!.stock === 5);
     expect(h.logs.lines.some((l) => l.includes('unexpected error'))).toBe(true);
   });
 
@@ -298,19 +304,21 @@ describe('placeOrder when products does not answer', () => {
 });
 
 describe('placeOrder when products answers too late', () => {
-  let h: Harness;
-  let products: ReturnType<typeof fakeProducts>;
+  let h: FakeHarness;
   beforeAll(async () => {
-    h = await bootOrders({ runExpiry: false }, { RESERVE_TIMEOUT_MS: '300', OUTBOX_POLL_MS: '50' });
-    products = fakeProducts(h.nc, h.prefix, { reserveDelayMs: 900 });
+    h = await bootWithFakeProducts(
+      {},
+      { runExpiry: false },
+      { RESERVE_TIMEOUT_MS: '300', OUTBOX_POLL_MS: '50' },
+      { reserveDelayMs: 900 },
+    );
   });
   afterAll(async () => {
-    await products.stop();
     await h.stop();
   });
 
   it('gives back a reservation made after the timeout (orders.cancelled NOT_PLACED through the outbox)', async () => {
-    products.catalogue.set('slow', {
+    h.products.catalogue.set('slow', {
       sku: 'SLOW-1',
       name: 'Slow',
       price: { amount: 100, currency: 'EUR' },
@@ -322,10 +330,10 @@ describe('placeOrder when products answers too late', () => {
     });
     expect(res.data!.placeOrder.__typename).toBe('ProductsUnavailableError');
     // The reserve lands after the answer; whichever comes first, the stock ends where it began.
-    await waitFor(() => products.calls.reserve === 1 && products.calls.release >= 1);
-    await new Promise((r) => setTimeout(r, 1000));
-    expect(products.catalogue.get('slow')!.stock).toBe(4);
-    expect(products.reservations.size).toBe(0);
+    await waitFor(() => h.products.calls.reserve === 1 && h.products.calls.release >= 1);
+    await sleep(1000);
+    expect(h.products.catalogue.get('slow')!.stock).toBe(4);
+    expect(h.products.reservations.size).toBe(0);
     const [row] = await h.app.db.rows<{ n: number }>('SELECT COUNT(*) AS n FROM orders');
     expect(Number(row!.n)).toBe(0);
   });

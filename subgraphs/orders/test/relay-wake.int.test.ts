@@ -1,48 +1,29 @@
-import { randomUUID } from 'node:crypto';
-import { jetstream, publishEvent, type OrderPaidEvent, type PaymentEvent } from '@shop/messaging';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { jetstream, publishEvent, type OrderPaidEvent } from '@shop/messaging';
+import { every } from '@shop/server';
 import { waitFor } from '@shop/testing';
-import { every } from '../src/outbox-relay';
-import { bootOrders, customer, fakeProducts, PLACE, streamMessages, type Harness } from './helpers';
-
-type Placed = { placeOrder: { __typename: string; id: string } };
+import { bootWithFakeProducts, paymentEvent, placeFor, streamMessages, type FakeHarness } from './helpers';
 
 describe('the outbox relay wakes up after a commit that wrote an outbox row', () => {
-  let h: Harness;
-  let products: ReturnType<typeof fakeProducts>;
+  let h: FakeHarness;
 
   beforeAll(async () => {
     // A poll interval far longer than the test: only the in-process signal can publish in time.
-    h = await bootOrders({ runExpiry: false }, { OUTBOX_POLL_MS: '60000' });
-    products = fakeProducts(h.nc, h.prefix);
-    products.catalogue.set('mug', {
-      sku: 'MUG-1',
-      name: 'A Mug',
-      price: { amount: 900, currency: 'EUR' },
-      stock: 100,
-    });
+    h = await bootWithFakeProducts(
+      { mug: { sku: 'MUG-1', name: 'A Mug', price: { amount: 900, currency: 'EUR' }, stock: 100 } },
+      { runExpiry: false },
+      { OUTBOX_POLL_MS: '60000' },
+    );
   });
   afterAll(async () => {
-    await products.stop();
     await h.stop();
   });
 
   it('publishes orders.paid within a second of applying the payment, with a 60 s poll', async () => {
-    const user = customer();
-    const res = await (
-      await h.as(user)
-    )<Placed>(PLACE, { input: { idempotencyKey: randomUUID(), items: [{ productId: 'mug', quantity: 1 }] } });
-    const orderId = res.data!.placeOrder.id;
-    const paymentId = randomUUID();
-    const event: PaymentEvent = {
-      eventId: paymentId,
-      paymentId,
-      orderId,
-      userId: user.id,
-      amount: { amount: 900, currency: 'EUR' },
-      status: 'SUCCEEDED',
-      failureReason: null,
-      occurredAt: new Date().toISOString(),
-    };
+    const { user, order: placed } = await placeFor(h, [{ productId: 'mug', quantity: 1 }]);
+    const orderId = placed.id;
+    const event = paymentEvent(placed, user.id);
+    const paymentId = event.paymentId;
     await publishEvent(jetstream(h.nc), h.names.events.paymentsSucceeded, event.eventId, event);
     const paid = await waitFor(
       async () =>
@@ -51,7 +32,7 @@ describe('the outbox relay wakes up after a commit that wrote an outbox row', ()
         ),
       { timeoutMs: 5_000, intervalMs: 20 },
     );
-    const order = await h.app.repo.findById(orderId);
+    const order = await h.app.repository.findById(orderId);
     expect(order!.status).toBe('PAID');
     // paidAt is when the outbox row was committed; the event reached the stream well before a poll.
     expect(paid.data.paymentId).toBe(paymentId);
@@ -60,10 +41,11 @@ describe('the outbox relay wakes up after a commit that wrote an outbox row', ()
       [paid.data.eventId],
     );
     expect(Number(row!.lag)).toBeLessThan(2_000);
-    expect(await h.app.repo.countUnsentOutbox()).toBe(0);
+    expect(await h.app.repository.countUnsentOutbox()).toBe(0);
   });
 });
 
+// every() is @shop/server's; the relay's wake-on-commit above depends on exactly this behaviour.
 describe('every()', () => {
   const silent = { error: () => undefined } as unknown as Parameters<typeof every>[2];
 
@@ -88,7 +70,7 @@ describe('every()', () => {
     release!();
     await waitFor(() => runs === 2 || null, { timeoutMs: 1_000, intervalMs: 5 });
     release!();
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     expect(runs).toBe(2); // the three wake-ups gave one extra run
     await loop.stop();
     loop.wake();

@@ -127,7 +127,9 @@ describe('orders with the real products subgraph', () => {
     });
     const id = placed.data!.placeOrder.id!;
     expect(await env.stockOf(p.id)).toBe(0);
-    await waitFor(async () => (await h.app.repo.findById(id))?.status === 'CANCELLED', { timeoutMs: 15_000 });
+    await waitFor(async () => (await h.app.repository.findById(id))?.status === 'CANCELLED', {
+      timeoutMs: 15_000,
+    });
     await waitFor(async () => (await env.stockOf(p.id)) === 5, { timeoutMs: 15_000 });
     const res = await run<{ order: { status: string; cancelledAt: string } }>(
       'query($id: ID!) { order(id: $id) { status cancelledAt } }',

@@ -1,0 +1,261 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { requireViewer, type Viewer } from '@shop/auth';
+import type { Money } from '@shop/graphql';
+import {
+  mergeLines,
+  ServiceUnavailableError,
+  type OrderCancelledEvent,
+  type ReserveReply,
+} from '@shop/messaging';
+import { asResult, type OrderModel, type OrderResult } from './models';
+import { DuplicateIdempotencyKeyError, type NewItem } from './orders.repository';
+import type { OrdersDeps } from './orders.service';
+
+/** placeOrder: shape checks, idempotency, products.reserve, price snapshots, one insert. */
+
+export interface PlaceOrderInput {
+  items: Line[];
+  idempotencyKey: string;
+}
+
+type Line = { productId: string; quantity: number };
+
+export type PlaceOrderResult =
+  | OrderResult
+  | { __typename: 'EmptyCartError'; message: string }
+  | { __typename: 'InvalidInputError'; message: string; field: string }
+  | { __typename: 'UnknownProductError'; message: string; productId: string }
+  | {
+      __typename: 'InsufficientStockError';
+      message: string;
+      productId: string;
+      requested: number;
+      available: number;
+    }
+  | { __typename: 'IdempotencyKeyReusedError'; message: string; orderId: string }
+  | { __typename: 'ProductsUnavailableError'; message: string };
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
+const PRODUCT_ID = /^.{1,64}$/s;
+
+export async function placeOrder(
+  deps: OrdersDeps,
+  viewerOrNull: Viewer | null,
+  input: PlaceOrderInput,
+): Promise<PlaceOrderResult> {
+  const viewer = requireViewer(viewerOrNull);
+  const checked = validate(deps, input);
+  if ('__typename' in checked) return checked;
+  const { lines, fingerprint } = checked;
+  const { repository } = deps;
+
+  const existing = await repository.findByIdempotencyKey(viewer.id, input.idempotencyKey);
+  if (existing) return replay(existing, fingerprint);
+
+  // The id exists before products hears of the order, so a retried reserve is idempotent.
+  const orderId = randomUUID();
+  const release = () => releaseReservation(deps, orderId, viewer.id, lines);
+  let reply: ReserveReply;
+  try {
+    reply = await deps.products.reserve(orderId, lines);
+  } catch (error) {
+    if (!(error instanceof ServiceUnavailableError)) throw error;
+    // products may still reserve after the timeout (a slow or frozen process): give it back.
+    await release();
+    return {
+      __typename: 'ProductsUnavailableError',
+      message: 'The products service did not answer; nothing was ordered. Try again.',
+    };
+  }
+  if (!reply.ok) return reserveRefusal(reply, lines);
+
+  let items: NewItem[] | null;
+  try {
+    items = snapshot(lines, reply.lines);
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  if (!items) {
+    await release();
+    return {
+      __typename: 'InvalidInputError',
+      message: 'All items of an order must be priced in one currency.',
+      field: 'items',
+    };
+  }
+  const createdAt = deps.now();
+  const total: Money = {
+    amount: items.reduce((sum, i) => sum + i.lineTotal.amount, 0),
+    currency: items[0]!.unitPrice.currency,
+  };
+  try {
+    await repository.transaction((tx) =>
+      tx.insertOrder(
+        {
+          id: orderId,
+          userId: viewer.id,
+          status: 'PENDING_PAYMENT',
+          total,
+          idempotencyKey: input.idempotencyKey,
+          fingerprint,
+          createdAt,
+          expiresAt: new Date(createdAt.getTime() + deps.ttlSeconds * 1000),
+        },
+        items,
+      ),
+    );
+  } catch (error) {
+    await release();
+    if (error instanceof DuplicateIdempotencyKeyError) {
+      const winner = await repository.findByIdempotencyKey(viewer.id, input.idempotencyKey);
+      if (winner) return replay(winner, fingerprint);
+    }
+    throw error;
+  }
+  const order = await repository.findById(orderId);
+  if (!order) throw new Error(`order ${orderId} vanished after insert`);
+  deps.log.info({ orderId, number: order.number, lines: items.length }, 'order placed');
+  return asResult(order);
+}
+
+/** Shape checks: empty, too many lines, quantities, key. Merges lines of the same product. */
+function validate(
+  deps: OrdersDeps,
+  input: PlaceOrderInput,
+):
+  | { lines: Line[]; fingerprint: string }
+  | Extract<PlaceOrderResult, { __typename: 'EmptyCartError' | 'InvalidInputError' }> {
+  if (!IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
+    return invalid('idempotencyKey must be 1-128 letters, digits or - _ . :', 'idempotencyKey');
+  }
+  if (input.items.length === 0)
+    return { __typename: 'EmptyCartError', message: 'An order needs at least one item.' };
+  for (const [i, item] of input.items.entries()) {
+    if (!PRODUCT_ID.test(item.productId))
+      return invalid('productId must be 1-64 characters', `items.${i}.productId`);
+    if (!Number.isInteger(item.quantity) || item.quantity < 1) {
+      return invalid('quantity must be at least 1', `items.${i}.quantity`);
+    }
+  }
+  const lines = mergeLines(input.items);
+  if (lines.length > deps.maxCartLines) {
+    return invalid(`An order can hold at most ${deps.maxCartLines} different products.`, 'items');
+  }
+  for (const { productId, quantity } of lines) {
+    if (quantity > deps.maxQuantity) {
+      const index = input.items.findIndex((item) => item.productId === productId);
+      return invalid(
+        `At most ${deps.maxQuantity} units of one product per order.`,
+        `items.${index}.quantity`,
+      );
+    }
+  }
+  return { lines, fingerprint: fingerprintOf(lines) };
+}
+
+function replay(existing: OrderModel, fingerprint: string): PlaceOrderResult {
+  if (existing.fingerprint === fingerprint) return asResult(existing);
+  return {
+    __typename: 'IdempotencyKeyReusedError',
+    message: 'This idempotency key was already used for an order with other items.',
+    orderId: existing.id,
+  };
+}
+
+function reserveRefusal(reply: Extract<ReserveReply, { ok: false }>, lines: Line[]): PlaceOrderResult {
+  const productId = reply.productId ?? '';
+  if (reply.code === 'NOT_FOUND') {
+    return { __typename: 'UnknownProductError', message: `No product with id ${productId}.`, productId };
+  }
+  if (reply.code === 'OUT_OF_STOCK') {
+    const requested = reply.requested ?? lines.find((l) => l.productId === productId)?.quantity ?? 0;
+    const available = reply.available ?? 0;
+    return {
+      __typename: 'InsufficientStockError',
+      message: `Only ${available} of product ${productId} in stock, ${requested} requested.`,
+      productId,
+      requested,
+      available,
+    };
+  }
+  throw new Error(`products refused the reserve request: ${reply.message}`);
+}
+
+/** Price snapshots for the requested lines; null when the lines are priced in several currencies. */
+function snapshot(lines: Line[], reserved: Extract<ReserveReply, { ok: true }>['lines']): NewItem[] | null {
+  const byId = new Map(reserved.map((l) => [l.productId, l]));
+  const items = lines.map((line, position): NewItem => {
+    const r = byId.get(line.productId);
+    if (!r || r.quantity !== line.quantity)
+      throw new Error(`products reserved something else for ${line.productId}`);
+    return {
+      position,
+      productId: line.productId,
+      sku: r.sku,
+      productName: r.name,
+      quantity: line.quantity,
+      unitPrice: r.unitPrice,
+      lineTotal: { amount: r.unitPrice.amount * line.quantity, currency: r.unitPrice.currency },
+    };
+  });
+  const currencies = new Set(items.map((i) => i.unitPrice.currency));
+  return currencies.size === 1 ? items : null;
+}
+
+/**
+ * Gives back the reservation of an order that was not stored. Durably, through the outbox: an
+ * orders.cancelled row (reason NOT_PLACED) that the relay publishes and products applies whenever
+ * it gets to it. A direct products.release could time out just like the reserve did, leaving the
+ * stock taken for ever; products records a release that arrives before a late reserve, so that
+ * reserve then takes nothing. Only when MySQL itself fails do we fall back to asking directly.
+ */
+async function releaseReservation(
+  deps: OrdersDeps,
+  orderId: string,
+  userId: string,
+  lines: Line[],
+): Promise<void> {
+  const at = deps.now();
+  const eventId = randomUUID();
+  const payload: OrderCancelledEvent = {
+    eventId,
+    orderId,
+    userId,
+    reason: 'NOT_PLACED',
+    items: lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
+    cancelledAt: at.toISOString(),
+  };
+  try {
+    await deps.repository.transaction((tx) =>
+      tx.insertOutbox([{ eventId, kind: 'orders.cancelled', payload, createdAt: at }]),
+    );
+  } catch (error) {
+    deps.log.error(
+      { err: error, orderId },
+      'could not queue the release of a reservation; asking products directly',
+    );
+    await deps.products.release(orderId).catch((releaseError: unknown) => {
+      deps.log.error(
+        { err: releaseError, orderId },
+        'could not release a reservation; its stock stays taken',
+      );
+    });
+  }
+}
+
+const invalid = (message: string, field: string) => ({
+  __typename: 'InvalidInputError' as const,
+  message,
+  field,
+});
+
+/** The same items in any order give the same fingerprint. */
+export function fingerprintOf(lines: Line[]): string {
+  const canonical = [...lines].sort((a, b) =>
+    a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0,
+  );
+  return createHash('sha256')
+    .update(JSON.stringify(canonical.map((l) => [l.productId, l.quantity])))
+    .digest('hex');
+}
