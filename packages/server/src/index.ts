@@ -3,3 +3,4 @@ export * from './http';
 export * from './apollo';
 export * from './main';
 export * from './loops';
+export * from './subgraph';
