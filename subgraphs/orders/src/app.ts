@@ -48,7 +48,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     throw error;
   }
 
-  const repository = new OrdersRepository(db);
+  const repository = new OrdersRepository({ db });
   const service = new OrdersService({
     repository,
     products: productsClient(nc, names, config.RESERVE_TIMEOUT_MS),

@@ -239,10 +239,17 @@ async function itemsFor(sql: Sql, orderIds: string[]): Promise<OrderItemModel[]>
   return rows.map(toItem);
 }
 
+export interface OrdersRepositoryDeps {
+  db: Db;
+}
+
 export class OrdersRepository {
   private readonly outboxListeners = new Set<() => void>();
+  private readonly db: Db;
 
-  constructor(readonly db: Db) {}
+  constructor(deps: OrdersRepositoryDeps) {
+    this.db = deps.db;
+  }
 
   /**
    * Runs fn in one MySQL transaction. When it committed an outbox row, the outbox listeners are
