@@ -29,8 +29,8 @@ export type ReserveRequest = z.infer<typeof ReserveRequest>;
  * Order lines with the quantities of the same product added up, in the order each product first
  * appears: what orders asks products to reserve, and what products reserves for a request.
  */
-export function mergeLines<L extends { productId: string; quantity: number }>(
-  lines: readonly L[],
+export function mergeLines(
+  lines: readonly { productId: string; quantity: number }[],
 ): { productId: string; quantity: number }[] {
   const merged = new Map<string, number>();
   for (const line of lines) merged.set(line.productId, (merged.get(line.productId) ?? 0) + line.quantity);
