@@ -94,4 +94,4 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   }
 }
 
-export type App = Awaited<ReturnType<typeof createApp>>;
+export type NotificationsApp = Awaited<ReturnType<typeof createApp>>;

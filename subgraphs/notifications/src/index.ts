@@ -1,3 +1,3 @@
 export { configSchema, type Config } from './config';
-export { createApp, type App, type AppOverrides } from './app';
+export { createApp, type NotificationsApp, type AppOverrides } from './app';
 export type { SmsProvider, SmsMessage, EmailSender, EmailMessage } from './channels';

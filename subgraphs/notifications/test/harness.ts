@@ -27,7 +27,7 @@ import {
   waitFor,
   deleteStreams,
 } from '@shop/testing';
-import { configSchema, createApp, type App } from '../src';
+import { configSchema, createApp, type NotificationsApp } from '../src';
 import type { Contact } from '../src/confirmations.service';
 import { NotificationsRepository, openBucket } from '../src/notifications.repository';
 import { line, orderPaid } from './events';
@@ -83,7 +83,7 @@ export async function scenario(label: string) {
     log,
   );
 
-  const apps = new Set<App>();
+  const apps = new Set<NotificationsApp>();
 
   return {
     names,

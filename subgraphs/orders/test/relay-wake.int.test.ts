@@ -1,6 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstream, publishEvent, type OrderPaidEvent } from '@shop/messaging';
-import { every } from '@shop/server';
 import { waitFor } from '@shop/testing';
 import { bootWithFakeProducts, paymentEvent, placeFor, streamMessages, type FakeHarness } from './helpers';
 
@@ -42,38 +40,5 @@ describe('the outbox relay wakes up after a commit that wrote an outbox row', ()
     );
     expect(Number(row!.lag)).toBeLessThan(2_000);
     expect(await h.app.repository.countUnsentOutbox()).toBe(0);
-  });
-});
-
-// every() is @shop/server's; the relay's wake-on-commit above depends on exactly this behaviour.
-describe('every()', () => {
-  const silent = { error: () => undefined } as unknown as Parameters<typeof every>[2];
-
-  it('runs on wake() at once, coalesces wake-ups during a run into one more run, and stops', async () => {
-    let runs = 0;
-    let release: (() => void) | null = null;
-    const loop = every(
-      60_000,
-      () =>
-        new Promise<void>((resolve) => {
-          runs += 1;
-          release = resolve;
-        }),
-      silent,
-      'test',
-    );
-    loop.wake();
-    expect(runs).toBe(1);
-    loop.wake();
-    loop.wake();
-    expect(runs).toBe(1); // still running: remembered, not overlapped
-    release!();
-    await waitFor(() => runs === 2 || null, { timeoutMs: 1_000, intervalMs: 5 });
-    release!();
-    await sleep(50);
-    expect(runs).toBe(2); // the three wake-ups gave one extra run
-    await loop.stop();
-    loop.wake();
-    expect(runs).toBe(2);
   });
 });

@@ -1,4 +1,4 @@
-import type { ReleaseReply, ReserveReply, ReserveRequest } from '@shop/messaging';
+import { mergeLines, type ReleaseReply, type ReserveReply, type ReserveRequest } from '@shop/messaging';
 import { orderLock, type Locks } from './locks';
 import type { ReservationItem, ReservationModel, ReservedLine } from './models';
 import type { ProductsRepository } from './products.repository';
@@ -28,13 +28,6 @@ export class ReservationBusyError extends Error {
   constructor(readonly orderId: string) {
     super(`the reservation of order ${orderId} is still being made`);
   }
-}
-
-/** Merges repeated products of one request into one item each, keeping the first-seen order. */
-function mergeItems(items: ReserveRequest['items']): ReservationItem[] {
-  const merged = new Map<string, number>();
-  for (const item of items) merged.set(item.productId, (merged.get(item.productId) ?? 0) + item.quantity);
-  return [...merged].map(([productId, quantity]) => ({ productId, quantity }));
 }
 
 function notFound(item: ReservationItem): ReserveReply {
@@ -121,7 +114,7 @@ export class ReservationsService {
     return this.limit(async () => {
       const existing = await this.repository.findReservation(orderId);
       if (existing) return answer(existing);
-      const items = mergeItems(request.items);
+      const items = mergeLines(request.items);
       const refusal = await this.precheck(items);
       if (refusal) return refusal;
       if (!(await this.repository.insertReservation(orderId, 'PENDING', items))) {
