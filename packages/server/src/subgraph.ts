@@ -12,6 +12,16 @@ export function loadTypeDefs(moduleUrl: string, file = './schema.graphql'): Docu
   return parse(readFileSync(new URL(file, moduleUrl), 'utf8'));
 }
 
+/** What every subgraph's createServer takes: its service and how to check a request. */
+export interface ServerDeps<TService> {
+  service: TService;
+  verifyToken: TokenVerifier;
+  routerSecret: string;
+  log: Logger;
+  /** Readiness: true when every dependency answers. */
+  ready?: () => Promise<boolean>;
+}
+
 /** What every subgraph's context starts from. */
 export interface BaseSubgraphContext {
   /** The verified token's claims, or null for an anonymous request. */

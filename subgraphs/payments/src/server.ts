@@ -1,5 +1,9 @@
-import type { TokenVerifier } from '@shop/auth';
-import { createSubgraphServer, loadTypeDefs, type GraphQLServer, type Logger } from '@shop/server';
+import {
+  createSubgraphServer,
+  loadTypeDefs,
+  type GraphQLServer,
+  type ServerDeps as SubgraphServerDeps,
+} from '@shop/server';
 import type { Context } from './context';
 import { createLoaders } from './loaders';
 import type { PaymentsService } from './payments.service';
@@ -7,13 +11,7 @@ import { createResolvers } from './resolvers';
 
 const typeDefs = loadTypeDefs(import.meta.url);
 
-export interface ServerDeps {
-  service: PaymentsService;
-  verifyToken: TokenVerifier;
-  routerSecret: string;
-  log: Logger;
-  ready?: () => Promise<boolean>;
-}
+export type ServerDeps = SubgraphServerDeps<PaymentsService>;
 
 /** The GraphQL HTTP server of the payments subgraph. No side effects until listen(). */
 export function createServer(deps: ServerDeps): Promise<GraphQLServer> {

@@ -64,7 +64,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     const natsConnection = nc;
 
     const server = createServer({
-      products,
+      service: products,
       verifyToken,
       routerSecret: config.ROUTER_SECRET,
       log,

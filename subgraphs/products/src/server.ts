@@ -1,35 +1,28 @@
-import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import mercurius from 'mercurius';
-import { GraphQLError, parse, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import {
-  hasRouterSecret,
-  ROUTER_SECRET_HEADER,
-  viewerFromAuthorization,
-  type TokenVerifier,
-  type Viewer,
-} from '@shop/auth';
+import { hasRouterSecret, ROUTER_SECRET_HEADER, viewerFromAuthorization, type Viewer } from '@shop/auth';
 import { ErrorCode, errorResponse, isUnexpected, maskError } from '@shop/errors';
-import { requestContext, requestIdFrom, type GraphQLServer, type Logger } from '@shop/server';
+import {
+  loadTypeDefs,
+  requestContext,
+  requestIdFrom,
+  type GraphQLServer,
+  type ServerDeps as SubgraphServerDeps,
+} from '@shop/server';
 import type { Context } from './context';
 import { createLoaders } from './loaders';
 import type { ProductsService } from './products.service';
 import { createResolvers } from './resolvers';
 
-export interface ServerDeps {
-  products: ProductsService;
-  verifyToken: TokenVerifier;
-  routerSecret: string;
-  log: Logger;
-  /** Readiness: true when every dependency answers. */
-  ready: () => Promise<boolean>;
+export interface ServerDeps extends SubgraphServerDeps<ProductsService> {
   /** Largest request body accepted, in bytes (default 2 MiB, so an oversized field gets a typed error). */
   bodyLimit?: number;
 }
 
-const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
+const typeDefs = loadTypeDefs(import.meta.url);
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -62,7 +55,7 @@ function withCode(error: GraphQLError, statusCode: number | undefined): GraphQLF
  */
 export function createServer(deps: ServerDeps): GraphQLServer {
   const schema = buildSubgraphSchema([
-    { typeDefs, resolvers: createResolvers(deps.products) as GraphQLResolverMap<Context> },
+    { typeDefs, resolvers: createResolvers(deps.service) as GraphQLResolverMap<Context> },
   ]);
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
@@ -77,7 +70,7 @@ export function createServer(deps: ServerDeps): GraphQLServer {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
-    const ok = await deps.ready().catch(() => false);
+    const ok = deps.ready ? await deps.ready().catch(() => false) : true;
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready' });
   });
 
@@ -115,7 +108,7 @@ export function createServer(deps: ServerDeps): GraphQLServer {
     context: (request): Context => ({
       viewer: request.viewer,
       requestId: request.id,
-      loaders: createLoaders(deps.products, request.viewer),
+      loaders: createLoaders(deps.service, request.viewer),
       log: deps.log.child({ requestId: request.id }),
     }),
     errorFormatter: (execution, ctx) => {

@@ -11,7 +11,7 @@ async function serverWith(products: Partial<ProductsService>) {
   const logs = memoryLog();
   const issuer = await createTestIssuer();
   const app = createServer({
-    products: products as ProductsService,
+    service: products as ProductsService,
     verifyToken: createTokenVerifier({ jwks: issuer.jwks }),
     routerSecret: SECRET,
     log: createLogger({ name: 'products-unit', level: 'info' }, logs.stream),

@@ -1,6 +1,12 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { TokenSigner, TokenVerifier } from '@shop/auth';
-import { createSubgraphServer, loadTypeDefs, sendJson, type GraphQLServer, type Logger } from '@shop/server';
+import type { TokenSigner } from '@shop/auth';
+import {
+  createSubgraphServer,
+  loadTypeDefs,
+  sendJson,
+  type GraphQLServer,
+  type ServerDeps as SubgraphServerDeps,
+} from '@shop/server';
 import type { Context } from './context';
 import { createLoaders } from './loaders';
 import { createResolvers } from './resolvers';
@@ -8,13 +14,8 @@ import type { UsersService } from './users.service';
 
 const typeDefs = loadTypeDefs(import.meta.url);
 
-export interface ServerDeps {
-  service: UsersService;
+export interface ServerDeps extends SubgraphServerDeps<UsersService> {
   signer: TokenSigner;
-  verifyToken: TokenVerifier;
-  routerSecret: string;
-  log: Logger;
-  ready: () => Promise<boolean>;
 }
 
 /** One log line per GraphQL request: operation name, duration and error count (never variables). */
