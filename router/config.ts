@@ -10,6 +10,7 @@ import {
   urlWith,
   z,
   type SubgraphName,
+  ROUTER,
 } from '@shop/config';
 
 /** sha256("shop-demo-partner-key"): the documented development partner key (see README). */
@@ -51,7 +52,7 @@ const partnerKeys = z
 export const configSchema = z
   .object({
     ...commonFields,
-    PORT: port(4000),
+    PORT: port(ROUTER.port),
     ROUTER_SECRET: routerSecretField,
     ...subgraphUrlFields,
     /** Where the users subgraph publishes its signing keys; default: /.well-known/jwks.json on USERS_URL's host. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { urlWith } from './endpoints';
+import { subgraph } from './services';
 
 export { endpointDefaults, endpointFields, urlWith, type EndpointName } from './endpoints';
 export * from './services';
@@ -100,6 +101,9 @@ export const natsPrefixField = z
   .default('');
 
 /** JWKS_URL: where the users subgraph publishes the keys that verify access tokens. */
-export const jwksUrlField = urlWith(['http', 'https'], 'http://127.0.0.1:4001/.well-known/jwks.json');
+export const jwksUrlField = urlWith(
+  ['http', 'https'],
+  `http://127.0.0.1:${subgraph('users').port}/.well-known/jwks.json`,
+);
 
 export { z };

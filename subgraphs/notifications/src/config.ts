@@ -6,6 +6,7 @@ import {
   port,
   positiveInt,
   routerSecretField,
+  subgraph,
   z,
 } from '@shop/config';
 
@@ -21,7 +22,7 @@ const msList = (fallback: string) =>
 
 export const configSchema = z.object({
   ...commonFields,
-  PORT: port(4005),
+  PORT: port(subgraph('notifications').port),
   ROUTER_SECRET: routerSecretField,
   JWKS_URL: jwksUrlField,
   NATS_URL: endpointFields.NATS_URL,

@@ -6,6 +6,7 @@ import {
   port,
   positiveInt,
   routerSecretField,
+  subgraph,
   urlWith,
   z,
 } from '@shop/config';
@@ -13,7 +14,7 @@ import {
 /** Every variable the orders subgraph reads, parsed once at start-up. */
 export const configSchema = z.object({
   ...commonFields,
-  PORT: port(4003),
+  PORT: port(subgraph('orders').port),
   MYSQL_URL: urlWith(['mysql', 'mariadb'], 'mysql://root@127.0.0.1:3306/shop_orders'),
   ROUTER_SECRET: routerSecretField,
   JWKS_URL: jwksUrlField,

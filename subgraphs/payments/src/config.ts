@@ -6,13 +6,14 @@ import {
   port,
   positiveInt,
   routerSecretField,
+  subgraph,
   z,
 } from '@shop/config';
 
 /** Every variable the payments subgraph reads, validated at once. */
 export const configSchema = z.object({
   ...commonFields,
-  PORT: port(4004),
+  PORT: port(subgraph('payments').port),
   ROUTER_SECRET: routerSecretField,
   JWKS_URL: jwksUrlField,
   NATS_URL: endpointFields.NATS_URL,

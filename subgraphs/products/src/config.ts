@@ -6,6 +6,7 @@ import {
   natsPrefixField,
   port,
   routerSecretField,
+  subgraph,
   urlWith,
   z,
 } from '@shop/config';
@@ -13,7 +14,7 @@ import {
 /** Every variable the products subgraph reads, validated at start-up (all problems at once). */
 export const configSchema = z.object({
   ...commonFields,
-  PORT: port(4002),
+  PORT: port(subgraph('products').port),
   MONGO_URL: urlWith(['mongodb', 'mongodb+srv'], 'mongodb://127.0.0.1:27017/shop_products'),
   ROUTER_SECRET: routerSecretField,
   JWKS_URL: jwksUrlField,

@@ -5,6 +5,7 @@ import {
   port,
   positiveInt,
   routerSecretField,
+  subgraph,
   urlWith,
   z,
 } from '@shop/config';
@@ -53,7 +54,7 @@ const signingKeys = z
 export const configSchema = z
   .object({
     ...commonFields,
-    PORT: port(4001),
+    PORT: port(subgraph('users').port),
     ROUTER_SECRET: routerSecretField,
     POSTGRES_URL: urlWith(['postgres', 'postgresql'], DEFAULT_POSTGRES_URL),
     NATS_URL: endpointFields.NATS_URL,
