@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { composeServices } from '@apollo/composition';
@@ -166,7 +167,7 @@ export async function startGraph(): Promise<void> {
       Query: {
         products: () => PRODUCTS.map(productOut),
         slowProducts: async () => {
-          await new Promise((resolve) => setTimeout(resolve, 200));
+          await sleep(200);
           return PRODUCTS.map(productOut);
         },
         product: (_: unknown, { id }: { id: string }) => {

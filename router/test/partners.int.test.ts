@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 /** /public/graphql: the partner contract behind an API key and a rate limit. */
 import { gql } from '@shop/testing';
 import { FAKE_TOKEN } from './fake-subgraphs';
@@ -82,7 +83,7 @@ describe('/public/graphql', () => {
   it('answers RATE_LIMITED (429) once a key is over its limit per minute', async () => {
     // stay inside one fixed window
     const intoMinute = Date.now() % 60_000;
-    if (intoMinute > 50_000) await new Promise((r) => setTimeout(r, 60_000 - intoMinute + 100));
+    if (intoMinute > 50_000) await sleep(60_000 - intoMinute + 100);
     const statuses: number[] = [];
     let last;
     for (let i = 0; i < 6; i += 1) {

@@ -6,7 +6,6 @@ import { z } from 'zod';
  */
 
 export const Money = z.object({ amount: z.number().int(), currency: z.string().regex(/^[A-Z]{3}$/) });
-export type Money = z.infer<typeof Money>;
 
 const id = z.string().min(1).max(64);
 

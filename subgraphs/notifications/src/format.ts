@@ -1,4 +1,5 @@
-import type { Money, OrderPaidEvent } from '@shop/messaging';
+import type { Money } from '@shop/graphql';
+import type { OrderPaidEvent } from '@shop/messaging';
 
 /**
  * Pure formatting: money from minor units, masked recipients and the confirmation's email and SMS

@@ -1,4 +1,4 @@
-import type { Money } from '@shop/messaging';
+import type { Money } from '@shop/graphql';
 
 export type PaymentStatus = 'SUCCEEDED' | 'FAILED';
 export type DeclineReason = 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' | 'EXPIRED_CARD' | 'INCORRECT_CVC';

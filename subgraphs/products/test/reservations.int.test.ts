@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstream, publishEvent, ReleaseReply, request, ReserveReply } from '@shop/messaging';
 import { runId, waitFor, deleteStreams } from '@shop/testing';
 import type { Booted } from './helpers';
@@ -28,7 +29,7 @@ describe('products.reserve / products.release over NATS', () => {
       while (watching) {
         const s = (await stockOf(product.id)) ?? 0;
         lowest = Math.min(lowest, s);
-        await new Promise((r) => setTimeout(r, 20));
+        await sleep(20);
       }
     })();
     const replies = await Promise.all(

@@ -14,7 +14,7 @@ export function createResolvers(service: OrdersService): Resolvers {
       cancelOrder: (_root, { id }, ctx) => service.cancelOrder(ctx.viewer, id),
     },
     User: {
-      __resolveReference: (ref) => entityStub(ref),
+      __resolveReference: entityStub,
       orders: async (user, { first, after }, ctx) => {
         const connection = await service.listOrders(ctx.viewer, user.id, first, after);
         for (const { node } of connection.edges) ctx.loaders.orderById.prime(node.id, node);

@@ -1,4 +1,4 @@
-import type { Money } from '@shop/messaging';
+import type { Money } from '@shop/graphql';
 import type { DeclineReason } from '../models';
 
 /** What the provider receives: the full card, once, in memory only. */
