@@ -1,3 +1,4 @@
 export * from './contracts';
 export * from './names';
 export * from './nats';
+export * from './ids';
