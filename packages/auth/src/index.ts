@@ -32,6 +32,12 @@ export const TOKEN_ALG = 'EdDSA';
 /** The header the router adds to every subgraph request. */
 export const ROUTER_SECRET_HEADER = 'x-router-secret';
 
+/**
+ * The address of the client as the router saw it, added by the router to every subgraph request
+ * (subgraphs trust it only on requests carrying the router secret), e.g. for per-address login limits.
+ */
+export const CLIENT_ADDRESS_HEADER = 'x-client-address';
+
 // ---- signing (users subgraph, tests) ----------------------------------------------------------
 
 export interface SigningKey {

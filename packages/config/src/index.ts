@@ -85,11 +85,36 @@ export const commonFields = {
   HOST: z.string().min(1).default('127.0.0.1'),
 } as const;
 
+/** The published development value of ROUTER_SECRET (refused in production). */
+export const DEV_ROUTER_SECRET = 'dev-router-secret-change-me';
+
 /** The secret the router adds to every subgraph request; subgraphs refuse requests without it. */
 export const routerSecretField = z
   .string()
   .min(16, { message: 'must be at least 16 characters' })
-  .default('dev-router-secret-change-me');
+  .default(DEV_ROUTER_SECRET);
+
+/**
+ * A `superRefine` for a service's config: with NODE_ENV=production, every variable whose value is a
+ * published development default (in the README, the repository, the demo) is an issue, so
+ * `loadConfig` refuses to start with one error naming all of them. Each entry says how to recognise
+ * the development value: the value itself, or a predicate over the parsed value.
+ */
+export function refuseDevelopmentDefaults(defaults: Record<string, unknown | ((value: unknown) => boolean)>) {
+  return (config: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    if (config.NODE_ENV !== 'production') return;
+    for (const [key, development] of Object.entries(defaults)) {
+      const value = config[key];
+      const isDevelopment = typeof development === 'function' ? development(value) : value === development;
+      if (isDevelopment)
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'is a published development value; set your own in production',
+        });
+    }
+  };
+}
 
 /**
  * NATS_PREFIX: prepended to every subject, stream, consumer and bucket name (tests and parallel runs
