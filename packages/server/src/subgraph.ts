@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse, type DocumentNode } from 'graphql';
@@ -47,8 +48,8 @@ export interface SubgraphServerOptions<TContext extends BaseSubgraphContext> {
   routes?: Record<string, Route>;
   /** Apollo plugins beyond the shared ones. */
   plugins?: ApolloServerPlugin<TContext>[];
-  /** The rest of the per-request context (loaders, ...), given the verified viewer. */
-  context: (base: BaseSubgraphContext) => TContext;
+  /** The rest of the per-request context (loaders, ...), given the verified viewer and the request. */
+  context: (base: BaseSubgraphContext, req: IncomingMessage) => TContext;
 }
 
 /**
@@ -74,11 +75,14 @@ export async function createSubgraphServer<TContext extends BaseSubgraphContext 
     ...(options.ready ? { ready: options.ready } : {}),
     ...(options.routes ? { routes: options.routes } : {}),
     context: async ({ req, requestId }) =>
-      options.context({
-        viewer: await viewerFromAuthorization(req.headers.authorization, options.verifyToken),
-        requestId,
-        log: options.log,
-      }),
+      options.context(
+        {
+          viewer: await viewerFromAuthorization(req.headers.authorization, options.verifyToken),
+          requestId,
+          log: options.log,
+        },
+        req,
+      ),
   });
   return {
     listen: http.listen,
