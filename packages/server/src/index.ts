@@ -4,3 +4,4 @@ export * from './apollo';
 export * from './main';
 export * from './loops';
 export * from './subgraph';
+export * from './entities';

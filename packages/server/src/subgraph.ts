@@ -5,6 +5,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse, type DocumentNode } from 'graphql';
 import { viewerFromAuthorization, type TokenVerifier, type Viewer } from '@shop/auth';
 import { sharedApolloOptions } from './apollo';
+import { guardEntities } from './entities';
 import { createGraphQLHttpServer, type GraphQLServer, type Route } from './http';
 import type { Logger } from './logger';
 
@@ -56,14 +57,17 @@ export interface SubgraphServerOptions<TContext extends BaseSubgraphContext> {
  * The GraphQL HTTP server of an Apollo subgraph (users, orders, payments, notifications; products
  * serves the same contract through mercurius): a Federation 2 schema, the shared Apollo options,
  * the router-secret check, the viewer from the Authorization header (a bad token is UNAUTHENTICATED),
- * /healthz and /readyz. Apollo starts here; nothing listens until listen().
+ * `_entities` representations checked before they are resolved (guardEntities), /healthz and
+ * /readyz. Apollo starts here; nothing listens until listen().
  */
 export async function createSubgraphServer<TContext extends BaseSubgraphContext & BaseContext>(
   options: SubgraphServerOptions<TContext>,
 ): Promise<GraphQLServer> {
   const shared = sharedApolloOptions<TContext>(options.log);
   const apollo = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as never }),
+    schema: guardEntities(
+      buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as never }),
+    ),
     ...shared,
     plugins: [...shared.plugins, ...(options.plugins ?? [])],
   });

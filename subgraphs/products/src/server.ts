@@ -6,6 +6,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { hasRouterSecret, ROUTER_SECRET_HEADER, viewerFromAuthorization, type Viewer } from '@shop/auth';
 import { ErrorCode, errorResponse, isUnexpected, maskError } from '@shop/errors';
 import {
+  guardEntities,
   loadTypeDefs,
   requestContext,
   requestIdFrom,
@@ -57,6 +58,7 @@ export function createServer(deps: ServerDeps): GraphQLServer {
   const schema = buildSubgraphSchema([
     { typeDefs, resolvers: createResolvers(deps.service) as GraphQLResolverMap<Context> },
   ]);
+  guardEntities(schema); // _entities: a bad __typename is BAD_USER_INPUT before any resolver runs
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: deps.bodyLimit ?? 2 * 1024 * 1024,
