@@ -1,9 +1,12 @@
 import {
   commonFields,
   defaultSubgraphUrl,
+  DEV_ROUTER_SECRET,
   endpointFields,
+  nonNegativeInt,
   port,
   positiveInt,
+  refuseDevelopmentDefaults,
   routerSecretField,
   SUBGRAPHS,
   subgraphUrlVariable,
@@ -92,13 +95,20 @@ export const configSchema = z
     SANDBOX: z.enum(['true', 'false', 'auto']).default('auto'),
     /** How long stop() waits for in-flight requests before closing connections. */
     SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+    /**
+     * Proxies in front of the router whose X-Forwarded-For is trusted: the client's address (sent to
+     * the subgraphs in x-client-address, e.g. for login limits) is the socket's with 0, else the
+     * entry the nearest of these proxies added. Set it to the number of proxies you run, never more.
+     */
+    TRUST_PROXY_HOPS: nonNegativeInt(0, 10),
   })
-  .refine(
-    (c) => c.NODE_ENV !== 'production' || !c.PARTNER_API_KEYS.some((k) => k.hash === DEMO_PARTNER_HASH),
-    {
-      message: 'the demo partner key must not be used in production; set PARTNER_API_KEYS',
-      path: ['PARTNER_API_KEYS'],
-    },
+  // Production refuses the published router secret and the demo partner key, named in one error.
+  .superRefine(
+    refuseDevelopmentDefaults({
+      ROUTER_SECRET: DEV_ROUTER_SECRET,
+      PARTNER_API_KEYS: (keys: unknown) =>
+        Array.isArray(keys) && keys.some((k: { hash: string }) => k.hash === DEMO_PARTNER_HASH),
+    }),
   );
 
 export type Config = z.infer<typeof configSchema>;

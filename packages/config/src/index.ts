@@ -72,6 +72,14 @@ export const positiveInt = (fallback: number) =>
     .refine((v) => /^\d+$/.test(v) && Number(v) > 0, { message: 'must be a positive integer' })
     .transform(Number);
 
+/** A non-negative integer up to `max`, e.g. a count that may be 0. */
+export const nonNegativeInt = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .default(String(fallback))
+    .refine((v) => /^\d+$/.test(v) && Number(v) <= max, { message: `must be an integer from 0 to ${max}` })
+    .transform(Number);
+
 export const boolean = (fallback: boolean) =>
   z
     .enum(['true', 'false', '1', '0'])
