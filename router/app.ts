@@ -5,6 +5,7 @@ import { ErrorCode } from '@shop/errors';
 import { createLogger, requestListener, sendGraphQLError, sendJson, type Logger } from '@shop/server';
 import { GraphQLError } from 'graphql';
 import { Redis } from 'ioredis';
+import { clientAddressOf } from './client-address';
 import { jwksUrl, sandboxEnabled, subgraphUrls, type Config } from './config';
 import { createGraphQLApollo } from './graphql';
 import { API_KEY_HEADER, createRateLimiter, partnerForKey } from './plugins/partners';
@@ -75,6 +76,12 @@ export function createRouter(config: Config, overrides: RouterOverrides = {}): R
     return Object.fromEntries(checks);
   };
 
+  /** The client's address for the subgraphs (x-client-address), as TRUST_PROXY_HOPS says to find it. */
+  const clientAddress = (req: IncomingMessage) => {
+    const address = clientAddressOf(req, config.TRUST_PROXY_HOPS);
+    return address ? { clientAddress: address } : {};
+  };
+
   const servePartner = async (req: IncomingMessage, res: ServerResponse, requestId: string) => {
     const partner = partnerForKey(config.PARTNER_API_KEYS, req.headers[API_KEY_HEADER]);
     if (!partner) {
@@ -121,7 +128,7 @@ export function createRouter(config: Config, overrides: RouterOverrides = {}): R
     }
     for (const [key, value] of Object.entries(rateHeaders)) res.setHeader(key, value);
     // partners never act as a user: no Authorization is forwarded
-    await contract.serve(req, res, { requestId, partner: partner.name });
+    await contract.serve(req, res, { requestId, partner: partner.name, ...clientAddress(req) });
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse, requestId: string) => {
@@ -153,7 +160,11 @@ export function createRouter(config: Config, overrides: RouterOverrides = {}): R
           { 'www-authenticate': 'Bearer' },
         );
       }
-      return main.serve(req, res, { requestId, ...(authorization ? { authorization } : {}) });
+      return main.serve(req, res, {
+        requestId,
+        ...(authorization ? { authorization } : {}),
+        ...clientAddress(req),
+      });
     }
     if (path === '/public/graphql') return servePartner(req, res, requestId);
     sendJson(res, 404, { error: 'not found' });

@@ -5,6 +5,11 @@ export interface RouterContext {
   requestId: string;
   /** The client's Authorization header (storefront endpoint only; partners never forward one). */
   authorization?: string;
+  /**
+   * The client's address (clientAddressOf: the socket's, or X-Forwarded-For's entry of the nearest
+   * trusted proxy), sent to the subgraphs in x-client-address on every request that is not shared.
+   */
+  clientAddress?: string;
   /** The partner an API key belongs to (partner endpoint only). */
   partner?: string;
   /**

@@ -1,5 +1,5 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { ROUTER_SECRET_HEADER } from '@shop/auth';
+import { CLIENT_ADDRESS_HEADER, ROUTER_SECRET_HEADER } from '@shop/auth';
 import { serviceUnavailable, unauthenticated } from '@shop/errors';
 import type { Logger } from '@shop/server';
 import type { RouterContext } from './context';
@@ -35,7 +35,8 @@ export interface ShopDataSourceOptions {
 
 /**
  * The subgraph data source: forwards the client's Authorization and the request id, adds the
- * router's shared secret and asks for an uncompressed response (compression costs CPU on a
+ * router's shared secret and the client's address (x-client-address; a shared fetch, which answers
+ * several clients, carries none) and asks for an uncompressed response (compression costs CPU on a
  * private network). A subgraph that cannot be reached becomes a SERVICE_UNAVAILABLE error naming
  * the subgraph, never its URL.
  *
@@ -61,8 +62,15 @@ export class ShopDataSource extends RemoteGraphQLDataSource<RouterContext> {
     this.log = options.log;
   }
 
-  /** The headers of one subgraph request. */
-  headersFor(context: RouterContext | undefined, extra?: Iterable<[string, string]>): Record<string, string> {
+  /**
+   * The headers of one subgraph request. x-client-address is the router's own (context.clientAddress),
+   * never one that came in with the request; `shared` leaves it out (see post()).
+   */
+  headersFor(
+    context: RouterContext | undefined,
+    extra?: Iterable<[string, string]>,
+    shared = false,
+  ): Record<string, string> {
     const headers: Record<string, string> = {};
     if (extra) for (const [name, value] of extra) headers[name.toLowerCase()] = value;
     headers['content-type'] = 'application/json';
@@ -71,6 +79,8 @@ export class ShopDataSource extends RemoteGraphQLDataSource<RouterContext> {
     headers[ROUTER_SECRET_HEADER] = this.routerSecret;
     if (context?.requestId) headers['x-request-id'] = context.requestId;
     if (context?.authorization) headers.authorization = context.authorization;
+    delete headers[CLIENT_ADDRESS_HEADER];
+    if (context?.clientAddress && !shared) headers[CLIENT_ADDRESS_HEADER] = context.clientAddress;
     return headers;
   }
 
@@ -129,6 +139,11 @@ export class ShopDataSource extends RemoteGraphQLDataSource<RouterContext> {
   /**
    * The raw answer to a body: replayed from this request's answers (context.replay); or shared with
    * an identical request in flight (`share`); or sent.
+   *
+   * A shared fetch answers every client that sent the same body with the same Authorization, so it
+   * carries no client address and the key stays body + Authorization: its answer cannot depend on
+   * an address it never sees. Only queries are shared (PlanExecutor); a mutation (users' login, whose
+   * limits count per address) and every fetch Apollo's executor sends carry the address.
    */
   private post(
     body: string,
@@ -138,7 +153,7 @@ export class ShopDataSource extends RemoteGraphQLDataSource<RouterContext> {
     const send = options.share
       ? () =>
           this.inflight.share(body, context?.authorization, () =>
-            this.client.post(this.url ?? '', body, this.headersFor(context)),
+            this.client.post(this.url ?? '', body, this.headersFor(context, undefined, true)),
           )
       : () => this.client.post(this.url ?? '', body, this.headersFor(context, options.extraHeaders));
     const replay = context?.replay;

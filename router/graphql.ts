@@ -19,6 +19,7 @@ import {
   sharedApolloOptions,
   type Logger,
 } from '@shop/server';
+import { clientAddressOf } from './client-address';
 import { sandboxEnabled, subgraphUrls as configSubgraphUrls, watchEnabled, type Config } from './config';
 import type { RouterContext } from './context';
 import { createGateway } from './gateway';
@@ -49,7 +50,10 @@ export interface GraphQLApollo {
   start(): Promise<void>;
   /** Serves one GraphQL HTTP request with the given context. */
   serve(req: IncomingMessage, res: ServerResponse, context: RouterContext): Promise<void>;
-  /** A node:http request listener: request id (echoed), the client's Authorization passed on, serve. */
+  /**
+   * A node:http request listener: request id (echoed), the client's Authorization and address
+   * (TRUST_PROXY_HOPS) passed on, serve.
+   */
   listener(req: IncomingMessage, res: ServerResponse): void;
   stop(): Promise<void>;
 }
@@ -151,7 +155,12 @@ export function createGraphQLApollo(config: Config, options: GraphQLApolloOption
     serve,
     listener: requestListener(log, (req, res, requestId) => {
       const authorization = req.headers.authorization;
-      return serve(req, res, { requestId, ...(authorization ? { authorization } : {}) });
+      const clientAddress = clientAddressOf(req, config.TRUST_PROXY_HOPS);
+      return serve(req, res, {
+        requestId,
+        ...(authorization ? { authorization } : {}),
+        ...(clientAddress ? { clientAddress } : {}),
+      });
     }),
     async stop() {
       await apollo.stop();

@@ -249,3 +249,47 @@ describe('ShopDataSource.fetch: replay and sharing', () => {
     expect(sent).toHaveLength(3);
   });
 });
+
+describe('ShopDataSource: the client address (x-client-address)', () => {
+  const body = subgraphRequestBody('{ x }', undefined, undefined);
+  const from = (clientAddress: string, requestId: string): RouterContext => ({ requestId, clientAddress });
+
+  it("sends the router's own address on every unshared request, never one that came with it", async () => {
+    const { client, sent } = fakeClient(() => json({ data: { x: 1 } }));
+    const products = source(client);
+    // Apollo's executor: extra headers with a forged address are replaced by the router's
+    await products.process({
+      ...processOptions('{ x }', {}, from('203.0.113.7', 'r1')),
+      request: {
+        query: '{ x }',
+        http: { headers: [['X-Client-Address', '6.6.6.6']] as unknown as Headers },
+      },
+    } as unknown as GraphQLDataSourceProcessOptions<RouterContext>);
+    await products.fetch(body, from('198.51.100.2', 'r2'));
+    expect(sent.map((s) => s.headers['x-client-address'])).toEqual(['203.0.113.7', '198.51.100.2']);
+    // without an address in the context, none is sent (and never a forged one)
+    await products.process({
+      ...processOptions('{ x }', {}),
+      request: { query: '{ x }', http: { headers: [['x-client-address', '6.6.6.6']] as unknown as Headers } },
+    } as unknown as GraphQLDataSourceProcessOptions<RouterContext>);
+    expect(sent[2]!.headers).not.toHaveProperty('x-client-address');
+  });
+
+  it('a shared fetch carries no address, so clients of different addresses share it as before', async () => {
+    const { client, sent } = fakeClient(() => json({ data: { x: 1 } }));
+    const products = source(client);
+    const answers = await Promise.all([
+      products.fetch(body, from('203.0.113.7', 'r1'), { share: true }),
+      products.fetch(body, from('198.51.100.2', 'r2'), { share: true }),
+    ]);
+    expect(answers).toEqual([{ data: { x: 1 } }, { data: { x: 1 } }]);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.headers).not.toHaveProperty('x-client-address');
+    // unshared, each is sent with its own address
+    await Promise.all([
+      products.fetch(body, from('203.0.113.7', 'r3')),
+      products.fetch(body, from('198.51.100.2', 'r4')),
+    ]);
+    expect(sent.slice(1).map((s) => s.headers['x-client-address'])).toEqual(['203.0.113.7', '198.51.100.2']);
+  });
+});

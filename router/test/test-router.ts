@@ -29,7 +29,11 @@ export interface TestRouter {
 
 const sha = (value: string) => createHash('sha256').update(value).digest('hex');
 
-export async function startTestRouter(label: string): Promise<TestRouter> {
+export async function startTestRouter(
+  label: string,
+  /** Config variables beyond the suite defaults, e.g. TRUST_PROXY_HOPS. */
+  env: Record<string, string> = {},
+): Promise<TestRouter> {
   const secret = `secret-${runId('r')}`;
   const keys = {
     partner: `key-${runId('acme')}`,
@@ -65,6 +69,7 @@ export async function startTestRouter(label: string): Promise<TestRouter> {
     MAX_ALIASES: '3',
     MAX_COST: '1000',
     SUBGRAPH_TIMEOUT_MS: '3000',
+    ...env,
   });
   const router = createRouter(config, { log, verifyToken: fakeVerifyToken });
   const { url, publicUrl } = await router.start();
