@@ -116,10 +116,10 @@ export async function openStores(env: TestEnvironment) {
   };
 
   return {
-    /** Reads a single user's login failures (rows the users subgraph writes on a wrong password). */
+    /** Reads a single user's login failures (counted by the users subgraph, at every address). */
     async loginFailures(email: string): Promise<number> {
       const { rows } = await pgClient.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM login_failures WHERE email = $1',
+        'SELECT coalesce(sum(failures), 0)::int AS n FROM login_throttle WHERE email = $1',
         [email],
       );
       return rows[0]!.n;

@@ -1,11 +1,11 @@
 import pg from 'pg';
 import { createTokenSigner, createTokenVerifier, type TokenVerifier } from '@shop/auth';
 import { connectNats, natsNames, type NatsConnection } from '@shop/messaging';
-import { createLogger, stopAll, type Logger, type Stoppable } from '@shop/server';
+import { createLogger, every, stopAll, type Logger, type Stoppable } from '@shop/server';
 import type { Config } from './config';
 import { loadSigningKeys } from './keys';
 import { startMessaging } from './messaging';
-import { createPasswordHasher } from './passwords';
+import { createPasswordHasher, type PasswordHasher } from './passwords';
 import { createServer } from './server';
 import { UsersRepository } from './users.repository';
 import { UsersService, type AuthPayload, type RegisterInput } from './users.service';
@@ -15,7 +15,12 @@ export interface AppOverrides {
   log?: Logger;
   /** Verifies access tokens; by default against this subgraph's own JWKS (no HTTP to itself). */
   verifyToken?: TokenVerifier;
+  /** The password hasher; tests wrap the real one to count comparisons. */
+  passwords?: PasswordHasher;
 }
+
+/** How often throttling buckets older than LOGIN_WINDOW_SECONDS are deleted. */
+const THROTTLE_PRUNE_INTERVAL_MS = 5 * 60_000;
 
 /** Creates the database of the URL when it does not exist yet (local development convenience). */
 async function ensureDatabase(url: string, log: Logger): Promise<void> {
@@ -51,7 +56,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const log = overrides.log ?? createLogger({ name: 'users', level: config.LOG_LEVEL });
   const pool = new pg.Pool({ connectionString: config.POSTGRES_URL, max: 10 });
   pool.on('error', (error) => log.error({ err: error }, 'idle PostgreSQL client failed'));
-  const passwords = await createPasswordHasher();
+  const passwords = overrides.passwords ?? (await createPasswordHasher());
   const repository = new UsersRepository({ pool, passwords });
   const signer = await createTokenSigner(await loadSigningKeys(config, log), config.JWT_TTL_SECONDS);
   const verifyToken = overrides.verifyToken ?? createTokenVerifier({ jwks: signer.jwks() });
@@ -60,8 +65,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     passwords,
     signer,
     log,
-    maxLoginFailures: config.LOGIN_MAX_FAILURES,
-    loginWindowSeconds: config.LOGIN_WINDOW_SECONDS,
+    throttle: {
+      maxFailures: config.LOGIN_MAX_FAILURES,
+      addressMaxFailures: config.LOGIN_ADDRESS_MAX_FAILURES,
+      windowSeconds: config.LOGIN_WINDOW_SECONDS,
+      delaySeconds: config.LOGIN_DELAY_SECONDS,
+      maxDelaySeconds: config.LOGIN_MAX_DELAY_SECONDS,
+    },
   });
   const names = natsNames(config.NATS_PREFIX);
 
@@ -87,7 +97,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     service,
     signer,
     verifyToken,
-    /** Applies migrations, ensures the admin, serves users.contact, then listens. */
+    /** Applies migrations, ensures the admin, serves users.contact, prunes throttling, then listens. */
     async start(): Promise<{ url: string; port: number }> {
       await ensureDatabase(config.POSTGRES_URL, log);
       const applied = await repository.migrate();
@@ -98,6 +108,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       nc = connection;
       running.push({ stop: () => connection.drain().catch(() => undefined) });
       running.push(await startMessaging({ nc: connection, names, service, log }));
+      running.push(
+        every(THROTTLE_PRUNE_INTERVAL_MS, () => service.pruneLoginThrottle(), log, 'login throttle pruning'),
+      );
       const address = await server.listen(config.PORT, config.HOST);
       running.push({ stop: () => server.close() });
       log.info({ url: address.url }, 'users subgraph listening');

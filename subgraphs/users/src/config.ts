@@ -2,14 +2,20 @@ import {
   commonFields,
   endpointFields,
   natsPrefixField,
+  DEV_ROUTER_SECRET,
   port,
   positiveInt,
+  refuseDevelopmentDefaults,
   routerSecretField,
   subgraph,
   urlWith,
   z,
 } from '@shop/config';
 import type { SigningKey } from '@shop/auth';
+import { checkPassword, isInvalid, normalizeEmail } from './validation';
+
+/** The administrator password of the demo (docker-compose.yml, `npm start`): refused in production. */
+export const DEMO_ADMIN_PASSWORD = 'admin-password-123';
 
 /** The users subgraph's database unless POSTGRES_URL says otherwise. */
 export const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/shop_users';
@@ -65,13 +71,26 @@ export const configSchema = z
     JWT_KEYS_FILE: z.string().min(1).default('.data/users/jwt-keys.json'),
     /** Lifetime of an access token in seconds. */
     JWT_TTL_SECONDS: positiveInt(900),
-    /** Failed logins per email within LOGIN_WINDOW_SECONDS before further attempts are refused. */
+    /**
+     * Failed sign-ins for one account from one client address before each further attempt from
+     * there waits (LOGIN_DELAY_SECONDS, doubling per failure). Other addresses are not affected.
+     */
     LOGIN_MAX_FAILURES: positiveInt(5),
-    LOGIN_WINDOW_SECONDS: positiveInt(900),
+    /** Failed sign-ins from one client address, over all accounts, before its attempts wait. */
+    LOGIN_ADDRESS_MAX_FAILURES: positiveInt(50),
+    /** A throttling bucket is forgotten this many seconds after its last failure. */
+    LOGIN_WINDOW_SECONDS: positiveInt(3600),
+    /** The first wait after the limit, in seconds; it doubles with every further failure. */
+    LOGIN_DELAY_SECONDS: positiveInt(30),
+    /** The longest wait between attempts, in seconds. */
+    LOGIN_MAX_DELAY_SECONDS: positiveInt(900),
     /** An administrator account created at start-up when missing (both or neither). */
     ADMIN_EMAIL: z.string().optional(),
     ADMIN_PASSWORD: z.string().optional(),
   })
+  .superRefine(
+    refuseDevelopmentDefaults({ ROUTER_SECRET: DEV_ROUTER_SECRET, ADMIN_PASSWORD: DEMO_ADMIN_PASSWORD }),
+  )
   .superRefine((config, ctx) => {
     if (config.NODE_ENV === 'production' && !config.JWT_PRIVATE_KEYS) {
       ctx.addIssue({ code: 'custom', path: ['JWT_PRIVATE_KEYS'], message: 'is required in production' });
@@ -83,6 +102,26 @@ export const configSchema = z
         message: 'ADMIN_EMAIL and ADMIN_PASSWORD must be set together',
       });
     }
+    // The administrator's address follows the one rule of every account (validation.ts).
+    const adminEmail = config.ADMIN_EMAIL === undefined ? undefined : normalizeEmail(config.ADMIN_EMAIL);
+    if (isInvalid(adminEmail))
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_EMAIL'], message: adminEmail.message });
+    const adminPassword =
+      config.ADMIN_PASSWORD === undefined ? undefined : checkPassword(config.ADMIN_PASSWORD);
+    if (isInvalid(adminPassword))
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: adminPassword.message });
+    if (config.LOGIN_MAX_DELAY_SECONDS < config.LOGIN_DELAY_SECONDS)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LOGIN_MAX_DELAY_SECONDS'],
+        message: 'must be at least LOGIN_DELAY_SECONDS',
+      });
+    if (config.LOGIN_WINDOW_SECONDS < config.LOGIN_MAX_DELAY_SECONDS)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LOGIN_WINDOW_SECONDS'],
+        message: 'must be at least LOGIN_MAX_DELAY_SECONDS (a bucket must outlive its longest wait)',
+      });
   });
 
 export type Config = z.infer<typeof configSchema>;

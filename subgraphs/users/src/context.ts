@@ -15,4 +15,9 @@ export interface Context {
    * answered to them shows their own email and phone although the request carried no token.
    */
   signedIn: Set<string>;
+  /**
+   * The throttling bucket of the client's address (clientBucket), from the router's
+   * CLIENT_ADDRESS_HEADER; trusted because only requests with the router secret reach GraphQL.
+   */
+  clientAddress: string;
 }

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { TokenSigner } from '@shop/auth';
+import { CLIENT_ADDRESS_HEADER, type TokenSigner } from '@shop/auth';
 import {
   createSubgraphServer,
   loadTypeDefs,
@@ -10,6 +10,7 @@ import {
 import type { Context } from './context';
 import { createLoaders } from './loaders';
 import { createResolvers } from './resolvers';
+import { clientBucket } from './throttle';
 import type { UsersService } from './users.service';
 
 const typeDefs = loadTypeDefs(import.meta.url);
@@ -48,6 +49,12 @@ export function createServer(deps: ServerDeps): Promise<GraphQLServer> {
       '/.well-known/jwks.json': ({ res }) =>
         sendJson(res, 200, deps.signer.jwks(), { 'cache-control': 'public, max-age=300' }),
     },
-    context: (base) => ({ ...base, signedIn: new Set(), loaders: createLoaders(deps.service, base.viewer) }),
+    // The client address is read only here, after the router secret was checked (createSubgraphServer).
+    context: (base, req) => ({
+      ...base,
+      signedIn: new Set(),
+      loaders: createLoaders(deps.service, base.viewer),
+      clientAddress: clientBucket(req.headers[CLIENT_ADDRESS_HEADER]),
+    }),
   });
 }

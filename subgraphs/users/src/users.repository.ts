@@ -1,7 +1,9 @@
 import type pg from 'pg';
 import type { Role } from '@shop/auth';
+import { isUserId } from '@shop/messaging';
 import type { NewUser, ProfileChanges, UserModel } from './models';
 import type { PasswordHasher } from './passwords';
+import type { ThrottleBucket } from './throttle';
 
 /**
  * Every SQL statement of the users subgraph. Password hashes go in (create) and are compared here
@@ -36,6 +38,21 @@ export const MIGRATIONS: { id: string; sql: string }[] = [
       );
       CREATE INDEX login_failures_email_time ON login_failures (email, failed_at);`,
   },
+  {
+    // One row per throttling bucket (see throttle.ts), locked while an attempt is counted.
+    id: '003_login_throttle',
+    sql: `
+      DROP TABLE login_failures;
+      CREATE TABLE login_throttle (
+        email text NOT NULL,
+        address text NOT NULL,
+        failures integer NOT NULL DEFAULT 0 CHECK (failures >= 0),
+        last_failure_at timestamptz
+      );
+      CREATE UNIQUE INDEX login_throttle_bucket ON login_throttle (email, address);
+      CREATE INDEX login_throttle_last_failure ON login_throttle (last_failure_at);
+      COMMENT ON COLUMN login_throttle.email IS 'the account''s email, or empty for the bucket of the whole address';`,
+  },
 ];
 
 const USER_COLUMNS = 'id, email::text AS email, name, phone, role, created_at';
@@ -58,9 +75,23 @@ const toModel = (row: UserRow): UserModel => ({
   createdAt: row.created_at,
 });
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** True when id can be a user id; anything else cannot match a row (and would be a SQL cast error). */
-export const isUserId = (id: string) => UUID.test(id);
+/** The email column of a client address's own bucket (every account together). */
+const WHOLE_ADDRESS = '';
+
+/** Both buckets of an attempt, locked: the address's own first, then the account's at that address. */
+export interface LockedBuckets {
+  address: ThrottleBucket;
+  account: ThrottleBucket;
+  /** PostgreSQL's clock once the rows are locked, so that every instance judges time alike. */
+  now: Date;
+}
+
+/**
+ * What the service decides about a locked attempt: the failure counts to store when it is admitted
+ * (counted before the password is compared), or the seconds to wait.
+ */
+export type AttemptDecision =
+  { admitted: true; address: number; account: number } | { admitted: false; waitSeconds: number };
 
 export interface UsersRepositoryDeps {
   pool: pg.Pool;
@@ -119,7 +150,8 @@ export class UsersRepository {
       [valid],
     );
     const byId = new Map(rows.map((row) => [row.id, toModel(row)]));
-    return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
+    // Exactly the issued form: isUserId admits only lower-case UUIDs, which is how rows come back.
+    return ids.map((id) => byId.get(id) ?? null);
   }
 
   async findById(id: string): Promise<UserModel | null> {
@@ -187,38 +219,88 @@ export class UsersRepository {
     return rows[0] ? toModel(rows[0]) : null;
   }
 
-  /** Failed logins for an email within the window: how many, and when the oldest of them was. */
-  async recentFailures(
+  /**
+   * Counts one sign-in attempt of `email` from `address`, atomically over every instance: both
+   * buckets' rows are created if missing and locked (always in the same order, so concurrent
+   * attempts cannot deadlock), `decide` judges them, and an admitted attempt is written as a failure
+   * before the transaction ends, i.e. before any password is compared. Returns the decision.
+   */
+  async countLoginAttempt(
     email: string,
-    windowSeconds: number,
-  ): Promise<{ count: number; oldest: Date | null }> {
-    const { rows } = await this.pool.query<{ count: string; oldest: Date | null }>(
-      `SELECT count(*) AS count, min(failed_at) AS oldest FROM login_failures
-       WHERE email = $1 AND failed_at > now() - make_interval(secs => $2)`,
-      [email, windowSeconds],
-    );
-    return { count: Number(rows[0]?.count ?? 0), oldest: rows[0]?.oldest ?? null };
+    address: string,
+    decide: (buckets: LockedBuckets) => AttemptDecision,
+  ): Promise<AttemptDecision> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      let rows: { email: string; failures: number; last_failure_at: Date | null; now: Date }[] = [];
+      // A row pruned between the insert and the lock is inserted again (and then held) on the retry.
+      for (let tries = 0; rows.length < 2 && tries < 3; tries++) {
+        await client.query(
+          `INSERT INTO login_throttle (email, address) VALUES ($1, $3), ($2, $3) ON CONFLICT DO NOTHING`,
+          [WHOLE_ADDRESS, email, address],
+        );
+        ({ rows } = await client.query(
+          `SELECT email, failures, last_failure_at, clock_timestamp() AS now FROM login_throttle
+           WHERE address = $3 AND email IN ($1, $2) ORDER BY email FOR UPDATE`,
+          [WHOLE_ADDRESS, email, address],
+        ));
+      }
+      const bucket = (which: string): ThrottleBucket => {
+        const row = rows.find((r) => r.email === which);
+        if (!row) throw new Error('login throttle bucket vanished while it was being locked');
+        return { failures: row.failures, lastFailureAt: row.last_failure_at };
+      };
+      // The clock read once the rows are locked (not the transaction's start, which may precede
+      // the last failure of an attempt that held the lock meanwhile); stored as that failure's time.
+      const now = rows[0]!.now;
+      const decision = decide({ address: bucket(WHOLE_ADDRESS), account: bucket(email), now });
+      if (decision.admitted) {
+        await client.query(
+          `UPDATE login_throttle SET last_failure_at = $6,
+             failures = CASE WHEN email = $1 THEN $4::int ELSE $5::int END
+           WHERE address = $3 AND email IN ($1, $2)`,
+          [WHOLE_ADDRESS, email, address, decision.address, decision.account, now],
+        );
+      }
+      await client.query('COMMIT');
+      return decision;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
-  /** Records a failed login and forgets this email's failures older than the window. */
-  async recordFailure(email: string, windowSeconds: number): Promise<void> {
+  /**
+   * The password was right: the attempt counted for it was not a failure. The account's bucket at
+   * this address is cleared; the address's own count goes down by that one attempt only (another
+   * account's success must not wipe the failures of a spraying address).
+   */
+  async loginSucceeded(email: string, address: string): Promise<void> {
     await this.pool.query(
-      `WITH pruned AS (
-         DELETE FROM login_failures WHERE email = $1 AND failed_at <= now() - make_interval(secs => $2)
-       )
-       INSERT INTO login_failures (email) VALUES ($1)`,
-      [email, windowSeconds],
+      `WITH cleared AS (DELETE FROM login_throttle WHERE email = $2 AND address = $3)
+       UPDATE login_throttle SET failures = greatest(failures - 1, 0) WHERE email = $1 AND address = $3`,
+      [WHOLE_ADDRESS, email, address],
     );
   }
 
-  async clearFailures(email: string): Promise<void> {
-    await this.pool.query('DELETE FROM login_failures WHERE email = $1', [email]);
+  /** Forgets buckets whose last failure is older than the window (and those that never failed). */
+  async pruneLoginThrottle(windowSeconds: number): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      `DELETE FROM login_throttle
+       WHERE last_failure_at IS NULL OR last_failure_at <= now() - make_interval(secs => $1)`,
+      [windowSeconds],
+    );
+    return rowCount ?? 0;
   }
 
   /** Counts rows per table; for tests and diagnostics. */
   async counts(): Promise<{ users: number; loginFailures: number }> {
     const { rows } = await this.pool.query<{ users: string; failures: string }>(
-      'SELECT (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM login_failures) AS failures',
+      `SELECT (SELECT count(*) FROM users) AS users,
+         (SELECT coalesce(sum(failures), 0) FROM login_throttle WHERE email <> '') AS failures`,
     );
     return { users: Number(rows[0]?.users ?? 0), loginFailures: Number(rows[0]?.failures ?? 0) };
   }

@@ -2,10 +2,11 @@ import { canAccess, requireViewer, type TokenSigner, type Viewer } from '@shop/a
 import { unauthenticated } from '@shop/errors';
 import { isWellFormed } from '@shop/graphql';
 import type { Logger } from '@shop/server';
-import type { ContactReply } from '@shop/messaging';
+import { isUserId, type ContactReply } from '@shop/messaging';
 import type { ProfileChanges, UserModel } from './models';
 import type { PasswordHasher } from './passwords';
-import type { UsersRepository } from './users.repository';
+import { admit, UNKNOWN_ADDRESS, type ThrottlePolicy } from './throttle';
+import type { AttemptDecision, LockedBuckets, UsersRepository } from './users.repository';
 import {
   checkPassword,
   invalidInput,
@@ -58,9 +59,13 @@ export interface UsersServiceDeps {
   passwords: PasswordHasher;
   signer: TokenSigner;
   log: Logger;
-  /** Failed logins per email within the window before further attempts are refused. */
-  maxLoginFailures: number;
-  loginWindowSeconds: number;
+  /** Sign-in throttling (throttle.ts): per account and client address, and per client address. */
+  throttle: ThrottlePolicy;
+}
+
+/** Where a sign-in comes from: the throttling bucket of the client's address (clientBucket). */
+export interface LoginOrigin {
+  clientAddress: string;
 }
 
 const INVALID_CREDENTIALS: InvalidCredentials = {
@@ -109,7 +114,31 @@ export class UsersService {
     return this.issue(user);
   }
 
-  async login(input: { email: string; password: string }): Promise<LoginOutcome> {
+  /**
+   * The throttling rule for one locked attempt: admitted when both the account's bucket at this
+   * address and the address's own bucket admit it; otherwise the longer of their waits.
+   */
+  private decideAttempt({ address, account, now }: LockedBuckets): AttemptDecision {
+    const policy = this.deps.throttle;
+    const byAddress = admit(address, policy.addressMaxFailures, policy, now);
+    const byAccount = admit(account, policy.maxFailures, policy, now);
+    if (byAddress.admitted && byAccount.admitted)
+      return { admitted: true, address: byAddress.failures, account: byAccount.failures };
+    const waits = [byAddress, byAccount].map((a) => (a.admitted ? 0 : a.waitSeconds));
+    return { admitted: false, waitSeconds: Math.max(...waits) };
+  }
+
+  /**
+   * Signs in. The attempt is counted (UsersRepository.countLoginAttempt) before the password is
+   * compared, so a burst of parallel guesses gets at most the throttle's number of comparisons; a
+   * refused attempt compares nothing and says how long to wait (TooManyAttemptsError). Throttling
+   * is per account *and client address* (and per address), so failures from one address never
+   * keep the account's owner out from another.
+   */
+  async login(
+    input: { email: string; password: string },
+    origin: LoginOrigin = { clientAddress: UNKNOWN_ADDRESS },
+  ): Promise<LoginOutcome> {
     const email = normalizeEmail(input.email);
     if (isInvalid(email)) return email;
     if (input.password.length > PASSWORD_MAX * 4) {
@@ -118,27 +147,32 @@ export class UsersService {
     // No password is ill-formed (register refuses it), and argon2 would hash U+FFFD in its place.
     if (!isWellFormed(input.password))
       return invalidInput('password', 'password must be well-formed Unicode text');
-    const { maxLoginFailures: max, loginWindowSeconds: window } = this.deps;
-    const failures = await this.deps.repository.recentFailures(email, window);
-    if (failures.count >= max && failures.oldest) {
-      const retryAt = failures.oldest.getTime() + window * 1000;
-      const retryAfterSeconds = Math.max(1, Math.ceil((retryAt - Date.now()) / 1000));
+    const { clientAddress } = origin;
+    const attempt = await this.deps.repository.countLoginAttempt(email, clientAddress, (buckets) =>
+      this.decideAttempt(buckets),
+    );
+    if (!attempt.admitted) {
+      const retryAfterSeconds = Math.max(1, Math.ceil(attempt.waitSeconds));
       this.deps.log.warn({ retryAfterSeconds }, 'login throttled');
       return {
         __typename: 'TooManyAttemptsError',
-        message: `Too many failed sign-ins for this email address; try again in ${retryAfterSeconds} seconds`,
+        message: `Too many failed sign-ins; try again in ${retryAfterSeconds} seconds`,
         retryAfterSeconds,
       };
     }
     const user = await this.deps.repository.authenticate(email, input.password);
     if (!user) {
-      await this.deps.repository.recordFailure(email, window);
-      this.deps.log.info({ failures: failures.count + 1 }, 'login failed');
+      this.deps.log.info({ failures: attempt.account }, 'login failed');
       return INVALID_CREDENTIALS;
     }
-    if (failures.count > 0) await this.deps.repository.clearFailures(email);
+    await this.deps.repository.loginSucceeded(email, clientAddress);
     this.deps.log.info({ userId: user.id }, 'user signed in');
     return this.issue(user);
+  }
+
+  /** Forgets throttling buckets without a failure within the window (a job in app.ts). */
+  pruneLoginThrottle(): Promise<number> {
+    return this.deps.repository.pruneLoginThrottle(this.deps.throttle.windowSeconds);
   }
 
   async updateProfile(
@@ -178,7 +212,11 @@ export class UsersService {
     return admin;
   }
 
-  /** User entities for a batch of ids (one query), null for an unknown id; names are public. */
+  /**
+   * User entities for a batch of ids (one query), null for an unknown id; names are public. Only
+   * the issued form (isUserId: a lower-case UUID) names a user: any other form is null and never
+   * reaches the query.
+   */
   usersByIds(ids: readonly string[]): Promise<(UserModel | null)[]> {
     return this.deps.repository.findByIds(ids);
   }
@@ -194,7 +232,8 @@ export class UsersService {
 
   /** users.contact: what notifications needs to reach a user. */
   async contact(userId: string): Promise<ContactReply> {
-    const user = await this.deps.repository.findById(userId);
+    // Another form of an id (upper case, braces) is nobody, and is not even looked up.
+    const user = isUserId(userId) ? await this.deps.repository.findById(userId) : null;
     if (!user) return { ok: false, code: 'NOT_FOUND', message: `no user ${userId}` };
     return { ok: true, id: user.id, name: user.name, email: user.email, phone: user.phone };
   }

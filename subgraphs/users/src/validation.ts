@@ -1,3 +1,4 @@
+import { domainToASCII, domainToUnicode } from 'node:url';
 import { isWellFormed } from '@shop/graphql';
 
 /**
@@ -29,7 +30,6 @@ export const NAME_MAX = 100;
 
 // C0/C1 controls, DEL, line/paragraph separators and bidi overrides: never part of a name or address.
 const CONTROL = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
-const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/u;
 const E164 = /^\+[1-9]\d{6,14}$/;
 
 /**
@@ -39,15 +39,163 @@ const E164 = /^\+[1-9]\d{6,14}$/;
 const notWellFormed = (field: string): InvalidInput =>
   invalidInput(field, `${field} must be well-formed Unicode text`);
 
-/** Trimmed and lower-cased; letter case never distinguishes two accounts. */
+const badEmail = (why: string): InvalidInput =>
+  invalidInput('email', `email must be a plain address like name@example.com (${why})`);
+
+export const EMAIL_LOCAL_MAX = 64;
+export const DOMAIN_MAX = 253;
+
+/**
+ * The local part: an RFC 5322 dot-atom of ASCII letters, digits and these symbols, without `%` and `!`
+ * (percent-hack and bang-path routing). No quoted strings, comments, display names, groups or lists:
+ * `"`, `(`, `)`, `<`, `>`, `,`, `:`, `;`, `@`, `[`, `]`, backslashes and spaces are all outside it.
+ */
+const LOCAL_ATOM = /^[a-z0-9#$&'*+/=?^_`{|}~-]+$/;
+/** An ASCII (LDH) label as it is stored: letters, digits, inner hyphens, 1-63 characters. */
+const ASCII_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+/** What a domain may be typed with before IDNA mapping: letters, marks, digits, dots and hyphens. */
+const DOMAIN_INPUT = /^[\p{L}\p{M}\p{Nd}.-]+$/u;
+
+/**
+ * Scripts a label's letters are sorted into. A label may use one script, or one of Unicode TS #39's
+ * "highly restrictive" combinations (Latin with Han and the Japanese kana, with Han and Bopomofo, or
+ * with Han and Hangul). Letters of a script not listed here count as a script of their own.
+ */
+const SCRIPTS = [
+  'Latin',
+  'Greek',
+  'Cyrillic',
+  'Armenian',
+  'Hebrew',
+  'Arabic',
+  'Syriac',
+  'Thaana',
+  'Devanagari',
+  'Bengali',
+  'Gurmukhi',
+  'Gujarati',
+  'Oriya',
+  'Tamil',
+  'Telugu',
+  'Kannada',
+  'Malayalam',
+  'Sinhala',
+  'Thai',
+  'Lao',
+  'Tibetan',
+  'Myanmar',
+  'Georgian',
+  'Hangul',
+  'Ethiopic',
+  'Cherokee',
+  'Khmer',
+  'Mongolian',
+  'Hiragana',
+  'Katakana',
+  'Bopomofo',
+  'Han',
+  'Canadian_Aboriginal',
+  'Tifinagh',
+  'Nko',
+  'Coptic',
+  'Runic',
+  'Ogham',
+  'Vai',
+  'Yi',
+  'Javanese',
+  'Balinese',
+  'Sundanese',
+  'Tai_Le',
+].map((name) => ({ name, test: new RegExp(`^\\p{Script=${name}}$`, 'u') }));
+const NEUTRAL = /^[\p{Script=Common}\p{Script=Inherited}]$/u;
+const ALLOWED_MIXES = [
+  new Set(['Latin', 'Han', 'Hiragana', 'Katakana']),
+  new Set(['Latin', 'Han', 'Bopomofo']),
+  new Set(['Latin', 'Han', 'Hangul']),
+];
+
+/** The scripts of a label's letters (digits, hyphens and combining marks belong to none). */
+function scriptsOf(label: string): Set<string> {
+  const scripts = new Set<string>();
+  for (const char of label) {
+    if (NEUTRAL.test(char)) continue;
+    scripts.add(SCRIPTS.find((s) => s.test.test(char))?.name ?? `U+${char.codePointAt(0)!.toString(16)}`);
+  }
+  return scripts;
+}
+
+/**
+ * Letters of Cyrillic and Greek that render like Latin ones (the set browsers use to show such
+ * domains as punycode): a label written only with them (`аррӏе` in Cyrillic) imitates a Latin label.
+ */
+const LATIN_LOOKALIKES: Record<string, RegExp> = {
+  Cyrillic: /^[аысԁеԍһіюјӏорԗԛѕԝхуъьҽпгѵѡ\d-]+$/u,
+  Greek: /^[αβεικνορτυχω\d-]+$/u,
+};
+
+/** Why a domain (in its Unicode form) would let one address pass for another, or null. */
+function lookAlike(labels: string[]): string | null {
+  const tldScripts = scriptsOf(labels.at(-1)!);
+  for (const label of labels) {
+    const scripts = scriptsOf(label);
+    if (scripts.size > 1 && !ALLOWED_MIXES.some((mix) => [...scripts].every((s) => mix.has(s))))
+      return `the domain label "${label}" mixes scripts`;
+    const [script] = [...scripts];
+    const imitation = script ? LATIN_LOOKALIKES[script] : undefined;
+    if (imitation?.test(label) && !tldScripts.has(script!))
+      return `the domain label "${label}" is written with letters that look like Latin ones`;
+  }
+  return null;
+}
+
+/** The domain in its stored form (lower-case ASCII, IDN labels in punycode), or why it is refused. */
+function normalizeDomain(raw: string): string | InvalidInput {
+  // Checked before IDNA mapping, which would decode %-escapes and drop invisible characters.
+  if (!DOMAIN_INPUT.test(raw))
+    return badEmail('the domain may contain only letters, digits, dots and hyphens');
+  const ascii = domainToASCII(raw);
+  if (ascii === '' || ascii.length > DOMAIN_MAX) return badEmail('the domain is not a valid domain name');
+  const labels = ascii.split('.');
+  if (labels.length < 2) return badEmail('the domain needs a dot, as in example.com');
+  for (const label of labels) {
+    if (!ASCII_LABEL.test(label)) return badEmail('the domain is not a valid domain name');
+    // Hyphens in the third and fourth place are reserved for IDNA (xn--), which must decode.
+    if (label.slice(2, 4) === '--' && !label.startsWith('xn--'))
+      return badEmail('the domain is not a valid domain name');
+  }
+  if (/^\d+$/.test(labels.at(-1)!)) return badEmail('the domain must be a name, not an address');
+  const unicode = domainToUnicode(ascii);
+  if (unicode === '') return badEmail('the domain is not a valid domain name');
+  const why = lookAlike(unicode.split('.'));
+  return why ? badEmail(why) : ascii;
+}
+
+/**
+ * One strict form, used for registration, sign-in and the configured administrator: `local@domain`
+ * with an ASCII dot-atom local part, trimmed and lower-cased (letter case never distinguishes two
+ * accounts), and the domain in lower-case ASCII with IDN labels as punycode. Display names,
+ * comments, quoted strings, groups, lists, IP literals and non-ASCII local parts are refused, as is a
+ * domain label mixing scripts or imitating Latin letters (see lookAlike).
+ */
 export function normalizeEmail(raw: string): string | InvalidInput {
   if (raw.length > EMAIL_MAX + 64)
     return invalidInput('email', `email must be at most ${EMAIL_MAX} characters`);
   if (!isWellFormed(raw)) return notWellFormed('email');
-  const email = raw.trim().toLowerCase();
+  const trimmed = raw.trim();
+  if (CONTROL.test(trimmed)) return badEmail('no control characters');
+  const at = trimmed.lastIndexOf('@');
+  if (at <= 0 || at === trimmed.length - 1) return badEmail('one @ between a name and a domain');
+  const local = trimmed.slice(0, at).toLowerCase();
+  if (local.length > EMAIL_LOCAL_MAX) return badEmail(`at most ${EMAIL_LOCAL_MAX} characters before the @`);
+  // A non-ASCII local part could imitate another (Cyrillic а for Latin a): ASCII only.
+  if (!/^[\x21-\x7e]+$/.test(local)) return badEmail('only ASCII letters, digits and symbols before the @');
+  const atoms = local.split('.');
+  if (atoms.some((atom) => !LOCAL_ATOM.test(atom)))
+    return badEmail('no quotes, comments, display names, lists, %, ! or empty dot parts before the @');
+  const domain = normalizeDomain(trimmed.slice(at + 1));
+  if (isInvalid(domain)) return domain;
+  const email = `${local}@${domain}`;
   if (email.length > EMAIL_MAX) return invalidInput('email', `email must be at most ${EMAIL_MAX} characters`);
-  if (CONTROL.test(email) || !EMAIL.test(email))
-    return invalidInput('email', 'email must be an address like name@example.com');
   return email;
 }
 

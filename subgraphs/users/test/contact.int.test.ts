@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { connectNats, ContactReply, natsNames, request, type NatsConnection } from '@shop/messaging';
 import { endpoints } from '@shop/testing';
 import { email, startUsers, type TestEnv } from './helpers';
@@ -47,5 +48,31 @@ describe('users.contact over NATS', () => {
       ok: false,
       code: 'INVALID_REQUEST',
     });
+  });
+
+  it('answers NOT_FOUND for another form of a real user id, without a query', async () => {
+    const { user } = await env.app.registerUser({
+      email: email('variant'),
+      password: 'variant-password',
+      name: 'Variant',
+    });
+    const query = jest.spyOn(env.app.pool, 'query');
+    try {
+      for (const variant of [
+        user.id.toUpperCase(),
+        `{${user.id}}`,
+        ` ${user.id}`,
+        user.id.replaceAll('-', ''),
+      ]) {
+        expect(await request(nc, subject(), { userId: variant }, ContactReply)).toMatchObject({
+          ok: false,
+          code: 'NOT_FOUND',
+        });
+      }
+      expect(query).not.toHaveBeenCalled();
+    } finally {
+      query.mockRestore();
+    }
+    expect(await request(nc, subject(), { userId: user.id }, ContactReply)).toMatchObject({ ok: true });
   });
 });

@@ -2,7 +2,7 @@ import { loadConfig } from '@shop/config';
 import { generateSigningKey, ROUTER_SECRET_HEADER, type SigningKey } from '@shop/auth';
 import { createLogger } from '@shop/server';
 import { createPgDatabase, gql, memoryLog, natsPrefix } from '@shop/testing';
-import { configSchema, createApp, type UsersApp } from '../src/index';
+import { configSchema, createApp, type AppOverrides, type UsersApp } from '../src/index';
 
 export const ROUTER_SECRET = 'users-test-router-secret-0123456789';
 export const ADMIN = { email: 'root@admin.example', password: 'admin-password-123' };
@@ -25,7 +25,11 @@ export interface TestEnv {
 }
 
 /** Boots the users subgraph on its own throwaway database and NATS prefix, logging to memory. */
-export async function startUsers(label: string, env: Record<string, string> = {}): Promise<TestEnv> {
+export async function startUsers(
+  label: string,
+  env: Record<string, string> = {},
+  overrides: Omit<AppOverrides, 'log'> = {},
+): Promise<TestEnv> {
   const db = await createPgDatabase(label);
   const prefix = natsPrefix(label);
   const keys = [await generateSigningKey('current-key'), await generateSigningKey('previous-key')];
@@ -42,7 +46,10 @@ export async function startUsers(label: string, env: Record<string, string> = {}
     ADMIN_PASSWORD: ADMIN.password,
     ...env,
   });
-  const app = await createApp(config, { log: createLogger({ name: 'users', level: 'trace' }, log.stream) });
+  const app = await createApp(config, {
+    ...overrides,
+    log: createLogger({ name: 'users', level: 'trace' }, log.stream),
+  });
   const { url, port } = await app.start();
   return {
     app,

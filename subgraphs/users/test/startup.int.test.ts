@@ -25,7 +25,7 @@ describe('start-up', () => {
   it('applies migrations once, tracked in schema_migrations, and is safe to run again', async () => {
     expect(await env.app.repository.migrate()).toEqual([]);
     const { rows } = await env.app.pool.query<{ id: string }>('SELECT id FROM schema_migrations ORDER BY id');
-    expect(rows.map((r) => r.id)).toEqual(['001_users', '002_login_failures']);
+    expect(rows.map((r) => r.id)).toEqual(['001_users', '002_login_failures', '003_login_throttle']);
   });
 
   it('boots a second instance on the same database without duplicating the admin', async () => {

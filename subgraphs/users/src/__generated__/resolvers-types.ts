@@ -89,7 +89,7 @@ export type Money = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Signs in with email and password. Repeated failures for one email are refused for a while. */
+  /** Signs in with email and password. After repeated failures for one email from one client address (or from one address overall) each further attempt from there must wait, progressively longer. */
   login: LoginResult;
   /** Opens a customer account and signs it in. */
   register: RegisterResult;
@@ -133,7 +133,7 @@ export type Query = {
 
 /** Everything needed to open an account. */
 export type RegisterInput = {
-  /** Email address to sign in with; unique regardless of letter case. */
+  /** Email address to sign in with, as a plain name@domain (no display name, comment, quotes or list; ASCII before the @); unique regardless of letter case. Stored lower-case with the domain in ASCII (punycode). */
   email: Scalars['String']['input'];
   /** Display name, 1 to 100 characters, no control characters. */
   name: Scalars['String']['input'];
@@ -153,7 +153,7 @@ export type Role =
   /** A shopper: sees and changes only their own data. */
   | 'CUSTOMER';
 
-/** Too many failed sign-ins for this email address; try again later. */
+/** Too many failed sign-ins for this email address from this client address, or from this client address overall; try again after retryAfterSeconds. Other addresses are not affected. */
 export type TooManyAttemptsError = Error & {
   __typename?: 'TooManyAttemptsError';
   /** Human-readable description of what went wrong. */

@@ -19,7 +19,8 @@ export function createResolvers(service: UsersService): Resolvers {
     },
     Mutation: {
       register: async (_parent, { input }, ctx) => signedIn(ctx, await service.register(input)),
-      login: async (_parent, { input }, ctx) => signedIn(ctx, await service.login(input)),
+      login: async (_parent, { input }, ctx) =>
+        signedIn(ctx, await service.login(input, { clientAddress: ctx.clientAddress })),
       updateProfile: (_parent, { input }, ctx) => service.updateProfile(ctx.viewer, input),
     },
     User: {
