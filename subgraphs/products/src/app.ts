@@ -19,12 +19,14 @@ export interface AppOverrides {
   verifyToken?: TokenVerifier;
   /** Lock timings (tests shorten them). */
   locks?: LockOptions;
+  /** How often the recovery sweep runs (default RECOVERY_EVERY_MS; tests that count what it does set it). */
+  recoveryEveryMs?: number;
 }
 
 /**
- * How often reservations left PENDING by a dead reserver are looked for (how long counts as dead is
- * the reservation service's `staleMs`). The sweep is a collection scan on FerretDB, hence not more
- * often than every 10 s.
+ * How often reservations left PENDING by a dead reserver, and holds without a live reservation, are
+ * looked for (how long counts as dead is the reservation service's `staleMs`). The sweep is two
+ * collection scans on FerretDB, hence not more often than every 10 s.
  */
 const RECOVERY_EVERY_MS = 10_000;
 
@@ -32,7 +34,7 @@ const RECOVERY_EVERY_MS = 10_000;
  * The one way to run the products subgraph: connects MongoDB and NATS, creates indexes (and runs the
  * reservations' re-keying migration), seeds an empty catalogue when SEED_IF_EMPTY; start() serves
  * the NATS endpoints and the orders.cancelled and orders.paid consumers (messaging.ts), the recovery
- * of half-done reservations and HTTP; stop() stops them in reverse and closes the connections.
+ * sweep (half-done reservations and holds without a live reservation) and HTTP; stop() stops them in reverse and closes the connections.
  */
 export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const log = overrides.log ?? createLogger({ name: 'products', level: config.LOG_LEVEL });
@@ -53,11 +55,17 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       const added = await seedCatalogue(repository);
       log.info({ added }, 'empty catalogue seeded');
     }
-    const products = new ProductsService({ repository });
+    const products = new ProductsService({
+      repository,
+      maxStock: config.MAX_STOCK,
+      maxPriceAmount: config.MAX_PRICE_AMOUNT,
+    });
     const reservations = new ReservationsService({
       repository: reservationsRepository,
       products: repository,
       locks,
+      maxStock: config.MAX_STOCK,
+      log,
     });
     nc = await connectNats(config.NATS_URL, 'products');
     await ensureStreams(nc, names);
@@ -72,8 +80,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     });
 
     const recover = async () => {
-      const released = await reservations.recoverStale();
-      if (released > 0) log.warn({ released }, 'released reservations left half-done by a dead process');
+      const report = await reservations.recoverStale();
+      if (report.released > 0)
+        log.warn({ released: report.released }, 'released reservations left half-done by a dead process');
+      if (report.orphanHolds > 0 || report.soldHolds > 0)
+        log.warn(
+          { orphanHolds: report.orphanHolds, orphanUnits: report.orphanUnits, soldHolds: report.soldHolds },
+          'reconciled holds without a live reservation',
+        );
     };
 
     const running: Stoppable[] = [];
@@ -90,7 +104,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       nats: natsConnection,
       async start(): Promise<{ url: string; port: number }> {
         running.push(await startMessaging({ nc: natsConnection, names, reservations, log }));
-        running.push(every(RECOVERY_EVERY_MS, recover, log, 'reservation recovery'));
+        running.push(
+          every(overrides.recoveryEveryMs ?? RECOVERY_EVERY_MS, recover, log, 'reservation recovery'),
+        );
         const address = await server.listen(config.PORT, config.HOST);
         running.push({ stop: () => server.close() });
         log.info({ url: address.url }, 'products subgraph listening');

@@ -60,6 +60,10 @@ export function productModel(connection: Connection): Model<ProductDoc> {
   );
 }
 
+/** What the orders' holds on a product add up to (units taken but not yet sold or given back). */
+export const heldUnits = (holds: readonly Hold[] | undefined): number =>
+  (holds ?? []).reduce((sum, hold) => sum + hold.quantity, 0);
+
 export const toProduct = (doc: ProductDoc): ProductModel => ({
   id: doc._id.toHexString(),
   sku: doc.sku,
@@ -71,9 +75,6 @@ export const toProduct = (doc: ProductDoc): ProductModel => ({
   createdAt: doc.createdAt,
   updatedAt: doc.updatedAt,
 });
-
-/** Product ids are ObjectIds; anything else names no product (and is never sent to the store). */
-export const isObjectId = (id: string): boolean => /^[0-9a-f]{24}$/i.test(id);
 
 /**
  * A unique index refused the write. MongoDB says 11000; FerretDB 1.x says so on insert, but on

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Schema, type Connection, type Model } from 'mongoose';
+import { isOrderId, isProductId } from '@shop/messaging';
 import { isDuplicateKey } from './documents';
 
 /**
@@ -42,10 +43,20 @@ export interface LockOptions {
   waitMs?: number;
 }
 
-/** The lock every write to one product runs under (catalogue changes and holds alike). */
-export const productLock = (id: string) => `product:${id}`;
-/** The lock releases and the recovery of one order's reservation run under. */
-export const orderLock = (orderId: string) => `order:${orderId}`;
+/**
+ * The lock every write to one product runs under (catalogue changes and holds alike). Only the
+ * canonical id (`isProductId`) names a product: two spellings of one id would be two locks over one
+ * document, so a variant reaching here is a bug and is refused rather than locked.
+ */
+export function productLock(id: string): string {
+  if (!isProductId(id)) throw new Error(`not a canonical product id: ${JSON.stringify(id)}`);
+  return `product:${id}`;
+}
+/** The lock releases and the recovery of one order's reservation run under (canonical ids only). */
+export function orderLock(orderId: string): string {
+  if (!isOrderId(orderId)) throw new Error(`not a canonical order id: ${JSON.stringify(orderId)}`);
+  return `order:${orderId}`;
+}
 
 type Task = {
   fn: () => Promise<unknown>;

@@ -2,6 +2,10 @@ import type { Money } from '@shop/graphql';
 
 /** The products domain's model types: what the repositories return and the services work with. */
 
+/** The defaults of MAX_STOCK and MAX_PRICE_AMOUNT (config.ts says why these values). */
+export const DEFAULT_MAX_STOCK = 1_000_000;
+export const DEFAULT_MAX_PRICE_AMOUNT = 1_000_000;
+
 export const CURRENCIES = ['EUR', 'USD', 'GBP'] as const;
 export type Currency = (typeof CURRENCIES)[number];
 

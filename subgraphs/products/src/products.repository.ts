@@ -1,5 +1,6 @@
 import mongoose, { type Connection, type FilterQuery, type Model, type SortOrder } from 'mongoose';
-import { isDuplicateKey, isObjectId, productModel, toProduct, type ProductDoc } from './documents';
+import { isProductId } from '@shop/messaging';
+import { heldUnits, isDuplicateKey, productModel, toProduct, type ProductDoc } from './documents';
 import { productLock, type Locks } from './locks';
 import type {
   NewProduct,
@@ -9,6 +10,11 @@ import type {
   ProductPatch,
   ProductSort,
 } from './models';
+
+export type AdjustResult =
+  | { kind: 'ok'; product: ProductModel }
+  | { kind: 'not-found' }
+  | { kind: 'below-zero' | 'above-limit'; product: ProductModel; held: number };
 
 export class DuplicateSkuError extends Error {
   constructor(readonly sku: string) {
@@ -97,7 +103,7 @@ export class ProductsRepository {
 
   /** One query for any number of ids; malformed ids are skipped. */
   async findByIds(ids: readonly string[]): Promise<ProductModel[]> {
-    const valid = [...new Set(ids.filter(isObjectId))];
+    const valid = [...new Set(ids.filter(isProductId))];
     if (valid.length === 0) return [];
     const docs = await this.products
       .find({ _id: { $in: valid.map((id) => new mongoose.Types.ObjectId(id)) } })
@@ -107,7 +113,7 @@ export class ProductsRepository {
   }
 
   async findById(id: string): Promise<ProductModel | null> {
-    if (!isObjectId(id)) return null;
+    if (!isProductId(id)) return null;
     const doc = await this.products.findById(id).lean<ProductDoc>().exec();
     return doc ? toProduct(doc) : null;
   }
@@ -158,7 +164,7 @@ export class ProductsRepository {
 
   /** Applies a patch; null when the product does not exist; DuplicateSkuError when the SKU is taken. */
   async update(id: string, patch: ProductPatch): Promise<ProductModel | null> {
-    if (!isObjectId(id)) return null;
+    if (!isProductId(id)) return null;
     const set: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(patch)) if (value !== undefined) set[key] = value;
     return this.locks.withLock(productLock(id), async () => {
@@ -176,28 +182,25 @@ export class ProductsRepository {
   }
 
   /**
-   * Adds delta to the stock unless that would leave it below zero. Returns the product after the
-   * change, 'NOT_FOUND', or the refused product (unchanged).
+   * Adds delta to the stock unless that would leave it below zero, or the units on hand (the stock
+   * plus what orders hold of it) above `maxOnHand`. Returns the product after the change, 'not-found',
+   * or the refused product (unchanged) with what its orders hold.
    */
-  async adjustStock(
-    id: string,
-    delta: number,
-  ): Promise<
-    | { kind: 'ok'; product: ProductModel }
-    | { kind: 'not-found' }
-    | { kind: 'below-zero'; product: ProductModel }
-  > {
-    if (!isObjectId(id)) return { kind: 'not-found' };
-    return this.locks.withLock(productLock(id), async () => {
+  async adjustStock(id: string, delta: number, maxOnHand = Number.MAX_SAFE_INTEGER): Promise<AdjustResult> {
+    if (!isProductId(id)) return { kind: 'not-found' };
+    return this.locks.withLock(productLock(id), async (): Promise<AdjustResult> => {
       // Checked on the document read; the lock makes read-then-write safe (FAST_BY_ID).
       const current = await this.products.findById(id).lean<ProductDoc>().exec();
-      if (!current) return { kind: 'not-found' as const };
-      if (current.stock + delta < 0) return { kind: 'below-zero' as const, product: toProduct(current) };
+      if (!current) return { kind: 'not-found' };
+      const held = heldUnits(current.holds);
+      if (current.stock + delta < 0) return { kind: 'below-zero', product: toProduct(current), held };
+      if (current.stock + delta + held > maxOnHand)
+        return { kind: 'above-limit', product: toProduct(current), held };
       const doc = await this.products
         .findOneAndUpdate({ _id: id }, { $inc: { stock: delta } }, { new: true })
         .lean<ProductDoc>()
         .exec();
-      return doc ? { kind: 'ok' as const, product: toProduct(doc) } : { kind: 'not-found' as const };
+      return doc ? { kind: 'ok', product: toProduct(doc) } : { kind: 'not-found' };
     });
   }
 }

@@ -9,9 +9,11 @@ import {
   type Connection,
   type Money,
 } from '@shop/graphql';
-import { isObjectId } from './documents';
+import { isProductId } from '@shop/messaging';
 import {
   CURRENCIES,
+  DEFAULT_MAX_PRICE_AMOUNT,
+  DEFAULT_MAX_STOCK,
   PRODUCT_SORTS,
   type NewProduct,
   type ProductCursor,
@@ -30,6 +32,8 @@ export type ProductResult = { __typename: 'Product' } & ProductModel;
 type DuplicateSku = { __typename: 'DuplicateSkuError'; message: string; sku: string };
 type NotFound = { __typename: 'ProductNotFoundError'; message: string; productId: string };
 type StockBelowZero = { __typename: 'StockBelowZeroError'; message: string; stock: number; delta: number };
+type StockLimit = { __typename: 'StockLimitError'; message: string; max: number };
+type PriceLimit = { __typename: 'PriceLimitError'; message: string; max: number };
 
 const invalid = (field: string, message: string): InvalidInput => ({
   __typename: 'InvalidInputError',
@@ -41,6 +45,16 @@ const notFound = (productId: string): NotFound => ({
   __typename: 'ProductNotFoundError',
   message: `No product with id ${productId}`,
   productId,
+});
+const stockLimit = (max: number, message: string): StockLimit => ({
+  __typename: 'StockLimitError',
+  message,
+  max,
+});
+const priceLimit = (max: number, field: string): PriceLimit => ({
+  __typename: 'PriceLimitError',
+  message: `${field} must be at most ${max} minor units`,
+  max,
 });
 const duplicateSku = (error: DuplicateSkuError): DuplicateSku => ({
   __typename: 'DuplicateSkuError',
@@ -154,7 +168,7 @@ const isCursor = (value: unknown): value is [ProductSort, number | string, strin
   (PRODUCT_SORTS as readonly unknown[]).includes(value[0]) &&
   (typeof value[1] === 'number' || typeof value[1] === 'string') &&
   typeof value[2] === 'string' &&
-  isObjectId(value[2]);
+  isProductId(value[2]);
 
 function parseCursor(after: string, sort: ProductSort): ProductCursor {
   const [cursorSort, value, id] = decodeCursor(after, isCursor);
@@ -195,12 +209,33 @@ export interface ListArgs {
   sort?: ProductSort | null;
 }
 
-/** The catalogue's rules: listing, lookups and the admin mutations. */
+export interface ProductsServiceDeps {
+  repository: ProductsRepository;
+  /** Most units of one product on hand: its stock plus what orders hold (MAX_STOCK). */
+  maxStock?: number;
+  /** Highest unit price in minor units (MAX_PRICE_AMOUNT). */
+  maxPriceAmount?: number;
+}
+
+/**
+ * The catalogue's rules: listing, lookups and the admin mutations. Only the canonical product id
+ * (`isProductId`: 24 lower-case hex digits, as the store issues it) names a product; any other
+ * spelling is not found and never reaches the store or a lock. Stock and prices are bounded
+ * (`maxStock`, `maxPriceAmount`) and checked before anything is written.
+ */
 export class ProductsService {
   private readonly repository: ProductsRepository;
+  readonly maxStock: number;
+  readonly maxPriceAmount: number;
 
-  constructor({ repository }: { repository: ProductsRepository }) {
+  constructor({
+    repository,
+    maxStock = DEFAULT_MAX_STOCK,
+    maxPriceAmount = DEFAULT_MAX_PRICE_AMOUNT,
+  }: ProductsServiceDeps) {
     this.repository = repository;
+    this.maxStock = maxStock;
+    this.maxPriceAmount = maxPriceAmount;
   }
 
   /** A keyset page: rows strictly after the cursor in (sort key, _id) order. */
@@ -216,19 +251,25 @@ export class ProductsService {
     return toConnection(rows, limit, (p) => encodeCursor([sort, sortValue(p, sort), p.id]), after !== null);
   }
 
-  /** Batch lookup for DataLoader: one query, results in the order of ids, null for unknown ids. */
+  /**
+   * Batch lookup for DataLoader: one query, results in the order of ids, null for unknown ids and for
+   * any id that is not canonical (another letter case names nothing).
+   */
   async productsByIds(ids: readonly string[]): Promise<(ProductModel | null)[]> {
     const found = new Map((await this.repository.findByIds(ids)).map((p) => [p.id, p]));
-    return ids.map((id) => found.get(id.toLowerCase()) ?? null);
+    return ids.map((id) => found.get(id) ?? null);
   }
 
   async createProduct(
     viewer: Viewer | null,
     input: CreateProductInput,
-  ): Promise<ProductResult | InvalidInput | DuplicateSku> {
+  ): Promise<ProductResult | InvalidInput | DuplicateSku | StockLimit | PriceLimit> {
     requireAdmin(viewer);
     const product = checkNew(input);
     if ('__typename' in product) return product;
+    if (product.price.amount > this.maxPriceAmount) return priceLimit(this.maxPriceAmount, 'price.amount');
+    if (product.stock > this.maxStock)
+      return stockLimit(this.maxStock, `stock must be at most ${this.maxStock} units`);
     try {
       return asResult(await this.repository.insert(product));
     } catch (error) {
@@ -241,10 +282,13 @@ export class ProductsService {
     viewer: Viewer | null,
     id: string,
     input: UpdateProductInput,
-  ): Promise<ProductResult | InvalidInput | DuplicateSku | NotFound> {
+  ): Promise<ProductResult | InvalidInput | DuplicateSku | NotFound | PriceLimit> {
     requireAdmin(viewer);
+    if (!isProductId(id)) return notFound(id);
     const patch = checkPatch(input);
     if ('__typename' in patch) return patch;
+    if (patch.price && patch.price.amount > this.maxPriceAmount)
+      return priceLimit(this.maxPriceAmount, 'price.amount');
     try {
       const product = await this.repository.update(id, patch);
       return product ? asResult(product) : notFound(id);
@@ -254,14 +298,23 @@ export class ProductsService {
     }
   }
 
+  /**
+   * Adds delta to the stock. Refused, with nothing written: a zero delta, a delta beyond ±maxStock,
+   * a result below zero, or a result that puts the units on hand (stock plus what orders hold, which
+   * a release gives back) above maxStock.
+   */
   async adjustStock(
     viewer: Viewer | null,
     id: string,
     delta: number,
-  ): Promise<ProductResult | StockBelowZero | NotFound | InvalidInput> {
+  ): Promise<ProductResult | StockBelowZero | StockLimit | NotFound | InvalidInput> {
     requireAdmin(viewer);
+    if (!isProductId(id)) return notFound(id);
+    if (!Number.isInteger(delta)) return invalid('delta', 'delta must be a whole number');
     if (delta === 0) return invalid('delta', 'delta must not be zero');
-    const result = await this.repository.adjustStock(id, delta);
+    if (Math.abs(delta) > this.maxStock)
+      return stockLimit(this.maxStock, `delta must be between -${this.maxStock} and ${this.maxStock}`);
+    const result = await this.repository.adjustStock(id, delta, this.maxStock);
     if (result.kind === 'not-found') return notFound(id);
     if (result.kind === 'below-zero') {
       return {
@@ -270,6 +323,14 @@ export class ProductsService {
         stock: result.product.stock,
         delta,
       };
+    }
+    if (result.kind === 'above-limit') {
+      const { stock } = result.product;
+      return stockLimit(
+        this.maxStock,
+        `Stock is ${stock} with ${result.held} held by orders; adding ${delta} would put ` +
+          `${stock + result.held + delta} on hand, above the maximum of ${this.maxStock}`,
+      );
     }
     return asResult(result.product);
   }

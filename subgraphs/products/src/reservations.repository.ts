@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import { isDuplicateKey, isObjectId, productModel, toProduct, type Hold, type ProductDoc } from './documents';
+import { isProductId } from '@shop/messaging';
+import { isDuplicateKey, productModel, toProduct, type Hold, type ProductDoc } from './documents';
 import { productLock, type Locks } from './locks';
 import { rekeyReservationsByOrderId } from './migrations';
 import type {
@@ -63,6 +64,12 @@ const reservationSchema = new Schema<ReservationDoc>(
 );
 reservationSchema.index({ status: 1, updatedAt: 1 });
 
+/** What a give-back returned: the units, and the product's stock afterwards (null: no such product). */
+export interface Returned {
+  units: number;
+  stock: number | null;
+}
+
 export type TakeResult =
   { kind: 'ok'; product: ProductModel } | { kind: 'not-found' } | { kind: 'short'; available: number };
 
@@ -110,7 +117,7 @@ export class ReservationsRepository {
    * reservation never takes twice). Returns the product after the change, or why not.
    */
   async takeStock(id: string, quantity: number, orderId: string): Promise<TakeResult> {
-    if (!isObjectId(id)) return { kind: 'not-found' };
+    if (!isProductId(id)) return { kind: 'not-found' };
     return this.locks.withLock(productLock(id), () =>
       this.changeHolds<TakeResult>(
         id,
@@ -129,28 +136,33 @@ export class ReservationsRepository {
     );
   }
 
-  /** Gives back what an order holds of a product (rollback or release); the units returned. */
-  async returnStock(id: string, orderId: string): Promise<number> {
-    if (!isObjectId(id)) return 0;
+  /**
+   * Gives back what an order holds of a product (rollback, release or reconciliation): the units
+   * returned (0 when the order holds nothing of it) and the product's stock afterwards (null when
+   * there is no such product).
+   */
+  async returnStock(id: string, orderId: string): Promise<Returned> {
+    if (!isProductId(id)) return { units: 0, stock: null };
     return this.locks.withLock(productLock(id), () =>
-      this.changeHolds(
+      this.changeHolds<Returned>(
         id,
         (doc, holds) => {
           const hold = holds.find((h) => h.orderId === orderId);
-          if (!hold) return { result: 0 };
+          if (!hold) return { result: { units: 0, stock: doc.stock } };
+          const stock = doc.stock + hold.quantity;
           return {
-            result: hold.quantity,
-            write: { stock: doc.stock + hold.quantity, holds: holds.filter((h) => h !== hold) },
+            result: { units: hold.quantity, stock },
+            write: { stock, holds: holds.filter((h) => h !== hold) },
           };
         },
-        0,
+        { units: 0, stock: null },
       ),
     );
   }
 
   /** Forgets an order's hold on a product without returning stock: the units are sold. */
   async settleStock(id: string, orderId: string): Promise<void> {
-    if (!isObjectId(id)) return;
+    if (!isProductId(id)) return;
     await this.locks.withLock(productLock(id), () =>
       this.changeHolds(
         id,
@@ -168,7 +180,7 @@ export class ReservationsRepository {
 
   /** What an order holds of a product (0 when nothing). */
   async heldBy(id: string, orderId: string): Promise<number> {
-    if (!isObjectId(id)) return 0;
+    if (!isProductId(id)) return 0;
     const doc = await this.products.findById(id, { holds: 1 }).lean<Pick<ProductDoc, 'holds'>>().exec();
     return doc?.holds?.find((h) => h.orderId === orderId)?.quantity ?? 0;
   }
@@ -213,6 +225,22 @@ export class ReservationsRepository {
       .findOneAndUpdate({ _id: orderId }, { $set: { status: to, ...(lines ? { lines } : {}) } })
       .exec();
     return true;
+  }
+
+  /**
+   * Products on which some order holds units, with those holds (a collection scan on FerretDB: run
+   * by the recovery sweep, not per request). At most `limit` products per call.
+   */
+  async productsWithHolds(limit = 1000): Promise<{ productId: string; holds: Hold[] }[]> {
+    const docs = await this.products
+      .find({ 'holds.0': { $exists: true } }, { holds: 1 })
+      .limit(limit)
+      .lean<Pick<ProductDoc, '_id' | 'holds'>[]>()
+      .exec();
+    return docs.map((d) => ({
+      productId: d._id.toHexString(),
+      holds: (d.holds ?? []).map((h) => ({ orderId: h.orderId, quantity: h.quantity })),
+    }));
   }
 
   /** Order ids of reservations left PENDING since before `before` (their reserver died). */

@@ -1,5 +1,14 @@
-import { mergeLines, type ReleaseReply, type ReserveReply, type ReserveRequest } from '@shop/messaging';
+import {
+  isOrderId,
+  isProductId,
+  mergeLines,
+  type ReleaseReply,
+  type ReserveReply,
+  type ReserveRequest,
+} from '@shop/messaging';
+import type { Logger } from '@shop/server';
 import { orderLock, type Locks } from './locks';
+import { DEFAULT_MAX_STOCK } from './models';
 import type { ReservationItem, ReservationModel, ReservedLine } from './models';
 import type { ProductsRepository } from './products.repository';
 import type { ReservationsRepository } from './reservations.repository';
@@ -50,7 +59,13 @@ function outOfStock(item: ReservationItem, available: number): ReserveReply {
   };
 }
 
+function notAnOrder(orderId: string): { ok: false; code: 'INVALID_REQUEST'; message: string } {
+  return { ok: false, code: 'INVALID_REQUEST', message: `${JSON.stringify(orderId)} is not an order id` };
+}
+
 const isStale = (r: ReservationModel, ms: number) => Date.now() - r.updatedAt.getTime() >= ms;
+/** A reservation whose holds are its own: being made (PENDING) or taken and not settled (RESERVED). */
+const isLive = (r: ReservationModel | null) => r?.status === 'PENDING' || r?.status === 'RESERVED';
 
 export interface ReservationsServiceDeps {
   repository: ReservationsRepository;
@@ -62,6 +77,22 @@ export interface ReservationsServiceDeps {
   maxConcurrent?: number;
   /** How long a PENDING record may stay before its reserver counts as dead (default 30 s). */
   staleMs?: number;
+  /** MAX_STOCK: a give-back that leaves more on hand is logged (it can only follow a lowered limit). */
+  maxStock?: number;
+  /** Where the recovery sweep reports what it gave back. */
+  log?: Logger;
+}
+
+/** What one recovery sweep did (recoverStale). */
+export interface RecoveryReport {
+  /** Reservations left PENDING by a dead reserver, released. */
+  released: number;
+  /** Holds whose reservation is RELEASED or missing, given back to stock. */
+  orphanHolds: number;
+  /** The units those holds gave back. */
+  orphanUnits: number;
+  /** Holds whose reservation is SOLD, dropped without returning stock (the units were sold). */
+  soldHolds: number;
 }
 
 /**
@@ -86,8 +117,20 @@ export class ReservationsService {
   private readonly locks: Locks;
   private readonly limit: <T>(task: () => Promise<T>) => Promise<T>;
   private readonly staleMs: number;
+  private readonly maxStock: number;
+  private readonly log: Logger | undefined;
 
-  constructor({ repository, products, locks, maxConcurrent = 8, staleMs = 30_000 }: ReservationsServiceDeps) {
+  constructor({
+    repository,
+    products,
+    locks,
+    maxConcurrent = 8,
+    staleMs = 30_000,
+    maxStock = DEFAULT_MAX_STOCK,
+    log,
+  }: ReservationsServiceDeps) {
+    this.maxStock = maxStock;
+    this.log = log;
     this.repository = repository;
     this.products = products;
     this.locks = locks;
@@ -96,9 +139,16 @@ export class ReservationsService {
     this.staleMs = staleMs;
   }
 
-  /** Reserves every item of an order, or none. A repeat for the same orderId returns the first lines. */
+  /**
+   * Reserves every item of an order, or none. A repeat for the same orderId returns the first lines.
+   * Only canonical ids count: an order id that is not one is INVALID_REQUEST, an item whose product
+   * id is not one (another letter case included) is NOT_FOUND; either way nothing is written.
+   */
   async reserve(request: ReserveRequest): Promise<ReserveReply> {
     const { orderId } = request;
+    if (!isOrderId(orderId)) return notAnOrder(orderId);
+    const variant = request.items.find((item) => !isProductId(item.productId));
+    if (variant) return notFound(variant);
     /** The answer for an order that already has a record (none: it is being written right now). */
     const answer = (existing: ReservationModel | null): ReserveReply =>
       existing?.status === 'RESERVED' || existing?.status === 'SOLD'
@@ -131,6 +181,7 @@ export class ReservationsService {
    * Throws ReservationBusyError while a reserve of the order is running.
    */
   async release(orderId: string): Promise<ReleaseReply> {
+    if (!isOrderId(orderId)) return notAnOrder(orderId);
     return this.limit(() =>
       this.locks.withLock(orderLock(orderId), () => this.releaseLocked(orderId, this.staleMs)),
     );
@@ -142,6 +193,7 @@ export class ReservationsService {
    * once it is RESERVED.
    */
   async sell(orderId: string): Promise<{ sold: boolean }> {
+    if (!isOrderId(orderId)) return { sold: false };
     return this.limit(async () => {
       const existing = await this.repository.findReservation(orderId);
       if (existing?.status !== 'RESERVED') return { sold: false };
@@ -152,14 +204,17 @@ export class ReservationsService {
   }
 
   /**
-   * Releases reservations left PENDING for longer than `olderThanMs` (default `staleMs`): their
-   * reserver died between taking stock and recording it. Returns how many were released.
+   * The recovery sweep (run by `every()` in app.ts). Releases reservations left PENDING for longer
+   * than `olderThanMs` (default `staleMs`): their reserver died between taking stock and recording
+   * it. Then reconciles the holds: a hold whose reservation is not live (see reconcileHolds) is
+   * settled. Safe to run twice or in several processes at once: each hold is settled once.
    */
-  async recoverStale(olderThanMs = this.staleMs): Promise<number> {
+  async recoverStale(olderThanMs = this.staleMs): Promise<RecoveryReport> {
     let released = 0;
     for (const orderId of await this.repository.stalePendingReservations(
       new Date(Date.now() - olderThanMs),
     )) {
+      if (!isOrderId(orderId)) continue; // written before ids were checked; no order has such an id
       const done = await this.limit(() =>
         this.locks.withLock(orderLock(orderId), async () => {
           const current = await this.repository.findReservation(orderId);
@@ -170,12 +225,84 @@ export class ReservationsService {
       );
       if (done) released += 1;
     }
-    return released;
+    return { released, ...(await this.reconcileHolds()) };
+  }
+
+  /**
+   * Holds without a live reservation: what a product records as taken by an order whose reservation
+   * is RELEASED or does not exist (a release that lost a race, a reserve that outlived its record)
+   * goes back to stock; a hold of a SOLD reservation is dropped without returning stock (its units
+   * were sold). A hold of a PENDING or RESERVED reservation is live and stays. Each hold is decided
+   * under its order's lock (releases and the PENDING recovery take the same one), and the give-back
+   * removes the hold in the write that restores the stock, so a hold is given back exactly once.
+   *
+   * A hold can never be younger than its reservation record (a reserve writes the record before it
+   * takes stock), so a missing record means an orphan, not a reserve in progress.
+   */
+  private async reconcileHolds(): Promise<Omit<RecoveryReport, 'released'>> {
+    const report = { orphanHolds: 0, orphanUnits: 0, soldHolds: 0 };
+    for (const { productId, holds } of await this.repository.productsWithHolds()) {
+      for (const { orderId } of holds) {
+        // A look without the lock first: nearly every hold belongs to a live reservation.
+        if (isLive(await this.repository.findReservation(orderId))) continue;
+        const settle = () => this.settleOrphan(productId, orderId);
+        // A hold under an id that is no order id (written before ids were checked) has no order
+        // that could act on it any more: nothing to lock against.
+        const outcome = await this.limit(() =>
+          isOrderId(orderId) ? this.locks.withLock(orderLock(orderId), settle) : settle(),
+        );
+        if (outcome.kind === 'returned') {
+          report.orphanHolds += 1;
+          report.orphanUnits += outcome.units;
+          this.log?.warn(
+            { productId, orderId, units: outcome.units, status: outcome.status },
+            'orphan hold given back to stock',
+          );
+        } else if (outcome.kind === 'sold') {
+          report.soldHolds += 1;
+          this.log?.warn({ productId, orderId }, 'hold of a sold reservation dropped');
+        }
+      }
+    }
+    return report;
+  }
+
+  /** Under the order's lock: settles one hold if its reservation is not live (read again here). */
+  private async settleOrphan(
+    productId: string,
+    orderId: string,
+  ): Promise<
+    { kind: 'live' | 'gone' } | { kind: 'sold' } | { kind: 'returned'; units: number; status: string }
+  > {
+    const current = await this.repository.findReservation(orderId);
+    if (isLive(current)) return { kind: 'live' };
+    if (current?.status === 'SOLD') {
+      const held = await this.repository.heldBy(productId, orderId);
+      if (held === 0) return { kind: 'gone' };
+      await this.repository.settleStock(productId, orderId);
+      return { kind: 'sold' };
+    }
+    const units = await this.returnOne(productId, orderId);
+    return units > 0 ? { kind: 'returned', units, status: current?.status ?? 'MISSING' } : { kind: 'gone' };
+  }
+
+  /** Gives back what the order holds of one product; logs a product left above MAX_STOCK. */
+  private async returnOne(productId: string, orderId: string): Promise<number> {
+    const { units, stock } = await this.repository.returnStock(productId, orderId);
+    if (units > 0 && stock !== null && stock > this.maxStock) {
+      // Only possible when MAX_STOCK was lowered while the hold existed: the units are real, so they
+      // go back; adjustStock refuses additions until the product is under the limit again.
+      this.log?.warn(
+        { productId, orderId, units, stock, maxStock: this.maxStock },
+        'stock given back is above MAX_STOCK',
+      );
+    }
+    return units;
   }
 
   /** Gives back whatever the order holds of these products (safe to repeat). */
   private async giveBack(orderId: string, items: readonly ReservationItem[]): Promise<void> {
-    for (const item of items) await this.repository.returnStock(item.productId, orderId);
+    for (const item of items) await this.returnOne(item.productId, orderId);
   }
 
   /**

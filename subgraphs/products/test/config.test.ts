@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '@shop/config';
+import { ConfigError, DEV_ROUTER_SECRET, loadConfig } from '@shop/config';
 import { configSchema } from '../src/config';
 import { demoCatalogue } from '../src/seed-data';
 import { CURRENCIES } from '../src/models';
@@ -13,7 +13,44 @@ describe('products config', () => {
       NATS_URL: 'nats://127.0.0.1:4222',
       NATS_PREFIX: '',
       SEED_IF_EMPTY: true,
+      MAX_STOCK: 1_000_000,
+      MAX_PRICE_AMOUNT: 1_000_000,
     });
+  });
+
+  it('finding 7: production refuses the published development ROUTER_SECRET, named in the error', () => {
+    let error: unknown;
+    try {
+      loadConfig(configSchema, { NODE_ENV: 'production' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      'ROUTER_SECRET: is a published development value; set your own in production',
+    ]);
+    // The secret itself is never repeated in the error.
+    expect((error as ConfigError).message).not.toContain(DEV_ROUTER_SECRET);
+    expect(() =>
+      loadConfig(configSchema, { NODE_ENV: 'production', ROUTER_SECRET: DEV_ROUTER_SECRET }),
+    ).toThrow(/ROUTER_SECRET: is a published development value/);
+    // Outside production the development value is what makes `npm start` work.
+    expect(loadConfig(configSchema, { NODE_ENV: 'development' }).ROUTER_SECRET).toBe(DEV_ROUTER_SECRET);
+    expect(loadConfig(configSchema, { NODE_ENV: 'test' }).ROUTER_SECRET).toBe(DEV_ROUTER_SECRET);
+    // A secret of one's own starts.
+    const own = 'a-real-secret-of-our-own-0123456789';
+    expect(loadConfig(configSchema, { NODE_ENV: 'production', ROUTER_SECRET: own }).ROUTER_SECRET).toBe(own);
+  });
+
+  it('production reports the development secret together with every other invalid variable', () => {
+    let error: unknown;
+    try {
+      loadConfig(configSchema, { NODE_ENV: 'production', MAX_STOCK: '0', PORT: 'x' });
+    } catch (e) {
+      error = e;
+    }
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of ['ROUTER_SECRET', 'MAX_STOCK', 'PORT']) expect(problems).toContain(name);
   });
 
   it('reports every invalid variable at once', () => {

@@ -13,7 +13,7 @@ import {
   deleteStreams,
 } from '@shop/testing';
 import mongoose from 'mongoose';
-import { configSchema, createApp, type ProductsApp } from '../src';
+import { configSchema, createApp, type AppOverrides, type ProductsApp } from '../src';
 
 export const ROUTER_SECRET = 'test-router-secret-0123456789';
 export const admin: Viewer = { id: 'u-admin', role: 'ADMIN', email: 'admin@example.com' };
@@ -23,7 +23,11 @@ export const customer: Viewer = { id: 'u-customer', role: 'CUSTOMER', email: 'cu
  * Boots the real products app against its own Mongo database and NATS prefix, with a test token
  * issuer and an in-memory log. cleanup() stops it, drops the database and deletes the streams.
  */
-export async function bootProducts(label: string, env: Record<string, string> = {}) {
+export async function bootProducts(
+  label: string,
+  env: Record<string, string> = {},
+  overrides: Pick<AppOverrides, 'recoveryEveryMs'> = {},
+) {
   const db = mongoDatabase(label);
   const prefix = natsPrefix(label);
   const issuer = await createTestIssuer();
@@ -41,6 +45,7 @@ export async function bootProducts(label: string, env: Record<string, string> = 
   const app: ProductsApp = await createApp(config, {
     log: createLogger({ name: 'products-test', level: 'info' }, logs.stream),
     verifyToken: createTokenVerifier({ jwks: issuer.jwks }),
+    ...overrides,
   });
   const { url } = await app.start();
   const nc: NatsConnection = await connectNats(endpoints.nats, 'products-test');

@@ -26,7 +26,7 @@ export type Scalars = {
 };
 
 /** Result of adjustStock. */
-export type AdjustStockResult = InvalidInputError | Product | ProductNotFoundError | StockBelowZeroError;
+export type AdjustStockResult = InvalidInputError | Product | ProductNotFoundError | StockBelowZeroError | StockLimitError;
 
 /** A new product. */
 export type CreateProductInput = {
@@ -40,12 +40,12 @@ export type CreateProductInput = {
   price: MoneyInput;
   /** Unique stock-keeping unit: 1-64 characters of letters, digits, '-' and '_'. */
   sku: Scalars['String']['input'];
-  /** Initial stock, zero or more (default 0). */
+  /** Initial stock, zero up to the maximum (MAX_STOCK, default 1,000,000; default 0). */
   stock?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** Result of createProduct. */
-export type CreateProductResult = DuplicateSkuError | InvalidInputError | Product;
+export type CreateProductResult = DuplicateSkuError | InvalidInputError | PriceLimitError | Product | StockLimitError;
 
 /** Another product already uses this SKU. */
 export type DuplicateSkuError = Error & {
@@ -82,7 +82,7 @@ export type Money = {
 
 /** Price as given in product input. */
 export type MoneyInput = {
-  /** Amount in minor units, zero or more. */
+  /** Amount in minor units, zero up to the maximum unit price (MAX_PRICE_AMOUNT, default 1,000,000). */
   amount: Scalars['Int']['input'];
   /** Currency code: EUR, USD or GBP. */
   currency: Scalars['String']['input'];
@@ -90,7 +90,10 @@ export type MoneyInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Adds (positive delta) or removes (negative delta) units of stock atomically. Administrators only. */
+  /**
+   * Adds (positive delta) or removes (negative delta) units of stock atomically; never below zero nor
+   * above the maximum on hand (MAX_STOCK). Administrators only.
+   */
   adjustStock: AdjustStockResult;
   /** Adds a product to the catalogue. Administrators only. */
   createProduct: CreateProductResult;
@@ -126,6 +129,15 @@ export type PageInfo = {
   hasPreviousPage: Scalars['Boolean']['output'];
   /** Cursor of the first edge. */
   startCursor?: Maybe<Scalars['String']['output']>;
+};
+
+/** The price exceeds the configured maximum unit price (MAX_PRICE_AMOUNT); nothing was changed. */
+export type PriceLimitError = Error & {
+  __typename?: 'PriceLimitError';
+  /** The highest unit price, in minor units. */
+  max: Scalars['Int']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
 };
 
 /** A product of the catalogue, with its price and stock. */
@@ -237,6 +249,19 @@ export type StockBelowZeroError = Error & {
   stock: Scalars['Int']['output'];
 };
 
+/**
+ * The stock would exceed the configured maximum (MAX_STOCK): the units on hand of one product (its
+ * stock plus what orders hold of it), or a single change beyond plus or minus the maximum. Nothing was
+ * changed.
+ */
+export type StockLimitError = Error & {
+  __typename?: 'StockLimitError';
+  /** The most units of one product on hand. */
+  max: Scalars['Int']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
 /** Changes to a product; omitted fields stay as they are. Stock changes go through adjustStock. */
 export type UpdateProductInput = {
   /** New category. */
@@ -252,7 +277,7 @@ export type UpdateProductInput = {
 };
 
 /** Result of updateProduct. */
-export type UpdateProductResult = DuplicateSkuError | InvalidInputError | Product | ProductNotFoundError;
+export type UpdateProductResult = DuplicateSkuError | InvalidInputError | PriceLimitError | Product | ProductNotFoundError;
 
 export type Link__Purpose =
   | 'EXECUTION'
@@ -355,15 +380,19 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
     | ( ProductModel & { __typename: 'Product' } )
     | ( ProductNotFoundError & { __typename: 'ProductNotFoundError' } )
     | ( StockBelowZeroError & { __typename: 'StockBelowZeroError' } )
+    | ( StockLimitError & { __typename: 'StockLimitError' } )
   ;
   CreateProductResult:
     | ( DuplicateSkuError & { __typename: 'DuplicateSkuError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
+    | ( PriceLimitError & { __typename: 'PriceLimitError' } )
     | ( ProductModel & { __typename: 'Product' } )
+    | ( StockLimitError & { __typename: 'StockLimitError' } )
   ;
   UpdateProductResult:
     | ( DuplicateSkuError & { __typename: 'DuplicateSkuError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
+    | ( PriceLimitError & { __typename: 'PriceLimitError' } )
     | ( ProductModel & { __typename: 'Product' } )
     | ( ProductNotFoundError & { __typename: 'ProductNotFoundError' } )
   ;
@@ -374,8 +403,10 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
   Error:
     | ( DuplicateSkuError & { __typename: 'DuplicateSkuError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
+    | ( PriceLimitError & { __typename: 'PriceLimitError' } )
     | ( ProductNotFoundError & { __typename: 'ProductNotFoundError' } )
     | ( StockBelowZeroError & { __typename: 'StockBelowZeroError' } )
+    | ( StockLimitError & { __typename: 'StockLimitError' } )
   ;
 };
 
@@ -395,6 +426,7 @@ export type ResolversTypes = {
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  PriceLimitError: ResolverTypeWrapper<PriceLimitError>;
   Product: ResolverTypeWrapper<ProductModel>;
   ProductConnection: ResolverTypeWrapper<Omit<ProductConnection, 'edges'> & { edges: Array<ResolversTypes['ProductEdge']> }>;
   ProductEdge: ResolverTypeWrapper<Omit<ProductEdge, 'node'> & { node: ResolversTypes['Product'] }>;
@@ -403,6 +435,7 @@ export type ResolversTypes = {
   ProductSort: ProductSort;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   StockBelowZeroError: ResolverTypeWrapper<StockBelowZeroError>;
+  StockLimitError: ResolverTypeWrapper<StockLimitError>;
   UpdateProductInput: UpdateProductInput;
   UpdateProductResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['UpdateProductResult']>;
   link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
@@ -426,6 +459,7 @@ export type ResolversParentTypes = {
   ID: Scalars['ID']['output'];
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
+  PriceLimitError: PriceLimitError;
   Product: ProductModel;
   ProductConnection: Omit<ProductConnection, 'edges'> & { edges: Array<ResolversParentTypes['ProductEdge']> };
   ProductEdge: Omit<ProductEdge, 'node'> & { node: ResolversParentTypes['Product'] };
@@ -433,6 +467,7 @@ export type ResolversParentTypes = {
   ProductNotFoundError: ProductNotFoundError;
   Query: Record<PropertyKey, never>;
   StockBelowZeroError: StockBelowZeroError;
+  StockLimitError: StockLimitError;
   UpdateProductInput: UpdateProductInput;
   UpdateProductResult: ResolversUnionTypes<ResolversParentTypes>['UpdateProductResult'];
   link__Import: Scalars['link__Import']['output'];
@@ -473,11 +508,11 @@ export type TagDirectiveArgs = {
 export type TagDirectiveResolver<Result, Parent, ContextType = Context, Args = TagDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type AdjustStockResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AdjustStockResult'] = ResolversParentTypes['AdjustStockResult']> = {
-  __resolveType: TypeResolveFn<'InvalidInputError' | 'Product' | 'ProductNotFoundError' | 'StockBelowZeroError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'InvalidInputError' | 'Product' | 'ProductNotFoundError' | 'StockBelowZeroError' | 'StockLimitError', ParentType, ContextType>;
 };
 
 export type CreateProductResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CreateProductResult'] = ResolversParentTypes['CreateProductResult']> = {
-  __resolveType: TypeResolveFn<'DuplicateSkuError' | 'InvalidInputError' | 'Product', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'DuplicateSkuError' | 'InvalidInputError' | 'PriceLimitError' | 'Product' | 'StockLimitError', ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -491,7 +526,7 @@ export type DuplicateSkuErrorResolvers<ContextType = Context, ParentType extends
 };
 
 export type ErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Error'] = ResolversParentTypes['Error']> = {
-  __resolveType: TypeResolveFn<'DuplicateSkuError' | 'InvalidInputError' | 'ProductNotFoundError' | 'StockBelowZeroError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'DuplicateSkuError' | 'InvalidInputError' | 'PriceLimitError' | 'ProductNotFoundError' | 'StockBelowZeroError' | 'StockLimitError', ParentType, ContextType>;
 };
 
 export type InvalidInputErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['InvalidInputError'] = ResolversParentTypes['InvalidInputError']> = {
@@ -516,6 +551,12 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type PriceLimitErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PriceLimitError'] = ResolversParentTypes['PriceLimitError']> = {
+  max?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type ProductResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product'], FederationReferenceType extends FederationReferenceTypes['Product'] = FederationReferenceTypes['Product']> = {
@@ -561,8 +602,14 @@ export type StockBelowZeroErrorResolvers<ContextType = Context, ParentType exten
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type StockLimitErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StockLimitError'] = ResolversParentTypes['StockLimitError']> = {
+  max?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type UpdateProductResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['UpdateProductResult'] = ResolversParentTypes['UpdateProductResult']> = {
-  __resolveType: TypeResolveFn<'DuplicateSkuError' | 'InvalidInputError' | 'Product' | 'ProductNotFoundError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'DuplicateSkuError' | 'InvalidInputError' | 'PriceLimitError' | 'Product' | 'ProductNotFoundError', ParentType, ContextType>;
 };
 
 export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['link__Import'], any> {
@@ -579,12 +626,14 @@ export type Resolvers<ContextType = Context> = {
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PriceLimitError?: PriceLimitErrorResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   ProductConnection?: ProductConnectionResolvers<ContextType>;
   ProductEdge?: ProductEdgeResolvers<ContextType>;
   ProductNotFoundError?: ProductNotFoundErrorResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   StockBelowZeroError?: StockBelowZeroErrorResolvers<ContextType>;
+  StockLimitError?: StockLimitErrorResolvers<ContextType>;
   UpdateProductResult?: UpdateProductResultResolvers<ContextType>;
   link__Import?: GraphQLScalarType;
 };
