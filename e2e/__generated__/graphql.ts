@@ -19,7 +19,7 @@ export type Scalars = {
 };
 
 /** Result of adjustStock. */
-export type AdjustStockResult = InvalidInputError | Product | ProductNotFoundError | StockBelowZeroError;
+export type AdjustStockResult = InvalidInputError | Product | ProductNotFoundError | StockBelowZeroError | StockLimitError;
 
 /** A successful registration or sign-in: a short-lived access token and the account. */
 export type AuthPayload = {
@@ -33,7 +33,7 @@ export type AuthPayload = {
 };
 
 /** The result of cancelOrder: the cancelled order, or why it was not cancelled. */
-export type CancelOrderResult = Order | OrderNotCancellableError | OrderNotFoundError;
+export type CancelOrderResult = Order | OrderNotCancellableError | OrderNotFoundError | OrderPaymentInProgressError;
 
 /** The provider declined the card; the attempt is recorded as a FAILED payment. */
 export type CardDeclinedError = Error & {
@@ -72,12 +72,12 @@ export type CreateProductInput = {
   price: MoneyInput;
   /** Unique stock-keeping unit: 1-64 characters of letters, digits, '-' and '_'. */
   sku: Scalars['String']['input'];
-  /** Initial stock, zero or more (default 0). */
+  /** Initial stock, zero up to the maximum (MAX_STOCK, default 1,000,000; default 0). */
   stock?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** Result of createProduct. */
-export type CreateProductResult = DuplicateSkuError | InvalidInputError | Product;
+export type CreateProductResult = DuplicateSkuError | InvalidInputError | PriceLimitError | Product | StockLimitError;
 
 /** Another product already uses this SKU. */
 export type DuplicateSkuError = Error & {
@@ -196,7 +196,7 @@ export type Money = {
 
 /** Price as given in product input. */
 export type MoneyInput = {
-  /** Amount in minor units, zero or more. */
+  /** Amount in minor units, zero up to the maximum unit price (MAX_PRICE_AMOUNT, default 1,000,000). */
   amount: Scalars['Int']['input'];
   /** Currency code: EUR, USD or GBP. */
   currency: Scalars['String']['input'];
@@ -204,13 +204,16 @@ export type MoneyInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Adds (positive delta) or removes (negative delta) units of stock atomically. Administrators only. */
+  /**
+   * Adds (positive delta) or removes (negative delta) units of stock atomically; never below zero nor
+   * above the maximum on hand (MAX_STOCK). Administrators only.
+   */
   adjustStock: AdjustStockResult;
-  /** Cancels an order of the signed-in user that is still waiting for payment; its stock goes back to products. */
+  /** Cancels an order of the signed-in user that is still waiting for payment; its stock goes back to products. Refused while a payment of it is in progress. */
   cancelOrder: CancelOrderResult;
   /** Adds a product to the catalogue. Administrators only. */
   createProduct: CreateProductResult;
-  /** Signs in with email and password. Repeated failures for one email are refused for a while. */
+  /** Signs in with email and password. After repeated failures for one email from one client address (or from one address overall) each further attempt from there must wait, progressively longer. */
   login: LoginResult;
   /** Pays one of the viewer's orders by card. Requires authentication. */
   payOrder: PayOrderResult;
@@ -401,7 +404,7 @@ export type OrderItem = {
 export type OrderLineInput = {
   /** The product to order. */
   productId: Scalars['ID']['input'];
-  /** How many units: 1 to 100. Lines of the same product are added up. */
+  /** How many units: 1 to 100 (MAX_LINE_QUANTITY). Lines of the same product are added up. */
   quantity: Scalars['Int']['input'];
 };
 
@@ -432,6 +435,15 @@ export type OrderNotPayableError = Error & {
   status: Scalars['String']['output'];
 };
 
+/** A payment of the order is in progress (payments is charging the card), so it cannot be cancelled now. Unless it is paid by then, it can be cancelled from retryAfter on. */
+export type OrderPaymentInProgressError = Error & {
+  __typename?: 'OrderPaymentInProgressError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** When the payment in progress has ended at the latest. */
+  retryAfter: Scalars['DateTime']['output'];
+};
+
 /** The orders service did not answer. Nothing was charged or recorded; retry with the same key. */
 export type OrderServiceUnavailableError = Error & {
   __typename?: 'OrderServiceUnavailableError';
@@ -447,6 +459,15 @@ export type OrderStatus =
   | 'PAID'
   /** Placed, stock reserved, waiting for payment until expiresAt. */
   | 'PENDING_PAYMENT';
+
+/** The order's total would be above the largest total the shop accepts; nothing was ordered and no stock is held. */
+export type OrderTotalLimitError = Error & {
+  __typename?: 'OrderTotalLimitError';
+  /** The largest total an order may have, in the order's currency. */
+  maxTotal: Money;
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
 
 /** Relay page information. */
 export type PageInfo = {
@@ -565,7 +586,16 @@ export type PlaceOrderInput = {
 };
 
 /** The result of placeOrder: the order, or why it was not placed. */
-export type PlaceOrderResult = EmptyCartError | IdempotencyKeyReusedError | InsufficientStockError | InvalidInputError | Order | ProductsUnavailableError | UnknownProductError;
+export type PlaceOrderResult = EmptyCartError | IdempotencyKeyReusedError | InsufficientStockError | InvalidInputError | Order | OrderTotalLimitError | ProductsUnavailableError | TooManyUnpaidOrdersError | UnknownProductError;
+
+/** The price exceeds the configured maximum unit price (MAX_PRICE_AMOUNT); nothing was changed. */
+export type PriceLimitError = Error & {
+  __typename?: 'PriceLimitError';
+  /** The highest unit price, in minor units. */
+  max: Scalars['Int']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
 
 /** A product of the catalogue, with its price and stock. */
 export type Product = {
@@ -683,7 +713,7 @@ export type QueryProductsArgs = {
 
 /** Everything needed to open an account. */
 export type RegisterInput = {
-  /** Email address to sign in with; unique regardless of letter case. */
+  /** Email address to sign in with, as a plain name@domain (no display name, comment, quotes or list; ASCII before the @); unique regardless of letter case. Stored lower-case with the domain in ASCII (punycode). */
   email: Scalars['String']['input'];
   /** Display name, 1 to 100 characters, no control characters. */
   name: Scalars['String']['input'];
@@ -714,13 +744,35 @@ export type StockBelowZeroError = Error & {
   stock: Scalars['Int']['output'];
 };
 
-/** Too many failed sign-ins for this email address; try again later. */
+/**
+ * The stock would exceed the configured maximum (MAX_STOCK): the units on hand of one product (its
+ * stock plus what orders hold of it), or a single change beyond plus or minus the maximum. Nothing was
+ * changed.
+ */
+export type StockLimitError = Error & {
+  __typename?: 'StockLimitError';
+  /** The most units of one product on hand. */
+  max: Scalars['Int']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** Too many failed sign-ins for this email address from this client address, or from this client address overall; try again after retryAfterSeconds. Other addresses are not affected. */
 export type TooManyAttemptsError = Error & {
   __typename?: 'TooManyAttemptsError';
   /** Human-readable description of what went wrong. */
   message: Scalars['String']['output'];
   /** Seconds to wait before the next attempt is accepted. */
   retryAfterSeconds: Scalars['Int']['output'];
+};
+
+/** The signed-in user already has the most orders waiting for payment that the shop allows; pay or cancel one first. Nothing was ordered. */
+export type TooManyUnpaidOrdersError = Error & {
+  __typename?: 'TooManyUnpaidOrdersError';
+  /** How many unpaid orders a user may have at once. */
+  max: Scalars['Int']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
 };
 
 /** A product in the order does not exist. */
@@ -747,7 +799,7 @@ export type UpdateProductInput = {
 };
 
 /** Result of updateProduct. */
-export type UpdateProductResult = DuplicateSkuError | InvalidInputError | Product | ProductNotFoundError;
+export type UpdateProductResult = DuplicateSkuError | InvalidInputError | PriceLimitError | Product | ProductNotFoundError;
 
 /** Changes to the signed-in user's profile; omitted fields stay as they are. */
 export type UpdateProfileInput = {
@@ -852,6 +904,7 @@ export type AdjustStockMutation = { __typename?: 'Mutation', adjustStock:
     | { __typename: 'Product', id: string, stock: number }
     | { __typename: 'ProductNotFoundError', message: string }
     | { __typename: 'StockBelowZeroError', message: string }
+    | { __typename: 'StockLimitError', message: string }
    };
 
 export type PlaceOrderMutationVariables = Exact<{
@@ -865,7 +918,9 @@ export type PlaceOrderMutation = { __typename?: 'Mutation', placeOrder:
     | { __typename: 'InsufficientStockError', productId: string, requested: number, available: number, message: string }
     | { __typename: 'InvalidInputError', message: string }
     | { __typename: 'Order', id: string, number: string, status: OrderStatus, expiresAt: string, total: { __typename?: 'Money', amount: number, currency: string }, items: Array<{ __typename?: 'OrderItem', quantity: number, unitPrice: { __typename?: 'Money', amount: number, currency: string }, lineTotal: { __typename?: 'Money', amount: number, currency: string }, product: { __typename?: 'Product', id: string, name: string } }> }
+    | { __typename: 'OrderTotalLimitError', message: string }
     | { __typename: 'ProductsUnavailableError', message: string }
+    | { __typename: 'TooManyUnpaidOrdersError', message: string }
     | { __typename: 'UnknownProductError', message: string }
    };
 
@@ -906,7 +961,9 @@ export type CreateProductMutationVariables = Exact<{
 export type CreateProductMutation = { __typename?: 'Mutation', createProduct:
     | { __typename: 'DuplicateSkuError', message: string }
     | { __typename: 'InvalidInputError', message: string }
+    | { __typename: 'PriceLimitError', message: string }
     | { __typename: 'Product', id: string, sku: string, stock: number, price: { __typename?: 'Money', amount: number, currency: string } }
+    | { __typename: 'StockLimitError', message: string }
    };
 
 export type OrderAuditQueryVariables = Exact<{

@@ -1,7 +1,7 @@
 import { createTokenVerifier, type TokenVerifier } from '@shop/auth';
 import { connectNats, ensureStreams, jetstream, natsNames } from '@shop/messaging';
 import { createLogger, every, stopAll, type Logger, type Stoppable } from '@shop/server';
-import type { Config } from './config';
+import { maxOrderAgeSeconds, type Config } from './config';
 import { createDb } from './db';
 import { productsClient, startMessaging } from './messaging';
 import { migrate } from './migrations';
@@ -55,7 +55,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     log,
     ttlSeconds: config.ORDER_TTL_SECONDS,
     paymentLeaseSeconds: config.PAYMENT_LEASE_SECONDS,
+    maxOrderAgeSeconds: maxOrderAgeSeconds(config),
     maxCartLines: config.MAX_CART_LINES,
+    maxQuantity: config.MAX_LINE_QUANTITY,
+    maxOrderTotal: config.MAX_ORDER_TOTAL,
+    maxUnpaidOrders: config.MAX_UNPAID_ORDERS,
     now: overrides.now,
   });
   const relay = createOutboxRelay({ repository, js: jetstream(nc), names, log });

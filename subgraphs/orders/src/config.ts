@@ -1,37 +1,86 @@
 import {
   commonFields,
+  DEV_ROUTER_SECRET,
   endpointFields,
   jwksUrlField,
   natsPrefixField,
   port,
   positiveInt,
+  refuseDevelopmentDefaults,
   routerSecretField,
   subgraph,
   urlWith,
   z,
 } from '@shop/config';
 
+/** A positive integer that may be left unset (the app derives its value from others). */
+const optionalPositiveInt = z
+  .string()
+  .optional()
+  .refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) > 0), {
+    message: 'must be a positive integer',
+  })
+  .transform((v) => (v === undefined ? undefined : Number(v)));
+
 /** Every variable the orders subgraph reads, parsed once at start-up. */
-export const configSchema = z.object({
-  ...commonFields,
-  PORT: port(subgraph('orders').port),
-  MYSQL_URL: urlWith(['mysql', 'mariadb'], 'mysql://root@127.0.0.1:3306/shop_orders'),
-  ROUTER_SECRET: routerSecretField,
-  JWKS_URL: jwksUrlField,
-  NATS_URL: endpointFields.NATS_URL,
-  NATS_PREFIX: natsPrefixField,
-  /** How long an order waits for payment before it is cancelled. */
-  ORDER_TTL_SECONDS: positiveInt(900),
-  /** Once payments asks whether an order is payable, it cannot expire for this long. */
-  PAYMENT_LEASE_SECONDS: positiveInt(120),
-  /** How often the expiry loop looks for expired orders. */
-  EXPIRY_INTERVAL_MS: positiveInt(5_000),
-  /** How long placeOrder waits for products.reserve. */
-  RESERVE_TIMEOUT_MS: positiveInt(3_000),
-  /** How often the outbox relay looks for unsent events. */
-  OUTBOX_POLL_MS: positiveInt(500),
-  /** Most distinct products in one order. */
-  MAX_CART_LINES: positiveInt(50),
-});
+export const configSchema = z
+  .object({
+    ...commonFields,
+    PORT: port(subgraph('orders').port),
+    MYSQL_URL: urlWith(['mysql', 'mariadb'], 'mysql://root@127.0.0.1:3306/shop_orders'),
+    ROUTER_SECRET: routerSecretField,
+    JWKS_URL: jwksUrlField,
+    NATS_URL: endpointFields.NATS_URL,
+    NATS_PREFIX: natsPrefixField,
+    /** How long an order waits for payment before it is cancelled. */
+    ORDER_TTL_SECONDS: positiveInt(900),
+    /**
+     * Once payments asks whether an order is payable, it cannot expire, nor be cancelled, for this
+     * long (the payment lease).
+     */
+    PAYMENT_LEASE_SECONDS: positiveInt(120),
+    /**
+     * The hard deadline of an unpaid order, counted from its placement: no payment lease reaches past
+     * it, so payment attempts cannot hold stock longer. Unset: the larger of 2 × ORDER_TTL_SECONDS and
+     * ORDER_TTL_SECONDS + PAYMENT_LEASE_SECONDS; never less than the latter.
+     */
+    MAX_ORDER_AGE_SECONDS: optionalPositiveInt,
+    /** Most orders a user may have waiting for payment at once. */
+    MAX_UNPAID_ORDERS: positiveInt(5),
+    /** Largest order total, in minor units of its currency (10,000,000 = 100,000.00). */
+    MAX_ORDER_TOTAL: positiveInt(10_000_000),
+    /** Most units of one product in an order. */
+    MAX_LINE_QUANTITY: positiveInt(100),
+    /** How often the expiry loop looks for expired orders. */
+    EXPIRY_INTERVAL_MS: positiveInt(5_000),
+    /** How long placeOrder waits for products.reserve. */
+    RESERVE_TIMEOUT_MS: positiveInt(3_000),
+    /** How often the outbox relay looks for unsent events. */
+    OUTBOX_POLL_MS: positiveInt(500),
+    /** Most distinct products in one order. */
+    MAX_CART_LINES: positiveInt(50),
+  })
+  .superRefine(refuseDevelopmentDefaults({ ROUTER_SECRET: DEV_ROUTER_SECRET }))
+  .superRefine((config, ctx) => {
+    if (
+      config.MAX_ORDER_AGE_SECONDS !== undefined &&
+      config.MAX_ORDER_AGE_SECONDS < config.ORDER_TTL_SECONDS + config.PAYMENT_LEASE_SECONDS
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MAX_ORDER_AGE_SECONDS'],
+        message: 'must be at least ORDER_TTL_SECONDS + PAYMENT_LEASE_SECONDS',
+      });
+    }
+    // Totals travel as GraphQL Int (32 bits): the limit must fit.
+    if (config.MAX_ORDER_TOTAL > 2 ** 31 - 1) {
+      ctx.addIssue({ code: 'custom', path: ['MAX_ORDER_TOTAL'], message: 'must be at most 2147483647' });
+    }
+  });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** The hard deadline of an unpaid order, in seconds from placement (MAX_ORDER_AGE_SECONDS or its default). */
+export const maxOrderAgeSeconds = (config: Config) =>
+  config.MAX_ORDER_AGE_SECONDS ??
+  Math.max(2 * config.ORDER_TTL_SECONDS, config.ORDER_TTL_SECONDS + config.PAYMENT_LEASE_SECONDS);

@@ -1,5 +1,8 @@
 import type { Db } from './db';
 
+/** The collation of every id column: exact, byte for byte. */
+const BIN = 'CHARACTER SET utf8mb4 COLLATE utf8mb4_bin';
+
 /**
  * Schema migrations, applied in order at start-up and recorded in `schema_migrations`. A named lock
  * keeps two instances starting at once from racing; applied versions are skipped, so running them
@@ -59,6 +62,62 @@ export const MIGRATIONS: { version: number; name: string; statements: string[] }
         sent_at DATETIME(3) NULL,
         KEY outbox_unsent (sent_at, seq)
       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+    ],
+  },
+  {
+    // Every id (and the idempotency key) compares exactly: under utf8mb4's default case-insensitive
+    // collation `WHERE id = ?` found an order for an upper-case variant of its id. utf8mb4_bin keeps
+    // every stored value as it is (no charset conversion); the foreign key is dropped and re-added
+    // around the change because MariaDB refuses to change a referenced column. Each statement can
+    // run again (IF [NOT] EXISTS, MODIFY to the same type).
+    version: 2,
+    name: 'ids compare exactly (binary collation)',
+    statements: [
+      'ALTER TABLE order_items DROP FOREIGN KEY IF EXISTS order_items_order',
+      `ALTER TABLE orders
+        MODIFY id CHAR(36) ${BIN} NOT NULL,
+        MODIFY user_id VARCHAR(64) ${BIN} NOT NULL,
+        MODIFY idempotency_key VARCHAR(128) ${BIN} NOT NULL,
+        MODIFY fingerprint CHAR(64) ${BIN} NOT NULL,
+        MODIFY payment_id VARCHAR(64) ${BIN} NULL`,
+      `ALTER TABLE order_items
+        MODIFY order_id CHAR(36) ${BIN} NOT NULL,
+        MODIFY product_id VARCHAR(64) ${BIN} NOT NULL`,
+      `ALTER TABLE order_items
+        ADD CONSTRAINT order_items_order FOREIGN KEY IF NOT EXISTS (order_id) REFERENCES orders (id)`,
+      `ALTER TABLE applied_events
+        MODIFY event_id VARCHAR(64) ${BIN} NOT NULL,
+        MODIFY order_id VARCHAR(64) ${BIN} NOT NULL`,
+      `ALTER TABLE outbox MODIFY event_id CHAR(36) ${BIN} NOT NULL`,
+    ],
+  },
+  {
+    version: 3,
+    name: 'payment leases, per-user placing locks, charges that paid nothing',
+    statements: [
+      // Until when a charge may be in flight (orders.payable granted it): no cancel before then.
+      'ALTER TABLE orders ADD COLUMN IF NOT EXISTS payment_lease_until DATETIME(3) NULL',
+      // One row per user that ever placed an order; placeOrder locks it (FOR UPDATE) to count the
+      // user's unpaid orders and insert the new one atomically.
+      `CREATE TABLE IF NOT EXISTS order_users (
+        user_id VARCHAR(64) ${BIN} NOT NULL PRIMARY KEY
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+      // A successful charge that did not pay its order (the order was cancelled, already paid by
+      // another charge, or the amount differs): money to give back. refunded_at is for the refund
+      // that payments makes of it.
+      `CREATE TABLE IF NOT EXISTS unmatched_charges (
+        payment_id VARCHAR(64) ${BIN} NOT NULL PRIMARY KEY,
+        order_id CHAR(36) ${BIN} NOT NULL,
+        user_id VARCHAR(64) ${BIN} NOT NULL,
+        reason VARCHAR(32) NOT NULL,
+        amount BIGINT NOT NULL,
+        currency CHAR(3) NOT NULL,
+        order_status VARCHAR(32) NOT NULL,
+        recorded_at DATETIME(3) NOT NULL,
+        refunded_at DATETIME(3) NULL,
+        KEY unmatched_charges_order (order_id),
+        KEY unmatched_charges_open (refunded_at, recorded_at)
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
     ],
   },
 ];

@@ -20,6 +20,11 @@ export interface OrderModel {
   paidAt: Date | null;
   cancelledAt: Date | null;
   paymentId: string | null;
+  /**
+   * Until when a charge may be in flight: orders.payable granted payments a lease that long. The
+   * order can neither expire nor be cancelled before it ends. Null when no payment was ever asked for.
+   */
+  paymentLeaseUntil: Date | null;
 }
 
 export interface OrderItemModel {
@@ -49,6 +54,27 @@ export interface ProductRef {
 }
 
 export type CancelReason = 'CANCELLED_BY_USER' | 'EXPIRED';
+
+/**
+ * Why a successful charge paid nothing: the order was cancelled (or expired) first, was already paid
+ * by another charge, does not exist, or the amount differs. Each is recorded as an unmatched charge,
+ * money that is to be given back.
+ */
+export type UnmatchedChargeReason =
+  'PAID_AFTER_CANCEL' | 'SECOND_CHARGE' | 'AMOUNT_MISMATCH' | 'ORDER_NOT_FOUND';
+
+/** A successful charge that did not pay its order (unmatched_charges). */
+export interface UnmatchedChargeModel {
+  paymentId: string;
+  orderId: string;
+  userId: string;
+  reason: UnmatchedChargeReason;
+  amount: Money;
+  /** The order's status when the charge arrived (NONE when there is no such order). */
+  orderStatus: OrderStatus | 'NONE';
+  recordedAt: Date;
+  refundedAt: Date | null;
+}
 
 /** SO-000042: the order number customers see. */
 export const orderNumber = (seq: number) => `SO-${String(seq).padStart(6, '0')}`;

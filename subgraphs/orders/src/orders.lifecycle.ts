@@ -1,12 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { canAccess, requireViewer, type Viewer } from '@shop/auth';
-import type { OrderCancelledEvent, OrderPaidEvent, PayableReply, PaymentEvent } from '@shop/messaging';
+import {
+  isOrderId,
+  isPaymentId,
+  isUserId,
+  type OrderCancelledEvent,
+  type OrderPaidEvent,
+  type PayableReply,
+  type PaymentEvent,
+} from '@shop/messaging';
 import {
   asResult,
   type CancelReason,
   type OrderItemModel,
   type OrderModel,
   type OrderResult,
+  type UnmatchedChargeReason,
 } from './models';
 import { canTransition, isPayable, transition } from './order-state';
 import type { OrdersTx } from './orders.repository';
@@ -17,7 +26,8 @@ import type { OrdersDeps } from './orders.service';
 export type CancelOrderResult =
   | OrderResult
   | { __typename: 'OrderNotFoundError'; message: string; orderId: string }
-  | { __typename: 'OrderNotCancellableError'; message: string; status: OrderModel['status'] };
+  | { __typename: 'OrderNotCancellableError'; message: string; status: OrderModel['status'] }
+  | { __typename: 'OrderPaymentInProgressError'; message: string; retryAfter: Date };
 
 /** What applying a payment event did (recorded with the event id). */
 export type PaymentOutcome =
@@ -27,20 +37,27 @@ export type PaymentOutcome =
   | 'ALREADY_PAID'
   | 'PAID_AFTER_CANCEL'
   | 'AMOUNT_MISMATCH'
-  | 'FAILURE_RECORDED';
+  | 'FAILURE_RECORDED'
+  | 'IGNORED';
 
-/** Cancels the viewer's own unpaid order (admins: any). Others' orders read as not found. */
+/**
+ * Cancels the viewer's own unpaid order (admins: any). Others' orders, and ids not in the issued
+ * form, read as not found. While a payment lease runs (payments may be charging the card right
+ * now) the cancel is refused with OrderPaymentInProgressError: cancelling then could leave a charge
+ * on a cancelled order. Once the lease is over it works (a declined charge does not end the lease early:
+ * its event may arrive after the next attempt's lease began).
+ */
 export async function cancelOrder(
   deps: OrdersDeps,
   viewerOrNull: Viewer | null,
   orderId: string,
 ): Promise<CancelOrderResult> {
   const viewer = requireViewer(viewerOrNull);
+  const notFound = { __typename: 'OrderNotFoundError' as const, message: `No order ${orderId}.`, orderId };
+  if (!isOrderId(orderId)) return notFound;
   const result = await deps.repository.transaction(async (tx): Promise<CancelOrderResult> => {
     const order = await tx.lockOrder(orderId);
-    if (!order || !canAccess(viewer, order.userId)) {
-      return { __typename: 'OrderNotFoundError', message: `No order ${orderId}.`, orderId };
-    }
+    if (!order || !canAccess(viewer, order.userId)) return notFound;
     if (!canTransition(order.status, 'CANCELLED')) {
       return {
         __typename: 'OrderNotCancellableError',
@@ -48,10 +65,20 @@ export async function cancelOrder(
         status: order.status,
       };
     }
+    const lease = order.paymentLeaseUntil;
+    if (lease && lease.getTime() > deps.now().getTime()) {
+      return {
+        __typename: 'OrderPaymentInProgressError',
+        message: `A payment of this order is in progress; it can be cancelled after ${lease.toISOString()} unless it is paid by then.`,
+        retryAfter: lease,
+      };
+    }
     const [cancelled] = await cancelLocked(deps, tx, [order], 'CANCELLED_BY_USER');
     return asResult(cancelled!);
   });
   if (result.__typename === 'Order') deps.log.info({ orderId }, 'order cancelled by the customer');
+  if (result.__typename === 'OrderPaymentInProgressError')
+    deps.log.info({ orderId }, 'cancel refused: a payment is in progress');
   return result;
 }
 
@@ -109,11 +136,16 @@ async function cancelLocked(
 }
 
 /**
- * orders.payable: may this user pay this order, and how much. A yes also extends the order's
- * expiry to at least now + paymentLeaseSeconds (under the row lock), so the order cannot expire
- * while payments charges the card.
+ * orders.payable: may this user pay this order, and how much. A yes grants payments a lease of
+ * paymentLeaseSeconds (under the row lock): until it ends the order can neither expire nor be
+ * cancelled, so a charge in progress never lands on a cancelled order. A lease is granted whole or
+ * not at all, and never reaches past the order's hard deadline (placement + maxOrderAgeSeconds):
+ * however often payment is attempted, the order's stock is held no longer than that.
  */
 export async function payable(deps: OrdersDeps, orderId: string, userId: string): Promise<PayableReply> {
+  // Ids not in the issued form name nothing: no lock, no query.
+  if (!isOrderId(orderId) || !isUserId(userId))
+    return { ok: false, code: 'NOT_FOUND', message: `no order ${orderId}` };
   return deps.repository.transaction(async (tx): Promise<PayableReply> => {
     const order = await tx.lockOrder(orderId);
     if (!order) return { ok: false, code: 'NOT_FOUND', message: `no order ${orderId}` };
@@ -131,7 +163,17 @@ export async function payable(deps: OrdersDeps, orderId: string, userId: string)
     if (order.expiresAt.getTime() <= now) {
       return { ok: false, code: 'NOT_PAYABLE', message: 'the order has expired', status: order.status };
     }
-    await tx.extendExpiry(order.id, new Date(now + deps.paymentLeaseSeconds * 1000));
+    const leaseUntil = now + deps.paymentLeaseSeconds * 1000;
+    const deadline = order.createdAt.getTime() + deps.maxOrderAgeSeconds * 1000;
+    if (leaseUntil > deadline) {
+      return {
+        ok: false,
+        code: 'NOT_PAYABLE',
+        message: `the order is too old to start a payment (deadline ${new Date(deadline).toISOString()})`,
+        status: order.status,
+      };
+    }
+    await tx.grantLease(order.id, new Date(leaseUntil));
     return { ok: true, orderId: order.id, userId: order.userId, amount: order.total, status: order.status };
   });
 }
@@ -139,25 +181,76 @@ export async function payable(deps: OrdersDeps, orderId: string, userId: string)
 /**
  * Applies payments.succeeded / payments.failed in one transaction: the event id is recorded
  * (a redelivered event is a no-op), the order moves to PAID with an orders.paid outbox row, or
- * the failure is recorded and the order stays payable.
+ * the failure is recorded and the order stays payable. A success that pays nothing (the order was
+ * cancelled or already paid, the amount differs, no such order) is kept in unmatched_charges, to
+ * be refunded. An event whose ids are not in the issued form is ignored (and acked): it never
+ * reaches MySQL.
  */
 export async function applyPaymentEvent(deps: OrdersDeps, event: PaymentEvent): Promise<PaymentOutcome> {
-  const outcome = await deps.repository.transaction(async (tx): Promise<PaymentOutcome> => {
+  if (
+    ![event.eventId, event.paymentId].every(isPaymentId) ||
+    !isOrderId(event.orderId) ||
+    !isUserId(event.userId)
+  ) {
+    deps.log.warn(
+      { eventId: event.eventId, orderId: event.orderId, paymentId: event.paymentId },
+      'payment event with ids not in the issued form ignored',
+    );
+    return 'IGNORED';
+  }
+  const { outcome, unmatched } = await deps.repository.transaction(async (tx) => {
     const at = deps.now();
     const fresh = await tx.recordEvent(event.eventId, event.orderId, `payment.${event.status}`, at);
-    if (!fresh) return 'DUPLICATE';
+    if (!fresh) return { outcome: 'DUPLICATE' as PaymentOutcome, unmatched: null };
     const order = await tx.lockOrder(event.orderId);
     const decided = await decidePayment(tx, event, order, at);
     await tx.setEventOutcome(event.eventId, decided);
-    return decided;
+    const unmatched = event.status === 'SUCCEEDED' ? unmatchedReason(decided, order, event) : null;
+    if (unmatched) {
+      await tx.recordUnmatchedCharge({
+        paymentId: event.paymentId,
+        orderId: event.orderId,
+        userId: event.userId,
+        reason: unmatched,
+        amount: event.amount,
+        orderStatus: order?.status ?? 'NONE',
+        recordedAt: at,
+      });
+    }
+    return { outcome: decided, unmatched };
   });
-  const level =
-    outcome === 'PAID' || outcome === 'FAILURE_RECORDED' || outcome === 'DUPLICATE' ? 'info' : 'warn';
-  deps.log[level](
-    { eventId: event.eventId, orderId: event.orderId, paymentId: event.paymentId, outcome },
-    'payment event applied',
-  );
+  const fields = { eventId: event.eventId, orderId: event.orderId, paymentId: event.paymentId, outcome };
+  if (unmatched) {
+    // Money was taken and paid for nothing: an operator (and the refunds) must see it.
+    const open = await deps.repository.countUnrefundedCharges().catch(() => null);
+    deps.log.error(
+      { ...fields, reason: unmatched, unrefundedCharges: open },
+      'charge paid nothing; kept for a refund',
+    );
+  } else {
+    const level =
+      outcome === 'PAID' || outcome === 'FAILURE_RECORDED' || outcome === 'DUPLICATE' ? 'info' : 'warn';
+    deps.log[level](fields, 'payment event applied');
+  }
   return outcome;
+}
+
+/** Which kind of unmatched charge a successful payment event is, or null when it paid the order. */
+function unmatchedReason(
+  outcome: PaymentOutcome,
+  order: OrderModel | null,
+  event: PaymentEvent,
+): UnmatchedChargeReason | null {
+  switch (outcome) {
+    case 'PAID_AFTER_CANCEL':
+    case 'AMOUNT_MISMATCH':
+    case 'ORDER_NOT_FOUND':
+      return outcome;
+    case 'ALREADY_PAID':
+      return order?.paymentId === event.paymentId ? null : 'SECOND_CHARGE';
+    default:
+      return null;
+  }
 }
 
 async function decidePayment(
@@ -173,8 +266,8 @@ async function decidePayment(
     return 'FAILURE_RECORDED';
   }
   if (order.status === 'PAID') return 'ALREADY_PAID';
-  // Money was taken for an order that already expired or was cancelled. Recorded, nothing emitted;
-  // the right follow-up is a refund (payments.refund), which is out of scope here.
+  // Money was taken for an order that already expired or was cancelled: kept as an unmatched charge
+  // (applyPaymentEvent), nothing emitted; the refund is payments' to make.
   if (order.status === 'CANCELLED') return 'PAID_AFTER_CANCEL';
   if (event.amount.amount !== order.total.amount || event.amount.currency !== order.total.currency)
     return 'AMOUNT_MISMATCH';

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { requireViewer, type Viewer } from '@shop/auth';
 import type { Money } from '@shop/graphql';
 import {
+  isProductId,
   mergeLines,
   ServiceUnavailableError,
   type OrderCancelledEvent,
@@ -11,7 +12,11 @@ import { asResult, type OrderModel, type OrderResult } from './models';
 import { DuplicateIdempotencyKeyError, type NewItem } from './orders.repository';
 import type { OrdersDeps } from './orders.service';
 
-/** placeOrder: shape checks, idempotency, products.reserve, price snapshots, one insert. */
+/**
+ * placeOrder: shape checks, idempotency, the unpaid-orders cap, products.reserve, price snapshots and
+ * the total limit, then one insert under the user's placing lock (the cap counted again there). Every
+ * refusal after the reserve gives the stock back and stores no order.
+ */
 
 export interface PlaceOrderInput {
   items: Line[];
@@ -33,10 +38,11 @@ export type PlaceOrderResult =
       available: number;
     }
   | { __typename: 'IdempotencyKeyReusedError'; message: string; orderId: string }
-  | { __typename: 'ProductsUnavailableError'; message: string };
+  | { __typename: 'ProductsUnavailableError'; message: string }
+  | { __typename: 'OrderTotalLimitError'; message: string; maxTotal: Money }
+  | { __typename: 'TooManyUnpaidOrdersError'; message: string; max: number };
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
-const PRODUCT_ID = /^.{1,64}$/s;
 
 export async function placeOrder(
   deps: OrdersDeps,
@@ -51,6 +57,8 @@ export async function placeOrder(
 
   const existing = await repository.findByIdempotencyKey(viewer.id, input.idempotencyKey);
   if (existing) return replay(existing, fingerprint);
+  // A first check without a lock, so a user at the cap reserves nothing; the exact one is below.
+  if ((await repository.countUnpaid(viewer.id)) >= deps.maxUnpaidOrders) return tooManyUnpaid(deps);
 
   // The id exists before products hears of the order, so a retried reserve is idempotent.
   const orderId = randomUUID();
@@ -71,7 +79,7 @@ export async function placeOrder(
 
   let items: NewItem[] | null;
   try {
-    items = snapshot(lines, reply.lines);
+    items = snapshot(orderId, lines, reply.lines);
   } catch (error) {
     await release();
     throw error;
@@ -84,14 +92,32 @@ export async function placeOrder(
       field: 'items',
     };
   }
-  const createdAt = deps.now();
   const total: Money = {
     amount: items.reduce((sum, i) => sum + i.lineTotal.amount, 0),
     currency: items[0]!.unitPrice.currency,
   };
+  // Checked in JavaScript numbers (exact far beyond 2³¹) before anything is stored: no total that
+  // GraphQL's 32-bit Int cannot carry, nor one above the configured maximum, is ever written.
+  if (total.amount > deps.maxOrderTotal) {
+    await release();
+    deps.log.info({ orderId, userId: viewer.id }, 'order refused: total above the maximum');
+    return {
+      __typename: 'OrderTotalLimitError',
+      message: `An order may total at most ${deps.maxOrderTotal} (minor units); nothing was ordered.`,
+      maxTotal: { amount: deps.maxOrderTotal, currency: total.currency },
+    };
+  }
+  const createdAt = deps.now();
+  let placed: 'PLACED' | 'TOO_MANY' | OrderModel;
   try {
-    await repository.transaction((tx) =>
-      tx.insertOrder(
+    await repository.ensureUser(viewer.id);
+    placed = await repository.transaction(async (tx) => {
+      // Under the user's lock: concurrent placeOrders of one user count and insert one at a time.
+      await tx.lockUser(viewer.id);
+      const winner = await tx.findByIdempotencyKey(viewer.id, input.idempotencyKey);
+      if (winner) return winner;
+      if ((await tx.countUnpaid(viewer.id)) >= deps.maxUnpaidOrders) return 'TOO_MANY' as const;
+      await tx.insertOrder(
         {
           id: orderId,
           userId: viewer.id,
@@ -103,8 +129,9 @@ export async function placeOrder(
           expiresAt: new Date(createdAt.getTime() + deps.ttlSeconds * 1000),
         },
         items,
-      ),
-    );
+      );
+      return 'PLACED' as const;
+    });
   } catch (error) {
     await release();
     if (error instanceof DuplicateIdempotencyKeyError) {
@@ -112,6 +139,10 @@ export async function placeOrder(
       if (winner) return replay(winner, fingerprint);
     }
     throw error;
+  }
+  if (placed !== 'PLACED') {
+    await release();
+    return placed === 'TOO_MANY' ? tooManyUnpaid(deps) : replay(placed, fingerprint);
   }
   const order = await repository.findById(orderId);
   if (!order) throw new Error(`order ${orderId} vanished after insert`);
@@ -125,19 +156,24 @@ function validate(
   input: PlaceOrderInput,
 ):
   | { lines: Line[]; fingerprint: string }
-  | Extract<PlaceOrderResult, { __typename: 'EmptyCartError' | 'InvalidInputError' }> {
+  | Extract<
+      PlaceOrderResult,
+      { __typename: 'EmptyCartError' | 'InvalidInputError' | 'UnknownProductError' }
+    > {
   if (!IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
     return invalid('idempotencyKey must be 1-128 letters, digits or - _ . :', 'idempotencyKey');
   }
   if (input.items.length === 0)
     return { __typename: 'EmptyCartError', message: 'An order needs at least one item.' };
   for (const [i, item] of input.items.entries()) {
-    if (!PRODUCT_ID.test(item.productId))
-      return invalid('productId must be 1-64 characters', `items.${i}.productId`);
     if (!Number.isInteger(item.quantity) || item.quantity < 1) {
       return invalid('quantity must be at least 1', `items.${i}.quantity`);
     }
   }
+  // A product id not in the issued form (another letter case, spaces, ...) names no product: it
+  // never reaches products, a lock key or a query.
+  const unknown = input.items.find((item) => !isProductId(item.productId));
+  if (unknown) return unknownProduct(unknown.productId);
   const lines = mergeLines(input.items);
   if (lines.length > deps.maxCartLines) {
     return invalid(`An order can hold at most ${deps.maxCartLines} different products.`, 'items');
@@ -165,9 +201,7 @@ function replay(existing: OrderModel, fingerprint: string): PlaceOrderResult {
 
 function reserveRefusal(reply: Extract<ReserveReply, { ok: false }>, lines: Line[]): PlaceOrderResult {
   const productId = reply.productId ?? '';
-  if (reply.code === 'NOT_FOUND') {
-    return { __typename: 'UnknownProductError', message: `No product with id ${productId}.`, productId };
-  }
+  if (reply.code === 'NOT_FOUND') return unknownProduct(productId);
   if (reply.code === 'OUT_OF_STOCK') {
     const requested = reply.requested ?? lines.find((l) => l.productId === productId)?.quantity ?? 0;
     const available = reply.available ?? 0;
@@ -182,13 +216,27 @@ function reserveRefusal(reply: Extract<ReserveReply, { ok: false }>, lines: Line
   throw new Error(`products refused the reserve request: ${reply.message}`);
 }
 
-/** Price snapshots for the requested lines; null when the lines are priced in several currencies. */
-function snapshot(lines: Line[], reserved: Extract<ReserveReply, { ok: true }>['lines']): NewItem[] | null {
+/**
+ * Price snapshots for the requested lines; null when the lines are priced in several currencies.
+ * products must answer exactly the ids asked for (they are canonical, so it does): anything else is
+ * a broken contract, thrown with what differed (the caller releases first).
+ */
+function snapshot(
+  orderId: string,
+  lines: Line[],
+  reserved: Extract<ReserveReply, { ok: true }>['lines'],
+): NewItem[] | null {
   const byId = new Map(reserved.map((l) => [l.productId, l]));
   const items = lines.map((line, position): NewItem => {
     const r = byId.get(line.productId);
-    if (!r || r.quantity !== line.quantity)
-      throw new Error(`products reserved something else for ${line.productId}`);
+    if (!r || r.quantity !== line.quantity || reserved.length !== lines.length) {
+      throw new Error(
+        `products answered the reserve of order ${orderId} with other lines than asked: ` +
+          `asked ${line.quantity} of ${line.productId}, got ${JSON.stringify(reserved.map((l) => [l.productId, l.quantity]))}`,
+      );
+    }
+    if (!Number.isSafeInteger(r.unitPrice.amount) || r.unitPrice.amount < 0)
+      throw new Error(`products answered an invalid price for ${line.productId}: ${r.unitPrice.amount}`);
     return {
       position,
       productId: line.productId,
@@ -243,6 +291,18 @@ async function releaseReservation(
     });
   }
 }
+
+const unknownProduct = (productId: string) => ({
+  __typename: 'UnknownProductError' as const,
+  message: `No product with id ${productId}.`,
+  productId,
+});
+
+const tooManyUnpaid = (deps: OrdersDeps) => ({
+  __typename: 'TooManyUnpaidOrdersError' as const,
+  message: `At most ${deps.maxUnpaidOrders} orders may wait for payment at once; pay or cancel one first.`,
+  max: deps.maxUnpaidOrders,
+});
 
 const invalid = (message: string, field: string) => ({
   __typename: 'InvalidInputError' as const,

@@ -6,6 +6,8 @@ import {
   type OrderItemModel,
   type OrderModel,
   type OrderStatus,
+  type UnmatchedChargeModel,
+  type UnmatchedChargeReason,
 } from './models';
 
 /** Every MySQL statement of the orders aggregate (orders, items, applied events, outbox). */
@@ -24,6 +26,7 @@ interface OrderRow {
   paid_at: Date | null;
   cancelled_at: Date | null;
   payment_id: string | null;
+  payment_lease_until: Date | null;
 }
 
 interface ItemRow {
@@ -39,7 +42,7 @@ interface ItemRow {
 }
 
 const ORDER_COLUMNS =
-  'id, seq, user_id, status, currency, total_amount, idempotency_key, fingerprint, created_at, expires_at, paid_at, cancelled_at, payment_id';
+  'id, seq, user_id, status, currency, total_amount, idempotency_key, fingerprint, created_at, expires_at, paid_at, cancelled_at, payment_id, payment_lease_until';
 const ITEM_COLUMNS =
   'order_id, position, product_id, sku, product_name, quantity, unit_amount, line_amount, currency';
 
@@ -57,6 +60,7 @@ const toOrder = (r: OrderRow): OrderModel => ({
   paidAt: r.paid_at,
   cancelledAt: r.cancelled_at,
   paymentId: r.payment_id,
+  paymentLeaseUntil: r.payment_lease_until,
 });
 
 const toItem = (r: ItemRow): OrderItemModel => ({
@@ -71,7 +75,10 @@ const toItem = (r: ItemRow): OrderItemModel => ({
 });
 
 /** A new order as the service builds it (seq and number come from the database). */
-export type NewOrder = Omit<OrderModel, 'seq' | 'number' | 'paidAt' | 'cancelledAt' | 'paymentId'>;
+export type NewOrder = Omit<
+  OrderModel,
+  'seq' | 'number' | 'paidAt' | 'cancelledAt' | 'paymentId' | 'paymentLeaseUntil'
+>;
 export type NewItem = Omit<OrderItemModel, 'orderId'>;
 
 /** The user already has an order with this idempotency key (a concurrent placeOrder won). */
@@ -106,14 +113,40 @@ export class OrdersTx {
     return rows[0] ? toOrder(rows[0]) : null;
   }
 
-  /** Locks up to `limit` expired unpaid orders, skipping rows another instance holds. */
+  /**
+   * Locks up to `limit` expired unpaid orders, skipping rows another instance holds. An order whose
+   * payment lease still runs is not expired (a lease always moves expires_at with it; this is the
+   * second guard).
+   */
   async lockExpired(now: Date, limit: number): Promise<OrderModel[]> {
     const rows = await this.sql.rows<OrderRow>(
       `SELECT ${ORDER_COLUMNS} FROM orders WHERE status = 'PENDING_PAYMENT' AND expires_at <= ?
+         AND (payment_lease_until IS NULL OR payment_lease_until <= ?)
        ORDER BY expires_at LIMIT ? FOR UPDATE SKIP LOCKED`,
-      [now, limit],
+      [now, now, limit],
     );
     return rows.map(toOrder);
+  }
+
+  /**
+   * Locks the user's placing row (SELECT ... FOR UPDATE): placeOrders of one user run their count
+   * of unpaid orders and their insert one after the other. The row must exist (ensureUser).
+   */
+  async lockUser(userId: string): Promise<void> {
+    const rows = await this.sql.rows<{ user_id: string }>(
+      'SELECT user_id FROM order_users WHERE user_id = ? FOR UPDATE',
+      [userId],
+    );
+    if (rows.length !== 1) throw new Error(`no placing row for user ${userId}; call ensureUser first`);
+  }
+
+  /** How many of the user's orders wait for payment (read under lockUser for an exact count). */
+  countUnpaid(userId: string): Promise<number> {
+    return countUnpaid(this.sql, userId);
+  }
+
+  findByIdempotencyKey(userId: string, key: string): Promise<OrderModel | null> {
+    return findByIdempotencyKey(this.sql, userId, key);
   }
 
   itemsFor(orderIds: string[]): Promise<OrderItemModel[]> {
@@ -156,11 +189,35 @@ export class OrdersTx {
     ]);
   }
 
-  /** Moves an unpaid order's expiry later (never earlier). */
-  async extendExpiry(id: string, until: Date): Promise<void> {
+  /**
+   * Grants a payment lease until `until`: the lease and the expiry of the unpaid order move to at
+   * least `until` (never earlier).
+   */
+  async grantLease(id: string, until: Date): Promise<void> {
     await this.sql.run(
-      `UPDATE orders SET expires_at = ? WHERE id = ? AND status = 'PENDING_PAYMENT' AND expires_at < ?`,
-      [until, id, until],
+      `UPDATE orders SET payment_lease_until = GREATEST(COALESCE(payment_lease_until, ?), ?),
+         expires_at = GREATEST(expires_at, ?)
+       WHERE id = ? AND status = 'PENDING_PAYMENT'`,
+      [until, until, until, id],
+    );
+  }
+
+  /** Records a successful charge that paid nothing (once per payment id). */
+  async recordUnmatchedCharge(charge: Omit<UnmatchedChargeModel, 'refundedAt'>): Promise<void> {
+    await this.sql.run(
+      `INSERT IGNORE INTO unmatched_charges
+         (payment_id, order_id, user_id, reason, amount, currency, order_status, recorded_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        charge.paymentId,
+        charge.orderId,
+        charge.userId,
+        charge.reason,
+        charge.amount.amount,
+        charge.amount.currency,
+        charge.orderStatus,
+        charge.recordedAt,
+      ],
     );
   }
 
@@ -230,6 +287,34 @@ export class OrdersTx {
   }
 }
 
+async function countUnpaid(sql: Sql, userId: string): Promise<number> {
+  const [row] = await sql.rows<{ n: number }>(
+    "SELECT COUNT(*) AS n FROM orders WHERE user_id = ? AND status = 'PENDING_PAYMENT'",
+    [userId],
+  );
+  return Number(row?.n ?? 0);
+}
+
+async function findByIdempotencyKey(sql: Sql, userId: string, key: string): Promise<OrderModel | null> {
+  const rows = await sql.rows<OrderRow>(
+    `SELECT ${ORDER_COLUMNS} FROM orders WHERE user_id = ? AND idempotency_key = ?`,
+    [userId, key],
+  );
+  return rows[0] ? toOrder(rows[0]) : null;
+}
+
+interface UnmatchedChargeRow {
+  payment_id: string;
+  order_id: string;
+  user_id: string;
+  reason: UnmatchedChargeReason;
+  amount: number;
+  currency: string;
+  order_status: OrderStatus | 'NONE';
+  recorded_at: Date;
+  refunded_at: Date | null;
+}
+
 async function itemsFor(sql: Sql, orderIds: string[]): Promise<OrderItemModel[]> {
   if (orderIds.length === 0) return [];
   const rows = await sql.rows<ItemRow>(
@@ -287,12 +372,45 @@ export class OrdersRepository {
     return rows.map(toOrder);
   }
 
-  async findByIdempotencyKey(userId: string, key: string): Promise<OrderModel | null> {
-    const rows = await this.db.rows<OrderRow>(
-      `SELECT ${ORDER_COLUMNS} FROM orders WHERE user_id = ? AND idempotency_key = ?`,
-      [userId, key],
+  findByIdempotencyKey(userId: string, key: string): Promise<OrderModel | null> {
+    return findByIdempotencyKey(this.db, userId, key);
+  }
+
+  /** How many of the user's orders wait for payment (a first check, without a lock). */
+  countUnpaid(userId: string): Promise<number> {
+    return countUnpaid(this.db, userId);
+  }
+
+  /** Creates the user's placing row if it is missing (in its own statement, before the transaction). */
+  async ensureUser(userId: string): Promise<void> {
+    await this.db.run('INSERT IGNORE INTO order_users (user_id) VALUES (?)', [userId]);
+  }
+
+  /** Successful charges that paid nothing, oldest first (of one order, or all): what is to be refunded. */
+  async unmatchedCharges(orderId?: string): Promise<UnmatchedChargeModel[]> {
+    const rows = await this.db.rows<UnmatchedChargeRow>(
+      `SELECT payment_id, order_id, user_id, reason, amount, currency, order_status, recorded_at, refunded_at
+       FROM unmatched_charges ${orderId === undefined ? '' : 'WHERE order_id = ?'} ORDER BY recorded_at, payment_id`,
+      orderId === undefined ? [] : [orderId],
     );
-    return rows[0] ? toOrder(rows[0]) : null;
+    return rows.map((r) => ({
+      paymentId: r.payment_id,
+      orderId: r.order_id,
+      userId: r.user_id,
+      reason: r.reason,
+      amount: { amount: Number(r.amount), currency: r.currency },
+      orderStatus: r.order_status,
+      recordedAt: r.recorded_at,
+      refundedAt: r.refunded_at,
+    }));
+  }
+
+  /** How many unmatched charges wait for their refund (for operators and tests). */
+  async countUnrefundedCharges(): Promise<number> {
+    const [row] = await this.db.rows<{ n: number }>(
+      'SELECT COUNT(*) AS n FROM unmatched_charges WHERE refunded_at IS NULL',
+    );
+    return Number(row?.n ?? 0);
   }
 
   /** A user's orders, newest first, after the order with sequence `beforeSeq` (exclusive). */

@@ -1,9 +1,15 @@
 import { canAccess, requireViewer, type Viewer } from '@shop/auth';
 import { forbidden } from '@shop/errors';
 import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from '@shop/graphql';
-import type { PayableReply, PaymentEvent, ReserveReply } from '@shop/messaging';
+import {
+  isOrderId,
+  isUserId,
+  type PayableReply,
+  type PaymentEvent,
+  type ReserveReply,
+} from '@shop/messaging';
 import type { Logger } from '@shop/server';
-import type { OrderItemModel, OrderModel } from './models';
+import type { OrderItemModel, OrderModel, UserRef } from './models';
 import {
   applyPaymentEvent,
   cancelOrder,
@@ -36,9 +42,18 @@ export interface OrdersServiceDeps {
    * that long, so a charge in progress never races the expiry into a "paid but cancelled" order.
    */
   paymentLeaseSeconds?: number;
+  /**
+   * The hard deadline of an unpaid order, in seconds from placement: no payment lease reaches past
+   * it (default: the larger of 2 × ttlSeconds and ttlSeconds + paymentLeaseSeconds).
+   */
+  maxOrderAgeSeconds?: number;
   maxCartLines: number;
   /** Largest quantity of one product in an order. */
   maxQuantity?: number;
+  /** Largest order total, in minor units of its currency. */
+  maxOrderTotal?: number;
+  /** Most orders of one user waiting for payment at once. */
+  maxUnpaidOrders?: number;
   now?: () => Date;
 }
 
@@ -57,17 +72,25 @@ export class OrdersService {
   private readonly deps: OrdersDeps;
 
   constructor(deps: OrdersServiceDeps) {
+    const paymentLeaseSeconds = deps.paymentLeaseSeconds ?? 120;
     this.deps = {
       ...deps,
-      paymentLeaseSeconds: deps.paymentLeaseSeconds ?? 120,
+      paymentLeaseSeconds,
+      maxOrderAgeSeconds:
+        deps.maxOrderAgeSeconds ?? Math.max(2 * deps.ttlSeconds, deps.ttlSeconds + paymentLeaseSeconds),
       maxQuantity: deps.maxQuantity ?? 100,
+      maxOrderTotal: deps.maxOrderTotal ?? 10_000_000,
+      maxUnpaidOrders: deps.maxUnpaidOrders ?? 5,
       now: deps.now ?? (() => new Date()),
     };
   }
 
   // ---- reading: owner or admin ---------------------------------------------------------------
 
-  /** Query.order: needs a signed-in viewer; the order to its owner or an admin, else null. */
+  /**
+   * Query.order: needs a signed-in viewer; the order to its owner or an admin, else null. An id
+   * that is not in the issued form (another letter case, braces, ...) names no order.
+   */
   async orderFor(viewer: Viewer | null, id: string): Promise<OrderModel | null> {
     const [order] = await this.ordersFor(requireViewer(viewer), [id]);
     return order ?? null;
@@ -76,15 +99,25 @@ export class OrdersService {
   /**
    * A batch of orders (the loader behind Order references), in the order of `ids`: each one the
    * viewer owns (or any, for an admin), null for the rest and for missing ids, so other people's
-   * orders read exactly like ids that do not exist. Anonymous viewers see none.
+   * orders read exactly like ids that do not exist. Anonymous viewers see none. Ids not in the
+   * issued form are null without a query.
    */
   async ordersFor(viewer: Viewer | null, ids: readonly string[]): Promise<(OrderModel | null)[]> {
-    const rows = await this.deps.repository.findByIds(ids);
+    const canonical = ids.filter(isOrderId);
+    const rows = canonical.length === 0 ? [] : await this.deps.repository.findByIds(canonical);
     const byId = new Map(rows.map((o) => [o.id, o]));
     return ids.map((id) => {
       const order = byId.get(id);
       return order && canAccess(viewer, order.userId) ? order : null;
     });
+  }
+
+  /**
+   * A User representation (orders only adds fields to users' entity): the stub for an id in the
+   * issued form, null for anything else.
+   */
+  userReference(id: string | null): UserRef | null {
+    return isUserId(id) ? { id } : null;
   }
 
   /**
@@ -114,6 +147,8 @@ export class OrdersService {
       throw forbidden("Only the user themself or an admin may list a user's orders");
     const limit = pageSize(first);
     const beforeSeq = after ? decodeCursor(after, isCursor)[0] : null;
+    // An admin asking for a user id in another form: no such user, no orders, no query.
+    if (!isUserId(userId)) return toConnection<OrderModel>([], limit, () => '', beforeSeq !== null);
     const rows = await this.deps.repository.listForUser(userId, limit + 1, beforeSeq);
     return toConnection(rows, limit, (o) => encodeCursor([o.seq]), beforeSeq !== null);
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { gql } from '@shop/testing';
-import { admin, bootWithFakeProducts, customer, placeFor, type FakeHarness } from './helpers';
+import { admin, bootWithFakeProducts, customer, pid, placeFor, type FakeHarness } from './helpers';
 
 describe('who may read an order', () => {
   let h: FakeHarness;
@@ -10,11 +10,11 @@ describe('who may read an order', () => {
 
   beforeAll(async () => {
     h = await bootWithFakeProducts(
-      { cup: { sku: 'CUP', name: 'Cup', price: { amount: 800, currency: 'EUR' }, stock: 1000 } },
+      { [pid('cup')]: { sku: 'CUP', name: 'Cup', price: { amount: 800, currency: 'EUR' }, stock: 1000 } },
       { runExpiry: false },
     );
     for (let i = 1; i <= 5; i += 1) {
-      const { order } = await placeFor(h, [{ productId: 'cup', quantity: i }], alice);
+      const { order } = await placeFor(h, [{ productId: pid('cup'), quantity: i }], alice);
       aliceOrders.push(order.id);
     }
   });

@@ -6,6 +6,7 @@ import {
   CANCEL,
   customer,
   paymentEvent,
+  pid,
   placeFor,
   streamMessages,
   type FakeHarness,
@@ -17,7 +18,9 @@ describe('payment events and the outbox relay', () => {
   beforeAll(async () => {
     // No relay loop: each test drives the relay itself.
     h = await bootWithFakeProducts(
-      { book: { sku: 'BK-1', name: 'A Book', price: { amount: 1500, currency: 'EUR' }, stock: 1000 } },
+      {
+        [pid('book')]: { sku: 'BK-1', name: 'A Book', price: { amount: 1500, currency: 'EUR' }, stock: 1000 },
+      },
       { runRelay: false, runExpiry: false },
     );
   });
@@ -25,7 +28,7 @@ describe('payment events and the outbox relay', () => {
     await h.stop();
   });
 
-  const place = (user = customer()) => placeFor(h, [{ productId: 'book', quantity: 2 }], user);
+  const place = (user = customer()) => placeFor(h, [{ productId: pid('book'), quantity: 2 }], user);
   const subjectOf = (e: PaymentEvent) =>
     e.status === 'SUCCEEDED' ? h.names.events.paymentsSucceeded : h.names.events.paymentsFailed;
   const unsentFor = async (orderId: string) =>
@@ -81,7 +84,7 @@ describe('payment events and the outbox relay', () => {
       total: { amount: 3000, currency: 'EUR' },
       items: [
         {
-          productId: 'book',
+          productId: pid('book'),
           name: 'A Book',
           quantity: 2,
           unitPrice: { amount: 1500, currency: 'EUR' },

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '@shop/config';
 import { createTokenVerifier, ROUTER_SECRET_HEADER, type Viewer } from '@shop/auth';
@@ -42,7 +42,13 @@ export type FakeProducts = ReturnType<typeof fakeProducts>;
  * per order; release comes as a command or as an orders.cancelled event, and (like the real one) a
  * release that arrives first makes a late reserve of that order take nothing.
  */
-export function fakeProducts(nc: NatsConnection, prefix: string, opts: { reserveDelayMs?: number } = {}) {
+export interface FakeProductsOptions {
+  reserveDelayMs?: number;
+  /** How the reply names a reserved product (a broken products that answers another form of the id). */
+  answerId?: (productId: string) => string;
+}
+
+export function fakeProducts(nc: NatsConnection, prefix: string, opts: FakeProductsOptions = {}) {
   const names = natsNames(prefix);
   const catalogue = new Map<string, CatalogueEntry>();
   const reservations = new Map<string, { productId: string; quantity: number }[]>();
@@ -86,7 +92,7 @@ export function fakeProducts(nc: NatsConnection, prefix: string, opts: { reserve
             req.items.map((i) => {
               const p = catalogue.get(i.productId)!;
               return {
-                productId: i.productId,
+                productId: opts.answerId ? opts.answerId(i.productId) : i.productId,
                 sku: p.sku,
                 name: p.name,
                 quantity: i.quantity,
@@ -199,7 +205,7 @@ export async function bootWithFakeProducts(
   catalogue: Record<string, CatalogueEntry>,
   overrides: AppOverrides = {},
   env: Record<string, string> = {},
-  opts: { reserveDelayMs?: number } = {},
+  opts: FakeProductsOptions = {},
 ) {
   const h = await bootOrders(overrides, env);
   const products = fakeProducts(h.nc, h.prefix, opts);
@@ -245,18 +251,18 @@ export function paymentEvent(
   };
 }
 
-let counter = 0;
-/** A viewer with a fresh id. */
+/** A viewer with a fresh id in the issued form (a lower-case UUID, as users issues them). */
 export const customer = (label = 'c'): Viewer => {
-  counter += 1;
-  const id = `${label}-${process.pid}-${Date.now().toString(36)}-${counter}`;
-  return { id, role: 'CUSTOMER', email: `${id}@example.test` };
+  const id = randomUUID();
+  return { id, role: 'CUSTOMER', email: `${label}-${id}@example.test` };
 };
-export const admin = (): Viewer => ({
-  id: `admin-${Date.now().toString(36)}`,
-  role: 'ADMIN',
-  email: 'admin@example.test',
-});
+export const admin = (): Viewer => ({ id: randomUUID(), role: 'ADMIN', email: 'admin@example.test' });
+
+/**
+ * A product id in the issued form (24 lower-case hex digits, like a MongoDB ObjectId) for a
+ * readable label: the same label gives the same id.
+ */
+export const pid = (label: string) => createHash('sha256').update(label).digest('hex').slice(0, 24);
 
 export const ORDER_FIELDS = `
   id number status createdAt expiresAt paidAt cancelledAt
@@ -274,6 +280,8 @@ export const PLACE = `mutation Place($input: PlaceOrderInput!) {
     ... on UnknownProductError { productId }
     ... on InsufficientStockError { productId requested available }
     ... on IdempotencyKeyReusedError { orderId }
+    ... on OrderTotalLimitError { maxTotal { amount currency } }
+    ... on TooManyUnpaidOrdersError { max }
   }
 }`;
 
@@ -284,6 +292,7 @@ export const CANCEL = `mutation Cancel($id: ID!) {
     ... on Error { message }
     ... on OrderNotCancellableError { status }
     ... on OrderNotFoundError { orderId }
+    ... on OrderPaymentInProgressError { retryAfter }
   }
 }`;
 

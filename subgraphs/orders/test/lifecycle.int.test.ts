@@ -6,6 +6,7 @@ import {
   bootWithFakeProducts,
   CANCEL,
   customer,
+  pid,
   placeFor,
   streamMessages,
   type FakeHarness,
@@ -18,7 +19,7 @@ describe('cancelling, expiry and orders.payable', () => {
   beforeAll(async () => {
     // The test owns the clock and drives expiry itself; the relay runs as in production.
     h = await bootWithFakeProducts(
-      { p1: { sku: 'P1', name: 'Pen', price: { amount: 200, currency: 'EUR' }, stock: 1000 } },
+      { [pid('p1')]: { sku: 'P1', name: 'Pen', price: { amount: 200, currency: 'EUR' }, stock: 1000 } },
       { runExpiry: false, now: () => now },
       { ORDER_TTL_SECONDS: '60' },
     );
@@ -27,7 +28,7 @@ describe('cancelling, expiry and orders.payable', () => {
     await h.stop();
   });
 
-  const place = (user = customer(), quantity = 1) => placeFor(h, [{ productId: 'p1', quantity }], user);
+  const place = (user = customer(), quantity = 1) => placeFor(h, [{ productId: pid('p1'), quantity }], user);
   const statusOf = async (id: string) => (await h.app.repository.findById(id))!.status;
 
   it('lets the owner cancel a pending order once, and publishes orders.cancelled', async () => {
@@ -57,7 +58,7 @@ describe('cancelling, expiry and orders.payable', () => {
     expect(event).toMatchObject({
       userId: user.id,
       reason: 'CANCELLED_BY_USER',
-      items: [{ productId: 'p1', quantity: 3 }],
+      items: [{ productId: pid('p1'), quantity: 3 }],
     });
   });
 
@@ -158,12 +159,16 @@ describe('cancelling, expiry and orders.payable', () => {
       amount: { amount: 400, currency: 'EUR' },
       status: 'PENDING_PAYMENT',
     });
-    expect(await ask(order.id, 'someone-else')).toMatchObject({ ok: false, code: 'FORBIDDEN' });
+    expect(await ask(order.id, randomUUID())).toMatchObject({ ok: false, code: 'FORBIDDEN' });
     expect(await ask(randomUUID(), user.id)).toMatchObject({ ok: false, code: 'NOT_FOUND' });
     expect(await ask('', user.id)).toMatchObject({ ok: false, code: 'INVALID_REQUEST' });
-    await (
-      await h.as(user)
-    )(CANCEL, { id: order.id });
+    // The lease just granted keeps the customer from cancelling; once it is over they may.
+    const cancel = async () =>
+      (await (await h.as(user))<{ cancelOrder: Record<string, unknown> }>(CANCEL, { id: order.id })).data!
+        .cancelOrder;
+    expect(await cancel()).toMatchObject({ __typename: 'OrderPaymentInProgressError' });
+    now = new Date(now.getTime() + 121_000);
+    expect(await cancel()).toMatchObject({ __typename: 'Order', status: 'CANCELLED' });
     expect(await ask(order.id, user.id)).toMatchObject({
       ok: false,
       code: 'NOT_PAYABLE',

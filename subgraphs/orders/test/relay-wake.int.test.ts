@@ -1,6 +1,13 @@
 import { jetstream, publishEvent, type OrderPaidEvent } from '@shop/messaging';
 import { waitFor } from '@shop/testing';
-import { bootWithFakeProducts, paymentEvent, placeFor, streamMessages, type FakeHarness } from './helpers';
+import {
+  bootWithFakeProducts,
+  paymentEvent,
+  pid,
+  placeFor,
+  streamMessages,
+  type FakeHarness,
+} from './helpers';
 
 describe('the outbox relay wakes up after a commit that wrote an outbox row', () => {
   let h: FakeHarness;
@@ -8,7 +15,7 @@ describe('the outbox relay wakes up after a commit that wrote an outbox row', ()
   beforeAll(async () => {
     // A poll interval far longer than the test: only the in-process signal can publish in time.
     h = await bootWithFakeProducts(
-      { mug: { sku: 'MUG-1', name: 'A Mug', price: { amount: 900, currency: 'EUR' }, stock: 100 } },
+      { [pid('mug')]: { sku: 'MUG-1', name: 'A Mug', price: { amount: 900, currency: 'EUR' }, stock: 100 } },
       { runExpiry: false },
       { OUTBOX_POLL_MS: '60000' },
     );
@@ -18,7 +25,7 @@ describe('the outbox relay wakes up after a commit that wrote an outbox row', ()
   });
 
   it('publishes orders.paid within a second of applying the payment, with a 60 s poll', async () => {
-    const { user, order: placed } = await placeFor(h, [{ productId: 'mug', quantity: 1 }]);
+    const { user, order: placed } = await placeFor(h, [{ productId: pid('mug'), quantity: 1 }]);
     const orderId = placed.id;
     const event = paymentEvent(placed, user.id);
     const paymentId = event.paymentId;

@@ -26,7 +26,7 @@ export type Scalars = {
 };
 
 /** The result of cancelOrder: the cancelled order, or why it was not cancelled. */
-export type CancelOrderResult = Order | OrderNotCancellableError | OrderNotFoundError;
+export type CancelOrderResult = Order | OrderNotCancellableError | OrderNotFoundError | OrderPaymentInProgressError;
 
 /** The order had no lines. */
 export type EmptyCartError = Error & {
@@ -83,7 +83,7 @@ export type Money = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Cancels an order of the signed-in user that is still waiting for payment; its stock goes back to products. */
+  /** Cancels an order of the signed-in user that is still waiting for payment; its stock goes back to products. Refused while a payment of it is in progress. */
   cancelOrder: CancelOrderResult;
   /** Places an order for the signed-in user: reserves the items' stock in products and stores the order with price snapshots, waiting for payment until it expires. */
   placeOrder: PlaceOrderResult;
@@ -161,7 +161,7 @@ export type OrderItem = {
 export type OrderLineInput = {
   /** The product to order. */
   productId: Scalars['ID']['input'];
-  /** How many units: 1 to 100. Lines of the same product are added up. */
+  /** How many units: 1 to 100 (MAX_LINE_QUANTITY). Lines of the same product are added up. */
   quantity: Scalars['Int']['input'];
 };
 
@@ -183,6 +183,15 @@ export type OrderNotFoundError = Error & {
   orderId: Scalars['ID']['output'];
 };
 
+/** A payment of the order is in progress (payments is charging the card), so it cannot be cancelled now. Unless it is paid by then, it can be cancelled from retryAfter on. */
+export type OrderPaymentInProgressError = Error & {
+  __typename?: 'OrderPaymentInProgressError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** When the payment in progress has ended at the latest. */
+  retryAfter: Scalars['DateTime']['output'];
+};
+
 /** Where an order is in its life: waiting for payment, paid, or cancelled (by the customer or on expiry). */
 export type OrderStatus =
   /** Cancelled by the customer or expired unpaid; its stock went back. */
@@ -191,6 +200,15 @@ export type OrderStatus =
   | 'PAID'
   /** Placed, stock reserved, waiting for payment until expiresAt. */
   | 'PENDING_PAYMENT';
+
+/** The order's total would be above the largest total the shop accepts; nothing was ordered and no stock is held. */
+export type OrderTotalLimitError = Error & {
+  __typename?: 'OrderTotalLimitError';
+  /** The largest total an order may have, in the order's currency. */
+  maxTotal: Money;
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
 
 /** Relay page information. */
 export type PageInfo = {
@@ -214,7 +232,7 @@ export type PlaceOrderInput = {
 };
 
 /** The result of placeOrder: the order, or why it was not placed. */
-export type PlaceOrderResult = EmptyCartError | IdempotencyKeyReusedError | InsufficientStockError | InvalidInputError | Order | ProductsUnavailableError | UnknownProductError;
+export type PlaceOrderResult = EmptyCartError | IdempotencyKeyReusedError | InsufficientStockError | InvalidInputError | Order | OrderTotalLimitError | ProductsUnavailableError | TooManyUnpaidOrdersError | UnknownProductError;
 
 /** A product of the catalogue, with its price and stock. */
 export type Product = {
@@ -239,6 +257,15 @@ export type Query = {
 
 export type QueryOrderArgs = {
   id: Scalars['ID']['input'];
+};
+
+/** The signed-in user already has the most orders waiting for payment that the shop allows; pay or cancel one first. Nothing was ordered. */
+export type TooManyUnpaidOrdersError = Error & {
+  __typename?: 'TooManyUnpaidOrdersError';
+  /** How many unpaid orders a user may have at once. */
+  max: Scalars['Int']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
 };
 
 /** A product in the order does not exist. */
@@ -370,6 +397,7 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
     | ( OrderModel & { __typename: 'Order' } )
     | ( OrderNotCancellableError & { __typename: 'OrderNotCancellableError' } )
     | ( OrderNotFoundError & { __typename: 'OrderNotFoundError' } )
+    | ( OrderPaymentInProgressError & { __typename: 'OrderPaymentInProgressError' } )
   ;
   PlaceOrderResult:
     | ( EmptyCartError & { __typename: 'EmptyCartError' } )
@@ -377,7 +405,9 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
     | ( InsufficientStockError & { __typename: 'InsufficientStockError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( OrderModel & { __typename: 'Order' } )
+    | ( OrderTotalLimitError & { __typename: 'OrderTotalLimitError' } )
     | ( ProductsUnavailableError & { __typename: 'ProductsUnavailableError' } )
+    | ( TooManyUnpaidOrdersError & { __typename: 'TooManyUnpaidOrdersError' } )
     | ( UnknownProductError & { __typename: 'UnknownProductError' } )
   ;
 };
@@ -391,7 +421,10 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( OrderNotCancellableError & { __typename: 'OrderNotCancellableError' } )
     | ( OrderNotFoundError & { __typename: 'OrderNotFoundError' } )
+    | ( OrderPaymentInProgressError & { __typename: 'OrderPaymentInProgressError' } )
+    | ( OrderTotalLimitError & { __typename: 'OrderTotalLimitError' } )
     | ( ProductsUnavailableError & { __typename: 'ProductsUnavailableError' } )
+    | ( TooManyUnpaidOrdersError & { __typename: 'TooManyUnpaidOrdersError' } )
     | ( UnknownProductError & { __typename: 'UnknownProductError' } )
   ;
 };
@@ -416,7 +449,9 @@ export type ResolversTypes = {
   OrderLineInput: OrderLineInput;
   OrderNotCancellableError: ResolverTypeWrapper<OrderNotCancellableError>;
   OrderNotFoundError: ResolverTypeWrapper<OrderNotFoundError>;
+  OrderPaymentInProgressError: ResolverTypeWrapper<OrderPaymentInProgressError>;
   OrderStatus: OrderStatus;
+  OrderTotalLimitError: ResolverTypeWrapper<OrderTotalLimitError>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   PlaceOrderInput: PlaceOrderInput;
@@ -424,6 +459,7 @@ export type ResolversTypes = {
   Product: ResolverTypeWrapper<ProductRef>;
   ProductsUnavailableError: ResolverTypeWrapper<ProductsUnavailableError>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  TooManyUnpaidOrdersError: ResolverTypeWrapper<TooManyUnpaidOrdersError>;
   UnknownProductError: ResolverTypeWrapper<UnknownProductError>;
   User: ResolverTypeWrapper<UserRef>;
   link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
@@ -451,6 +487,8 @@ export type ResolversParentTypes = {
   OrderLineInput: OrderLineInput;
   OrderNotCancellableError: OrderNotCancellableError;
   OrderNotFoundError: OrderNotFoundError;
+  OrderPaymentInProgressError: OrderPaymentInProgressError;
+  OrderTotalLimitError: OrderTotalLimitError;
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
   PlaceOrderInput: PlaceOrderInput;
@@ -458,6 +496,7 @@ export type ResolversParentTypes = {
   Product: ProductRef;
   ProductsUnavailableError: ProductsUnavailableError;
   Query: Record<PropertyKey, never>;
+  TooManyUnpaidOrdersError: TooManyUnpaidOrdersError;
   UnknownProductError: UnknownProductError;
   User: UserRef;
   link__Import: Scalars['link__Import']['output'];
@@ -498,7 +537,7 @@ export type TagDirectiveArgs = {
 export type TagDirectiveResolver<Result, Parent, ContextType = Context, Args = TagDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type CancelOrderResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CancelOrderResult'] = ResolversParentTypes['CancelOrderResult']> = {
-  __resolveType: TypeResolveFn<'Order' | 'OrderNotCancellableError' | 'OrderNotFoundError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'Order' | 'OrderNotCancellableError' | 'OrderNotFoundError' | 'OrderPaymentInProgressError', ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -511,7 +550,7 @@ export type EmptyCartErrorResolvers<ContextType = Context, ParentType extends Re
 };
 
 export type ErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Error'] = ResolversParentTypes['Error']> = {
-  __resolveType: TypeResolveFn<'EmptyCartError' | 'IdempotencyKeyReusedError' | 'InsufficientStockError' | 'InvalidInputError' | 'OrderNotCancellableError' | 'OrderNotFoundError' | 'ProductsUnavailableError' | 'UnknownProductError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'EmptyCartError' | 'IdempotencyKeyReusedError' | 'InsufficientStockError' | 'InvalidInputError' | 'OrderNotCancellableError' | 'OrderNotFoundError' | 'OrderPaymentInProgressError' | 'OrderTotalLimitError' | 'ProductsUnavailableError' | 'TooManyUnpaidOrdersError' | 'UnknownProductError', ParentType, ContextType>;
 };
 
 export type IdempotencyKeyReusedErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['IdempotencyKeyReusedError'] = ResolversParentTypes['IdempotencyKeyReusedError']> = {
@@ -589,6 +628,18 @@ export type OrderNotFoundErrorResolvers<ContextType = Context, ParentType extend
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type OrderPaymentInProgressErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OrderPaymentInProgressError'] = ResolversParentTypes['OrderPaymentInProgressError']> = {
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  retryAfter?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type OrderTotalLimitErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OrderTotalLimitError'] = ResolversParentTypes['OrderTotalLimitError']> = {
+  maxTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -597,7 +648,7 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
 };
 
 export type PlaceOrderResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PlaceOrderResult'] = ResolversParentTypes['PlaceOrderResult']> = {
-  __resolveType: TypeResolveFn<'EmptyCartError' | 'IdempotencyKeyReusedError' | 'InsufficientStockError' | 'InvalidInputError' | 'Order' | 'ProductsUnavailableError' | 'UnknownProductError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'EmptyCartError' | 'IdempotencyKeyReusedError' | 'InsufficientStockError' | 'InvalidInputError' | 'Order' | 'OrderTotalLimitError' | 'ProductsUnavailableError' | 'TooManyUnpaidOrdersError' | 'UnknownProductError', ParentType, ContextType>;
 };
 
 export type ProductResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product']> = {
@@ -611,6 +662,12 @@ export type ProductsUnavailableErrorResolvers<ContextType = Context, ParentType 
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
+};
+
+export type TooManyUnpaidOrdersErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TooManyUnpaidOrdersError'] = ResolversParentTypes['TooManyUnpaidOrdersError']> = {
+  max?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type UnknownProductErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['UnknownProductError'] = ResolversParentTypes['UnknownProductError']> = {
@@ -645,11 +702,14 @@ export type Resolvers<ContextType = Context> = {
   OrderItem?: OrderItemResolvers<ContextType>;
   OrderNotCancellableError?: OrderNotCancellableErrorResolvers<ContextType>;
   OrderNotFoundError?: OrderNotFoundErrorResolvers<ContextType>;
+  OrderPaymentInProgressError?: OrderPaymentInProgressErrorResolvers<ContextType>;
+  OrderTotalLimitError?: OrderTotalLimitErrorResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PlaceOrderResult?: PlaceOrderResultResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   ProductsUnavailableError?: ProductsUnavailableErrorResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  TooManyUnpaidOrdersError?: TooManyUnpaidOrdersErrorResolvers<ContextType>;
   UnknownProductError?: UnknownProductErrorResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   link__Import?: GraphQLScalarType;

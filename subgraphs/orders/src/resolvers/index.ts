@@ -1,4 +1,4 @@
-import { DateTimeScalar, entityStub, referenceId } from '@shop/graphql';
+import { DateTimeScalar, referenceId } from '@shop/graphql';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import type { OrdersService } from '../orders.service';
 
@@ -14,7 +14,7 @@ export function createResolvers(service: OrdersService): Resolvers {
       cancelOrder: (_root, { id }, ctx) => service.cancelOrder(ctx.viewer, id),
     },
     User: {
-      __resolveReference: entityStub,
+      __resolveReference: (ref) => service.userReference(referenceId(ref)),
       orders: async (user, { first, after }, ctx) => {
         const connection = await service.listOrders(ctx.viewer, user.id, first, after);
         for (const { node } of connection.edges) ctx.loaders.orderById.prime(node.id, node);
