@@ -1,5 +1,5 @@
 import type { Logger } from '@shop/server';
-import type { OrderPaidEvent } from '@shop/messaging';
+import { isOrderId, isUserId, type OrderPaidEvent } from '@shop/messaging';
 import type { EmailSender, SmsProvider } from './channels';
 import {
   confirmationSubject,
@@ -109,6 +109,9 @@ export class ConfirmationsService {
 
   /** Handles one delivery of an orders.paid event; throws when it must be retried. */
   async handleOrderPaid(event: OrderPaidEvent): Promise<HandleOutcome> {
+    // The consumer's schema (IssuedOrderPaidEvent) already dead-letters these; nothing is written.
+    if (!isOrderId(event.orderId) || !isUserId(event.userId))
+      throw new Error('orders.paid names its order or customer in a form that was never issued');
     const claim = await this.deps.repository.createEvent({
       eventId: event.eventId,
       orderId: event.orderId,
@@ -167,6 +170,7 @@ export class ConfirmationsService {
 
   /** After the last delivery: the event and every notification of it not yet SENT become FAILED. */
   async markFailed(event: OrderPaidEvent, reason: string): Promise<void> {
+    if (!isOrderId(event.orderId) || !isUserId(event.userId)) return; // nothing was ever written
     const record = await this.deps.repository.getEvent(event.eventId);
     if (record && record.value.status !== 'DONE') {
       await this.deps.repository.updateEvent(record, {

@@ -1,12 +1,17 @@
 import { canAccess, requireViewer, type Viewer } from '@shop/auth';
 import { forbidden } from '@shop/errors';
 import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from '@shop/graphql';
+import { isNotificationId, isOrderId, isUserId } from '@shop/messaging';
 import type { NotificationModel } from './models';
 import type { NotificationsStore } from './notifications.repository';
 
 type Cursor = [createdAt: string, id: string];
 const isCursor = (value: unknown): value is Cursor =>
-  Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === 'string');
+  Array.isArray(value) &&
+  value.length === 2 &&
+  typeof value[0] === 'string' &&
+  !Number.isNaN(Date.parse(value[0])) &&
+  isNotificationId(value[1]);
 
 const cursorOf = (n: NotificationModel) => encodeCursor([n.createdAt, n.id] satisfies Cursor);
 
@@ -46,6 +51,10 @@ export interface NotificationsServiceDeps {
  * Batches (one request's DataLoaders) cost a constant number of reads: the viewer's own records in
  * one read; only what is not the viewer's costs more (one owner lookup per such order or id, and for
  * an admin one read per other owner).
+ *
+ * Ids are taken in the one form their owner issues (isUserId, isOrderId, isNotificationId of
+ * `@shop/messaging`): any other form (another letter case, braces) names nothing and never reaches
+ * the bucket: an empty list, or null.
  */
 export class NotificationsService {
   private readonly repository: NotificationsStore;
@@ -61,9 +70,10 @@ export class NotificationsService {
     after?: string | null,
   ): Promise<Connection<NotificationModel>> {
     const v = requireViewer(viewer);
-    if (!canAccess(v, userId)) throw forbidden(NOTIFICATION_FORBIDDEN);
     const limit = pageSize(first);
     const cursor = after ? decodeCursor(after, isCursor) : null;
+    if (!isUserId(userId)) return toConnection([], limit, cursorOf, false);
+    if (!canAccess(v, userId)) throw forbidden(NOTIFICATION_FORBIDDEN);
     const all = (await this.repository.notificationsOfUser(userId))
       .filter((n) => n.userId === userId)
       .sort(newestFirst);
@@ -81,9 +91,10 @@ export class NotificationsService {
     orderIds: readonly string[],
   ): Promise<(NotificationModel[] | Error)[]> {
     const v = requireViewer(viewer);
-    const byOrder = groupBy(await this.ofUser(v.id, orderIds), (n) => n.orderId);
+    const issued = orderIds.filter(isOrderId);
+    const byOrder = groupBy(issued.length > 0 ? await this.ofUser(v.id, issued) : [], (n) => n.orderId);
     const failed = new Map<string, Error>();
-    const others = [...new Set(orderIds)].filter((id) => !byOrder.has(id));
+    const others = [...new Set(issued)].filter((id) => !byOrder.has(id));
     if (others.length > 0) {
       const owners = await this.repository.ownersOfOrders(others);
       const readable: [orderId: string, ownerId: string][] = [];
@@ -123,11 +134,13 @@ export class NotificationsService {
     ids: readonly string[],
   ): Promise<(NotificationModel | null | Error)[]> {
     const v = requireViewer(viewer);
+    const issued = ids.filter(isNotificationId);
     const found = new Map<string, NotificationModel>();
-    for (const n of await this.repository.notificationsOfUser(v.id))
-      if (n.userId === v.id) found.set(n.id, n);
+    if (issued.length > 0)
+      for (const n of await this.repository.notificationsOfUser(v.id))
+        if (n.userId === v.id) found.set(n.id, n);
     const failed = new Map<string, Error>();
-    const others = [...new Set(ids)].filter((id) => !found.has(id));
+    const others = [...new Set(issued)].filter((id) => !found.has(id));
     if (others.length > 0) {
       const locations = await this.repository.locateNotifications(others);
       const foreign = new Set<string>();

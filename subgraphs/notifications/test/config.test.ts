@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '@shop/config';
+import { ConfigError, DEV_ROUTER_SECRET, loadConfig } from '@shop/config';
 import { configSchema } from '../src/config';
 
 describe('config', () => {
@@ -32,5 +32,21 @@ describe('config', () => {
     const problems = (error as ConfigError).problems.join('\n');
     for (const name of ['BACKOFF_MS', 'SMTP_URL', 'MAX_DELIVER', 'NATS_PREFIX'])
       expect(problems).toContain(name);
+  });
+
+  it('finding 7: production refuses the development ROUTER_SECRET, set or by default', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(configSchema, env);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    const refused = [expect.stringMatching(/^ROUTER_SECRET: is a published development value/)];
+    expect(problems({ NODE_ENV: 'production' })).toEqual(refused);
+    expect(problems({ NODE_ENV: 'production', ROUTER_SECRET: DEV_ROUTER_SECRET })).toEqual(refused);
+    expect(problems({ NODE_ENV: 'production', ROUTER_SECRET: 'a-production-router-secret' })).toEqual([]);
+    expect(problems({ NODE_ENV: 'development', ROUTER_SECRET: DEV_ROUTER_SECRET })).toEqual([]);
   });
 });

@@ -4,13 +4,17 @@ import { notificationId } from '../src/notifications.repository';
 import { line, orderPaid } from './events';
 import { memoryRepository } from './memory-repository';
 
+/** The order and customer in the forms orders and users issue (lower-case UUIDs). */
+const ORDER_ID = 'c0ffee00-0000-4000-8000-0000000000a1';
+const USER_ID = 'beef0000-0000-4000-8000-0000000000b2';
+
 const event = (eventId = 'evt-1') =>
   orderPaid(
     {
       eventId,
-      orderId: 'order-1',
+      orderId: ORDER_ID,
       orderNumber: 'SO-7',
-      userId: 'user-1',
+      userId: USER_ID,
       paymentId: 'pay-1',
       paidAt: '2026-01-01T00:00:00.000Z',
     },
@@ -138,5 +142,29 @@ describe('confirmation service', () => {
     await expect(t.service.handleOrderPaid(event())).rejects.toThrow('did not answer');
     expect(await t.repo.getNotification(notificationId('evt-1', 'EMAIL'))).toBeNull();
     expect((await t.repo.getEvent('evt-1'))?.value.status).toBe('PROCESSING');
+  });
+
+  it('writes nothing, asks nobody and sends nothing for an event naming its order or customer in another form', async () => {
+    let asked = 0;
+    const { repo, service, emails, texts } = setup(async () => {
+      asked++;
+      return { name: 'Jane', email: 'jane@example.com', phone: null };
+    });
+    for (const changed of [
+      { orderId: ORDER_ID.toUpperCase() },
+      { userId: USER_ID.toUpperCase() },
+      { userId: `{${USER_ID}}` },
+      { orderId: ` ${ORDER_ID}` },
+    ]) {
+      const forged = { ...event(), ...changed };
+      await expect(service.handleOrderPaid(forged)).rejects.toThrow(/never issued/);
+      await service.markFailed(forged, 'dead-lettered');
+    }
+    expect({ asked, writes: repo.store.size, emails: emails.length, texts: texts.length }).toEqual({
+      asked: 0,
+      writes: 0,
+      emails: 0,
+      texts: 0,
+    });
   });
 });
