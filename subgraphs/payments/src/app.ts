@@ -32,7 +32,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   await ensureStreams(nc, names);
 
   const repository = new PaymentsRepository({ redis, prefix: config.REDIS_PREFIX });
-  const provider = overrides.provider ?? new TestPaymentProvider();
+  const provider =
+    overrides.provider ?? new TestPaymentProvider({ latencyMs: config.TEST_PROVIDER_LATENCY_MS });
   const service = new PaymentsService({
     repository,
     provider,
@@ -40,6 +41,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     log,
     fingerprintSecret: config.CARD_FINGERPRINT_SECRET,
     idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
+    ordersTimeoutMs: config.ORDERS_TIMEOUT_MS,
+    providerTimeoutMs: config.PROVIDER_TIMEOUT_MS,
   });
   const relayOptions = typeof overrides.relay === 'object' ? overrides.relay : {};
   const relay =

@@ -1,4 +1,4 @@
-import { PayableReply, request, type NatsConnection, type NatsNames } from '@shop/messaging';
+import { isOrderId, PayableReply, request, type NatsConnection, type NatsNames } from '@shop/messaging';
 import type { OrdersClient } from './payments.service';
 
 /*
@@ -13,7 +13,10 @@ import type { OrdersClient } from './payments.service';
  */
 export function ordersClient(nc: NatsConnection, names: NatsNames, timeoutMs: number): OrdersClient {
   return {
-    payable: (orderId, userId) =>
-      request(nc, names.commands.ordersPayable, { orderId, userId }, PayableReply, timeoutMs),
+    payable: (orderId, userId) => {
+      // The service asks only about issued ids; a variant would make orders' lookup the judge.
+      if (!isOrderId(orderId)) throw new Error('a non-canonical order id reached ordersClient');
+      return request(nc, names.commands.ordersPayable, { orderId, userId }, PayableReply, timeoutMs);
+    },
   };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { PaymentEvent } from '@shop/messaging';
+import { isOrderId, isPaymentId, type PaymentEvent } from '@shop/messaging';
 import type { CardBrand, DeclineReason, PaymentModel, PaymentStatus, StoredOutcome } from './models';
 
 /** The idempotency record of one (user, key): in progress, or finished with its outcome. */
@@ -46,6 +46,16 @@ return 0
 `;
 
 const RELAY_GROUP = 'relay';
+
+/**
+ * The last line of defence of canonical ids: every order and payment key is built from the issued
+ * form only. The service refuses other forms first ("not found"); reaching this throw is a bug.
+ */
+function canonical(kind: 'order' | 'payment', id: string): string {
+  if (!(kind === 'order' ? isOrderId(id) : isPaymentId(id)))
+    throw new Error(`a non-canonical ${kind} id reached the payments repository`);
+  return id;
+}
 
 function toHash(p: PaymentModel): string[] {
   return [
@@ -112,10 +122,10 @@ export class PaymentsRepository {
   }
 
   readonly keys = {
-    payment: (id: string) => `${this.prefix}payment:${id}`,
-    orderPayments: (orderId: string) => `${this.prefix}order:${orderId}:payments`,
-    orderPaid: (orderId: string) => `${this.prefix}order:${orderId}:paid`,
-    orderLock: (orderId: string) => `${this.prefix}order:${orderId}:lock`,
+    payment: (id: string) => `${this.prefix}payment:${canonical('payment', id)}`,
+    orderPayments: (orderId: string) => `${this.prefix}order:${canonical('order', orderId)}:payments`,
+    orderPaid: (orderId: string) => `${this.prefix}order:${canonical('order', orderId)}:paid`,
+    orderLock: (orderId: string) => `${this.prefix}order:${canonical('order', orderId)}:lock`,
     idempotency: (userId: string, key: string) =>
       `${this.prefix}idem:${userId}:${createHash('sha256').update(key).digest('hex')}`,
     outbox: () => `${this.prefix}outbox`,

@@ -3,12 +3,24 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { canAccess, requireViewer, type Viewer } from '@shop/auth';
 import { serviceUnavailable } from '@shop/errors';
 import { isWellFormed } from '@shop/graphql';
-import { ServiceUnavailableError, type PaymentEvent, type PayableReply } from '@shop/messaging';
+import {
+  isOrderId,
+  isPaymentId,
+  ServiceUnavailableError,
+  type PaymentEvent,
+  type PayableReply,
+} from '@shop/messaging';
 import type { Logger } from '@shop/server';
 import { requestFingerprint, validateCard, type CardInput, type ValidCard } from './card';
+import { CHARGE_LOCK_MS } from './config';
 import type { PaymentModel, PayOrderResult, StoredOutcome } from './models';
 import type { IdempotencyRecord, PaymentsRepository } from './payments.repository';
-import { ProviderUnavailableError, type PaymentProvider } from './providers/provider';
+import {
+  ProviderUnavailableError,
+  type ChargeRequest,
+  type ChargeResult,
+  type PaymentProvider,
+} from './providers/provider';
 
 /**
  * The orders subgraph as payments needs it (over NATS: `ordersClient` in messaging.ts). `payable`
@@ -32,8 +44,12 @@ export interface PaymentsServiceDeps {
   log: Logger;
   fingerprintSecret: string;
   idempotencyTtlSeconds: number;
-  /** How long an in-progress key (and an order's charge lock) is held at most. */
+  /** How long an in-progress key (and an order's charge lock) is held at most (CHARGE_LOCK_MS). */
   lockMs?: number;
+  /** How long orders.payable may take (ORDERS_TIMEOUT_MS; the client enforces it). */
+  ordersTimeoutMs?: number;
+  /** How long the provider may take before the charge is aborted (PROVIDER_TIMEOUT_MS). */
+  providerTimeoutMs?: number;
   /** How often a request waiting on another one's key looks again. */
   pollMs?: number;
 }
@@ -46,18 +62,34 @@ export interface PaymentsServiceDeps {
  * 5. check the order is not paid already (our own guard); 6. charge; 7. record everything
  *    atomically (payment, guard, outbox event, idempotency result).
  * Steps that end without a charge release the key, so a retry runs again.
+ *
+ * Before all of them: the order id must be the one form orders issues (`isOrderId`). Any other
+ * spelling of it is "not found" and reaches no lock, guard, index, provider or NATS subject, since
+ * they are all keyed on the string (finding 1 of issue 16: case variants charged one order 3 times).
+ *
+ * The charge happens inside orders' payment lease: payable is asked under the charge lock, and the
+ * charge must be over by askedAt + ordersTimeoutMs + providerTimeoutMs (at most 20 s, the lease is
+ * 120 s by default); a provider that takes longer is aborted, its late success refunded.
  */
 export class PaymentsService {
   private readonly lockMs: number;
   private readonly pollMs: number;
+  private readonly ordersTimeoutMs: number;
+  private readonly providerTimeoutMs: number;
 
   constructor(private readonly o: PaymentsServiceDeps) {
-    this.lockMs = o.lockMs ?? 30_000;
+    this.lockMs = o.lockMs ?? CHARGE_LOCK_MS;
     this.pollMs = o.pollMs ?? 25;
+    this.ordersTimeoutMs = o.ordersTimeoutMs ?? 3_000;
+    this.providerTimeoutMs = o.providerTimeoutMs ?? 10_000;
   }
 
   async payOrder(viewer: Viewer | null, input: PayOrderInput): Promise<PayOrderResult> {
     const user = requireViewer(viewer);
+    // First of all: only the issued form of an order id names an order here.
+    if (!isOrderId(input.orderId)) {
+      return { __typename: 'PaymentOrderNotFoundError', message: 'No such order', orderId: input.orderId };
+    }
     const key = input.idempotencyKey.trim();
     if (key.length === 0 || key.length > 128) {
       return {
@@ -73,9 +105,6 @@ export class PaymentsService {
         message: 'idempotencyKey must be well-formed Unicode text',
         field: 'idempotencyKey',
       };
-    }
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(input.orderId)) {
-      return { __typename: 'PaymentOrderNotFoundError', message: 'No such order', orderId: input.orderId };
     }
     const check = validateCard(input.card);
     if (!check.ok)
@@ -139,6 +168,9 @@ export class PaymentsService {
     }
     try {
       let reply: PayableReply;
+      // orders' payment lease starts when it handles this request: it lasts at least until
+      // askedAt + PAYMENT_LEASE_SECONDS, and the charge is over by askedAt + 20 s at most.
+      const askedAt = Date.now();
       try {
         reply = await this.o.orders.payable(orderId, userId);
       } catch (error) {
@@ -168,10 +200,12 @@ export class PaymentsService {
       }
 
       const paymentId = randomUUID();
-      let charge;
+      const chargeBy = askedAt + this.ordersTimeoutMs + this.providerTimeoutMs;
+      let charge: ChargeResult;
       try {
-        charge = await this.o.provider.charge({
+        charge = await this.chargeWithin(chargeBy, {
           paymentId,
+          orderId,
           amount: reply.amount,
           card: {
             number: card.number,
@@ -184,7 +218,10 @@ export class PaymentsService {
         });
       } catch (error) {
         if (error instanceof ProviderUnavailableError) {
-          this.o.log.warn({ orderId, provider: this.o.provider.name }, 'payment provider unavailable');
+          this.o.log.warn(
+            { orderId, paymentId, provider: this.o.provider.name, reason: error.message },
+            'payment provider unavailable',
+          );
           return {
             __typename: 'PaymentProviderUnavailableError',
             message: 'The payment provider is unavailable; nothing was charged, retry later',
@@ -242,6 +279,53 @@ export class PaymentsService {
     }
   }
 
+  /**
+   * The provider's charge, aborted at `chargeBy` (ProviderUnavailableError): the charge lock and
+   * orders' lease both outlast that moment. A provider that ignores the signal and succeeds later
+   * has its charge refunded, since nobody will record it.
+   */
+  private async chargeWithin(
+    chargeBy: number,
+    request: Omit<ChargeRequest, 'signal'>,
+  ): Promise<ChargeResult> {
+    const waitMs = Math.min(this.providerTimeoutMs, chargeBy - Date.now());
+    if (waitMs <= 0) throw new ProviderUnavailableError('no time left to charge inside the payment lease');
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new ProviderUnavailableError(`the payment provider did not answer within ${waitMs} ms`));
+      }, waitMs);
+    });
+    const charging = this.o.provider.charge({ ...request, signal: controller.signal });
+    try {
+      return await Promise.race([charging, timedOut]);
+    } finally {
+      clearTimeout(timer);
+      if (controller.signal.aborted) {
+        charging.then(
+          (late) => this.refundLate(request, late),
+          () => undefined,
+        );
+      }
+    }
+  }
+
+  private async refundLate(request: Omit<ChargeRequest, 'signal'>, late: ChargeResult): Promise<void> {
+    if (late.outcome !== 'SUCCEEDED') return;
+    const at = { orderId: request.orderId, paymentId: request.paymentId, chargeId: late.chargeId };
+    try {
+      await this.o.provider.refund(late.chargeId);
+      this.o.log.error(at, 'a charge completed after its timeout; refunded');
+    } catch (error) {
+      this.o.log.error(
+        { ...at, err: error },
+        'a charge completed after its timeout and could not be refunded',
+      );
+    }
+  }
+
   /** The answer of a finished request, rebuilt from the stored payment. */
   private async replay(outcome: StoredOutcome): Promise<PayOrderResult> {
     const [payment] = await this.o.repository.paymentsByIds([outcome.paymentId]);
@@ -253,8 +337,17 @@ export class PaymentsService {
 
   /** Payments as entities, by id: null where missing or not the viewer's (unless an admin). */
   async paymentsFor(viewer: Viewer | null, ids: readonly string[]): Promise<(PaymentModel | null)[]> {
-    const payments = await this.o.repository.paymentsByIds(ids);
-    return payments.map((p) => (p && canAccess(viewer, p.userId) ? p : null));
+    // Only the issued form names a payment; other ids are null without a Redis call.
+    const canonical = ids.filter(isPaymentId);
+    const found = new Map<string, PaymentModel | null>();
+    if (canonical.length > 0) {
+      const payments = await this.o.repository.paymentsByIds(canonical);
+      canonical.forEach((id, i) => found.set(id, payments[i] ?? null));
+    }
+    return ids.map((id) => {
+      const p = found.get(id);
+      return p && canAccess(viewer, p.userId) ? p : null;
+    });
   }
 
   /**
@@ -265,9 +358,15 @@ export class PaymentsService {
     viewer: Viewer | null,
     orderIds: readonly string[],
   ): Promise<(PaymentModel | null)[]> {
-    const perOrder = await this.o.repository.paymentsByOrders(orderIds);
-    return perOrder.map((payments) => {
-      const visible = payments.filter((p) => canAccess(viewer, p.userId));
+    // A variant of an order id has no payments (they are keyed on the issued form); no Redis call.
+    const canonical = orderIds.filter(isOrderId);
+    const found = new Map<string, PaymentModel[]>();
+    if (canonical.length > 0) {
+      const perOrder = await this.o.repository.paymentsByOrders(canonical);
+      canonical.forEach((id, i) => found.set(id, perOrder[i] ?? []));
+    }
+    return orderIds.map((id) => {
+      const visible = (found.get(id) ?? []).filter((p) => canAccess(viewer, p.userId));
       return visible.find((p) => p.status === 'SUCCEEDED') ?? visible.at(-1) ?? null;
     });
   }

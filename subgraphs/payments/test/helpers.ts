@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROUTER_SECRET_HEADER, createTokenVerifier, type Viewer } from '@shop/auth';
 import { loadConfig } from '@shop/config';
@@ -125,11 +126,23 @@ export interface StubOrder {
 /**
  * A payments app against real Redis and NATS (own prefixes), a stub orders.payable responder over
  * NATS, a token issuer and a captured log.
+ *
+ * The stub finds orders whatever the letter case of the id, as MariaDB's case-insensitive collation
+ * did before issue 16: a test of canonical ids then fails unless payments itself refuses a variant.
+ * It counts the payable requests it receives per id as sent (`payableAsked`).
  */
 export async function bootPayments(
   label: string,
   overrides: AppOverrides = {},
-  options: { natsPrefix?: string; issuer?: TestIssuer; stubOrders?: boolean } = {},
+  options: {
+    natsPrefix?: string;
+    issuer?: TestIssuer;
+    stubOrders?: boolean;
+    /** Another Redis URL for the app (a counting proxy); keys and dumps stay on the same Redis. */
+    redisUrl?: string;
+    /** More config variables. */
+    env?: Record<string, string>;
+  } = {},
 ) {
   const redis = redisPrefix(label);
   const prefix = options.natsPrefix ?? natsPrefix(label);
@@ -139,12 +152,13 @@ export async function bootPayments(
   const issuer: TestIssuer = options.issuer ?? (await createTestIssuer());
   const config = loadConfig(configSchema, {
     PORT: '0',
-    REDIS_URL: endpoints.redis,
+    REDIS_URL: options.redisUrl ?? endpoints.redis,
     REDIS_PREFIX: redis.prefix,
     NATS_URL: endpoints.nats,
     NATS_PREFIX: prefix,
     ROUTER_SECRET,
     ORDERS_TIMEOUT_MS: '400',
+    ...options.env,
   });
   const app: PaymentsApp = await createApp(config, {
     log: logger,
@@ -155,6 +169,8 @@ export async function bootPayments(
 
   const nc: NatsConnection = await connectNats(endpoints.nats, 'payments-test');
   const orders = new Map<string, StubOrder>();
+  const payableAsked: string[] = [];
+  let payableHook: ((orderId: string) => Promise<void>) | undefined;
   let ordersUp = true;
   const stub =
     options.stubOrders === false
@@ -168,8 +184,10 @@ export async function bootPayments(
               subject: names.commands.ordersPayable,
               schema: PayableRequest,
               handler: async (req): Promise<PayableReply> => {
+                payableAsked.push(req.orderId);
+                await payableHook?.(req.orderId);
                 if (!ordersUp) await sleep(2_000);
-                const order = orders.get(req.orderId);
+                const order = orders.get(req.orderId.toLowerCase());
                 if (!order) return { ok: false, code: 'NOT_FOUND', message: 'no such order' };
                 if (order.userId !== req.userId)
                   return { ok: false, code: 'FORBIDDEN', message: 'not yours' };
@@ -203,13 +221,19 @@ export async function bootPayments(
     nc,
     redisPrefix: redis.prefix,
     orders,
+    payableAsked,
     setOrdersUp: (up: boolean) => {
       ordersUp = up;
     },
-    customer: (): Viewer => ({ id: runId('u'), role: 'CUSTOMER', email: `${runId('e')}@example.test` }),
-    admin: (): Viewer => ({ id: runId('a'), role: 'ADMIN', email: `${runId('e')}@example.test` }),
+    /** Runs inside the stub's payable handler, before it answers (undefined: none). */
+    setPayableHook: (hook?: (orderId: string) => Promise<void>) => {
+      payableHook = hook;
+    },
+    customer: (): Viewer => ({ id: randomUUID(), role: 'CUSTOMER', email: `${runId('e')}@example.test` }),
+    admin: (): Viewer => ({ id: randomUUID(), role: 'ADMIN', email: `${runId('e')}@example.test` }),
+    /** A stub order with an id of the issued form (a lower-case UUID). */
     newOrder(userId: string, amount = 4999, status = 'PENDING') {
-      const id = runId('o');
+      const id = randomUUID();
       orders.set(id, { userId, amount: { amount, currency: 'EUR' }, status });
       return id;
     },

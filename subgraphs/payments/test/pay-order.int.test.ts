@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TEST_CARDS, TestPaymentProvider } from '../src/index';
 import { card, dumpRedis, YEAR, type Harness } from './helpers';
@@ -145,7 +146,7 @@ describe('payOrder', () => {
     expect((await payWith(other, orderId, card(TEST_CARDS.SUCCESS), 'k-other')).__typename).toBe(
       'PaymentOrderNotFoundError',
     );
-    expect((await payWith(owner, 'o-missing', card(TEST_CARDS.SUCCESS), 'k-missing')).__typename).toBe(
+    expect((await payWith(owner, randomUUID(), card(TEST_CARDS.SUCCESS), 'k-missing')).__typename).toBe(
       'PaymentOrderNotFoundError',
     );
     expect(provider.charges).toBe(before);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import { ROUTER_SECRET_HEADER, createTokenVerifier } from '@shop/auth';
 import { loadConfig } from '@shop/config';
@@ -41,7 +42,7 @@ let orders: { stop(): Promise<void> };
 let ordersUrl: string;
 let payments: Harness;
 
-const customer = () => ({ id: runId('u'), role: 'CUSTOMER' as const, email: `${runId('e')}@example.test` });
+const customer = () => ({ id: randomUUID(), role: 'CUSTOMER' as const, email: `${runId('e')}@example.test` });
 const ordersAs = async (
   viewer: ReturnType<typeof customer>,
   query: string,

@@ -5,9 +5,17 @@ import type { DeclineReason } from '../models';
 export interface ChargeRequest {
   /** Our payment id; providers that support it use it as their own idempotency key. */
   paymentId: string;
+  /** The order paid (canonical; providers attach it to the charge as metadata). */
+  orderId: string;
   amount: Money;
   card: { number: string; expMonth: number; expYear: number; cvc: string; holderName: string };
   description: string;
+  /**
+   * Aborted when the service stops waiting (PROVIDER_TIMEOUT_MS): the provider gives up the call and
+   * must not charge after it (a real provider passes it to its HTTP client and, where the processor
+   * may still have taken the charge, voids it by paymentId, its idempotency key).
+   */
+  signal: AbortSignal;
 }
 
 export type ChargeResult =

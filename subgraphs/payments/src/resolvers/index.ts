@@ -1,4 +1,5 @@
-import { DateTimeScalar, entityStub, referenceId } from '@shop/graphql';
+import { DateTimeScalar, referenceId } from '@shop/graphql';
+import { isOrderId, isPaymentId } from '@shop/messaging';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import type { PaymentsService } from '../payments.service';
 
@@ -10,15 +11,20 @@ export function createResolvers(service: PaymentsService): Resolvers {
       payOrder: (_parent, { input }, ctx) => service.payOrder(ctx.viewer, input),
     },
     Payment: {
-      // A representation whose id is not a string is null, never a loader key (it would fail the batch).
+      // A representation whose id is not the issued form of a payment id (not a string, another
+      // letter case, ...) is null, never a loader key.
       __resolveReference: (ref, ctx) => {
         const id = referenceId(ref);
-        return id === null ? null : ctx.loaders.paymentById.load(id);
+        return isPaymentId(id) ? ctx.loaders.paymentById.load(id) : null;
       },
       order: (payment) => ({ id: payment.orderId }),
     },
     Order: {
-      __resolveReference: entityStub,
+      // The stub { id } for the issued form of an order id only: a variant names no order.
+      __resolveReference: (ref) => {
+        const id = referenceId(ref);
+        return isOrderId(id) ? { id } : null;
+      },
       payment: (order, _args, ctx) => ctx.loaders.paymentOfOrder.load(order.id),
     },
   };
