@@ -70,7 +70,8 @@ describe('canonical ids at notifications', () => {
     await waitFor(() => s.drained());
     const emailId = notificationId(event.eventId, 'EMAIL');
     const admin = { id: crypto.randomUUID(), email: 'admin@example.com', role: 'ADMIN' as const };
-    const entities = async (typename: string, ids: string[], selection: string, viewer = jane) => {
+    type Viewer = { id: string; email: string; role?: 'CUSTOMER' | 'ADMIN' };
+    const entities = async (typename: string, ids: string[], selection: string, viewer: Viewer) => {
       const res = await s.query(
         url,
         `query ($r: [_Any!]!) { _entities(representations: $r) { ... on ${typename} { ${selection} } } }`,
@@ -81,7 +82,7 @@ describe('canonical ids at notifications', () => {
       return (res.data as { _entities: unknown[] })._entities;
     };
     const variants = (id: string) => [id.toUpperCase(), `{${id}}`, ` ${id}`, id.replaceAll('-', '')];
-    for (const viewer of [jane, admin]) {
+    for (const viewer of [jane, admin] as Viewer[]) {
       expect(
         await entities(
           'User',
