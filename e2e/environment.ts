@@ -25,6 +25,8 @@ export interface TestEnvironmentOptions {
   orderTtlSeconds?: number;
   /** Partner requests per key and minute on /public/graphql (the router's default when omitted). */
   partnerRateLimit?: number;
+  /** The test card processor's latency in payments (TEST_PROVIDER_LATENCY_MS; 0 when omitted). */
+  paymentLatencyMs?: number;
 }
 
 /** What the environment uses of a subgraph's package (src/index.ts of the skeleton). */
@@ -54,7 +56,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
       EXPIRY_INTERVAL_MS: '250',
       OUTBOX_POLL_MS: '50',
     },
-    payments: {},
+    payments: options.paymentLatencyMs ? { TEST_PROVIDER_LATENCY_MS: String(options.paymentLatencyMs) } : {},
     notifications: { BACKOFF_MS: '200,400' },
   };
   const stops: (() => Promise<void>)[] = [];
