@@ -77,6 +77,7 @@ describe('finding 8: one strict email form', () => {
     ['a(comment)@x.com', 'a comment'],
     ['a%b@relay.example', 'percent-hack routing'],
     ['a@[127.0.0.1]', 'an address literal'],
+    ['😀-mail@example.com', 'a non-ASCII local part'],
   ])(
     'finding 8: %j (%s) is refused as InvalidInputError on email, for register and login, writing nothing',
     async (address) => {

@@ -182,7 +182,9 @@ describe('hostile text that is valid data is stored verbatim and harmlessly', ()
     ['shell in the name', 'shell', '$(rm -rf /) `reboot`'],
     ['HTML in the name', 'html', '<script>alert(1)</script>'],
     ['4-byte characters in the name', 'astral', 'Zoë 😀 Ünïcødé 𝔘'],
-    ['4-byte emoji in the email', '😀-mail', 'Emoji Mail'],
+    // A non-ASCII local part (an emoji, a Cyrillic а) is refused since issue 16's finding 8:
+    // e2e/regressions/emails.test.ts.
+    ['symbols of a dot-atom in the email', "o'hara+{x}|~", 'Symbol Mail'],
   ];
 
   it.each(accounts)(
