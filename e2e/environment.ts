@@ -23,6 +23,10 @@ import * as router from '@shop/router';
 export interface TestEnvironmentOptions {
   /** Seconds before an unpaid order expires. */
   orderTtlSeconds?: number;
+  /** orders' PAYMENT_LEASE_SECONDS (its default when omitted). */
+  paymentLeaseSeconds?: number;
+  /** orders' MAX_ORDER_AGE_SECONDS, the hard deadline of an unpaid order (its default when omitted). */
+  maxOrderAgeSeconds?: number;
   /** Partner requests per key and minute on /public/graphql (the router's default when omitted). */
   partnerRateLimit?: number;
   /** The test card processor's latency in payments (TEST_PROVIDER_LATENCY_MS; 0 when omitted). */
@@ -55,6 +59,8 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
       ORDER_TTL_SECONDS: String(options.orderTtlSeconds ?? 900),
       EXPIRY_INTERVAL_MS: '250',
       OUTBOX_POLL_MS: '50',
+      ...(options.paymentLeaseSeconds ? { PAYMENT_LEASE_SECONDS: String(options.paymentLeaseSeconds) } : {}),
+      ...(options.maxOrderAgeSeconds ? { MAX_ORDER_AGE_SECONDS: String(options.maxOrderAgeSeconds) } : {}),
     },
     payments: options.paymentLatencyMs ? { TEST_PROVIDER_LATENCY_MS: String(options.paymentLatencyMs) } : {},
     notifications: { BACKOFF_MS: '200,400' },
