@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import mongoose from 'mongoose';
 import mysql from 'mysql2/promise';
 import { gql, waitFor, type GraphQLResponse } from '@shop/testing';
-import { createTestEnvironment, type TestEnvironment } from '../environment';
+import { createTestEnvironment } from '../environment';
 
 /** Every response of this file, checked at the end for internal errors and null data. */
 const responses: GraphQLResponse<unknown>[] = [];
