@@ -3,16 +3,18 @@ import { waitFor } from '@shop/testing';
 import type { AppOverrides } from '../src/index';
 import { bootPayments, dumpRedis, leaks, type card, type Harness, type PayResult } from './helpers';
 
+type BootOptions = Parameters<typeof bootPayments>[2];
+
 /**
  * One test file's run: boots its payments harness (bootPayments) before its tests and closes it
  * after them. `payWith` answers without GraphQL errors and remembers every card number and CVC it
  * sent, so the file's last tests can check the whole run (every event once, no secret in Redis or
  * the log).
  */
-export function paymentsRun(label: string, overrides: AppOverrides = {}) {
+export function paymentsRun(label: string, overrides: AppOverrides = {}, options: BootOptions = {}) {
   let booted: Harness | undefined;
   beforeAll(async () => {
-    booted = await bootPayments(label, overrides);
+    booted = await bootPayments(label, overrides, options);
   });
   afterAll(async () => {
     await booted?.close();
