@@ -27,6 +27,8 @@ export interface TestEnvironmentOptions {
   paymentLeaseSeconds?: number;
   /** orders' MAX_ORDER_AGE_SECONDS, the hard deadline of an unpaid order (its default when omitted). */
   maxOrderAgeSeconds?: number;
+  /** orders' MAX_UNPAID_ORDERS per user (its default, 5, when omitted). */
+  maxUnpaidOrders?: number;
   /** Partner requests per key and minute on /public/graphql (the router's default when omitted). */
   partnerRateLimit?: number;
   /** The test card processor's latency in payments (TEST_PROVIDER_LATENCY_MS; 0 when omitted). */
@@ -61,6 +63,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
       OUTBOX_POLL_MS: '50',
       ...(options.paymentLeaseSeconds ? { PAYMENT_LEASE_SECONDS: String(options.paymentLeaseSeconds) } : {}),
       ...(options.maxOrderAgeSeconds ? { MAX_ORDER_AGE_SECONDS: String(options.maxOrderAgeSeconds) } : {}),
+      ...(options.maxUnpaidOrders ? { MAX_UNPAID_ORDERS: String(options.maxUnpaidOrders) } : {}),
     },
     payments: options.paymentLatencyMs ? { TEST_PROVIDER_LATENCY_MS: String(options.paymentLatencyMs) } : {},
     notifications: { BACKOFF_MS: '200,400' },

@@ -30,7 +30,8 @@ const IN_FLIGHT = 25;
 let env: TestEnvironment;
 
 beforeAll(async () => {
-  env = await createTestEnvironment();
+  // Each shopper may keep all of its orders unpaid here (orders' default allows 5).
+  env = await createTestEnvironment({ maxUnpaidOrders: ORDERS_EACH });
 }, 120_000);
 
 afterAll(async () => {
