@@ -72,7 +72,12 @@ export async function startGraph(stores: Stores, options: GraphOptions = {}): Pr
     const { owner, variable } = PROXIED[protocol];
     proxied[owner] = { ...proxied[owner], [variable]: url };
   }
-  const own: Partial<Record<ProcessName, Record<string, string>>> = { products: { SEED_IF_EMPTY: 'true' } };
+  const own: Partial<Record<ProcessName, Record<string, string>>> = {
+    products: { SEED_IF_EMPTY: 'true' },
+    // The N+1 probe gives one shopper 100 orders, paid a few at a time while events settle; the
+    // per-user limit of unpaid orders is tested in orders, not measured here.
+    orders: { MAX_UNPAID_ORDERS: '100' },
+  };
   const subgraphCpus = options.subgraphCpus ?? '0,1';
   const graph = await createGraphLauncher({
     logDir: stores.logDir,

@@ -28,7 +28,7 @@ export async function createCluster(options: ClusterOptions = {}) {
 
   const own: Record<ProcessName, Record<string, string>> = {
     // Enough failed logins for a load with retries; the limit itself is tested in users.
-    users: { LOGIN_MAX_FAILURES: '1000' },
+    users: { LOGIN_MAX_FAILURES: '1000', LOGIN_ADDRESS_MAX_FAILURES: '100000' },
     products: { SEED_IF_EMPTY: 'false' },
     orders: {
       ORDER_TTL_SECONDS: String(options.orderTtlSeconds ?? 900),
