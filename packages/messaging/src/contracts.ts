@@ -143,6 +143,60 @@ export const OrderCancelledEvent = z.object({
 });
 export type OrderCancelledEvent = z.infer<typeof OrderCancelledEvent>;
 
+/**
+ * Why a charge is given back. CANCELLED_ORDER: the charge landed on an order already cancelled;
+ * DUPLICATE_CHARGE: a second successful charge of a paid order; WRONG_AMOUNT / UNKNOWN_ORDER: a charge
+ * that matches no order's total; ADMIN_REFUND: an administrator refunded a paid order.
+ */
+export const RefundReason = z.enum([
+  'CANCELLED_ORDER',
+  'DUPLICATE_CHARGE',
+  'WRONG_AMOUNT',
+  'UNKNOWN_ORDER',
+  'ADMIN_REFUND',
+]);
+export type RefundReason = z.infer<typeof RefundReason>;
+
+/**
+ * orders.refund_requested: orders asks payments to refund `amount` of one payment. eventId is the
+ * outbox row's id; payments refunds each (paymentId, reason) at most once whatever the deliveries.
+ */
+export const RefundRequestedEvent = z.object({
+  eventId: id,
+  orderId: id,
+  userId: id,
+  paymentId: id,
+  amount: Money,
+  reason: RefundReason,
+  requestedAt: z.string(),
+});
+export type RefundRequestedEvent = z.infer<typeof RefundRequestedEvent>;
+
+/** payments.refunded: a refund the provider confirmed. eventId is the refund's id. */
+export const PaymentRefundedEvent = z.object({
+  eventId: id,
+  refundId: id,
+  paymentId: id,
+  orderId: id,
+  userId: id,
+  amount: Money,
+  reason: RefundReason,
+  refundedAt: z.string(),
+});
+export type PaymentRefundedEvent = z.infer<typeof PaymentRefundedEvent>;
+
+/** orders.refunded: an admin refund of a paid order was paid back; notifications tells the customer. */
+export const OrderRefundedEvent = z.object({
+  eventId: id,
+  orderId: id,
+  orderNumber: z.string(),
+  userId: id,
+  paymentId: id,
+  amount: Money,
+  refundedAt: z.string(),
+});
+export type OrderRefundedEvent = z.infer<typeof OrderRefundedEvent>;
+
 /** What a consumer publishes to the dead-letter subject after the last delivery. */
 export const DeadLetter = z.object({
   stream: z.string(),

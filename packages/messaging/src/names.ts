@@ -23,6 +23,11 @@ export function natsNames(prefix = '') {
       paymentsFailed: s('payments.failed'),
       ordersPaid: s('orders.paid'),
       ordersCancelled: s('orders.cancelled'),
+      /** orders asks payments to give a charge back (a charge that paid nothing, an admin refund). */
+      ordersRefundRequested: s('orders.refund_requested'),
+      /** An admin refund was paid back: the customer is told. */
+      ordersRefunded: s('orders.refunded'),
+      paymentsRefunded: s('payments.refunded'),
       notificationsDeadLetter: s('notifications.deadletter'),
       ordersDeadLetter: s('orders.deadletter'),
       productsDeadLetter: s('products.deadletter'),
@@ -38,6 +43,8 @@ export function natsNames(prefix = '') {
       productsOnOrdersCancelled: n('products-orders-cancelled'),
       productsOnOrdersPaid: n('products-orders-paid'),
       notificationsOnOrdersPaid: n('notifications-orders-paid'),
+      paymentsOnRefundRequests: n('payments-orders-refund-requested'),
+      notificationsOnOrdersRefunded: n('notifications-orders-refunded'),
     },
     /** NATS service names (the services API requires [A-Za-z0-9_-]). */
     services: {

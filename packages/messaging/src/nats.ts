@@ -40,8 +40,19 @@ export const DUPLICATE_WINDOW_MS = 2 * 60_000;
 export async function ensureStreams(nc: NatsConnection, names: NatsNames): Promise<void> {
   const jsm = await jetstreamManager(nc);
   const streams = [
-    { name: names.streams.payments, subjects: [names.events.paymentsSucceeded, names.events.paymentsFailed] },
-    { name: names.streams.orders, subjects: [names.events.ordersPaid, names.events.ordersCancelled] },
+    {
+      name: names.streams.payments,
+      subjects: [names.events.paymentsSucceeded, names.events.paymentsFailed, names.events.paymentsRefunded],
+    },
+    {
+      name: names.streams.orders,
+      subjects: [
+        names.events.ordersPaid,
+        names.events.ordersCancelled,
+        names.events.ordersRefundRequested,
+        names.events.ordersRefunded,
+      ],
+    },
     {
       name: names.streams.deadLetters,
       subjects: [
