@@ -274,7 +274,7 @@ export type MutationUpdateProfileArgs = {
   input: UpdateProfileInput;
 };
 
-/** A message sent to a customer on one channel, e.g. the email confirming a paid order. */
+/** A message sent to a customer on one channel, e.g. the email confirming a paid order or telling of its refund. */
 export type Notification = {
   __typename?: 'Notification';
   /** How many times sending was attempted. */
@@ -327,7 +327,9 @@ export type NotificationEdge = {
 /** Why a notification was sent. */
 export type NotificationKind =
   /** The confirmation sent once an order has been paid. */
-  | 'ORDER_CONFIRMATION';
+  | 'ORDER_CONFIRMATION'
+  /** The notice sent once an administrator's refund of a paid order has been paid back to the customer. */
+  | 'REFUND';
 
 /** Where a notification is in its delivery. */
 export type NotificationStatus =

@@ -1,14 +1,28 @@
 import type { Logger } from '@shop/server';
-import { isOrderId, isUserId, type OrderPaidEvent } from '@shop/messaging';
+import {
+  isOrderId,
+  isPaymentId,
+  isUserId,
+  type OrderPaidEvent,
+  type OrderRefundedEvent,
+} from '@shop/messaging';
 import type { EmailSender, SmsProvider } from './channels';
 import {
-  confirmationSubject,
   maskEmail,
   maskPhone,
   renderConfirmationEmail,
   renderConfirmationSms,
+  renderRefundEmail,
+  renderRefundSms,
+  type RenderedEmail,
 } from './format';
-import { CHANNELS, type Channel, type EventRecord, type NotificationModel } from './models';
+import {
+  CHANNELS,
+  type Channel,
+  type EventRecord,
+  type NotificationKind,
+  type NotificationModel,
+} from './models';
 import { notificationId, type NotificationsStore } from './notifications.repository';
 
 /** A customer's contact details as users.contact answers them. */
@@ -31,7 +45,16 @@ export interface ConfirmationsServiceDeps {
   sms: SmsProvider;
   log: Pick<Logger, 'info' | 'warn'>;
   now?: () => Date;
+  /**
+   * How long one delivery holds a channel while it sends (default SEND_LEASE_MS). Another delivery
+   * of the same event meanwhile (a re-publish with a new message id, a redelivery after the ack
+   * wait) does not send: it fails and is retried once the first has finished or the lease lapsed.
+   */
+  sendLeaseMs?: number;
 }
+
+/** Longer than one send can take (SMTP: 5 s connect/greeting + 15 s socket) and the 30 s ack wait. */
+export const SEND_LEASE_MS = 45_000;
 
 /** What handling one delivery of an event did. */
 export type HandleOutcome = 'SENT' | 'DUPLICATE';
@@ -45,36 +68,55 @@ interface ChannelPlan {
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/** What every event this service handles names: itself, the order and its customer. */
+export type OrderEventRef = Pick<OrderPaidEvent, 'eventId' | 'orderId' | 'orderNumber' | 'userId'>;
+
+/** How one kind of event becomes messages: its kind, its NATS subject (for logs), the email and the SMS. */
+interface Rendering {
+  kind: NotificationKind;
+  eventName: string;
+  email: (name: string) => RenderedEmail;
+  sms: (name: string) => string;
+  /** The log line once every channel is sent. */
+  sent: string;
+}
+
 /**
- * Turns orders.paid events into order confirmations, each exactly once per channel as far as our
- * records go:
+ * Turns orders.paid events into order confirmations and orders.refunded events into refund notices,
+ * each exactly once per channel as far as our records go (both kinds go through the same steps, with
+ * the same event record and notification-id scheme):
  *
  * 1. the event record is created only if absent; an event already DONE sends nothing (duplicate);
  * 2. the contact comes from users.contact (no answer: throw, the event is retried later);
  * 3. per channel the notification record is created if absent; a channel already SENT is skipped,
- *    otherwise the attempt is counted (compare-and-set, so two deliveries cannot both send), the
- *    message sent and the record marked SENT;
+ *    one whose send lease another delivery holds fails this delivery (retried later); otherwise the
+ *    attempt is counted and the lease taken in one compare-and-set (so two deliveries cannot both
+ *    send, at once or one after the other), the message sent and the record marked SENT;
  * 4. when every channel is SENT the event is DONE and the caller acks the message.
  *
  * A failure of one channel does not stop the others; the event then fails as a whole and is
  * redelivered, resending only the channels not yet SENT. The one remaining window is a crash
- * between a successful send and its SENT mark: that channel is sent again (the email keeps the same
- * Message-ID, the SMS record is overwritten).
+ * between a successful send and its SENT mark: once the lease has lapsed that channel is sent again
+ * (the email keeps the same Message-ID, the SMS record is overwritten).
  */
 export class ConfirmationsService {
   constructor(private readonly deps: ConfirmationsServiceDeps) {}
 
   private now(): string {
-    return (this.deps.now?.() ?? new Date()).toISOString();
+    return this.clock().toISOString();
   }
 
-  private async deliver(event: OrderPaidEvent, plan: ChannelPlan): Promise<void> {
+  private clock(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  private async deliver(event: OrderEventRef, kind: NotificationKind, plan: ChannelPlan): Promise<void> {
     const id = notificationId(event.eventId, plan.channel);
     let current = await this.deps.repository.createNotification({
       id,
       eventId: event.eventId,
       channel: plan.channel,
-      kind: 'ORDER_CONFIRMATION',
+      kind,
       recipient: plan.recipient,
       subject: plan.subject,
       status: 'PENDING',
@@ -82,21 +124,32 @@ export class ConfirmationsService {
       lastError: null,
       createdAt: this.now(),
       sentAt: null,
+      sendingUntil: null,
       orderId: event.orderId,
       userId: event.userId,
     });
     if (current.value.status === 'SENT') return;
+    const now = this.clock();
+    const held = current.value.sendingUntil;
+    if (held && Date.parse(held) > now.getTime())
+      throw new Error(`${plan.channel} of event ${event.eventId} is being sent by another delivery`);
+    // Compare-and-set: of two deliveries only one takes the lease; the other fails and retries later.
     current = await this.deps.repository.updateNotification(current, {
       ...current.value,
       recipient: plan.recipient,
       status: 'PENDING',
       attempts: current.value.attempts + 1,
+      sendingUntil: new Date(now.getTime() + (this.deps.sendLeaseMs ?? SEND_LEASE_MS)).toISOString(),
     });
     try {
       await plan.send(id);
     } catch (error) {
       const reason = messageOf(error);
-      await this.deps.repository.updateNotification(current, { ...current.value, lastError: reason });
+      await this.deps.repository.updateNotification(current, {
+        ...current.value,
+        lastError: reason,
+        sendingUntil: null,
+      });
       throw new Error(`${plan.channel} to ${plan.recipient} failed: ${reason}`, { cause: error });
     }
     await this.deps.repository.updateNotification(current, {
@@ -104,6 +157,7 @@ export class ConfirmationsService {
       status: 'SENT',
       sentAt: this.now(),
       lastError: null,
+      sendingUntil: null,
     });
   }
 
@@ -112,6 +166,34 @@ export class ConfirmationsService {
     // The consumer's schema (IssuedOrderPaidEvent) already dead-letters these; nothing is written.
     if (!isOrderId(event.orderId) || !isUserId(event.userId))
       throw new Error('orders.paid names its order or customer in a form that was never issued');
+    return this.handle(event, {
+      kind: 'ORDER_CONFIRMATION',
+      eventName: 'orders.paid',
+      email: (name) => renderConfirmationEmail(event, name),
+      sms: (name) => renderConfirmationSms(event, name),
+      sent: 'order confirmation sent',
+    });
+  }
+
+  /**
+   * Handles one delivery of an orders.refunded event (an admin refund was paid back): the customer
+   * gets a refund email (and SMS), recorded as notifications of kind REFUND under the order; throws
+   * when it must be retried.
+   */
+  async handleOrderRefunded(event: OrderRefundedEvent): Promise<HandleOutcome> {
+    // The consumer's schema (IssuedOrderRefundedEvent) already dead-letters these; nothing is written.
+    if (!isOrderId(event.orderId) || !isUserId(event.userId) || !isPaymentId(event.paymentId))
+      throw new Error('orders.refunded names its order, customer or payment in a form that was never issued');
+    return this.handle(event, {
+      kind: 'REFUND',
+      eventName: 'orders.refunded',
+      email: (name) => renderRefundEmail(event, name),
+      sms: (name) => renderRefundSms(event, name),
+      sent: 'refund notice sent',
+    });
+  }
+
+  private async handle(event: OrderEventRef, rendering: Rendering): Promise<HandleOutcome> {
     const claim = await this.deps.repository.createEvent({
       eventId: event.eventId,
       orderId: event.orderId,
@@ -125,14 +207,14 @@ export class ConfirmationsService {
     if (claim.record.value.status === 'DONE') {
       this.deps.log.info(
         { eventId: event.eventId, orderId: event.orderId },
-        'duplicate orders.paid event; nothing sent',
+        `duplicate ${rendering.eventName} event; nothing sent`,
       );
       return 'DUPLICATE';
     }
 
     const contact = await this.deps.users.contact(event.userId);
     const plans: ChannelPlan[] = [];
-    const email = renderConfirmationEmail(event, contact.name);
+    const email = rendering.email(contact.name);
     plans.push({
       channel: 'EMAIL',
       recipient: maskEmail(contact.email),
@@ -141,16 +223,16 @@ export class ConfirmationsService {
     });
     const phone = contact.phone;
     if (phone) {
-      const body = renderConfirmationSms(event, contact.name);
+      const body = rendering.sms(contact.name);
       plans.push({
         channel: 'SMS',
         recipient: maskPhone(phone),
-        subject: confirmationSubject(event),
+        subject: email.subject,
         send: (key) => this.deps.sms.send({ to: phone, body, idempotencyKey: key }),
       });
     }
 
-    const results = await Promise.allSettled(plans.map((plan) => this.deliver(event, plan)));
+    const results = await Promise.allSettled(plans.map((plan) => this.deliver(event, rendering.kind, plan)));
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [messageOf(r.reason)] : []));
     if (failures.length > 0) throw new Error(failures.join('; '));
 
@@ -163,13 +245,13 @@ export class ConfirmationsService {
     await this.deps.repository.updateEvent(claim.record, done);
     this.deps.log.info(
       { eventId: event.eventId, orderId: event.orderId, channels: plans.map((p) => p.channel) },
-      'order confirmation sent',
+      rendering.sent,
     );
     return 'SENT';
   }
 
   /** After the last delivery: the event and every notification of it not yet SENT become FAILED. */
-  async markFailed(event: OrderPaidEvent, reason: string): Promise<void> {
+  async markFailed(event: OrderEventRef, reason: string): Promise<void> {
     if (!isOrderId(event.orderId) || !isUserId(event.userId)) return; // nothing was ever written
     const record = await this.deps.repository.getEvent(event.eventId);
     if (record && record.value.status !== 'DONE') {
@@ -188,7 +270,7 @@ export class ConfirmationsService {
     }
     this.deps.log.warn(
       { eventId: event.eventId, orderId: event.orderId },
-      'order confirmation failed for good',
+      'notification of the event failed for good',
     );
   }
 }

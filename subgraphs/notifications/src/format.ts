@@ -1,9 +1,9 @@
 import type { Money } from '@shop/graphql';
-import type { OrderPaidEvent } from '@shop/messaging';
+import type { OrderPaidEvent, OrderRefundedEvent } from '@shop/messaging';
 
 /**
- * Pure formatting: money from minor units, masked recipients and the confirmation's email and SMS
- * texts. No I/O.
+ * Pure formatting: money from minor units, masked recipients, and the email and SMS texts of the
+ * order confirmation and of the refund. No I/O.
  */
 
 const LOCALE = 'en-US';
@@ -97,4 +97,40 @@ ${rows}
 /** The order confirmation SMS (short, no items). */
 export function renderConfirmationSms(event: OrderPaidEvent, customerName: string): string {
   return `Hello ${customerName}, your order ${event.orderNumber} (${formatMoney(event.total)}) is paid and confirmed. Thank you!`;
+}
+
+export const refundSubject = (event: Pick<OrderRefundedEvent, 'orderNumber'>) =>
+  `Your refund for order ${event.orderNumber}`;
+
+/**
+ * The refund email: greeting by name, order number and the amount paid back (formatted like the
+ * confirmation's total). Nothing else of the event: no payment id, no card, no internal ids.
+ */
+export function renderRefundEmail(event: OrderRefundedEvent, customerName: string): RenderedEmail {
+  const subject = refundSubject(event);
+  const amount = formatMoney(event.amount);
+  const text = [
+    `Hello ${customerName},`,
+    '',
+    `we have refunded ${amount} for your order ${event.orderNumber}.`,
+    'The money goes back to the card you paid with; your bank may take a few days to show it.',
+    '',
+    `Refunded: ${amount}`,
+    '',
+    'Your shop',
+  ].join('\n');
+  const html = `<!doctype html>
+<html><body>
+<p>Hello ${escapeHtml(customerName)},</p>
+<p>we have refunded <strong>${escapeHtml(amount)}</strong> for your order <strong>${escapeHtml(event.orderNumber)}</strong>.
+The money goes back to the card you paid with; your bank may take a few days to show it.</p>
+<p>Refunded: <strong>${escapeHtml(amount)}</strong></p>
+<p>Your shop</p>
+</body></html>`;
+  return { subject, text, html };
+}
+
+/** The refund SMS (short). */
+export function renderRefundSms(event: OrderRefundedEvent, customerName: string): string {
+  return `Hello ${customerName}, we have refunded ${formatMoney(event.amount)} for your order ${event.orderNumber}.`;
 }

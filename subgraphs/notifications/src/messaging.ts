@@ -2,13 +2,15 @@ import {
   consumeDurable,
   ContactReply,
   isOrderId,
+  isPaymentId,
   isUserId,
   OrderPaidEvent,
+  OrderRefundedEvent,
   request,
   type NatsConnection,
   type NatsNames,
 } from '@shop/messaging';
-import type { Logger, Stoppable } from '@shop/server';
+import { stopAll, type Logger, type Stoppable } from '@shop/server';
 import type { ConfirmationsService, UsersClient } from './confirmations.service';
 
 export interface MessagingDeps {
@@ -37,28 +39,73 @@ export const IssuedOrderPaidEvent = OrderPaidEvent.refine((event) => isOrderId(e
 });
 
 /**
- * The whole NATS surface of notifications: it serves no command; it consumes orders.paid (durable
- * consumer on the ORDERS stream, dead letters to notifications.deadletter) and calls users.contact
- * through usersClient below.
+ * orders.refunded as this consumer takes it: the shared contract with the order, the customer and
+ * the payment in the one form orders, users and payments issue. Any other form is malformed and
+ * dead-lettered on its first delivery with nothing claimed, asked or sent.
+ */
+export const IssuedOrderRefundedEvent = OrderRefundedEvent.refine((event) => isOrderId(event.orderId), {
+  message: 'orderId is not an order id as orders issues it',
+  path: ['orderId'],
+})
+  .refine((event) => isUserId(event.userId), {
+    message: 'userId is not a user id as users issues it',
+    path: ['userId'],
+  })
+  .refine((event) => isPaymentId(event.paymentId), {
+    message: 'paymentId is not a payment id as payments issues it',
+    path: ['paymentId'],
+  });
+
+/**
+ * The whole NATS surface of notifications: it serves no command; it consumes orders.paid (order
+ * confirmations) and orders.refunded (refund notices), each through its own durable consumer on the
+ * ORDERS stream with dead letters to notifications.deadletter, and calls users.contact through
+ * usersClient below.
  */
 export async function startMessaging(deps: MessagingDeps): Promise<Stoppable> {
   const { names, confirmations } = deps;
-  return consumeDurable(deps.nc, {
+  const common = {
     stream: names.streams.orders,
-    durable: names.consumers.notificationsOnOrdersPaid,
-    filterSubjects: [names.events.ordersPaid],
-    schema: IssuedOrderPaidEvent,
     maxDeliver: deps.maxDeliver,
     backoffMs: deps.backoffMs,
     deadLetterSubject: names.events.notificationsDeadLetter,
-    handler: async (event) => {
-      await confirmations.handleOrderPaid(event);
-    },
-    onDeadLetter: async (event, reason) => {
-      if (event) await confirmations.markFailed(event, reason);
-    },
     log: deps.log,
-  });
+  };
+  const running: Stoppable[] = [];
+  try {
+    running.push(
+      await consumeDurable(deps.nc, {
+        ...common,
+        durable: names.consumers.notificationsOnOrdersPaid,
+        filterSubjects: [names.events.ordersPaid],
+        schema: IssuedOrderPaidEvent,
+        handler: async (event) => {
+          await confirmations.handleOrderPaid(event);
+        },
+        onDeadLetter: async (event, reason) => {
+          if (event) await confirmations.markFailed(event, reason);
+        },
+      }),
+    );
+    running.push(
+      await consumeDurable(deps.nc, {
+        ...common,
+        durable: names.consumers.notificationsOnOrdersRefunded,
+        filterSubjects: [names.events.ordersRefunded],
+        schema: IssuedOrderRefundedEvent,
+        handler: async (event) => {
+          await confirmations.handleOrderRefunded(event);
+        },
+        onDeadLetter: async (event, reason) => {
+          if (event) await confirmations.markFailed(event, reason);
+        },
+      }),
+    );
+  } catch (error) {
+    await stopAll(running);
+    throw error;
+  }
+  return { stop: () => stopAll(running) };
 }
 
 /** users.contact over NATS request-reply. No answer in time is a ServiceUnavailableError. */

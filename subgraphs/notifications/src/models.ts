@@ -2,15 +2,18 @@
 
 export const CHANNELS = ['EMAIL', 'SMS'] as const;
 export type Channel = (typeof CHANNELS)[number];
-export type NotificationKind = 'ORDER_CONFIRMATION';
+export const NOTIFICATION_KINDS = ['ORDER_CONFIRMATION', 'REFUND'] as const;
+/** What a notification is about: the confirmation of a paid order (orders.paid), or a refund (orders.refunded). */
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 export type NotificationStatus = 'PENDING' | 'SENT' | 'FAILED';
 
 /** One message to a customer on one channel (key `user.<userId>.<orderId>.<id>`). */
 export interface NotificationModel {
   id: string;
-  /** The event that caused it (orders.paid eventId). */
+  /** The event that caused it (the orders.paid or orders.refunded eventId). */
   eventId: string;
   channel: Channel;
+  /** A stored record without one (written before kinds were told apart) reads as ORDER_CONFIRMATION. */
   kind: NotificationKind;
   /** Masked address: j***@example.com, +49******789. The full address is never stored. */
   recipient: string;
@@ -22,13 +25,18 @@ export interface NotificationModel {
   lastError: string | null;
   createdAt: string;
   sentAt: string | null;
+  /**
+   * While a delivery sends it: until when it holds the channel (no other delivery sends before).
+   * Null (or absent, in older records) when nobody is sending. Never exposed through GraphQL.
+   */
+  sendingUntil?: string | null;
   orderId: string;
   /** The customer (owner of the order); used for authorization. */
   userId: string;
 }
 
 /**
- * The handling record of one orders.paid event (key `event.<eventId>`), created first and only if
+ * The handling record of one orders.paid or orders.refunded event (key `event.<eventId>`), created first and only if
  * absent: it is what makes a redelivered or re-published event send nothing again.
  */
 export interface EventRecord {

@@ -41,6 +41,13 @@ export interface NotificationLocation {
 
 const encode = (value: unknown) => JSON.stringify(value);
 
+/**
+ * A stored notification as the services see it: a record without a kind (written before refund
+ * notices existed, when every notification was an order confirmation) reads as ORDER_CONFIRMATION.
+ */
+const withKind = (stored: NotificationModel): NotificationModel =>
+  (stored as Partial<NotificationModel>).kind ? stored : { ...stored, kind: 'ORDER_CONFIRMATION' };
+
 const eventKey = (eventId: string) => `event.${keyToken(eventId)}`;
 const recordKey = (n: { userId: string; orderId: string; id: string }) =>
   `user.${keyToken(n.userId)}.${keyToken(n.orderId)}.${keyToken(n.id)}`;
@@ -86,13 +93,15 @@ export class NotificationsRepository {
     const location: NotificationLocation = { userId: model.userId, orderId: model.orderId };
     await this.kv.put(locationKey(model.id), encode(location));
     await this.kv.put(orderKey(model.orderId), encode({ userId: model.userId }));
-    return (await this.createIfAbsent(recordKey(model), model)).record;
+    const { record } = await this.createIfAbsent(recordKey(model), model);
+    return { ...record, value: withKind(record.value) };
   }
 
   /** One notification by id (two reads: its location, then the record). */
   async getNotification(id: string): Promise<Versioned<NotificationModel> | null> {
     const location = await this.read<NotificationLocation>(locationKey(id));
-    return location ? this.read<NotificationModel>(recordKey({ ...location.value, id })) : null;
+    const record = location ? await this.read<NotificationModel>(recordKey({ ...location.value, id })) : null;
+    return record ? { ...record, value: withKind(record.value) } : null;
   }
 
   /** Compare-and-set: fails when the record changed since `current` was read. */
@@ -108,10 +117,11 @@ export class NotificationsRepository {
    * Every notification of a user (of one of their orders when `orderId` is given), in one read
    * whatever their number.
    */
-  notificationsOfUser(userId: string, orderId?: string): Promise<NotificationModel[]> {
-    return this.valuesUnder<NotificationModel>(
+  async notificationsOfUser(userId: string, orderId?: string): Promise<NotificationModel[]> {
+    const stored = await this.valuesUnder<NotificationModel>(
       orderId === undefined ? `user.${keyToken(userId)}` : `user.${keyToken(userId)}.${keyToken(orderId)}`,
     );
+    return stored.map(withKind);
   }
 
   /** The owner of each order that has notifications (one read per order; absent when none). */

@@ -14,6 +14,7 @@ import {
   publishEvent,
   serveEndpoints,
   type OrderPaidEvent,
+  type OrderRefundedEvent,
 } from '@shop/messaging';
 import { createLogger } from '@shop/server';
 import {
@@ -28,6 +29,7 @@ import {
   deleteStreams,
 } from '@shop/testing';
 import { configSchema, createApp, type NotificationsApp } from '../src';
+import type { AppOverrides } from '../src/app';
 import type { Contact } from '../src/confirmations.service';
 import { NotificationsRepository, openBucket } from '../src/notifications.repository';
 import { line, orderPaid } from './events';
@@ -120,7 +122,28 @@ export async function scenario(label: string) {
     /** Publishes orders.paid exactly as the orders subgraph does (msgId = event id unless given). */
     publish: (event: OrderPaidEvent, msgId = event.eventId) =>
       publishEvent(js, names.events.ordersPaid, msgId, event),
-    async startApp(env: Record<string, string> = {}) {
+    /** An admin refund of 42.97 EUR of a paid order (of `paid` when given: same order and payment). */
+    refundedEvent(
+      userId: string,
+      paid?: OrderPaidEvent,
+      overrides: Partial<OrderRefundedEvent> = {},
+    ): OrderRefundedEvent {
+      return {
+        eventId: randomUUID(),
+        orderId: paid?.orderId ?? randomUUID(),
+        orderNumber: paid?.orderNumber ?? `SO-${Math.floor(Math.random() * 1e6)}`,
+        userId,
+        paymentId: paid?.paymentId ?? randomUUID(),
+        amount: { amount: 4297, currency: 'EUR' },
+        refundedAt: new Date().toISOString(),
+        ...overrides,
+      };
+    },
+    /** Publishes orders.refunded exactly as the orders subgraph does (msgId = event id unless given). */
+    publishRefunded: (event: OrderRefundedEvent, msgId = event.eventId) =>
+      publishEvent(js, names.events.ordersRefunded, msgId, event),
+    /** Starts the subgraph on the scenario's prefix; `overrides` replace e.g. the SMS provider. */
+    async startApp(env: Record<string, string> = {}, overrides: Pick<AppOverrides, 'sms' | 'email'> = {}) {
       const config = loadConfig(configSchema, {
         PORT: '0',
         NATS_URL: endpoints.nats,
@@ -133,7 +156,11 @@ export async function scenario(label: string) {
         LOG_LEVEL: 'debug',
         ...env,
       });
-      const app = await createApp(config, { log, verifyToken: createTokenVerifier({ jwks: issuer.jwks }) });
+      const app = await createApp(config, {
+        log,
+        verifyToken: createTokenVerifier({ jwks: issuer.jwks }),
+        ...overrides,
+      });
       apps.add(app);
       const { url } = await app.start();
       return {
@@ -145,12 +172,16 @@ export async function scenario(label: string) {
         },
       };
     },
-    /** True once the consumer exists and has nothing pending or unacknowledged. */
+    /** True once both consumers (orders.paid, orders.refunded) exist and have nothing pending or unacknowledged. */
     async drained() {
-      const info = await jsm.consumers
-        .info(names.streams.orders, names.consumers.notificationsOnOrdersPaid)
-        .catch(() => null);
-      return !!info && info.num_pending === 0 && info.num_ack_pending === 0;
+      for (const consumer of [
+        names.consumers.notificationsOnOrdersPaid,
+        names.consumers.notificationsOnOrdersRefunded,
+      ]) {
+        const info = await jsm.consumers.info(names.streams.orders, consumer).catch(() => null);
+        if (!info || info.num_pending !== 0 || info.num_ack_pending !== 0) return false;
+      }
+      return true;
     },
     /** GraphQL over HTTP as the router would send it. */
     async query(
