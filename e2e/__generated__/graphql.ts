@@ -219,6 +219,8 @@ export type Mutation = {
   payOrder: PayOrderResult;
   /** Places an order for the signed-in user: reserves the items' stock in products and stores the order with price snapshots, waiting for payment until it expires. */
   placeOrder: PlaceOrderResult;
+  /** Administrators only: refunds a PAID order in full. It becomes REFUNDED at once and payments gives its charge back; the customer is emailed when the refund is confirmed. Its stock is not given back (the goods may have shipped; adjust stock by hand). Calling it again for a REFUNDED order answers the order and refunds nothing more. */
+  refundOrder: RefundOrderResult;
   /** Opens a customer account and signs it in. */
   register: RegisterResult;
   /** Changes a product's details. Administrators only. */
@@ -256,6 +258,11 @@ export type MutationPayOrderArgs = {
 
 export type MutationPlaceOrderArgs = {
   input: PlaceOrderInput;
+};
+
+
+export type MutationRefundOrderArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -361,6 +368,8 @@ export type Order = {
   paidAt?: Maybe<Scalars['DateTime']['output']>;
   /** The order's successful payment, else its latest failed attempt, else null. Visible to the order's owner and to admins only. */
   payment?: Maybe<Payment>;
+  /** When the refund of a REFUNDED order was confirmed by payments; null until then and for every other status. */
+  refundedAt?: Maybe<Scalars['DateTime']['output']>;
   /** Where the order is in its life. */
   status: OrderStatus;
   /** Sum of the lines' totals. */
@@ -437,6 +446,15 @@ export type OrderNotPayableError = Error & {
   status: Scalars['String']['output'];
 };
 
+/** Only a PAID order can be refunded; this one is in another status. Nothing was changed. */
+export type OrderNotRefundableError = Error & {
+  __typename?: 'OrderNotRefundableError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** The order's current status. */
+  status: OrderStatus;
+};
+
 /** A payment of the order is in progress (payments is charging the card), so it cannot be cancelled now. Unless it is paid by then, it can be cancelled from retryAfter on. */
 export type OrderPaymentInProgressError = Error & {
   __typename?: 'OrderPaymentInProgressError';
@@ -453,14 +471,16 @@ export type OrderServiceUnavailableError = Error & {
   message: Scalars['String']['output'];
 };
 
-/** Where an order is in its life: waiting for payment, paid, or cancelled (by the customer or on expiry). */
+/** Where an order is in its life: waiting for payment, paid, cancelled (by the customer or on expiry), or refunded by an admin. */
 export type OrderStatus =
   /** Cancelled by the customer or expired unpaid; its stock went back. */
   | 'CANCELLED'
   /** Paid; the order is confirmed. */
   | 'PAID'
   /** Placed, stock reserved, waiting for payment until expiresAt. */
-  | 'PENDING_PAYMENT';
+  | 'PENDING_PAYMENT'
+  /** Was paid, then refunded in full by an admin; refundedAt is set once payments confirmed the refund. Its stock was not given back. */
+  | 'REFUNDED';
 
 /** The order's total would be above the largest total the shop accepts; nothing was ordered and no stock is held. */
 export type OrderTotalLimitError = Error & {
@@ -512,7 +532,11 @@ export type Payment = {
   id: Scalars['ID']['output'];
   /** The order this payment is for. */
   order: Order;
-  /** Whether the charge went through. */
+  /** How much of the amount has been given back so far (the sum of refunds); zero when none. */
+  refundedAmount: Money;
+  /** The refunds of this payment, oldest first: at most one per reason, and never more in total than the amount charged. */
+  refunds: Array<Refund>;
+  /** Whether the charge went through, and whether it was given back since (in part or in full). */
   status: PaymentStatus;
 };
 
@@ -569,7 +593,11 @@ export type PaymentProviderUnavailableError = Error & {
 export type PaymentStatus =
   /** The card was declined; nothing was charged. */
   | 'FAILED'
-  /** The card was charged. */
+  /** Part of the charge was given back; refundedAmount says how much. */
+  | 'PARTIALLY_REFUNDED'
+  /** The charge was given back in full. */
+  | 'REFUNDED'
+  /** The card was charged (and nothing of it refunded). */
   | 'SUCCEEDED';
 
 /** The card was charged and the payment recorded. */
@@ -712,6 +740,35 @@ export type QueryProductsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   sort?: InputMaybe<ProductSort>;
 };
+
+/** Money given back to the card of a successful payment, confirmed by the payment provider. */
+export type Refund = {
+  __typename?: 'Refund';
+  /** The amount given back, in the payment's currency. */
+  amount: Money;
+  /** When the refund was recorded. */
+  createdAt: Scalars['DateTime']['output'];
+  /** The refund's id (also the id of the payments.refunded event published for it). */
+  id: Scalars['ID']['output'];
+  /** Why the money was given back. */
+  reason: RefundReason;
+};
+
+/** The result of refundOrder: the refunded order, or why it was not refunded. */
+export type RefundOrderResult = Order | OrderNotFoundError | OrderNotRefundableError;
+
+/** Why a payment was refunded. */
+export type RefundReason =
+  /** An administrator refunded the paid order. */
+  | 'ADMIN_REFUND'
+  /** The charge landed on an order that was already cancelled. */
+  | 'CANCELLED_ORDER'
+  /** A second successful charge of an order already paid, or a charge that completed after payOrder had given up on it. */
+  | 'DUPLICATE_CHARGE'
+  /** The charge names no order that exists. */
+  | 'UNKNOWN_ORDER'
+  /** The charge's amount did not match the order's total. */
+  | 'WRONG_AMOUNT';
 
 /** Everything needed to open an account. */
 export type RegisterInput = {

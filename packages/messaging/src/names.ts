@@ -31,6 +31,7 @@ export function natsNames(prefix = '') {
       notificationsDeadLetter: s('notifications.deadletter'),
       ordersDeadLetter: s('orders.deadletter'),
       productsDeadLetter: s('products.deadletter'),
+      paymentsDeadLetter: s('payments.deadletter'),
     },
     streams: {
       payments: n('PAYMENTS'),

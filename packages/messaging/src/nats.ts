@@ -59,6 +59,7 @@ export async function ensureStreams(nc: NatsConnection, names: NatsNames): Promi
         names.events.notificationsDeadLetter,
         names.events.ordersDeadLetter,
         names.events.productsDeadLetter,
+        names.events.paymentsDeadLetter,
       ],
     },
   ];

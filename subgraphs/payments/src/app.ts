@@ -3,7 +3,7 @@ import { createTokenVerifier, type TokenVerifier } from '@shop/auth';
 import { connectNats, ensureStreams, jetstream, natsNames } from '@shop/messaging';
 import { createLogger, stopAll, type Logger, type Stoppable } from '@shop/server';
 import type { Config } from './config';
-import { ordersClient } from './messaging';
+import { ordersClient, startMessaging } from './messaging';
 import { createOutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 import { PaymentsRepository } from './payments.repository';
 import { PaymentsService } from './payments.service';
@@ -16,11 +16,16 @@ export interface AppOverrides {
   verifyToken?: TokenVerifier;
   /** The card processor; the deterministic TestPaymentProvider by default. */
   provider?: PaymentProvider;
+  /** false: do not consume orders.refund_requested (tests call the service themselves). */
+  messaging?: boolean;
   /** false: do not run the outbox relay (tests drive it themselves). */
   relay?: boolean | Pick<OutboxRelayOptions, 'consumer' | 'claimIdleMs' | 'blockMs' | 'afterPublish'>;
 }
 
-/** Connections, service, relay and HTTP server; start() starts the relay and then the server. */
+/**
+ * Connections, service, relay and HTTP server; start() starts messaging (the refund-request
+ * consumer), the relay and then the server.
+ */
 export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const log = overrides.log ?? createLogger({ name: 'payments', level: config.LOG_LEVEL });
   const names = natsNames(config.NATS_PREFIX);
@@ -64,7 +69,20 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     provider,
     relay,
     names,
+    service,
     async start() {
+      if (overrides.messaging !== false) {
+        running.push(
+          await startMessaging({
+            nc,
+            names,
+            service,
+            maxDeliver: config.REFUND_MAX_DELIVER,
+            backoffMs: config.REFUND_BACKOFF_MS,
+            log,
+          }),
+        );
+      }
       if (relay) {
         await relay.start();
         running.push(relay);
@@ -74,7 +92,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       log.info({ url: address.url }, 'payments subgraph listening');
       return address;
     },
-    /** Server first, then the relay (last started, first stopped), then the connections. Safe twice. */
+    /** Server, relay, messaging (last started, first stopped), then the connections. Safe twice. */
     async stop() {
       if (stopped) return;
       stopped = true;

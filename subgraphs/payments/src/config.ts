@@ -29,6 +29,16 @@ export const MAX_PROVIDER_TIMEOUT_MS = 15_000;
 const boundedMs = (fallback: number, max: number) =>
   positiveInt(fallback).refine((v) => v <= max, { message: `must be at most ${max}` });
 
+/** A comma-separated list of positive milliseconds. */
+const msList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((v) => v.split(',').every((part) => /^\s*\d+\s*$/.test(part) && Number(part) > 0), {
+      message: 'must be a comma-separated list of positive integers (milliseconds)',
+    })
+    .transform((v) => v.split(',').map((part) => Number(part.trim())));
+
 /** Every variable the payments subgraph reads, validated at once. */
 export const configSchema = z
   .object({
@@ -57,6 +67,13 @@ export const configSchema = z
       .transform(Number),
     /** How long an idempotency key remembers its result. */
     IDEMPOTENCY_TTL_SECONDS: positiveInt(24 * 3600),
+    /**
+     * Deliveries of an orders.refund_requested event before it goes to payments.deadletter (a
+     * processor that stays down that long; the request is then an operator's).
+     */
+    REFUND_MAX_DELIVER: positiveInt(20),
+    /** Redelivery delays of a refund request while the processor is down, in ms; the last repeats. */
+    REFUND_BACKOFF_MS: msList('1000,5000,15000,60000'),
     /**
      * Key of the HMAC that turns a card number into an opaque value inside the idempotency
      * fingerprint. Keeps the fingerprint from being brute-forced back into a number from Redis alone.

@@ -1,7 +1,7 @@
 import type DataLoader from 'dataloader';
 import type { Viewer } from '@shop/auth';
 import type { Logger } from '@shop/server';
-import type { PaymentModel } from './models';
+import type { PaymentModel, RefundModel } from './models';
 
 /** Per-request loaders over the service's ownership-checking batch methods (see loaders.ts). */
 export interface Loaders {
@@ -9,6 +9,8 @@ export interface Loaders {
   paymentById: DataLoader<string, PaymentModel | null>;
   /** The payment shown on each order (null when none is visible to the viewer). */
   paymentOfOrder: DataLoader<string, PaymentModel | null>;
+  /** The refunds of a payment the viewer may already see, oldest first. */
+  refundsOfPayment: DataLoader<string, RefundModel[]>;
 }
 
 export interface Context {

@@ -8,5 +8,7 @@ export function createLoaders(service: PaymentsService, viewer: Viewer | null): 
   return {
     paymentById: new DataLoader((ids) => service.paymentsFor(viewer, ids)),
     paymentOfOrder: new DataLoader((orderIds) => service.paymentsOfOrders(viewer, orderIds)),
+    // Only for payments already resolved through paymentById / paymentOfOrder (ownership checked).
+    refundsOfPayment: new DataLoader((paymentIds) => service.refundsOf(paymentIds)),
   };
 }

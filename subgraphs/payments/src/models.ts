@@ -1,4 +1,7 @@
 import type { Money } from '@shop/graphql';
+import type { RefundReason } from '@shop/messaging';
+
+export type { RefundReason };
 
 export type PaymentStatus = 'SUCCEEDED' | 'FAILED';
 export type DeclineReason = 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' | 'EXPIRED_CARD' | 'INCORRECT_CVC';
@@ -29,7 +32,36 @@ export interface PaymentModel {
   card: StoredCard;
   failureReason: DeclineReason | null;
   createdAt: Date;
+  /** The processor's charge id (null for a FAILED attempt and for payments recorded before refunds). */
+  chargeId: string | null;
+  /** Minor units given back so far (the sum of its refunds), kept in the payment's hash. */
+  refundedAmount: number;
 }
+
+/** The status shown: a succeeded payment given back in part or in full says so. */
+export function effectiveStatus(
+  p: Pick<PaymentModel, 'status' | 'amount' | 'refundedAmount'>,
+): PaymentStatus | 'REFUNDED' | 'PARTIALLY_REFUNDED' {
+  if (p.status !== 'SUCCEEDED' || p.refundedAmount <= 0) return p.status;
+  return p.refundedAmount >= p.amount.amount ? 'REFUNDED' : 'PARTIALLY_REFUNDED';
+}
+
+/** A refund of (part of) a payment, at most one per (payment, reason). */
+export interface RefundModel {
+  id: string;
+  paymentId: string;
+  amount: Money;
+  reason: RefundReason;
+  /** The processor's refund id. */
+  providerRefundId: string;
+  createdAt: Date;
+}
+
+/** What a refund request ends in (the consumer logs and acks every one of them). */
+export type RefundOutcome =
+  | { kind: 'REFUNDED'; refund: RefundModel }
+  | { kind: 'ALREADY_REFUNDED'; refund: RefundModel }
+  | { kind: 'REFUSED'; message: string };
 
 /** The payments subgraph's view of an Order: only its key. */
 export interface OrderRef {

@@ -26,7 +26,7 @@ export interface OutboxRelayOptions {
 
 /**
  * Moves outbox entries from the Redis stream to JetStream. Each entry is published with
- * Nats-Msg-Id = payment id and acknowledged (XACK + XDEL) only after JetStream's PubAck; a relay
+ * Nats-Msg-Id = its event id (the payment id; for payments.refunded the refund id) and acknowledged (XACK + XDEL) only after JetStream's PubAck; a relay
  * that dies in between leaves the entry pending, and the next relay publishes it again — JetStream
  * drops the duplicate, so the event is in the stream once.
  */
@@ -42,7 +42,11 @@ export function createOutboxRelay(o: OutboxRelayOptions) {
 
   const publish = async (entry: OutboxEntry) => {
     const subject =
-      entry.status === 'SUCCEEDED' ? o.names.events.paymentsSucceeded : o.names.events.paymentsFailed;
+      entry.status === 'REFUNDED'
+        ? o.names.events.paymentsRefunded
+        : entry.status === 'SUCCEEDED'
+          ? o.names.events.paymentsSucceeded
+          : o.names.events.paymentsFailed;
     const ack = await publishEvent(o.js, subject, entry.event.eventId, entry.event);
     if (o.afterPublish) await o.afterPublish(entry);
     await o.repository.ackOutbox(entry.entryId);

@@ -1,7 +1,20 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { isOrderId, isPaymentId, type PaymentEvent } from '@shop/messaging';
-import type { CardBrand, DeclineReason, PaymentModel, PaymentStatus, StoredOutcome } from './models';
+import {
+  isOrderId,
+  isPaymentId,
+  type PaymentEvent,
+  type PaymentRefundedEvent,
+  type RefundReason,
+} from '@shop/messaging';
+import type {
+  CardBrand,
+  DeclineReason,
+  PaymentModel,
+  PaymentStatus,
+  RefundModel,
+  StoredOutcome,
+} from './models';
 
 /** The idempotency record of one (user, key): in progress, or finished with its outcome. */
 export type IdempotencyRecord =
@@ -9,33 +22,64 @@ export type IdempotencyRecord =
   | { state: 'DONE'; fingerprint: string; outcome: StoredOutcome };
 
 /** One outbox entry: an event waiting to be published. */
-export interface OutboxEntry {
-  entryId: string;
-  status: PaymentStatus;
-  event: PaymentEvent;
-}
+export type OutboxEntry =
+  | { entryId: string; status: PaymentStatus; event: PaymentEvent }
+  | { entryId: string; status: 'REFUNDED'; event: PaymentRefundedEvent };
 
 export type RecordResult = 'RECORDED' | 'ALREADY_PAID';
 
+/** What recording a refund did: written now, found written before (same payment and reason), or refused. */
+export type RecordRefundResult =
+  | { kind: 'RECORDED' }
+  | { kind: 'EXISTS'; refund: RefundModel }
+  | { kind: 'NO_PAYMENT' }
+  | { kind: 'OVER_REFUND' };
+
 /**
- * Records a charge attempt atomically: refuses a second SUCCEEDED payment for an order (the guard),
- * else writes the payment hash, the order's index, the guard, the outbox entry and the finished
+ * Records a charge attempt atomically. A second SUCCEEDED payment of an order (the guard is set) is
+ * written as a payment of the order (hash and index, so its refund has something to belong to) with
+ * its payments.succeeded outbox entry (orders keeps it as an unmatched charge and asks for its refund,
+ * durably), but sets no guard and finishes no idempotency key: 'ALREADY_PAID', and the caller
+ * refunds it at once. Else it writes the payment hash, the order's index, the guard, the outbox entry and the finished
  * idempotency record in one step.
  * KEYS: payment, orderPayments, orderPaid, outbox, idempotency
  * ARGV: status, paymentId, createdAtMs, eventJson, idempotencyJson, ttlSeconds, then field/value pairs
  */
 const RECORD_SCRIPT = `
-if ARGV[1] == 'SUCCEEDED' and redis.call('EXISTS', KEYS[3]) == 1 then
-  return 'ALREADY_PAID'
-end
 local fields = {}
 for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
+if ARGV[1] == 'SUCCEEDED' and redis.call('EXISTS', KEYS[3]) == 1 then
+  redis.call('HSET', KEYS[1], unpack(fields))
+  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+  redis.call('XADD', KEYS[4], '*', 'paymentId', ARGV[2], 'status', ARGV[1], 'event', ARGV[4])
+  return 'ALREADY_PAID'
+end
 redis.call('HSET', KEYS[1], unpack(fields))
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
 if ARGV[1] == 'SUCCEEDED' then redis.call('SET', KEYS[3], ARGV[2]) end
 redis.call('XADD', KEYS[4], '*', 'paymentId', ARGV[2], 'status', ARGV[1], 'event', ARGV[4])
 redis.call('SET', KEYS[5], ARGV[5], 'EX', tonumber(ARGV[6]))
 return 'RECORDED'
+`;
+
+/**
+ * Records one refund of a payment atomically with its payments.refunded outbox entry: at most one
+ * refund per (payment, reason) — a second one answers the first ('EXISTS' + its JSON) — and never
+ * more in total than the payment's amount ('OVER_REFUND'; nothing written).
+ * KEYS: payment, refunds, outbox
+ * ARGV: reason, refundJson, amount, eventJson, paymentId
+ */
+const REFUND_SCRIPT = `
+local existing = redis.call('HGET', KEYS[2], ARGV[1])
+if existing then return {'EXISTS', existing} end
+local paid = redis.call('HGET', KEYS[1], 'amount')
+if not paid then return {'NO_PAYMENT'} end
+local refunded = tonumber(redis.call('HGET', KEYS[1], 'refundedAmount') or '0')
+if refunded + tonumber(ARGV[3]) > tonumber(paid) then return {'OVER_REFUND'} end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('HINCRBY', KEYS[1], 'refundedAmount', ARGV[3])
+redis.call('XADD', KEYS[3], '*', 'paymentId', ARGV[5], 'status', 'REFUNDED', 'event', ARGV[4])
+return {'RECORDED'}
 `;
 
 /** Deletes a key only while it still holds the caller's token (a lock or a pending record). */
@@ -83,6 +127,10 @@ function toHash(p: PaymentModel): string[] {
     p.failureReason ?? '',
     'createdAt',
     p.createdAt.toISOString(),
+    'chargeId',
+    p.chargeId ?? '',
+    'refundedAmount',
+    String(p.refundedAmount),
   ];
 }
 
@@ -102,7 +150,18 @@ function fromHash(h: Record<string, string>): PaymentModel | null {
     },
     failureReason: h.failureReason ? (h.failureReason as DeclineReason) : null,
     createdAt: new Date(h.createdAt ?? 0),
+    chargeId: h.chargeId ? h.chargeId : null,
+    refundedAmount: Number(h.refundedAmount ?? 0),
   };
+}
+
+function refundToJson(r: RefundModel): string {
+  return JSON.stringify({ ...r, createdAt: r.createdAt.toISOString() });
+}
+
+function refundFromJson(json: string): RefundModel {
+  const raw = JSON.parse(json) as Omit<RefundModel, 'createdAt'> & { createdAt: string };
+  return { ...raw, createdAt: new Date(raw.createdAt) };
 }
 
 export interface PaymentsRepositoryDeps {
@@ -125,6 +184,7 @@ export class PaymentsRepository {
     payment: (id: string) => `${this.prefix}payment:${canonical('payment', id)}`,
     orderPayments: (orderId: string) => `${this.prefix}order:${canonical('order', orderId)}:payments`,
     orderPaid: (orderId: string) => `${this.prefix}order:${canonical('order', orderId)}:paid`,
+    refunds: (paymentId: string) => `${this.prefix}payment:${canonical('payment', paymentId)}:refunds`,
     orderLock: (orderId: string) => `${this.prefix}order:${canonical('order', orderId)}:lock`,
     idempotency: (userId: string, key: string) =>
       `${this.prefix}idem:${userId}:${createHash('sha256').update(key).digest('hex')}`,
@@ -208,6 +268,65 @@ export class PaymentsRepository {
       ...toHash(payment),
     );
     return result as RecordResult;
+  }
+
+  /**
+   * Writes a successful charge that no order paid with (it completed after its timeout) as a payment of
+   * its order: hash and index only, no guard, no event, so that its refund is recorded like any other.
+   */
+  async recordUnpaidCharge(payment: PaymentModel): Promise<void> {
+    await this.redis
+      .multi()
+      .hset(this.keys.payment(payment.id), ...toHash(payment))
+      .zadd(this.keys.orderPayments(payment.orderId), payment.createdAt.getTime(), payment.id)
+      .exec();
+  }
+
+  // ---- refunds ----------------------------------------------------------------------------------
+
+  /** Records a refund and its payments.refunded outbox entry in one atomic script (REFUND_SCRIPT). */
+  async recordRefund(refund: RefundModel, event: PaymentRefundedEvent): Promise<RecordRefundResult> {
+    const reply = (await this.redis.eval(
+      REFUND_SCRIPT,
+      3,
+      this.keys.payment(refund.paymentId),
+      this.keys.refunds(refund.paymentId),
+      this.keys.outbox(),
+      refund.reason,
+      refundToJson(refund),
+      String(refund.amount.amount),
+      JSON.stringify(event),
+      refund.paymentId,
+    )) as [string, string?];
+    switch (reply[0]) {
+      case 'RECORDED':
+        return { kind: 'RECORDED' };
+      case 'EXISTS':
+        return { kind: 'EXISTS', refund: refundFromJson(reply[1]!) };
+      case 'NO_PAYMENT':
+        return { kind: 'NO_PAYMENT' };
+      default:
+        return { kind: 'OVER_REFUND' };
+    }
+  }
+
+  /** The refund of a payment for one reason, if any. */
+  async refundFor(paymentId: string, reason: RefundReason): Promise<RefundModel | null> {
+    const json = await this.redis.hget(this.keys.refunds(paymentId), reason);
+    return json === null ? null : refundFromJson(json);
+  }
+
+  /** Every refund of each payment, oldest first, in one round trip. */
+  async refundsOf(paymentIds: readonly string[]): Promise<RefundModel[][]> {
+    if (paymentIds.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of paymentIds) pipeline.hvals(this.keys.refunds(id));
+    return ((await pipeline.exec()) ?? []).map(([error, value]) => {
+      if (error) throw error;
+      return (value as string[])
+        .map(refundFromJson)
+        .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+    });
   }
 
   /** Payments by id, in one round trip. */
@@ -314,9 +433,9 @@ function parseEntries(raw: [string, string[]][]): OutboxEntry[] {
     if (!fields.event || !fields.status) continue;
     entries.push({
       entryId,
-      status: fields.status as PaymentStatus,
-      event: JSON.parse(fields.event) as PaymentEvent,
-    });
+      status: fields.status,
+      event: JSON.parse(fields.event),
+    } as OutboxEntry);
   }
   return entries;
 }

@@ -2,21 +2,33 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { canAccess, requireViewer, type Viewer } from '@shop/auth';
 import { serviceUnavailable } from '@shop/errors';
-import { isWellFormed } from '@shop/graphql';
+import { isWellFormed, type Money } from '@shop/graphql';
 import {
   isOrderId,
   isPaymentId,
+  isUserId,
   ServiceUnavailableError,
   type PaymentEvent,
+  type PaymentRefundedEvent,
   type PayableReply,
+  type RefundReason,
 } from '@shop/messaging';
 import type { Logger } from '@shop/server';
 import { requestFingerprint, validateCard, type CardInput, type ValidCard } from './card';
 import { CHARGE_LOCK_MS } from './config';
-import type { PaymentModel, PayOrderResult, StoredOutcome } from './models';
+import {
+  effectiveStatus,
+  type PaymentModel,
+  type PayOrderResult,
+  type RefundModel,
+  type RefundOutcome,
+  type StoredCard,
+  type StoredOutcome,
+} from './models';
 import type { IdempotencyRecord, PaymentsRepository } from './payments.repository';
 import {
   ProviderUnavailableError,
+  RefundRefusedError,
   type ChargeRequest,
   type ChargeResult,
   type PaymentProvider,
@@ -36,6 +48,19 @@ export interface PayOrderInput {
   card: CardInput;
   idempotencyKey: string;
 }
+
+/** A request to give back (part of) a payment: from orders.refund_requested, or internal. */
+export interface RefundPaymentInput {
+  paymentId: string;
+  /** When given, the payment must be of this order and this user (else refused). */
+  orderId?: string;
+  userId?: string;
+  amount: Money;
+  reason: RefundReason;
+}
+
+/** The processor's idempotency key of the refund of one payment for one reason. */
+export const refundKey = (paymentId: string, reason: RefundReason) => `refund:${paymentId}:${reason}`;
 
 export interface PaymentsServiceDeps {
   repository: PaymentsRepository;
@@ -203,19 +228,23 @@ export class PaymentsService {
       const chargeBy = askedAt + this.ordersTimeoutMs + this.providerTimeoutMs;
       let charge: ChargeResult;
       try {
-        charge = await this.chargeWithin(chargeBy, {
-          paymentId,
-          orderId,
-          amount: reply.amount,
-          card: {
-            number: card.number,
-            expMonth: card.stored.expMonth,
-            expYear: card.stored.expYear,
-            cvc: card.cvc,
-            holderName: card.holderName,
+        charge = await this.chargeWithin(
+          chargeBy,
+          { userId: reply.userId, card: card.stored },
+          {
+            paymentId,
+            orderId,
+            amount: reply.amount,
+            card: {
+              number: card.number,
+              expMonth: card.stored.expMonth,
+              expYear: card.stored.expYear,
+              cvc: card.cvc,
+              holderName: card.holderName,
+            },
+            description: `Order ${orderId}`,
           },
-          description: `Order ${orderId}`,
-        });
+        );
       } catch (error) {
         if (error instanceof ProviderUnavailableError) {
           this.o.log.warn(
@@ -239,6 +268,8 @@ export class PaymentsService {
         card: card.stored,
         failureReason: charge.outcome === 'DECLINED' ? charge.reason : null,
         createdAt: new Date(),
+        chargeId: charge.outcome === 'SUCCEEDED' ? charge.chargeId : null,
+        refundedAmount: 0,
       };
       const outcome: StoredOutcome =
         charge.outcome === 'SUCCEEDED'
@@ -262,9 +293,11 @@ export class PaymentsService {
         ttlSeconds: this.o.idempotencyTtlSeconds,
       });
       if (recorded === 'ALREADY_PAID' && charge.outcome === 'SUCCEEDED') {
-        // Only possible when a lock expired mid-charge: give the money back.
-        await this.o.provider.refund(charge.chargeId);
-        this.o.log.error({ orderId, paymentId }, 'order was paid concurrently; charge refunded');
+        // Only possible when a lock expired mid-charge. The charge is written as a payment of the
+        // order (no guard) with its payments.succeeded event, so orders also asks for its refund
+        // (DUPLICATE_CHARGE) durably; the refund here is the same one (same key), recorded once.
+        this.o.log.error({ orderId, paymentId }, 'order was paid concurrently; refunding the charge');
+        await this.refundWhole(payment, 'DUPLICATE_CHARGE');
         return { __typename: 'OrderNotPayableError', message: 'The order is already paid', status: 'PAID' };
       }
       this.o.log.info(
@@ -286,6 +319,7 @@ export class PaymentsService {
    */
   private async chargeWithin(
     chargeBy: number,
+    owner: { userId: string; card: StoredCard },
     request: Omit<ChargeRequest, 'signal'>,
   ): Promise<ChargeResult> {
     const waitMs = Math.min(this.providerTimeoutMs, chargeBy - Date.now());
@@ -305,25 +339,179 @@ export class PaymentsService {
       clearTimeout(timer);
       if (controller.signal.aborted) {
         charging.then(
-          (late) => this.refundLate(request, late),
+          (late) => this.refundLate(owner, request, late),
           () => undefined,
         );
       }
     }
   }
 
-  private async refundLate(request: Omit<ChargeRequest, 'signal'>, late: ChargeResult): Promise<void> {
+  /**
+   * A charge that completed after its timeout paid nothing (the client was told nothing was
+   * charged): it is written as a payment of its order without guard or event, and refunded in full
+   * (reason DUPLICATE_CHARGE: a charge no order is paid with), recorded like any refund.
+   */
+  private async refundLate(
+    owner: { userId: string; card: StoredCard },
+    request: Omit<ChargeRequest, 'signal'>,
+    late: ChargeResult,
+  ): Promise<void> {
     if (late.outcome !== 'SUCCEEDED') return;
     const at = { orderId: request.orderId, paymentId: request.paymentId, chargeId: late.chargeId };
     try {
-      await this.o.provider.refund(late.chargeId);
-      this.o.log.error(at, 'a charge completed after its timeout; refunded');
+      const [asked] = await this.o.repository.paymentsByIds([request.paymentId]);
+      const payment: PaymentModel = asked ?? {
+        id: request.paymentId,
+        orderId: request.orderId,
+        userId: owner.userId,
+        amount: request.amount,
+        status: 'SUCCEEDED',
+        card: owner.card,
+        failureReason: null,
+        createdAt: new Date(),
+        chargeId: late.chargeId,
+        refundedAmount: 0,
+      };
+      if (!asked) await this.o.repository.recordUnpaidCharge(payment);
+      const outcome = await this.refundWhole(payment, 'DUPLICATE_CHARGE');
+      if (outcome) this.o.log.error(at, 'a charge completed after its timeout; refunded');
     } catch (error) {
       this.o.log.error(
         { ...at, err: error },
         'a charge completed after its timeout and could not be refunded',
       );
     }
+  }
+
+  /**
+   * Refunds what is left of a payment the service itself found unpaid-for, retrying an unavailable
+   * processor a few times (orders' durable refund request covers a payment it knows of). Logs the
+   * failure; answers the outcome, or null when the refund could not be made.
+   */
+  private async refundWhole(payment: PaymentModel, reason: RefundReason): Promise<RefundOutcome | null> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.refund({
+          paymentId: payment.id,
+          amount: {
+            amount: payment.amount.amount - payment.refundedAmount,
+            currency: payment.amount.currency,
+          },
+          reason,
+        });
+      } catch (error) {
+        if (!(error instanceof ProviderUnavailableError) || attempt >= 3) {
+          this.o.log.error({ paymentId: payment.id, err: error }, 'internal refund failed');
+          return null;
+        }
+        await sleep(200 * attempt);
+      }
+    }
+  }
+
+  /**
+   * Gives back `amount` of a payment, at most once per (payment, reason) whatever the deliveries, and
+   * never more than what is left of it. The order of steps:
+   * 1. ids in their issued form only (else refused, no Redis key built from them);
+   * 2. a refund already recorded for (payment, reason) is the answer (nothing moves);
+   * 3. the payment must exist, belong to the order and user asked for, have succeeded with a
+   *    processor charge id, be in that currency, and have at least `amount` left to refund;
+   * 4. the processor refunds with the key `refund:<paymentId>:<reason>` (a redelivery after a crash
+   *    between the processor and Redis gets the same refund back: the money moves once);
+   * 5. the refund and its payments.refunded outbox entry are written in one script.
+   * A processor that is down throws ProviderUnavailableError (the consumer naks and retries); every
+   * refusal is an outcome, logged, not retried.
+   */
+  async refund(input: RefundPaymentInput): Promise<RefundOutcome> {
+    const refuse = (message: string): RefundOutcome => {
+      this.o.log.warn(
+        { paymentId: input.paymentId, reason: input.reason, amount: input.amount, why: message },
+        'refund refused',
+      );
+      return { kind: 'REFUSED', message };
+    };
+    if (!isPaymentId(input.paymentId)) return refuse('no such payment');
+    if (input.orderId !== undefined && !isOrderId(input.orderId)) return refuse('no such order');
+    if (input.userId !== undefined && !isUserId(input.userId)) return refuse('no such user');
+
+    const existing = await this.o.repository.refundFor(input.paymentId, input.reason);
+    if (existing) return { kind: 'ALREADY_REFUNDED', refund: existing };
+
+    const [payment] = await this.o.repository.paymentsByIds([input.paymentId]);
+    if (!payment) return refuse('no such payment');
+    if (input.orderId !== undefined && payment.orderId !== input.orderId)
+      return refuse('the payment is not of this order');
+    if (input.userId !== undefined && payment.userId !== input.userId)
+      return refuse('the payment is not of this user');
+    if (payment.status !== 'SUCCEEDED' || !payment.chargeId) return refuse('the payment charged nothing');
+    if (input.amount.currency !== payment.amount.currency) return refuse('another currency than the payment');
+    if (!Number.isSafeInteger(input.amount.amount) || input.amount.amount <= 0)
+      return refuse('the amount must be a positive number of minor units');
+    const left = payment.amount.amount - payment.refundedAmount;
+    if (input.amount.amount > left) return refuse(`more than what is left to refund (${left})`);
+
+    let providerRefundId: string;
+    try {
+      ({ refundId: providerRefundId } = await this.o.provider.refund({
+        paymentId: payment.id,
+        chargeId: payment.chargeId,
+        amount: input.amount,
+        idempotencyKey: refundKey(payment.id, input.reason),
+      }));
+    } catch (error) {
+      if (error instanceof RefundRefusedError) return refuse(`the processor refused: ${error.message}`);
+      if (error instanceof ProviderUnavailableError)
+        this.o.log.warn(
+          { paymentId: payment.id, reason: input.reason },
+          'payment provider unavailable for a refund',
+        );
+      throw error;
+    }
+
+    const refund: RefundModel = {
+      id: randomUUID(),
+      paymentId: payment.id,
+      amount: input.amount,
+      reason: input.reason,
+      providerRefundId,
+      createdAt: new Date(),
+    };
+    const event: PaymentRefundedEvent = {
+      eventId: refund.id,
+      refundId: refund.id,
+      paymentId: payment.id,
+      orderId: payment.orderId,
+      userId: payment.userId,
+      amount: refund.amount,
+      reason: refund.reason,
+      refundedAt: refund.createdAt.toISOString(),
+    };
+    const recorded = await this.o.repository.recordRefund(refund, event);
+    if (recorded.kind === 'EXISTS') return { kind: 'ALREADY_REFUNDED', refund: recorded.refund };
+    if (recorded.kind !== 'RECORDED') {
+      // The processor refunded what Redis says is not there to refund: an operator must look.
+      this.o.log.error(
+        { paymentId: payment.id, reason: input.reason, providerRefundId, recorded: recorded.kind },
+        'refund made by the processor could not be recorded',
+      );
+      return { kind: 'REFUSED', message: `refund not recorded: ${recorded.kind}` };
+    }
+    this.o.log.info(
+      { paymentId: payment.id, orderId: payment.orderId, refundId: refund.id, reason: refund.reason },
+      'refund recorded',
+    );
+    return { kind: 'REFUNDED', refund };
+  }
+
+  /** The refunds of payments the viewer already may see (resolved through paymentsFor). */
+  async refundsOf(paymentIds: readonly string[]): Promise<RefundModel[][]> {
+    const canonical = paymentIds.filter(isPaymentId);
+    const found = new Map<string, RefundModel[]>();
+    if (canonical.length > 0) {
+      const lists = await this.o.repository.refundsOf(canonical);
+      canonical.forEach((id, i) => found.set(id, lists[i] ?? []));
+    }
+    return paymentIds.map((id) => found.get(id) ?? []);
   }
 
   /** The answer of a finished request, rebuilt from the stored payment. */
@@ -367,7 +555,13 @@ export class PaymentsService {
     }
     return orderIds.map((id) => {
       const visible = (found.get(id) ?? []).filter((p) => canAccess(viewer, p.userId));
-      return visible.find((p) => p.status === 'SUCCEEDED') ?? visible.at(-1) ?? null;
+      // The charge that stands (not fully refunded), else a refunded one, else the latest failure.
+      return (
+        visible.find((p) => p.status === 'SUCCEEDED' && effectiveStatus(p) !== 'REFUNDED') ??
+        visible.find((p) => p.status === 'SUCCEEDED') ??
+        visible.at(-1) ??
+        null
+      );
     });
   }
 }

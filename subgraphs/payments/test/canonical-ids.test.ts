@@ -24,6 +24,8 @@ function setUp() {
     card: { brand: 'VISA', last4: '4242', expMonth: 12, expYear: 2099 },
     failureReason: null,
     createdAt: new Date(),
+    chargeId: 'ch_1',
+    refundedAmount: 0,
   });
   const repository = new Proxy(
     {},

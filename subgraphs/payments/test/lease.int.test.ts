@@ -8,6 +8,8 @@ import {
   type ChargeRequest,
   type ChargeResult,
   type PaymentProvider,
+  type RefundRequest,
+  type RefundResult,
 } from '../src/providers/provider';
 import { bootPayments, card, type Harness } from './helpers';
 
@@ -50,8 +52,9 @@ class ControlledProvider implements PaymentProvider {
     return { outcome: 'SUCCEEDED', chargeId };
   }
 
-  async refund(chargeId: string): Promise<void> {
-    this.refunds.push(chargeId);
+  async refund(request: RefundRequest): Promise<RefundResult> {
+    this.refunds.push(request.chargeId);
+    return { refundId: `re_${request.idempotencyKey}` };
   }
 }
 
@@ -131,7 +134,7 @@ describe('finding 3: the charge is taken only inside the payment lease', () => {
     expect(provider.charged.filter((c) => c.orderId === orderId)).toHaveLength(1);
   });
 
-  it('finding 3: a processor that ignores the abort and charges after the timeout has that charge refunded, and nothing is recorded', async () => {
+  it('finding 3: a processor that ignores the abort and charges after the timeout has that charge refunded, recorded as a fully refunded payment that pays nothing', async () => {
     const user = h.customer();
     const orderId = h.newOrder(user.id);
     provider.mode = 'ignores-abort';
@@ -139,7 +142,21 @@ describe('finding 3: the charge is taken only inside the payment lease', () => {
     expect(res.data?.payOrder.__typename).toBe('PaymentProviderUnavailableError');
     const late = await waitFor(() => provider.charged.find((c) => c.orderId === orderId));
     await waitFor(() => provider.refunds.includes(late.chargeId));
-    expect(await h.app.repository.paymentsByOrders([orderId])).toEqual([[]]);
+    expect(provider.refunds.filter((c) => c === late.chargeId)).toHaveLength(1);
+    // Recorded like any refund: the charge as a payment of the order, given back in full, no guard.
+    const [payments] = await waitFor(async () => {
+      const found = await h.app.repository.paymentsByOrders([orderId]);
+      return found[0]?.[0]?.refundedAmount ? found : null;
+    });
+    expect(payments).toHaveLength(1);
+    expect(payments![0]).toMatchObject({
+      chargeId: late.chargeId,
+      refundedAmount: 4999,
+      status: 'SUCCEEDED',
+    });
+    const [refunds] = await h.app.repository.refundsOf([payments![0]!.id]);
+    expect(refunds!.map((r) => [r.reason, r.amount.amount])).toEqual([['DUPLICATE_CHARGE', 4999]]);
+    expect(await h.app.repository.paidPaymentId(orderId)).toBeNull();
     expect(
       await waitFor(() =>
         h.log.lines.find(

@@ -3,9 +3,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeclineReason } from '../models';
 import {
   ProviderUnavailableError,
+  RefundRefusedError,
   type ChargeRequest,
   type ChargeResult,
   type PaymentProvider,
+  type RefundRequest,
+  type RefundResult,
 } from './provider';
 
 /** The documented test cards (see subgraphs/payments/README.md). Every other valid card succeeds. */
@@ -38,6 +41,15 @@ export interface TestCharge {
   amount: ChargeRequest['amount'];
 }
 
+/** A refund the test processor made. */
+export interface TestRefund {
+  refundId: string;
+  chargeId: string;
+  paymentId: string;
+  amount: ChargeRequest['amount'];
+  idempotencyKey: string;
+}
+
 /**
  * A deterministic, in-process card processor: the outcome depends only on the card number. It
  * counts its calls and keeps no card data, so tests can assert what reached it (and what did not),
@@ -49,8 +61,13 @@ export class TestPaymentProvider implements PaymentProvider {
   charges = 0;
   /** Every successful charge, in order. */
   readonly succeeded: TestCharge[] = [];
-  /** Charge ids refunded. */
-  readonly refunds: string[] = [];
+  /** Every refund that moved money, in order (one per idempotency key). */
+  readonly refunds: TestRefund[] = [];
+  /** Refund calls received (including repeated keys, refusals and outages). */
+  refundCalls = 0;
+  /** While true, every refund call throws ProviderUnavailableError (the processor is down). */
+  refundsDown = false;
+  private readonly refundsByKey = new Map<string, TestRefund>();
 
   constructor(private readonly options: { latencyMs?: number } = {}) {}
 
@@ -82,7 +99,44 @@ export class TestPaymentProvider implements PaymentProvider {
     return counts;
   }
 
-  async refund(chargeId: string): Promise<void> {
-    this.refunds.push(chargeId);
+  /** Amount refunded per charge id, as the processor's ledger shows it. */
+  refundedByCharge(): Map<string, number> {
+    const sums = new Map<string, number>();
+    for (const r of this.refunds) sums.set(r.chargeId, (sums.get(r.chargeId) ?? 0) + r.amount.amount);
+    return sums;
+  }
+
+  /**
+   * Idempotent per key (the same key returns the first refund and moves nothing); refuses an unknown
+   * charge, another currency, a non-positive amount, and more than what is left of the charge.
+   */
+  async refund(request: RefundRequest): Promise<RefundResult> {
+    this.refundCalls += 1;
+    if (this.refundsDown) throw new ProviderUnavailableError('The test processor is down');
+    const previous = this.refundsByKey.get(request.idempotencyKey);
+    if (previous) {
+      if (previous.chargeId !== request.chargeId || previous.amount.amount !== request.amount.amount)
+        throw new RefundRefusedError('idempotency key reused for another refund');
+      return { refundId: previous.refundId };
+    }
+    const charge = this.succeeded.find((c) => c.chargeId === request.chargeId);
+    if (!charge) throw new RefundRefusedError(`no such charge ${request.chargeId}`);
+    if (charge.amount.currency !== request.amount.currency)
+      throw new RefundRefusedError('refund currency differs from the charge');
+    if (!Number.isSafeInteger(request.amount.amount) || request.amount.amount <= 0)
+      throw new RefundRefusedError('refund amount must be positive');
+    const already = this.refundedByCharge().get(request.chargeId) ?? 0;
+    if (already + request.amount.amount > charge.amount.amount)
+      throw new RefundRefusedError('refund exceeds what is left of the charge');
+    const refund: TestRefund = {
+      refundId: `re_test_${randomUUID()}`,
+      chargeId: request.chargeId,
+      paymentId: request.paymentId,
+      amount: request.amount,
+      idempotencyKey: request.idempotencyKey,
+    };
+    this.refundsByKey.set(request.idempotencyKey, refund);
+    this.refunds.push(refund);
+    return { refundId: refund.refundId };
   }
 }

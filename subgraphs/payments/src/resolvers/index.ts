@@ -1,6 +1,7 @@
 import { DateTimeScalar, referenceId } from '@shop/graphql';
 import { isOrderId, isPaymentId } from '@shop/messaging';
 import type { Resolvers } from '../__generated__/resolvers-types';
+import { effectiveStatus } from '../models';
 import type { PaymentsService } from '../payments.service';
 
 /** Thin: GraphQL in, service or loader call, GraphQL out. Who may see what is the service's call. */
@@ -18,6 +19,9 @@ export function createResolvers(service: PaymentsService): Resolvers {
         return isPaymentId(id) ? ctx.loaders.paymentById.load(id) : null;
       },
       order: (payment) => ({ id: payment.orderId }),
+      status: (payment) => effectiveStatus(payment),
+      refunds: (payment, _args, ctx) => ctx.loaders.refundsOfPayment.load(payment.id),
+      refundedAmount: (payment) => ({ amount: payment.refundedAmount, currency: payment.amount.currency }),
     },
     Order: {
       // The stub { id } for the issued form of an order id only: a variant names no order.
