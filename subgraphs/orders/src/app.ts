@@ -23,6 +23,8 @@ export interface AppOverrides {
   runExpiry?: boolean;
   /** false: do not consume payment events. */
   consumePayments?: boolean;
+  /** false: no audit loop (tests call `service.auditCharges()`). */
+  runAudit?: boolean;
 }
 
 /**
@@ -60,6 +62,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     maxQuantity: config.MAX_LINE_QUANTITY,
     maxOrderTotal: config.MAX_ORDER_TOTAL,
     maxUnpaidOrders: config.MAX_UNPAID_ORDERS,
+    refundGraceSeconds: config.REFUND_GRACE_SECONDS,
     now: overrides.now,
   });
   const relay = createOutboxRelay({ repository, js: jetstream(nc), names, log });
@@ -87,7 +90,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     repository,
     service,
     relay,
-    /** orders.payable and the payment consumer, the relay and expiry loops, then the server. */
+    /** orders.payable and the payment consumers, the relay, expiry and audit loops, then the server. */
     async start() {
       running.push(
         await startMessaging({
@@ -102,6 +105,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
         running.push(relayLoop(relay, repository, config.OUTBOX_POLL_MS, log));
       if (overrides.runExpiry !== false)
         running.push(every(config.EXPIRY_INTERVAL_MS, () => service.expireDue(), log, 'order expiry'));
+      if (overrides.runAudit !== false)
+        running.push(every(config.AUDIT_INTERVAL_MS, () => service.auditCharges(), log, 'charge audit'));
       const address = await server.listen(config.PORT, config.HOST);
       running.push({ stop: () => server.close() });
       log.info({ url: address.url }, 'orders subgraph listening');

@@ -59,6 +59,13 @@ export const configSchema = z
     OUTBOX_POLL_MS: positiveInt(500),
     /** Most distinct products in one order. */
     MAX_CART_LINES: positiveInt(50),
+    /**
+     * How often the audit job compares charges with order statuses (unrefunded unmatched charges,
+     * unconfirmed admin refunds, PAID orders without a payment) and logs what disagrees.
+     */
+    AUDIT_INTERVAL_MS: positiveInt(60_000),
+    /** How long a requested refund may stay unconfirmed before the audit reports it. */
+    REFUND_GRACE_SECONDS: positiveInt(600),
   })
   .superRefine(refuseDevelopmentDefaults({ ROUTER_SECRET: DEV_ROUTER_SECRET }))
   .superRefine((config, ctx) => {

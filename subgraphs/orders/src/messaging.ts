@@ -3,6 +3,7 @@ import {
   endpoint,
   PayableRequest,
   PaymentEvent,
+  PaymentRefundedEvent,
   ReleaseReply,
   request,
   ReserveReply,
@@ -11,7 +12,11 @@ import {
   type NatsNames,
 } from '@shop/messaging';
 import { stopAll, type Logger, type Stoppable } from '@shop/server';
+import { z } from '@shop/config';
 import type { OrdersService, ProductsClient } from './orders.service';
+
+/** What the PAYMENTS stream carries: a charge's outcome or a confirmed refund. */
+const PaymentsStreamEvent = z.union([PaymentEvent, PaymentRefundedEvent]);
 
 /** The whole NATS surface of orders: what it serves, what it consumes, the client it calls with. */
 
@@ -25,8 +30,10 @@ export interface MessagingDeps {
 }
 
 /**
- * Serves orders.payable (queue group `orders`) and consumes payments.succeeded / payments.failed
- * on the durable `ordersOnPayments` (dead letters to orders.deadletter). One Stoppable for both.
+ * Serves orders.payable (queue group `orders`) and consumes payments.succeeded, payments.failed and
+ * payments.refunded on the durable `ordersOnPayments` (dead letters to orders.deadletter). The three
+ * subjects are the whole PAYMENTS stream, so the durable needs no filter (nats-server 2.9 knows only
+ * one filter subject); each message is read with its subject's schema. One Stoppable for all.
  */
 export async function startMessaging(deps: MessagingDeps): Promise<Stoppable> {
   const { nc, names, service, log } = deps;
@@ -51,17 +58,24 @@ export async function startMessaging(deps: MessagingDeps): Promise<Stoppable> {
         await consumeDurable(nc, {
           stream: names.streams.payments,
           durable: names.consumers.ordersOnPayments,
-          filterSubjects: [names.events.paymentsSucceeded, names.events.paymentsFailed],
-          schema: PaymentEvent,
+          filterSubjects: [
+            names.events.paymentsSucceeded,
+            names.events.paymentsFailed,
+            names.events.paymentsRefunded,
+          ],
+          schema: PaymentsStreamEvent,
           deadLetterSubject: names.events.ordersDeadLetter,
-          handler: async (event) => {
-            await service.applyPaymentEvent(event);
+          handler: async (event, msg) => {
+            // A message of one subject in the other's shape throws: redelivered, then dead-lettered.
+            if (msg.subject === names.events.paymentsRefunded)
+              await service.applyRefundedEvent(PaymentRefundedEvent.parse(event));
+            else await service.applyPaymentEvent(PaymentEvent.parse(event));
           },
           log,
         }),
       );
     } catch (error) {
-      await running[0]!.stop();
+      await stopAll(running);
       throw error;
     }
   }

@@ -120,6 +120,20 @@ export const MIGRATIONS: { version: number; name: string; statements: string[] }
       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
     ],
   },
+  {
+    // An admin refunds a PAID order: it becomes REFUNDED when the refund is asked for
+    // (refund_requested_at, with its orders.refund_requested outbox row) and refunded_at is set when
+    // payments.refunded confirms it. Each statement can run again.
+    version: 4,
+    name: 'refunded orders',
+    statements: [
+      "ALTER TABLE orders MODIFY status ENUM('PENDING_PAYMENT','PAID','CANCELLED','REFUNDED') NOT NULL",
+      'ALTER TABLE orders ADD COLUMN IF NOT EXISTS refund_requested_at DATETIME(3) NULL',
+      'ALTER TABLE orders ADD COLUMN IF NOT EXISTS refunded_at DATETIME(3) NULL',
+      `ALTER TABLE orders ADD COLUMN IF NOT EXISTS refund_id VARCHAR(64) ${BIN} NULL`,
+      'ALTER TABLE orders ADD INDEX IF NOT EXISTS orders_status_refund (status, refunded_at)',
+    ],
+  },
 ];
 
 const LOCK = 'shop_orders_migrations';

@@ -2,7 +2,7 @@ import type { Money } from '@shop/graphql';
 
 /** The domain's model types: what the repository returns and the resolvers map from. */
 
-export const ORDER_STATUSES = ['PENDING_PAYMENT', 'PAID', 'CANCELLED'] as const;
+export const ORDER_STATUSES = ['PENDING_PAYMENT', 'PAID', 'CANCELLED', 'REFUNDED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 export interface OrderModel {
@@ -25,6 +25,10 @@ export interface OrderModel {
    * order can neither expire nor be cancelled before it ends. Null when no payment was ever asked for.
    */
   paymentLeaseUntil: Date | null;
+  /** When an admin refunded the order (refundOrder asked payments for the refund); null otherwise. */
+  refundRequestedAt: Date | null;
+  /** When payments confirmed that refund (payments.refunded); null until then. */
+  refundedAt: Date | null;
 }
 
 export interface OrderItemModel {

@@ -5,13 +5,15 @@ import type { OrderStatus } from './models';
  *
  *   PENDING_PAYMENT -> PAID        (payment succeeded)
  *   PENDING_PAYMENT -> CANCELLED   (cancelled by the customer, or expired unpaid)
+ *   PAID            -> REFUNDED    (an admin refunded it: refundOrder)
  *
- * PAID and CANCELLED are final.
+ * CANCELLED and REFUNDED are final.
  */
 const TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
   PENDING_PAYMENT: ['PAID', 'CANCELLED'],
-  PAID: [],
+  PAID: ['REFUNDED'],
   CANCELLED: [],
+  REFUNDED: [],
 };
 
 export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
@@ -36,3 +38,6 @@ export function transition(from: OrderStatus, to: OrderStatus): OrderStatus {
 
 /** True while the order can still be paid (and cancelled). */
 export const isPayable = (status: OrderStatus) => canTransition(status, 'PAID');
+
+/** True while an admin can refund the order (refundOrder). */
+export const isRefundable = (status: OrderStatus) => canTransition(status, 'REFUNDED');

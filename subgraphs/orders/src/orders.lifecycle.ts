@@ -8,6 +8,8 @@ import {
   type OrderPaidEvent,
   type PayableReply,
   type PaymentEvent,
+  type RefundReason,
+  type RefundRequestedEvent,
 } from '@shop/messaging';
 import {
   asResult,
@@ -207,7 +209,7 @@ export async function applyPaymentEvent(deps: OrdersDeps, event: PaymentEvent): 
     await tx.setEventOutcome(event.eventId, decided);
     const unmatched = event.status === 'SUCCEEDED' ? unmatchedReason(decided, order, event) : null;
     if (unmatched) {
-      await tx.recordUnmatchedCharge({
+      const recorded = await tx.recordUnmatchedCharge({
         paymentId: event.paymentId,
         orderId: event.orderId,
         userId: event.userId,
@@ -216,6 +218,8 @@ export async function applyPaymentEvent(deps: OrdersDeps, event: PaymentEvent): 
         orderStatus: order?.status ?? 'NONE',
         recordedAt: at,
       });
+      // The refund is asked for in the same transaction as the row, once per payment id.
+      if (recorded) await requestRefund(tx, event, REFUND_REASONS[unmatched], at);
     }
     return { outcome: decided, unmatched };
   });
@@ -233,6 +237,34 @@ export async function applyPaymentEvent(deps: OrdersDeps, event: PaymentEvent): 
     deps.log[level](fields, 'payment event applied');
   }
   return outcome;
+}
+
+/** The refund reason of each kind of unmatched charge. */
+const REFUND_REASONS: Record<UnmatchedChargeReason, RefundReason> = {
+  PAID_AFTER_CANCEL: 'CANCELLED_ORDER',
+  SECOND_CHARGE: 'DUPLICATE_CHARGE',
+  AMOUNT_MISMATCH: 'WRONG_AMOUNT',
+  ORDER_NOT_FOUND: 'UNKNOWN_ORDER',
+};
+
+/** Writes the orders.refund_requested outbox row of a payment (inside the caller's transaction). */
+export async function requestRefund(
+  tx: OrdersTx,
+  charge: { orderId: string; userId: string; paymentId: string; amount: RefundRequestedEvent['amount'] },
+  reason: RefundReason,
+  at: Date,
+): Promise<void> {
+  const eventId = randomUUID();
+  const payload: RefundRequestedEvent = {
+    eventId,
+    orderId: charge.orderId,
+    userId: charge.userId,
+    paymentId: charge.paymentId,
+    amount: charge.amount,
+    reason,
+    requestedAt: at.toISOString(),
+  };
+  await tx.insertOutbox([{ eventId, kind: 'orders.refund_requested', payload, createdAt: at }]);
 }
 
 /** Which kind of unmatched charge a successful payment event is, or null when it paid the order. */

@@ -27,6 +27,8 @@ interface OrderRow {
   cancelled_at: Date | null;
   payment_id: string | null;
   payment_lease_until: Date | null;
+  refund_requested_at: Date | null;
+  refunded_at: Date | null;
 }
 
 interface ItemRow {
@@ -42,7 +44,7 @@ interface ItemRow {
 }
 
 const ORDER_COLUMNS =
-  'id, seq, user_id, status, currency, total_amount, idempotency_key, fingerprint, created_at, expires_at, paid_at, cancelled_at, payment_id, payment_lease_until';
+  'id, seq, user_id, status, currency, total_amount, idempotency_key, fingerprint, created_at, expires_at, paid_at, cancelled_at, payment_id, payment_lease_until, refund_requested_at, refunded_at';
 const ITEM_COLUMNS =
   'order_id, position, product_id, sku, product_name, quantity, unit_amount, line_amount, currency';
 
@@ -61,6 +63,8 @@ const toOrder = (r: OrderRow): OrderModel => ({
   cancelledAt: r.cancelled_at,
   paymentId: r.payment_id,
   paymentLeaseUntil: r.payment_lease_until,
+  refundRequestedAt: r.refund_requested_at,
+  refundedAt: r.refunded_at,
 });
 
 const toItem = (r: ItemRow): OrderItemModel => ({
@@ -77,7 +81,14 @@ const toItem = (r: ItemRow): OrderItemModel => ({
 /** A new order as the service builds it (seq and number come from the database). */
 export type NewOrder = Omit<
   OrderModel,
-  'seq' | 'number' | 'paidAt' | 'cancelledAt' | 'paymentId' | 'paymentLeaseUntil'
+  | 'seq'
+  | 'number'
+  | 'paidAt'
+  | 'cancelledAt'
+  | 'paymentId'
+  | 'paymentLeaseUntil'
+  | 'refundRequestedAt'
+  | 'refundedAt'
 >;
 export type NewItem = Omit<OrderItemModel, 'orderId'>;
 
@@ -89,7 +100,7 @@ export class DuplicateIdempotencyKeyError extends Error {
   }
 }
 
-export type OutboxKind = 'orders.paid' | 'orders.cancelled';
+export type OutboxKind = 'orders.paid' | 'orders.cancelled' | 'orders.refund_requested' | 'orders.refunded';
 export interface OutboxRow {
   seq: number;
   eventId: string;
@@ -202,9 +213,12 @@ export class OrdersTx {
     );
   }
 
-  /** Records a successful charge that paid nothing (once per payment id). */
-  async recordUnmatchedCharge(charge: Omit<UnmatchedChargeModel, 'refundedAt'>): Promise<void> {
-    await this.sql.run(
+  /**
+   * Records a successful charge that paid nothing (once per payment id). True when this call wrote
+   * the row (false: that payment was already recorded).
+   */
+  async recordUnmatchedCharge(charge: Omit<UnmatchedChargeModel, 'refundedAt'>): Promise<boolean> {
+    const result = await this.sql.run(
       `INSERT IGNORE INTO unmatched_charges
          (payment_id, order_id, user_id, reason, amount, currency, order_status, recorded_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -219,6 +233,34 @@ export class OrdersTx {
         charge.recordedAt,
       ],
     );
+    return result.affectedRows === 1;
+  }
+
+  /** Sets refunded_at of an unmatched charge once; true when this call set it. */
+  async markChargeRefunded(paymentId: string, at: Date): Promise<boolean> {
+    const result = await this.sql.run(
+      'UPDATE unmatched_charges SET refunded_at = ? WHERE payment_id = ? AND refunded_at IS NULL',
+      [at, paymentId],
+    );
+    return result.affectedRows === 1;
+  }
+
+  /** PAID -> REFUNDED, the refund asked for at `at` (only from PAID: a second call changes nothing). */
+  async markRefundRequested(id: string, at: Date): Promise<boolean> {
+    const result = await this.sql.run(
+      `UPDATE orders SET status = 'REFUNDED', refund_requested_at = ? WHERE id = ? AND status = 'PAID'`,
+      [at, id],
+    );
+    return result.affectedRows === 1;
+  }
+
+  /** The refund of a REFUNDED order confirmed (once): refunded_at and the refund's id. */
+  async markOrderRefunded(id: string, refundId: string, at: Date): Promise<boolean> {
+    const result = await this.sql.run(
+      `UPDATE orders SET refunded_at = ?, refund_id = ? WHERE id = ? AND status = 'REFUNDED' AND refunded_at IS NULL`,
+      [at, refundId, id],
+    );
+    return result.affectedRows === 1;
   }
 
   async markPaid(id: string, paymentId: string, paidAt: Date): Promise<void> {
@@ -324,6 +366,16 @@ async function itemsFor(sql: Sql, orderIds: string[]): Promise<OrderItemModel[]>
   return rows.map(toItem);
 }
 
+/** Disagreements between an order's charges and its status, as far as orders can see them. */
+export interface AuditCounts {
+  /** Successful charges that paid nothing and are still not refunded after the grace period. */
+  unrefundedCharges: number;
+  /** REFUNDED orders whose refund payments has not confirmed after the grace period. */
+  unconfirmedRefunds: number;
+  /** PAID or REFUNDED orders without a payment id. */
+  paidWithoutPayment: number;
+}
+
 export interface OrdersRepositoryDeps {
   db: Db;
 }
@@ -411,6 +463,25 @@ export class OrdersRepository {
       'SELECT COUNT(*) AS n FROM unmatched_charges WHERE refunded_at IS NULL',
     );
     return Number(row?.n ?? 0);
+  }
+
+  /**
+   * What the audit job reports: unmatched charges not refunded, and REFUNDED orders whose refund is
+   * not confirmed, both older than `before`; PAID (or REFUNDED) orders without a payment id.
+   */
+  async auditCounts(before: Date): Promise<AuditCounts> {
+    const [row] = await this.db.rows<{ charges: number; refunds: number; unpaid: number }>(
+      `SELECT
+         (SELECT COUNT(*) FROM unmatched_charges WHERE refunded_at IS NULL AND recorded_at < ?) AS charges,
+         (SELECT COUNT(*) FROM orders WHERE status = 'REFUNDED' AND refunded_at IS NULL AND refund_requested_at < ?) AS refunds,
+         (SELECT COUNT(*) FROM orders WHERE status IN ('PAID', 'REFUNDED') AND payment_id IS NULL) AS unpaid`,
+      [before, before],
+    );
+    return {
+      unrefundedCharges: Number(row?.charges ?? 0),
+      unconfirmedRefunds: Number(row?.refunds ?? 0),
+      paidWithoutPayment: Number(row?.unpaid ?? 0),
+    };
   }
 
   /** A user's orders, newest first, after the order with sequence `beforeSeq` (exclusive). */

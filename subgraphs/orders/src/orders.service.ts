@@ -6,6 +6,7 @@ import {
   isUserId,
   type PayableReply,
   type PaymentEvent,
+  type PaymentRefundedEvent,
   type ReserveReply,
 } from '@shop/messaging';
 import type { Logger } from '@shop/server';
@@ -19,9 +20,26 @@ import {
   type PaymentOutcome,
 } from './orders.lifecycle';
 import { placeOrder, type PlaceOrderInput, type PlaceOrderResult } from './orders.placing';
-import type { OrdersRepository } from './orders.repository';
+import type { AuditCounts, OrdersRepository } from './orders.repository';
+import {
+  applyRefundedEvent,
+  auditCharges,
+  refundOrder,
+  type AuditState,
+  type RefundOrderResult,
+  type RefundOutcome,
+} from './orders.refunds';
 
-export type { CancelOrderResult, PaymentOutcome, PlaceOrderInput, PlaceOrderResult };
+export type {
+  AuditCounts,
+  AuditState,
+  CancelOrderResult,
+  PaymentOutcome,
+  PlaceOrderInput,
+  PlaceOrderResult,
+  RefundOrderResult,
+  RefundOutcome,
+};
 
 /** How the service reaches products (NATS in the app, a fake in unit tests). */
 export interface ProductsClient {
@@ -54,6 +72,8 @@ export interface OrdersServiceDeps {
   maxOrderTotal?: number;
   /** Most orders of one user waiting for payment at once. */
   maxUnpaidOrders?: number;
+  /** How long a refund may take before the audit reports it (default 600 s). */
+  refundGraceSeconds?: number;
   now?: () => Date;
 }
 
@@ -70,6 +90,8 @@ const isCursor = (v: unknown): v is [number] =>
  */
 export class OrdersService {
   private readonly deps: OrdersDeps;
+  /** What the audit job found so far (runs, runs with disagreements, the last counts). */
+  readonly audit: AuditState = { runs: 0, failedRuns: 0, last: null };
 
   constructor(deps: OrdersServiceDeps) {
     const paymentLeaseSeconds = deps.paymentLeaseSeconds ?? 120;
@@ -81,6 +103,7 @@ export class OrdersService {
       maxQuantity: deps.maxQuantity ?? 100,
       maxOrderTotal: deps.maxOrderTotal ?? 10_000_000,
       maxUnpaidOrders: deps.maxUnpaidOrders ?? 5,
+      refundGraceSeconds: deps.refundGraceSeconds ?? 600,
       now: deps.now ?? (() => new Date()),
     };
   }
@@ -175,5 +198,22 @@ export class OrdersService {
 
   applyPaymentEvent(event: PaymentEvent): Promise<PaymentOutcome> {
     return applyPaymentEvent(this.deps, event);
+  }
+
+  // ---- refunds (orders.refunds.ts) -----------------------------------------------------------
+
+  /** refundOrder: admins only; a PAID order becomes REFUNDED and its refund is asked for, once. */
+  refundOrder(viewer: Viewer | null, orderId: string): Promise<RefundOrderResult> {
+    return refundOrder(this.deps, viewer, orderId);
+  }
+
+  /** payments.refunded: marks the unmatched charge or the refunded order (once). */
+  applyRefundedEvent(event: PaymentRefundedEvent): Promise<RefundOutcome> {
+    return applyRefundedEvent(this.deps, event);
+  }
+
+  /** One run of the audit job: counts charges and statuses that disagree, logs them at error. */
+  auditCharges(): Promise<AuditCounts> {
+    return auditCharges(this.deps, this.audit, this.deps.refundGraceSeconds);
   }
 }

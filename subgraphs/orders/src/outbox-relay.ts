@@ -23,8 +23,13 @@ export interface OutboxRelayOptions {
  * ids, so a re-send after the window is harmless too.
  */
 export function createOutboxRelay(options: OutboxRelayOptions) {
-  const subjectOf = (kind: OutboxKind) =>
-    kind === 'orders.paid' ? options.names.events.ordersPaid : options.names.events.ordersCancelled;
+  const subjects: Record<OutboxKind, string> = {
+    'orders.paid': options.names.events.ordersPaid,
+    'orders.cancelled': options.names.events.ordersCancelled,
+    'orders.refund_requested': options.names.events.ordersRefundRequested,
+    'orders.refunded': options.names.events.ordersRefunded,
+  };
+  const subjectOf = (kind: OutboxKind) => subjects[kind];
   const batchSize = options.batchSize ?? 100;
 
   /** One pass: returns how many rows were published and marked sent. */

@@ -117,7 +117,11 @@ describe('payment events and the outbox relay', () => {
     )(CANCEL, { id: order.id });
     expect(await h.app.service.applyPaymentEvent(paymentEvent(order, user.id))).toBe('PAID_AFTER_CANCEL');
     expect((await h.app.repository.findById(order.id))!.status).toBe('CANCELLED');
-    expect((await unsentFor(order.id)).map((r) => r.kind)).toEqual(['orders.cancelled']);
+    // No orders.paid; the charge's refund is asked for instead (refunds.int.test.ts).
+    expect((await unsentFor(order.id)).map((r) => r.kind)).toEqual([
+      'orders.cancelled',
+      'orders.refund_requested',
+    ]);
     expect(h.logs.lines.some((l) => l.includes('PAID_AFTER_CANCEL'))).toBe(true);
   });
 

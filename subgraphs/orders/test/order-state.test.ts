@@ -1,4 +1,10 @@
-import { canTransition, IllegalTransitionError, isPayable, transition } from '../src/order-state';
+import {
+  canTransition,
+  IllegalTransitionError,
+  isPayable,
+  isRefundable,
+  transition,
+} from '../src/order-state';
 import { fingerprintOf } from '../src/orders.placing';
 import { orderNumber } from '../src/models';
 
@@ -8,9 +14,19 @@ describe('order state machine', () => {
     expect(transition('PENDING_PAYMENT', 'CANCELLED')).toBe('CANCELLED');
   });
 
+  it('allows PAID to REFUNDED only', () => {
+    expect(transition('PAID', 'REFUNDED')).toBe('REFUNDED');
+    for (const to of ['PENDING_PAYMENT', 'PAID', 'CANCELLED'] as const)
+      expect(canTransition('PAID', to)).toBe(false);
+    expect(canTransition('PENDING_PAYMENT', 'REFUNDED')).toBe(false);
+    expect(isRefundable('PAID')).toBe(true);
+    for (const s of ['PENDING_PAYMENT', 'CANCELLED', 'REFUNDED'] as const)
+      expect(isRefundable(s)).toBe(false);
+  });
+
   it('refuses every transition out of a final state', () => {
-    for (const from of ['PAID', 'CANCELLED'] as const) {
-      for (const to of ['PENDING_PAYMENT', 'PAID', 'CANCELLED'] as const) {
+    for (const from of ['CANCELLED', 'REFUNDED'] as const) {
+      for (const to of ['PENDING_PAYMENT', 'PAID', 'CANCELLED', 'REFUNDED'] as const) {
         expect(canTransition(from, to)).toBe(false);
         expect(() => transition(from, to)).toThrow(IllegalTransitionError);
       }
@@ -27,6 +43,7 @@ describe('order state machine', () => {
     expect(isPayable('PENDING_PAYMENT')).toBe(true);
     expect(isPayable('PAID')).toBe(false);
     expect(isPayable('CANCELLED')).toBe(false);
+    expect(isPayable('REFUNDED')).toBe(false);
   });
 });
 

@@ -35,6 +35,8 @@ const order = (id: string, userId: string, seq: number): OrderModel => ({
   cancelledAt: null,
   paymentId: null,
   paymentLeaseUntil: null,
+  refundRequestedAt: null,
+  refundedAt: null,
 });
 const item = (orderId: string): OrderItemModel => ({
   orderId,

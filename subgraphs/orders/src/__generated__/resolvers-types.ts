@@ -87,6 +87,8 @@ export type Mutation = {
   cancelOrder: CancelOrderResult;
   /** Places an order for the signed-in user: reserves the items' stock in products and stores the order with price snapshots, waiting for payment until it expires. */
   placeOrder: PlaceOrderResult;
+  /** Administrators only: refunds a PAID order in full. It becomes REFUNDED at once and payments gives its charge back; the customer is emailed when the refund is confirmed. Its stock is not given back (the goods may have shipped; adjust stock by hand). Calling it again for a REFUNDED order answers the order and refunds nothing more. */
+  refundOrder: RefundOrderResult;
 };
 
 
@@ -97,6 +99,11 @@ export type MutationCancelOrderArgs = {
 
 export type MutationPlaceOrderArgs = {
   input: PlaceOrderInput;
+};
+
+
+export type MutationRefundOrderArgs = {
+  id: Scalars['ID']['input'];
 };
 
 /** An order placed by a customer. */
@@ -116,6 +123,8 @@ export type Order = {
   number: Scalars['String']['output'];
   /** When the payment succeeded; null unless PAID. */
   paidAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When the refund of a REFUNDED order was confirmed by payments; null until then and for every other status. */
+  refundedAt?: Maybe<Scalars['DateTime']['output']>;
   /** Where the order is in its life. */
   status: OrderStatus;
   /** Sum of the lines' totals. */
@@ -183,6 +192,15 @@ export type OrderNotFoundError = Error & {
   orderId: Scalars['ID']['output'];
 };
 
+/** Only a PAID order can be refunded; this one is in another status. Nothing was changed. */
+export type OrderNotRefundableError = Error & {
+  __typename?: 'OrderNotRefundableError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** The order's current status. */
+  status: OrderStatus;
+};
+
 /** A payment of the order is in progress (payments is charging the card), so it cannot be cancelled now. Unless it is paid by then, it can be cancelled from retryAfter on. */
 export type OrderPaymentInProgressError = Error & {
   __typename?: 'OrderPaymentInProgressError';
@@ -192,14 +210,16 @@ export type OrderPaymentInProgressError = Error & {
   retryAfter: Scalars['DateTime']['output'];
 };
 
-/** Where an order is in its life: waiting for payment, paid, or cancelled (by the customer or on expiry). */
+/** Where an order is in its life: waiting for payment, paid, cancelled (by the customer or on expiry), or refunded by an admin. */
 export type OrderStatus =
   /** Cancelled by the customer or expired unpaid; its stock went back. */
   | 'CANCELLED'
   /** Paid; the order is confirmed. */
   | 'PAID'
   /** Placed, stock reserved, waiting for payment until expiresAt. */
-  | 'PENDING_PAYMENT';
+  | 'PENDING_PAYMENT'
+  /** Was paid, then refunded in full by an admin; refundedAt is set once payments confirmed the refund. Its stock was not given back. */
+  | 'REFUNDED';
 
 /** The order's total would be above the largest total the shop accepts; nothing was ordered and no stock is held. */
 export type OrderTotalLimitError = Error & {
@@ -258,6 +278,9 @@ export type Query = {
 export type QueryOrderArgs = {
   id: Scalars['ID']['input'];
 };
+
+/** The result of refundOrder: the refunded order, or why it was not refunded. */
+export type RefundOrderResult = Order | OrderNotFoundError | OrderNotRefundableError;
 
 /** The signed-in user already has the most orders waiting for payment that the shop allows; pay or cancel one first. Nothing was ordered. */
 export type TooManyUnpaidOrdersError = Error & {
@@ -410,6 +433,11 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
     | ( TooManyUnpaidOrdersError & { __typename: 'TooManyUnpaidOrdersError' } )
     | ( UnknownProductError & { __typename: 'UnknownProductError' } )
   ;
+  RefundOrderResult:
+    | ( OrderModel & { __typename: 'Order' } )
+    | ( OrderNotFoundError & { __typename: 'OrderNotFoundError' } )
+    | ( OrderNotRefundableError & { __typename: 'OrderNotRefundableError' } )
+  ;
 };
 
 /** Mapping of interface types */
@@ -421,6 +449,7 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( OrderNotCancellableError & { __typename: 'OrderNotCancellableError' } )
     | ( OrderNotFoundError & { __typename: 'OrderNotFoundError' } )
+    | ( OrderNotRefundableError & { __typename: 'OrderNotRefundableError' } )
     | ( OrderPaymentInProgressError & { __typename: 'OrderPaymentInProgressError' } )
     | ( OrderTotalLimitError & { __typename: 'OrderTotalLimitError' } )
     | ( ProductsUnavailableError & { __typename: 'ProductsUnavailableError' } )
@@ -449,6 +478,7 @@ export type ResolversTypes = {
   OrderLineInput: OrderLineInput;
   OrderNotCancellableError: ResolverTypeWrapper<OrderNotCancellableError>;
   OrderNotFoundError: ResolverTypeWrapper<OrderNotFoundError>;
+  OrderNotRefundableError: ResolverTypeWrapper<OrderNotRefundableError>;
   OrderPaymentInProgressError: ResolverTypeWrapper<OrderPaymentInProgressError>;
   OrderStatus: OrderStatus;
   OrderTotalLimitError: ResolverTypeWrapper<OrderTotalLimitError>;
@@ -459,6 +489,7 @@ export type ResolversTypes = {
   Product: ResolverTypeWrapper<ProductRef>;
   ProductsUnavailableError: ResolverTypeWrapper<ProductsUnavailableError>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RefundOrderResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['RefundOrderResult']>;
   TooManyUnpaidOrdersError: ResolverTypeWrapper<TooManyUnpaidOrdersError>;
   UnknownProductError: ResolverTypeWrapper<UnknownProductError>;
   User: ResolverTypeWrapper<UserRef>;
@@ -487,6 +518,7 @@ export type ResolversParentTypes = {
   OrderLineInput: OrderLineInput;
   OrderNotCancellableError: OrderNotCancellableError;
   OrderNotFoundError: OrderNotFoundError;
+  OrderNotRefundableError: OrderNotRefundableError;
   OrderPaymentInProgressError: OrderPaymentInProgressError;
   OrderTotalLimitError: OrderTotalLimitError;
   PageInfo: PageInfo;
@@ -496,6 +528,7 @@ export type ResolversParentTypes = {
   Product: ProductRef;
   ProductsUnavailableError: ProductsUnavailableError;
   Query: Record<PropertyKey, never>;
+  RefundOrderResult: ResolversUnionTypes<ResolversParentTypes>['RefundOrderResult'];
   TooManyUnpaidOrdersError: TooManyUnpaidOrdersError;
   UnknownProductError: UnknownProductError;
   User: UserRef;
@@ -550,7 +583,7 @@ export type EmptyCartErrorResolvers<ContextType = Context, ParentType extends Re
 };
 
 export type ErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Error'] = ResolversParentTypes['Error']> = {
-  __resolveType: TypeResolveFn<'EmptyCartError' | 'IdempotencyKeyReusedError' | 'InsufficientStockError' | 'InvalidInputError' | 'OrderNotCancellableError' | 'OrderNotFoundError' | 'OrderPaymentInProgressError' | 'OrderTotalLimitError' | 'ProductsUnavailableError' | 'TooManyUnpaidOrdersError' | 'UnknownProductError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'EmptyCartError' | 'IdempotencyKeyReusedError' | 'InsufficientStockError' | 'InvalidInputError' | 'OrderNotCancellableError' | 'OrderNotFoundError' | 'OrderNotRefundableError' | 'OrderPaymentInProgressError' | 'OrderTotalLimitError' | 'ProductsUnavailableError' | 'TooManyUnpaidOrdersError' | 'UnknownProductError', ParentType, ContextType>;
 };
 
 export type IdempotencyKeyReusedErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['IdempotencyKeyReusedError'] = ResolversParentTypes['IdempotencyKeyReusedError']> = {
@@ -581,6 +614,7 @@ export type MoneyResolvers<ContextType = Context, ParentType extends ResolversPa
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   cancelOrder?: Resolver<ResolversTypes['CancelOrderResult'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'id'>>;
   placeOrder?: Resolver<ResolversTypes['PlaceOrderResult'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
+  refundOrder?: Resolver<ResolversTypes['RefundOrderResult'], ParentType, ContextType, RequireFields<MutationRefundOrderArgs, 'id'>>;
 };
 
 export type OrderResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = {
@@ -592,6 +626,7 @@ export type OrderResolvers<ContextType = Context, ParentType extends ResolversPa
   items?: Resolver<Array<ResolversTypes['OrderItem']>, ParentType, ContextType>;
   number?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   paidAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  refundedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
   total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
@@ -625,6 +660,12 @@ export type OrderNotCancellableErrorResolvers<ContextType = Context, ParentType 
 export type OrderNotFoundErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OrderNotFoundError'] = ResolversParentTypes['OrderNotFoundError']> = {
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   orderId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type OrderNotRefundableErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OrderNotRefundableError'] = ResolversParentTypes['OrderNotRefundableError']> = {
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -662,6 +703,10 @@ export type ProductsUnavailableErrorResolvers<ContextType = Context, ParentType 
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
+};
+
+export type RefundOrderResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RefundOrderResult'] = ResolversParentTypes['RefundOrderResult']> = {
+  __resolveType: TypeResolveFn<'Order' | 'OrderNotFoundError' | 'OrderNotRefundableError', ParentType, ContextType>;
 };
 
 export type TooManyUnpaidOrdersErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TooManyUnpaidOrdersError'] = ResolversParentTypes['TooManyUnpaidOrdersError']> = {
@@ -702,6 +747,7 @@ export type Resolvers<ContextType = Context> = {
   OrderItem?: OrderItemResolvers<ContextType>;
   OrderNotCancellableError?: OrderNotCancellableErrorResolvers<ContextType>;
   OrderNotFoundError?: OrderNotFoundErrorResolvers<ContextType>;
+  OrderNotRefundableError?: OrderNotRefundableErrorResolvers<ContextType>;
   OrderPaymentInProgressError?: OrderPaymentInProgressErrorResolvers<ContextType>;
   OrderTotalLimitError?: OrderTotalLimitErrorResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
@@ -709,6 +755,7 @@ export type Resolvers<ContextType = Context> = {
   Product?: ProductResolvers<ContextType>;
   ProductsUnavailableError?: ProductsUnavailableErrorResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RefundOrderResult?: RefundOrderResultResolvers<ContextType>;
   TooManyUnpaidOrdersError?: TooManyUnpaidOrdersErrorResolvers<ContextType>;
   UnknownProductError?: UnknownProductErrorResolvers<ContextType>;
   User?: UserResolvers<ContextType>;

@@ -12,6 +12,7 @@ export function createResolvers(service: OrdersService): Resolvers {
     Mutation: {
       placeOrder: (_root, { input }, ctx) => service.placeOrder(ctx.viewer, input),
       cancelOrder: (_root, { id }, ctx) => service.cancelOrder(ctx.viewer, id),
+      refundOrder: (_root, { id }, ctx) => service.refundOrder(ctx.viewer, id),
     },
     User: {
       __resolveReference: (ref) => service.userReference(referenceId(ref)),
