@@ -349,6 +349,47 @@ describe('refunds: who and which payment', () => {
   });
 });
 
+describe('refunds: charges that paid nothing', () => {
+  it('a second successful charge of an order paid meanwhile (lock lost mid-charge) is recorded, refunded in full once, and its duplicate request from orders moves nothing', async () => {
+    const user = h.customer();
+    const orderId = h.newOrder(user.id, AMOUNT);
+    const real = TestPaymentProvider.prototype.charge;
+    // Another payment records the order as paid while this charge is at the processor.
+    jest.spyOn(provider, 'charge').mockImplementationOnce(async function (this: TestPaymentProvider, req) {
+      const result = await real.call(provider, req);
+      await redis.set(`${h.redisPrefix}order:${orderId}:paid`, randomUUID());
+      return result;
+    });
+    const res = await h.pay(user, { orderId, card: card(TEST_CARDS.SUCCESS), idempotencyKey: 'k-double' });
+    expect(res.data?.payOrder).toMatchObject({ __typename: 'OrderNotPayableError', status: 'PAID' });
+    const [payments] = await h.app.repository.paymentsByOrders([orderId]);
+    expect(payments).toHaveLength(1);
+    const p: Paid = { user, orderId, paymentId: payments![0]!.id, chargeId: payments![0]!.chargeId! };
+    await drained();
+    let b = await books(p);
+    expect(b.ledger.map((r) => r.amount.amount)).toEqual([AMOUNT]);
+    expect(Object.keys(b.records)).toEqual(['DUPLICATE_CHARGE']);
+    expect(b.refundedAmount).toBe(AMOUNT);
+    expect(b.events).toHaveLength(1);
+    // Its payments.succeeded went out too, so orders keeps it as an unmatched charge and asks again.
+    const jsm = await jetstreamManager(h.nc);
+    const info = await jsm.streams.info(h.names.streams.payments);
+    let succeeded = 0;
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+      const msg = await jsm.streams.getMessage(h.names.streams.payments, { seq }).catch(() => null);
+      if (msg?.subject === h.names.events.paymentsSucceeded && msg.string().includes(p.paymentId))
+        succeeded += 1;
+    }
+    expect(succeeded).toBe(1);
+    await publish(request(p, AMOUNT, 'DUPLICATE_CHARGE'));
+    await waitFor(() => handled(p.paymentId) === 1, { timeoutMs: 10_000 });
+    await drained();
+    b = await books(p);
+    expect(b.ledger).toHaveLength(1);
+    expect(b.events).toHaveLength(1);
+  });
+});
+
 describe('refunds: published', () => {
   it('payments.refunded is in the stream once per refund, with the refund id as its event id', async () => {
     await drained();
