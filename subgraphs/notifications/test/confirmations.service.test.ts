@@ -1,3 +1,4 @@
+import type { OrderRefundedEvent } from '@shop/messaging';
 import type { EmailMessage, EmailSender, SmsMessage } from '../src/channels';
 import { ConfirmationsService, type Contact } from '../src/confirmations.service';
 import { notificationId } from '../src/notifications.repository';
@@ -23,12 +24,25 @@ const event = (eventId = 'evt-1') =>
 
 const silentLog = { info: () => undefined, warn: () => undefined };
 
+const PAYMENT_ID = 'deed0000-0000-4000-8000-0000000000c3';
+
+const refunded = (eventId = 'evt-r1'): OrderRefundedEvent => ({
+  eventId,
+  orderId: ORDER_ID,
+  orderNumber: 'SO-7',
+  userId: USER_ID,
+  paymentId: PAYMENT_ID,
+  amount: { amount: 2500, currency: 'EUR' },
+  refundedAt: '2026-01-02T00:00:00.000Z',
+});
+
 function setup(
   contact: Contact | (() => Promise<Contact>) = {
     name: 'Jane',
     email: 'jane@example.com',
     phone: '+49123456789',
   },
+  options: { now?: () => Date; sendLeaseMs?: number; emailDelay?: Promise<void> } = {},
 ) {
   const repo = memoryRepository();
   const emails: EmailMessage[] = [];
@@ -38,6 +52,7 @@ function setup(
   const email: EmailSender = {
     send: async (m) => {
       if (emailDown) throw new Error('connect ECONNREFUSED');
+      await options.emailDelay;
       emails.push(m);
     },
     close: async () => undefined,
@@ -53,6 +68,8 @@ function setup(
       },
     },
     log: silentLog,
+    now: options.now,
+    sendLeaseMs: options.sendLeaseMs,
   });
   return {
     repo,
@@ -166,5 +183,101 @@ describe('confirmation service', () => {
       emails: 0,
       texts: 0,
     });
+  });
+
+  it('sends a refund notice once per channel, recorded as REFUND next to the confirmation', async () => {
+    const t = setup();
+    await t.service.handleOrderPaid(event());
+    await expect(t.service.handleOrderRefunded(refunded())).resolves.toBe('SENT');
+    await expect(t.service.handleOrderRefunded(refunded())).resolves.toBe('DUPLICATE');
+    expect(t.emails.map((m) => m.subject)).toEqual([
+      'Your order SO-7 is confirmed',
+      'Your refund for order SO-7',
+    ]);
+    expect(t.emails[1]?.text).toContain('we have refunded €25.00 for your order SO-7.');
+    expect(t.texts.map((m) => m.body)).toEqual([
+      expect.stringContaining('confirmed'),
+      'Hello Jane, we have refunded €25.00 for your order SO-7.',
+    ]);
+    const records = await t.repo.notificationsOfUser(USER_ID, ORDER_ID);
+    expect(records.map((n) => [n.kind, n.channel, n.status, n.attempts]).sort()).toEqual([
+      ['ORDER_CONFIRMATION', 'EMAIL', 'SENT', 1],
+      ['ORDER_CONFIRMATION', 'SMS', 'SENT', 1],
+      ['REFUND', 'EMAIL', 'SENT', 1],
+      ['REFUND', 'SMS', 'SENT', 1],
+    ]);
+    expect((await t.repo.getNotification(notificationId('evt-r1', 'SMS')))?.value.subject).toBe(
+      'Your refund for order SO-7',
+    );
+  });
+
+  it('writes nothing, asks nobody and sends nothing for a refund naming its order, customer or payment in another form', async () => {
+    let asked = 0;
+    const { repo, service, emails, texts } = setup(async () => {
+      asked++;
+      return { name: 'Jane', email: 'jane@example.com', phone: null };
+    });
+    for (const changed of [
+      { orderId: ORDER_ID.toUpperCase() },
+      { userId: `{${USER_ID}}` },
+      { paymentId: PAYMENT_ID.toUpperCase() },
+      { paymentId: 'pay-1' },
+    ]) {
+      const forged = { ...refunded(), ...changed };
+      await expect(service.handleOrderRefunded(forged)).rejects.toThrow(/never issued/);
+      await service.markFailed(forged, 'dead-lettered');
+    }
+    expect({ asked, writes: repo.store.size, emails: emails.length, texts: texts.length }).toEqual({
+      asked: 0,
+      writes: 0,
+      emails: 0,
+      texts: 0,
+    });
+  });
+
+  it('lets only one of two concurrent deliveries of an event send; the other fails and finds it sent on retry', async () => {
+    let release!: () => void;
+    const t = setup(
+      { name: 'Jane', email: 'jane@example.com', phone: null },
+      { emailDelay: new Promise<void>((resolve) => (release = resolve)) },
+    );
+    const first = t.service.handleOrderRefunded(refunded());
+    await new Promise((resolve) => setTimeout(resolve, 10)); // the first holds the lease, mid-send
+    await expect(t.service.handleOrderRefunded(refunded())).rejects.toThrow(/being sent by another delivery/);
+    release();
+    await expect(first).resolves.toBe('SENT');
+    await expect(t.service.handleOrderRefunded(refunded())).resolves.toBe('DUPLICATE');
+    expect(t.emails).toHaveLength(1);
+    expect((await t.repo.getNotification(notificationId('evt-r1', 'EMAIL')))?.value).toMatchObject({
+      status: 'SENT',
+      attempts: 1,
+      sendingUntil: null,
+    });
+  });
+
+  it('sends again once the lease of a delivery that never finished has lapsed', async () => {
+    let clock = Date.parse('2026-01-02T00:00:00.000Z');
+    const t = setup(
+      { name: 'Jane', email: 'jane@example.com', phone: null },
+      { now: () => new Date(clock), sendLeaseMs: 45_000, emailDelay: new Promise<void>(() => undefined) },
+    );
+    void t.service.handleOrderRefunded(refunded()); // "crashes" mid-send: never resolves
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    clock += 44_999;
+    await expect(t.service.handleOrderRefunded(refunded())).rejects.toThrow(/being sent by another delivery/);
+    clock += 2;
+    // A fresh service on the same store, with a sender that works (the process restarted).
+    const emails: unknown[] = [];
+    const restarted = new ConfirmationsService({
+      repository: t.repo,
+      users: { contact: async () => ({ name: 'Jane', email: 'jane@example.com', phone: null }) },
+      email: { send: async (m) => void emails.push(m), close: async () => undefined },
+      sms: { send: async () => undefined },
+      log: silentLog,
+      now: () => new Date(clock),
+    });
+    await expect(restarted.handleOrderRefunded(refunded())).resolves.toBe('SENT');
+    expect(emails).toHaveLength(1);
+    expect((await t.repo.getNotification(notificationId('evt-r1', 'EMAIL')))?.value.attempts).toBe(2);
   });
 });

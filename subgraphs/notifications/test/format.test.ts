@@ -4,6 +4,8 @@ import {
   maskPhone,
   renderConfirmationEmail,
   renderConfirmationSms,
+  renderRefundEmail,
+  renderRefundSms,
 } from '../src/format';
 import { line, orderPaid } from './events';
 
@@ -64,6 +66,34 @@ describe('confirmation texts', () => {
   it('makes a short SMS', () => {
     expect(renderConfirmationSms(event, 'Jane')).toBe(
       'Hello Jane, your order SO-1042 (€1,234.56) is paid and confirmed. Thank you!',
+    );
+  });
+});
+
+describe('refund notice', () => {
+  const refund = {
+    eventId: 'evt-r',
+    orderId: 'c0ffee00-0000-4000-8000-0000000000a1',
+    orderNumber: 'SO-1042',
+    userId: 'beef0000-0000-4000-8000-0000000000b2',
+    paymentId: 'deed0000-0000-4000-8000-0000000000c3',
+    amount: { amount: 123456, currency: 'EUR' },
+    refundedAt: '2026-01-02T00:00:00.000Z',
+  };
+
+  it('names the order and the amount like the confirmation, escapes the name in HTML and carries no ids', () => {
+    const mail = renderRefundEmail(refund, 'Jo <b>');
+    expect(mail.subject).toBe('Your refund for order SO-1042');
+    expect(mail.text).toContain('Hello Jo <b>,');
+    expect(mail.text).toContain('we have refunded €1,234.56 for your order SO-1042.');
+    expect(mail.text).toContain('Refunded: €1,234.56');
+    expect(mail.html).toContain('Hello Jo &lt;b&gt;,');
+    expect(mail.html).toContain('<strong>€1,234.56</strong>');
+    for (const id of [refund.eventId, refund.orderId, refund.userId, refund.paymentId]) {
+      expect(mail.text + mail.html).not.toContain(id);
+    }
+    expect(renderRefundSms({ ...refund, amount: { amount: 1999, currency: 'JPY' } }, 'Jo')).toBe(
+      'Hello Jo, we have refunded ¥1,999 for your order SO-1042.',
     );
   });
 });
