@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { createTokenVerifier, type TokenVerifier } from '@shop/auth';
 import { connectNats, ensureStreams, jetstream, natsNames } from '@shop/messaging';
-import { createLogger, stopAll, type Logger, type Stoppable } from '@shop/server';
+import { createLogger, every, stopAll, type Logger, type Stoppable } from '@shop/server';
 import type { Config } from './config';
 import { ordersClient, startMessaging } from './messaging';
 import { createOutboxRelay, type OutboxRelayOptions } from './outbox-relay';
@@ -83,6 +83,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
           }),
         );
       }
+      // Refunds owed by payments itself that a previous process left unrecorded: at once, then periodically.
+      const pendingRefunds = every(
+        config.PENDING_REFUND_INTERVAL_MS,
+        () => service.retryPendingRefunds(),
+        log,
+        'payments pending refunds',
+      );
+      pendingRefunds.wake();
+      running.push(pendingRefunds);
       if (relay) {
         await relay.start();
         running.push(relay);

@@ -75,6 +75,11 @@ export const configSchema = z
     /** Redelivery delays of a refund request while the processor is down, in ms; the last repeats. */
     REFUND_BACKOFF_MS: msList('1000,5000,15000,60000'),
     /**
+     * How often refunds payments owes by itself (a charge that paid nothing: completed after its
+     * timeout, or a second charge of a paid order) are retried while not recorded.
+     */
+    PENDING_REFUND_INTERVAL_MS: positiveInt(30_000),
+    /**
      * Key of the HMAC that turns a card number into an opaque value inside the idempotency
      * fingerprint. Keeps the fingerprint from being brute-forced back into a number from Redis alone.
      */

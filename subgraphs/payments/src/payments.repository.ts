@@ -37,12 +37,12 @@ export type RecordRefundResult =
 
 /**
  * Records a charge attempt atomically. A second SUCCEEDED payment of an order (the guard is set) is
- * written as a payment of the order (hash and index, so its refund has something to belong to) with
- * its payments.succeeded outbox entry (orders keeps it as an unmatched charge and asks for its refund,
- * durably), but sets no guard and finishes no idempotency key: 'ALREADY_PAID', and the caller
- * refunds it at once. Else it writes the payment hash, the order's index, the guard, the outbox entry and the finished
+ * written as a payment of the order (hash and index, so its refund has something to belong to) and
+ * marked as a pending refund (DUPLICATE_CHARGE, retried by a job until recorded), but sets no guard,
+ * publishes no event (orders must not take it for the order's payment) and finishes no idempotency
+ * key: 'ALREADY_PAID', and the caller refunds it at once. Else it writes the payment hash, the order's index, the guard, the outbox entry and the finished
  * idempotency record in one step.
- * KEYS: payment, orderPayments, orderPaid, outbox, idempotency
+ * KEYS: payment, orderPayments, orderPaid, outbox, idempotency, pendingRefunds
  * ARGV: status, paymentId, createdAtMs, eventJson, idempotencyJson, ttlSeconds, then field/value pairs
  */
 const RECORD_SCRIPT = `
@@ -51,7 +51,7 @@ for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
 if ARGV[1] == 'SUCCEEDED' and redis.call('EXISTS', KEYS[3]) == 1 then
   redis.call('HSET', KEYS[1], unpack(fields))
   redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
-  redis.call('XADD', KEYS[4], '*', 'paymentId', ARGV[2], 'status', ARGV[1], 'event', ARGV[4])
+  redis.call('HSET', KEYS[6], ARGV[2], 'DUPLICATE_CHARGE')
   return 'ALREADY_PAID'
 end
 redis.call('HSET', KEYS[1], unpack(fields))
@@ -65,13 +65,17 @@ return 'RECORDED'
 /**
  * Records one refund of a payment atomically with its payments.refunded outbox entry: at most one
  * refund per (payment, reason) — a second one answers the first ('EXISTS' + its JSON) — and never
- * more in total than the payment's amount ('OVER_REFUND'; nothing written).
- * KEYS: payment, refunds, outbox
+ * more in total than the payment's amount ('OVER_REFUND'; nothing written). A pending internal
+ * refund of the payment for this reason is done with once it is recorded (or found recorded).
+ * KEYS: payment, refunds, outbox, pendingRefunds
  * ARGV: reason, refundJson, amount, eventJson, paymentId
  */
 const REFUND_SCRIPT = `
 local existing = redis.call('HGET', KEYS[2], ARGV[1])
-if existing then return {'EXISTS', existing} end
+if existing then
+  if redis.call('HGET', KEYS[4], ARGV[5]) == ARGV[1] then redis.call('HDEL', KEYS[4], ARGV[5]) end
+  return {'EXISTS', existing}
+end
 local paid = redis.call('HGET', KEYS[1], 'amount')
 if not paid then return {'NO_PAYMENT'} end
 local refunded = tonumber(redis.call('HGET', KEYS[1], 'refundedAmount') or '0')
@@ -79,6 +83,7 @@ if refunded + tonumber(ARGV[3]) > tonumber(paid) then return {'OVER_REFUND'} end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('HINCRBY', KEYS[1], 'refundedAmount', ARGV[3])
 redis.call('XADD', KEYS[3], '*', 'paymentId', ARGV[5], 'status', 'REFUNDED', 'event', ARGV[4])
+if redis.call('HGET', KEYS[4], ARGV[5]) == ARGV[1] then redis.call('HDEL', KEYS[4], ARGV[5]) end
 return {'RECORDED'}
 `;
 
@@ -189,6 +194,8 @@ export class PaymentsRepository {
     idempotency: (userId: string, key: string) =>
       `${this.prefix}idem:${userId}:${createHash('sha256').update(key).digest('hex')}`,
     outbox: () => `${this.prefix}outbox`,
+    /** paymentId -> reason of refunds payments owes by itself (a charge that paid nothing). */
+    pendingRefunds: () => `${this.prefix}refunds:pending`,
   };
 
   async ping(): Promise<boolean> {
@@ -253,12 +260,13 @@ export class PaymentsRepository {
   ): Promise<RecordResult> {
     const result = await this.redis.eval(
       RECORD_SCRIPT,
-      5,
+      6,
       this.keys.payment(payment.id),
       this.keys.orderPayments(payment.orderId),
       this.keys.orderPaid(payment.orderId),
       this.keys.outbox(),
       this.keys.idempotency(idempotency.userId, idempotency.key),
+      this.keys.pendingRefunds(),
       payment.status,
       payment.id,
       String(payment.createdAt.getTime()),
@@ -272,14 +280,29 @@ export class PaymentsRepository {
 
   /**
    * Writes a successful charge that no order paid with (it completed after its timeout) as a payment of
-   * its order: hash and index only, no guard, no event, so that its refund is recorded like any other.
+   * its order, with a pending refund for `reason`: hash, index and pending mark in one MULTI, no guard,
+   * no event, so that its refund is recorded like any other and retried until it is.
    */
-  async recordUnpaidCharge(payment: PaymentModel): Promise<void> {
+  async recordUnpaidCharge(payment: PaymentModel, reason: RefundReason): Promise<void> {
     await this.redis
       .multi()
       .hset(this.keys.payment(payment.id), ...toHash(payment))
       .zadd(this.keys.orderPayments(payment.orderId), payment.createdAt.getTime(), payment.id)
+      .hset(this.keys.pendingRefunds(), payment.id, reason)
       .exec();
+  }
+
+  /** The refunds payments owes by itself and has not recorded yet (paymentId, reason). */
+  async pendingRefunds(): Promise<{ paymentId: string; reason: RefundReason }[]> {
+    const all = await this.redis.hgetall(this.keys.pendingRefunds());
+    return Object.entries(all)
+      .filter(([paymentId]) => isPaymentId(paymentId))
+      .map(([paymentId, reason]) => ({ paymentId, reason: reason as RefundReason }));
+  }
+
+  /** Gives up a pending refund (it was refused for good; logged by the service). */
+  async dropPendingRefund(paymentId: string): Promise<void> {
+    await this.redis.hdel(this.keys.pendingRefunds(), canonical('payment', paymentId));
   }
 
   // ---- refunds ----------------------------------------------------------------------------------
@@ -288,10 +311,11 @@ export class PaymentsRepository {
   async recordRefund(refund: RefundModel, event: PaymentRefundedEvent): Promise<RecordRefundResult> {
     const reply = (await this.redis.eval(
       REFUND_SCRIPT,
-      3,
+      4,
       this.keys.payment(refund.paymentId),
       this.keys.refunds(refund.paymentId),
       this.keys.outbox(),
+      this.keys.pendingRefunds(),
       refund.reason,
       refundToJson(refund),
       String(refund.amount.amount),

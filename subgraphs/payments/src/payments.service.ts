@@ -294,8 +294,8 @@ export class PaymentsService {
       });
       if (recorded === 'ALREADY_PAID' && charge.outcome === 'SUCCEEDED') {
         // Only possible when a lock expired mid-charge. The charge is written as a payment of the
-        // order (no guard) with its payments.succeeded event, so orders also asks for its refund
-        // (DUPLICATE_CHARGE) durably; the refund here is the same one (same key), recorded once.
+        // order (no guard, no event) marked as a pending refund, refunded here and, should this
+        // fail or the process die, by retryPendingRefunds: the same key, recorded once.
         this.o.log.error({ orderId, paymentId }, 'order was paid concurrently; refunding the charge');
         await this.refundWhole(payment, 'DUPLICATE_CHARGE');
         return { __typename: 'OrderNotPayableError', message: 'The order is already paid', status: 'PAID' };
@@ -372,7 +372,7 @@ export class PaymentsService {
         chargeId: late.chargeId,
         refundedAmount: 0,
       };
-      if (!asked) await this.o.repository.recordUnpaidCharge(payment);
+      if (!asked) await this.o.repository.recordUnpaidCharge(payment, 'DUPLICATE_CHARGE');
       const outcome = await this.refundWhole(payment, 'DUPLICATE_CHARGE');
       if (outcome) this.o.log.error(at, 'a charge completed after its timeout; refunded');
     } catch (error) {
@@ -384,14 +384,38 @@ export class PaymentsService {
   }
 
   /**
-   * Refunds what is left of a payment the service itself found unpaid-for, retrying an unavailable
-   * processor a few times (orders' durable refund request covers a payment it knows of). Logs the
-   * failure; answers the outcome, or null when the refund could not be made.
+   * The refunds payments owes by itself (charges that paid nothing, marked pending atomically with
+   * their payment) that are not recorded yet: a crash or a processor outage after the charge left
+   * them. Run by a job (PENDING_REFUND_INTERVAL_MS); each is the same (payment, reason) refund, so
+   * the money moves once. Answers how many are still pending.
    */
-  private async refundWhole(payment: PaymentModel, reason: RefundReason): Promise<RefundOutcome | null> {
+  async retryPendingRefunds(): Promise<number> {
+    let left = 0;
+    for (const { paymentId, reason } of await this.o.repository.pendingRefunds()) {
+      const [payment] = await this.o.repository.paymentsByIds([paymentId]);
+      if (!payment) {
+        await this.o.repository.dropPendingRefund(paymentId);
+        continue;
+      }
+      if (!(await this.refundWhole(payment, reason, 1))) left += 1;
+    }
+    return left;
+  }
+
+  /**
+   * Refunds what is left of a payment the service itself found unpaid-for, retrying an unavailable
+   * processor a few times (the pending mark makes retryPendingRefunds try again later). A refusal is
+   * final: the pending mark is dropped and the refusal logged as an error for an operator. Answers
+   * the outcome, or null when the processor could not be reached.
+   */
+  private async refundWhole(
+    payment: PaymentModel,
+    reason: RefundReason,
+    attempts = 3,
+  ): Promise<RefundOutcome | null> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.refund({
+        const outcome = await this.refund({
           paymentId: payment.id,
           amount: {
             amount: payment.amount.amount - payment.refundedAmount,
@@ -399,8 +423,17 @@ export class PaymentsService {
           },
           reason,
         });
+        if (outcome.kind === 'ALREADY_REFUNDED') await this.o.repository.dropPendingRefund(payment.id);
+        if (outcome.kind === 'REFUSED') {
+          await this.o.repository.dropPendingRefund(payment.id);
+          this.o.log.error(
+            { paymentId: payment.id, reason, why: outcome.message },
+            'internal refund refused',
+          );
+        }
+        return outcome;
       } catch (error) {
-        if (!(error instanceof ProviderUnavailableError) || attempt >= 3) {
+        if (!(error instanceof ProviderUnavailableError) || attempt >= attempts) {
           this.o.log.error({ paymentId: payment.id, err: error }, 'internal refund failed');
           return null;
         }

@@ -25,7 +25,11 @@ let h: Harness;
 let redis: Redis;
 
 beforeAll(async () => {
-  h = await bootPayments('refunds', { provider }, { env: { REFUND_BACKOFF_MS: '150' } });
+  h = await bootPayments(
+    'refunds',
+    { provider },
+    { env: { REFUND_BACKOFF_MS: '150', PENDING_REFUND_INTERVAL_MS: '200' } },
+  );
   redis = new Redis(endpoints.redis);
 });
 afterAll(async () => {
@@ -350,42 +354,68 @@ describe('refunds: who and which payment', () => {
 });
 
 describe('refunds: charges that paid nothing', () => {
-  it('a second successful charge of an order paid meanwhile (lock lost mid-charge) is recorded, refunded in full once, and its duplicate request from orders moves nothing', async () => {
+  const real = TestPaymentProvider.prototype.charge;
+  /** Pays an order whose guard another payment sets while this charge is at the processor. */
+  async function doubleCharge(duringCharge: () => void = () => undefined) {
     const user = h.customer();
     const orderId = h.newOrder(user.id, AMOUNT);
-    const real = TestPaymentProvider.prototype.charge;
-    // Another payment records the order as paid while this charge is at the processor.
-    jest.spyOn(provider, 'charge').mockImplementationOnce(async function (this: TestPaymentProvider, req) {
+    jest.spyOn(provider, 'charge').mockImplementationOnce(async (req) => {
       const result = await real.call(provider, req);
       await redis.set(`${h.redisPrefix}order:${orderId}:paid`, randomUUID());
+      duringCharge();
       return result;
     });
-    const res = await h.pay(user, { orderId, card: card(TEST_CARDS.SUCCESS), idempotencyKey: 'k-double' });
+    const res = await h.pay(user, { orderId, card: card(TEST_CARDS.SUCCESS), idempotencyKey: randomUUID() });
     expect(res.data?.payOrder).toMatchObject({ __typename: 'OrderNotPayableError', status: 'PAID' });
     const [payments] = await h.app.repository.paymentsByOrders([orderId]);
     expect(payments).toHaveLength(1);
-    const p: Paid = { user, orderId, paymentId: payments![0]!.id, chargeId: payments![0]!.chargeId! };
+    return { user, orderId, paymentId: payments![0]!.id, chargeId: payments![0]!.chargeId! } satisfies Paid;
+  }
+  const pending = async () => redis.hgetall(`${h.redisPrefix}refunds:pending`);
+  const succeededEventsOf = async (paymentId: string) => {
+    const jsm = await jetstreamManager(h.nc);
+    const info = await jsm.streams.info(h.names.streams.payments);
+    let n = 0;
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+      const msg = await jsm.streams.getMessage(h.names.streams.payments, { seq }).catch(() => null);
+      if (msg?.subject === h.names.events.paymentsSucceeded && msg.string().includes(paymentId)) n += 1;
+    }
+    return n;
+  };
+
+  it('a second successful charge of an order paid meanwhile (lock lost mid-charge) is recorded without an event, refunded in full once, and a request for it moves nothing more', async () => {
+    const p = await doubleCharge();
     await drained();
     let b = await books(p);
     expect(b.ledger.map((r) => r.amount.amount)).toEqual([AMOUNT]);
     expect(Object.keys(b.records)).toEqual(['DUPLICATE_CHARGE']);
     expect(b.refundedAmount).toBe(AMOUNT);
     expect(b.events).toHaveLength(1);
-    // Its payments.succeeded went out too, so orders keeps it as an unmatched charge and asks again.
-    const jsm = await jetstreamManager(h.nc);
-    const info = await jsm.streams.info(h.names.streams.payments);
-    let succeeded = 0;
-    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
-      const msg = await jsm.streams.getMessage(h.names.streams.payments, { seq }).catch(() => null);
-      if (msg?.subject === h.names.events.paymentsSucceeded && msg.string().includes(p.paymentId))
-        succeeded += 1;
-    }
-    expect(succeeded).toBe(1);
+    expect(await succeededEventsOf(p.paymentId)).toBe(0); // orders never takes it for the order's payment
+    expect((await pending())[p.paymentId]).toBeUndefined();
     await publish(request(p, AMOUNT, 'DUPLICATE_CHARGE'));
     await waitFor(() => handled(p.paymentId) === 1, { timeoutMs: 10_000 });
     await drained();
     b = await books(p);
     expect(b.ledger).toHaveLength(1);
+    expect(b.events).toHaveLength(1);
+  });
+
+  it('the processor down when that charge is to be refunded: it stays pending in Redis and the job refunds it once when the processor is back', async () => {
+    const p = await doubleCharge(() => {
+      provider.refundsDown = true;
+    });
+    expect((await pending())[p.paymentId]).toBe('DUPLICATE_CHARGE');
+    expect((await books(p)).ledger).toHaveLength(0);
+    const calls = provider.refundCalls;
+    await waitFor(() => provider.refundCalls - calls >= 2, { timeoutMs: 5_000 }); // the job keeps trying
+    provider.refundsDown = false;
+    await waitFor(async () => (await pending())[p.paymentId] === undefined, { timeoutMs: 5_000 });
+    await sleep(500); // more job runs: nothing more moves
+    await drained();
+    const b = await books(p);
+    expect(b.ledger.map((r) => r.amount.amount)).toEqual([AMOUNT]);
+    expect(Object.keys(b.records)).toEqual(['DUPLICATE_CHARGE']);
     expect(b.events).toHaveLength(1);
   });
 });
