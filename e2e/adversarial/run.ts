@@ -1,0 +1,173 @@
+/**
+ * The attack property: for each generated sequence, a fresh environment, the admin's products and two
+ * shoppers, the sequence through the gateway (fc.asyncModelRun), a final read-back for every user,
+ * then the invariants from the stores. fc.assert reports a failure with its seed, path and the shrunk
+ * sequence (each step's toString); the figures of the whole run go to .run/test-logs.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { steps } from './commands';
+import { PASSWORD } from './commands/accounts';
+import { ReadBack } from './commands/stock';
+import { audit } from './invariants';
+import type { Model, ProductM } from './model';
+import { MAX_INT, show, World } from './world';
+
+export interface AttackOptions {
+  runs: number;
+  seed: number;
+  maxCommands: number;
+  /** fast-check stops starting runs (or shrinking) after this long. */
+  timeLimitMs: number;
+  /** A failure's path: replays that run (and its shrinking) from `seed`. */
+  replay?: string;
+  /** Orders' TTL in the environments: short, so expiry happens within a sequence. */
+  ttlSeconds: number;
+}
+
+export interface Figures {
+  seed: number;
+  /** Sequences run to the end (shrinking attempts included). */
+  sequences: number;
+  steps: Record<string, number>;
+  requests: number;
+  /** Answers per operation and result type (or request error code). */
+  answers: Record<string, Record<string, number>>;
+  violations: number;
+  elapsedMs: number;
+}
+
+/**
+ * The products of every run, with known start stock: one cheap; one at products' price limit
+ * (MAX_PRICE_AMOUNT, 10,000.00: ten units reach orders' MAX_ORDER_TOTAL, a hundred pass it); one as
+ * close to 2^31-1 in price and stock as products accepts (each refused candidate must be a typed error).
+ */
+const PRODUCTS = [
+  { name: 'Pencil', candidates: [[1_999, 10]] },
+  { name: 'Gold bar', candidates: [[1_000_000, 200]] },
+  {
+    name: 'Island',
+    candidates: [
+      [MAX_INT, MAX_INT],
+      [1_000_001, 3],
+      [1_000_000, 1_000_001],
+      [1_000_000, 1_000_000],
+    ],
+  },
+];
+
+async function setup(w: World, ttlSeconds: number): Promise<Model> {
+  const m: Model = {
+    admin: w.env.admin,
+    users: [],
+    products: [],
+    orders: [],
+    placeKeys: [],
+    payKeys: [],
+    ttlMs: ttlSeconds * 1000,
+    maxAgeSeconds: Math.max(2 * ttlSeconds, ttlSeconds + 120),
+    expired: false,
+    failedLogins: 0,
+    next: 1,
+  };
+  for (const [i, p] of PRODUCTS.entries()) {
+    let product: ProductM | undefined;
+    for (const [price, stock] of p.candidates as [number, number][]) {
+      const input = {
+        sku: `ADV-${i}-${price}-${stock}`,
+        name: p.name,
+        price: { amount: price, currency: 'EUR' },
+        stock,
+        category: 'toys',
+      };
+      const res = await w.mutate('createProduct', { input }, w.adminAuth);
+      if (res?.__typename === 'Product') {
+        product = { id: (res as { id: string }).id, name: p.name, price, start: stock, adjustments: 0 };
+        break;
+      }
+      w.expect(
+        res?.__typename?.endsWith('Error') ?? false,
+        `createProduct at ${price} × ${stock} answered ${res?.__typename}`,
+      );
+    }
+    if (!product) throw new Error(`setup: ${p.name} could not be created`);
+    m.products.push(product);
+  }
+  for (const name of ['a', 'b']) {
+    const email = `shopper-${name}@example.com`;
+    const res = await w.mutate('register', { input: { email, password: PASSWORD, name: `Shopper ${name}` } });
+    const payload = res as { token?: string; user?: { id: string } } | null;
+    if (!payload?.token || !payload.user) throw new Error(`setup: register ${email} answered ${show(res)}`);
+    m.users.push({
+      email,
+      password: PASSWORD,
+      auth: { authorization: `Bearer ${payload.token}` },
+      id: payload.user.id,
+    });
+  }
+  w.flush('setup');
+  return m;
+}
+
+export async function attack(options: AttackOptions): Promise<Figures> {
+  const started = Date.now();
+  const figures: Figures = {
+    seed: options.seed,
+    sequences: 0,
+    steps: {},
+    requests: 0,
+    answers: {},
+    violations: 0,
+    elapsedMs: 0,
+  };
+  const tally = (w: World) => {
+    figures.sequences++;
+    for (const step of w.executed) figures.steps[step] = (figures.steps[step] ?? 0) + 1;
+    for (const r of w.responses) {
+      figures.requests++;
+      const answer = r.typename ?? (r.errorCodes.join(',') || 'no data');
+      const byOp = (figures.answers[r.op] ??= {});
+      byOp[answer] = (byOp[answer] ?? 0) + 1;
+    }
+  };
+
+  const property = fc.asyncProperty(
+    fc.commands([steps], { maxCommands: options.maxCommands, size: 'max' }),
+    async (sequence) => {
+      const w = await World.boot(options.ttlSeconds);
+      try {
+        const model = await setup(w, options.ttlSeconds);
+        await fc.asyncModelRun(() => ({ model, real: w }), sequence);
+        for (let i = 0; i < model.users.length; i++) await new ReadBack(i).run(model, w);
+        const { violations } = await audit(w.env, model);
+        if (violations.length > 0) {
+          figures.violations += violations.length;
+          throw new Error(`invariants broken in the stores:\n  ${violations.join('\n  ')}\n${w.traced()}`);
+        }
+      } catch (error) {
+        figures.violations += w.violations.length;
+        throw error;
+      } finally {
+        tally(w);
+        await w.stop();
+      }
+    },
+  );
+
+  try {
+    await fc.assert(property, {
+      seed: options.seed,
+      numRuns: options.runs,
+      ...(options.replay ? { path: options.replay } : {}),
+      plugins: [fc.interruptAfterTimeLimit(options.timeLimitMs)],
+    });
+  } finally {
+    figures.elapsedMs = Date.now() - started;
+    mkdirSync('.run/test-logs', { recursive: true });
+    writeFileSync(
+      `.run/test-logs/adversarial-${options.seed}-${options.runs}.json`,
+      JSON.stringify(figures, null, 2),
+    );
+  }
+  return figures;
+}
