@@ -1,18 +1,20 @@
 /**
  * The model-based attack suite (docs/reliability.md, "Model-based attack suite"). In `npm test` a
  * fixed seed and a handful of sequences; `RUNS=200 npm run test:adversarial` runs a longer one (SEED=,
- * COMMANDS= per sequence, REPLAY=<path> with the SEED of a failure to replay it).
+ * COMMANDS= per sequence, REPLAY=<path> and REPLAY_PATH=<replayPath> with the SEED of a
+ * failure to replay it).
  * A failure names the seed, the replay path and the shrunk sequence of steps.
  */
 import { attack } from './run';
 
 const long = process.env.RUNS !== undefined;
-const RUNS = Number(process.env.RUNS ?? 8);
+const RUNS = Number(process.env.RUNS ?? 10);
 // The long run takes a new seed unless SEED says which (the test's name and the figures show it).
 const SEED = Number(process.env.SEED ?? (long ? Date.now() % 2 ** 31 : 16_016));
-const COMMANDS = Number(process.env.COMMANDS ?? (long ? 40 : 30));
+const COMMANDS = Number(process.env.COMMANDS ?? 40);
 /** A failure's `path` (with its SEED) replays exactly that sequence. */
 const REPLAY = process.env.REPLAY;
+const REPLAY_PATH = process.env.REPLAY_PATH;
 const TIME_LIMIT_MS = long ? RUNS * 60_000 : 100_000;
 
 it(
@@ -23,6 +25,7 @@ it(
       seed: SEED,
       maxCommands: COMMANDS,
       replay: REPLAY,
+      replayPath: REPLAY_PATH,
       timeLimitMs: TIME_LIMIT_MS,
       ttlSeconds: 3,
     });

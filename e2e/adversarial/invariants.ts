@@ -11,10 +11,8 @@ import { Redis } from 'ioredis';
 import { connectNats, isOrderId, isProductId, isUserId, jetstreamManager, natsNames } from '@shop/messaging';
 import type { TestEnvironment } from '../environment';
 import type { Model } from './model';
+import { MAX_UNPAID_ORDERS } from './commands/orders';
 import { MAX_INT, show } from './world';
-
-/** orders' MAX_UNPAID_ORDERS default. */
-const MAX_UNPAID_ORDERS = 5;
 
 interface StoredOrder {
   id: string;

@@ -109,9 +109,9 @@ export function variant(id: string, form: IdForm): string {
     case 'noDashes':
       return id.length === 24 ? id.slice(0, 23) : id.replace(/-/g, '');
     case 'other': {
-      // One digit changed: well-formed, close to a real id, naming nothing.
-      const last = id.at(-1) === '0' ? '1' : '0';
-      return id.slice(0, -1) + last;
+      // The first digit changed: well-formed and naming nothing. (Not the last: ObjectIds made one
+      // after another differ only there, so that would name the next product of the catalogue.)
+      return (id[0] === '0' ? '1' : '0') + id.slice(1);
     }
   }
 }
@@ -146,8 +146,12 @@ export function pickOrder(m: Model, user: number, pick: number, form: IdForm): T
   return { order, idSent, issued: isIssued(order.id, idSent), own: order.owner === user };
 }
 
-/** Whether an order may have expired by now (its TTL, less a margin for clocks and the expiry loop). */
-export const mayHaveExpired = (m: Model, o: OrderM) => Date.now() > o.placedAt + m.ttlMs - 800;
+/**
+ * Whether an order may have expired by now. Asked when an answer is in: the order was placed after
+ * `placedAt` (its request's start) and expires a TTL after that, so an answer that arrived before
+ * then was given to a live order (less 300 ms for millisecond rounding of the stored times).
+ */
+export const mayHaveExpired = (m: Model, o: OrderM) => Date.now() > o.placedAt + m.ttlMs - 300;
 
 /**
  * Units of a product the model is sure are on hand: start + adjustments minus everything the model's

@@ -21,6 +21,8 @@ export interface AttackOptions {
   timeLimitMs: number;
   /** A failure's path: replays that run (and its shrinking) from `seed`. */
   replay?: string;
+  /** The `replayPath` fast-check prints after the counterexample (with `replay`). */
+  replayPath?: string;
   /** Orders' TTL in the environments: short, so expiry happens within a sequence. */
   ttlSeconds: number;
 }
@@ -132,7 +134,11 @@ export async function attack(options: AttackOptions): Promise<Figures> {
   };
 
   const property = fc.asyncProperty(
-    fc.commands([steps], { maxCommands: options.maxCommands, size: 'max' }),
+    fc.commands([steps], {
+      maxCommands: options.maxCommands,
+      size: 'max',
+      ...(options.replayPath ? { replayPath: options.replayPath } : {}),
+    }),
     async (sequence) => {
       const w = await World.boot(options.ttlSeconds);
       try {

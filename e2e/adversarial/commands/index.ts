@@ -55,8 +55,8 @@ export const steps: fc.Arbitrary<fc.AsyncCommand<Model, World>> = fc.oneof(
       .tuple(
         user,
         fc.nat({ max: 5 }),
-        fc.integer({ min: 2, max: 5 }),
-        fc.constantFrom('sameKey' as const, 'variants' as const),
+        fc.integer({ min: 2, max: 8 }),
+        fc.constantFrom('sameKey' as const, 'variants' as const, 'manyKeys' as const),
       )
       .map(([u, p, n, mode]) => new PlaceBurst(u, p, n, mode)),
   },

@@ -196,8 +196,10 @@ export class PayBurst extends Step {
     );
     const order = payments[0]!.target.order;
     this.resolved = `${name}, ${order?.number ?? 'no order'}${payments[0]!.target.own ? '' : ' (not theirs)'}`;
-    const wasPending = order?.status === 'PENDING_PAYMENT' && !mayHaveExpired(m, order);
+    const pendingBefore = order?.status === 'PENDING_PAYMENT';
     const results = await Promise.all(payments.map((p) => pay(m, w, p)));
+    // Judged when the answers are in: an order that cannot have expired by then had not when they ran.
+    const wasPending = pendingBefore && order !== undefined && !mayHaveExpired(m, order);
     const successes = new Set<string>();
     results.forEach((res, i) => {
       const p = payments[i]!;
@@ -255,12 +257,13 @@ export class PayAndCancel extends Step {
     const order = target.order;
     this.resolved = describe(m, name, target);
     if (!order) return;
-    const wasPending = order.status === 'PENDING_PAYMENT' && !mayHaveExpired(m, order);
+    const pendingBefore = order.status === 'PENDING_PAYMENT';
     const p = payment(m, index, target, this.card, freshKey(m, 'paycancel'));
     const [paid, cancelled] = await Promise.all([
       pay(m, w, p),
       w.mutate('cancelOrder', { id: order.id }, user.auth),
     ]);
+    const wasPending = pendingBefore && !mayHaveExpired(m, order);
     const didPay = paid?.__typename === 'PaymentSucceeded';
     const didCancel =
       cancelled?.__typename === 'Order' && (cancelled as { status?: string }).status === 'CANCELLED';
