@@ -175,7 +175,8 @@ describe('refunds: an admin refunds a paid order', () => {
     const mails = await waitFor(
       async () => {
         const found = await mailpit.messagesTo(email);
-        return found.some((m) => m.Subject.includes(order.number)) ? found : null;
+        // The confirmation's subject names the order too: wait for the refund's own.
+        return found.some((m) => m.Subject === `Your refund for order ${order.number}`) ? found : null;
       },
       { timeoutMs: 20_000 },
     );
