@@ -23,7 +23,7 @@ export interface ProductM {
   adjustments: number;
 }
 
-export type Status = 'PENDING_PAYMENT' | 'PAID' | 'CANCELLED';
+export type Status = 'PENDING_PAYMENT' | 'PAID' | 'CANCELLED' | 'REFUNDED';
 
 export interface OrderM {
   id: string;
@@ -170,7 +170,12 @@ export function surelyAvailable(m: Model, product: number): number {
 export const pendingOf = (m: Model, user: number) =>
   m.orders.filter((o) => o.owner === user && o.status === 'PENDING_PAYMENT').length;
 
-/** What an answer says of an order's status: PAID and CANCELLED are final; PENDING_PAYMENT teaches nothing. */
+/**
+ * What an answer says of an order's status: PAID and CANCELLED are final (until an admin refunds a
+ * PAID order: REFUNDED is final); PENDING_PAYMENT teaches nothing.
+ */
 export function learn(order: OrderM, status: Status | undefined) {
-  if (status === 'PAID' || (status === 'CANCELLED' && order.status !== 'PAID')) order.status = status;
+  if (order.status === 'REFUNDED') return;
+  if (status === 'REFUNDED' || status === 'PAID' || (status === 'CANCELLED' && order.status !== 'PAID'))
+    order.status = status;
 }

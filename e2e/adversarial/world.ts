@@ -26,6 +26,8 @@ export const OPS = {
     ... on OrderNotPayableError { status } ... on Error { message } } }`,
   cancelOrder: `mutation Cancel($id: ID!) { cancelOrder(id: $id) { __typename
     ... on Order { id status } ... on OrderNotCancellableError { status } ... on Error { message } } }`,
+  refundOrder: `mutation Refund($id: ID!) { refundOrder(id: $id) { __typename
+    ... on Order { id status } ... on OrderNotRefundableError { status } ... on Error { message } } }`,
   adjustStock: `mutation Adjust($id: ID!, $delta: Int!) { adjustStock(id: $id, delta: $delta) { __typename
     ... on Product { id stock } ... on Error { message } } }`,
   createProduct: `mutation Create($input: CreateProductInput!) { createProduct(input: $input) { __typename

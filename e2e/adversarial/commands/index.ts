@@ -5,6 +5,7 @@ import type { CardKind, World } from '../world';
 import { Login, LoginBurst, REGISTER_KINDS, Register } from './accounts';
 import { CancelOrder, Expire, PLACE_KEYS, PlaceBurst, PlaceOrder, QUANTITIES } from './orders';
 import { PAY_KEYS, PayAndCancel, PayBurst, PayOrder } from './payments';
+import { RefundOrder } from './refunds';
 import { AdjustStock, DELTAS, ReadBack } from './stock';
 
 const user = fc.nat({ max: 7 });
@@ -83,6 +84,12 @@ export const steps: fc.Arbitrary<fc.AsyncCommand<Model, World>> = fc.oneof(
   {
     weight: 3,
     arbitrary: fc.tuple(shift, pick, form, card).map(([u, o, f, c]) => new PayAndCancel(u, o, f, c)),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(pick, fc.array(form, { minLength: 1, maxLength: 3 }))
+      .map(([o, forms]) => new RefundOrder(o, forms)),
   },
   { weight: 1, arbitrary: fc.constant(null).map(() => new Expire()) },
   {

@@ -60,7 +60,8 @@ function charged(w: World, target: Target, res: Result) {
   if (order.paidBy && order.paidBy !== id)
     w.note(`${order.number} charged a second time (${order.paidBy}, ${id})`);
   if (order.status === 'CANCELLED') w.note(`${order.number} was charged after it was cancelled`);
-  order.status = 'PAID';
+  // A replayed key answers the charge it made, also after an admin refunded the order.
+  if (order.status !== 'REFUNDED') order.status = 'PAID';
   order.paidBy = id;
 }
 
