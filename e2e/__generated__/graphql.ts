@@ -18,8 +18,60 @@ export type Scalars = {
   DateTime: { input: string; output: string; }
 };
 
+/** Units of a product to put in a cart. */
+export type AddToCartInput = {
+  /** The cart; omitted: the signed-in customer's cart, or a new anonymous cart. */
+  cartId?: InputMaybe<Scalars['ID']['input']>;
+  /** The product (an id as issued). */
+  productId: Scalars['ID']['input'];
+  /** How many units to add: 1 to 100; the line may hold at most MAX_LINE_QUANTITY. */
+  quantity: Scalars['Int']['input'];
+};
+
+/** A postal address, given inline (checkout) or stored in the address book (users). */
+export type AddressInput = {
+  /** City, 1 to 100 characters. */
+  city: Scalars['String']['input'];
+  /** Company, at most 100 characters. */
+  company?: InputMaybe<Scalars['String']['input']>;
+  /** ISO 3166-1 alpha-2 code, upper case: one of Query.countries. */
+  country: Scalars['String']['input'];
+  /** Street and number, 1 to 100 characters. */
+  line1: Scalars['String']['input'];
+  /** Second address line, at most 100 characters. */
+  line2?: InputMaybe<Scalars['String']['input']>;
+  /** The recipient's name, 1 to 100 characters. */
+  name: Scalars['String']['input'];
+  /** Phone for the carrier, international form (stored as E.164). */
+  phone?: InputMaybe<Scalars['String']['input']>;
+  /** Postal code in the country's shape (e.g. 10115, 1012 AB, SW1A 1AA, 10001). */
+  postalCode: Scalars['String']['input'];
+  /** State code, required for US addresses (e.g. NY). */
+  region?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** No address with this id in the customer's address book. */
+export type AddressNotFoundError = Error & {
+  __typename?: 'AddressNotFoundError';
+  /** The id that was asked for. */
+  addressId: Scalars['ID']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
 /** Result of adjustStock. */
 export type AdjustStockResult = InvalidInputError | Product | ProductNotFoundError | StockBelowZeroError | StockLimitError;
+
+/** A code to put on a cart. */
+export type ApplyDiscountCodeInput = {
+  /** The cart. */
+  cartId: Scalars['ID']['input'];
+  /** The code; letter case and surrounding spaces do not matter. */
+  code: Scalars['String']['input'];
+};
+
+/** The result of applyDiscountCode: the cart with the code, or why the code does not apply. */
+export type ApplyDiscountCodeResult = Cart | CartNotFoundError | DiscountCodeAlreadyUsedError | DiscountCodeMinimumNotMetError | DiscountCodeNotActiveError | DiscountCodeNotFoundError | DiscountCodeUsedUpError | InvalidInputError | ProductsUnavailableError;
 
 /** A successful registration or sign-in: a short-lived access token and the account. */
 export type AuthPayload = {
@@ -60,6 +112,137 @@ export type CardInput = {
   number: Scalars['String']['input'];
 };
 
+/** A shopping cart: lines priced live from the catalogue. It holds no stock; checkout reserves it. */
+export type Cart = {
+  __typename?: 'Cart';
+  /** The customer the cart belongs to; null for an anonymous cart. */
+  customer?: Maybe<User>;
+  /** What the code would take off the subtotal now (0 without a code or when it does not apply now). */
+  discount: Money;
+  /** The discount code on the cart, if any. */
+  discountCode?: Maybe<Scalars['String']['output']>;
+  /** Why the cart's code would be refused at checkout now; null when it applies (or there is none). */
+  discountProblem?: Maybe<Scalars['String']['output']>;
+  /** When the cart is deleted unless it is changed before (CART_IDLE_SECONDS after updatedAt). */
+  expiresAt: Scalars['DateTime']['output'];
+  /** The cart's id: an unguessable token, the only key to an anonymous cart. */
+  id: Scalars['ID']['output'];
+  /** The lines, in the order their products were first added. */
+  lines: Array<CartLine>;
+  /** Units in the cart, over all lines. */
+  quantity: Scalars['Int']['output'];
+  /** Sum of the lines at today's prices (lines whose product is gone count 0). */
+  subtotal: Money;
+  /** When the cart was last changed. */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+/** The cart changed while it was being checked out; nothing was ordered and no stock is held. Look at the cart and check out again. */
+export type CartChangedError = Error & {
+  __typename?: 'CartChangedError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** One product in a cart. */
+export type CartLine = {
+  __typename?: 'CartLine';
+  /** Price of one unit when the line was last added to or changed. */
+  addedUnitPrice: Money;
+  /** Units that can be ordered now. */
+  available: Scalars['Int']['output'];
+  /** unitPrice times quantity; null when the product is gone. */
+  lineTotal?: Maybe<Money>;
+  /** True when unitPrice differs from addedUnitPrice. */
+  priceChanged: Scalars['Boolean']['output'];
+  /** The product. */
+  product: Product;
+  /** The product's name now; its name when it was added once the product is gone. */
+  productName: Scalars['String']['output'];
+  /** How many units. */
+  quantity: Scalars['Int']['output'];
+  /** Whether the line can be checked out as it is. */
+  status: CartLineStatus;
+  /** Price of one unit now; null when the product is gone. */
+  unitPrice?: Maybe<Money>;
+};
+
+/** A cart holds at most MAX_CART_LINES products and MAX_LINE_QUANTITY units of one; nothing was changed. */
+export type CartLineLimitError = Error & {
+  __typename?: 'CartLineLimitError';
+  /** Most distinct products in a cart. */
+  maxLines: Scalars['Int']['output'];
+  /** Most units of one product. */
+  maxQuantity: Scalars['Int']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** Whether a cart line can be checked out as it is now. */
+export type CartLineStatus =
+  /** In stock for the line's quantity. */
+  | 'AVAILABLE'
+  /** In stock, but fewer units than the line's quantity (available says how many). */
+  | 'INSUFFICIENT_STOCK'
+  /** No unit in stock. */
+  | 'OUT_OF_STOCK'
+  /** The product no longer exists in the catalogue; remove the line. */
+  | 'PRODUCT_UNAVAILABLE';
+
+/** No cart with this id that the request may use (it never existed, expired, was merged or is someone else's). */
+export type CartNotFoundError = Error & {
+  __typename?: 'CartNotFoundError';
+  /** The id that was asked for. */
+  cartId: Scalars['ID']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** The result of the cart mutations: the cart as it is now, or why nothing changed. */
+export type CartResult = Cart | CartLineLimitError | CartNotFoundError | InvalidInputError | ProductsUnavailableError | UnknownProductError;
+
+/** Where and how to ship a cart, and the key that makes checkout safe to retry. */
+export type CheckoutInput = {
+  /** An address of the customer's address book; give this or shippingAddress. */
+  addressId?: InputMaybe<Scalars['ID']['input']>;
+  /** The cart: the signed-in customer's own or an anonymous one. */
+  cartId: Scalars['ID']['input'];
+  /** A discount code; replaces the cart's code when given. */
+  discountCode?: InputMaybe<Scalars['String']['input']>;
+  /** 1-128 characters of letters, digits, - _ . : . Repeating it answers the first order; with another cart content it is IdempotencyKeyReusedError. */
+  idempotencyKey: Scalars['String']['input'];
+  /** An address given inline; give this or addressId. */
+  shippingAddress?: InputMaybe<AddressInput>;
+  /** A method of Query.shippingMethods for the address's country. */
+  shippingMethodId: Scalars['ID']['input'];
+};
+
+/** The result of checkout: the order waiting for payment, or why none was placed (the cart is then unchanged and no stock is held). */
+export type CheckoutResult = AddressNotFoundError | CartChangedError | CartNotFoundError | DiscountCodeAlreadyUsedError | DiscountCodeMinimumNotMetError | DiscountCodeNotActiveError | DiscountCodeNotFoundError | DiscountCodeUsedUpError | EmptyCartError | IdempotencyKeyReusedError | InsufficientStockError | InvalidInputError | Order | OrderTotalLimitError | ProductsUnavailableError | ShippingMethodNotFoundError | TooManyUnpaidOrdersError | UnknownProductError;
+
+/** A new discount code. */
+export type CreateDiscountCodeInput = {
+  /** The code: 3 to 32 letters, digits, - and _; stored upper case, unique regardless of case. */
+  code: Scalars['String']['input'];
+  /** Valid until; omitted: open-ended. After startsAt. */
+  endsAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Percentage or fixed amount. */
+  kind: DiscountKind;
+  /** The smallest subtotal it applies to, in minor units; omitted: any. */
+  minimumSubtotal?: InputMaybe<Scalars['Int']['input']>;
+  /** Valid from; omitted: now. */
+  startsAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** How many orders may use it in all, 1 to 1000000; omitted: unlimited. */
+  usageLimit?: InputMaybe<Scalars['Int']['input']>;
+  /** How many orders of one customer may use it, 1 to 1000; omitted: unlimited. */
+  usageLimitPerCustomer?: InputMaybe<Scalars['Int']['input']>;
+  /** Percent 1-100 (PERCENTAGE) or minor units 1-MAX_ORDER_TOTAL (FIXED_AMOUNT). */
+  value: Scalars['Int']['input'];
+};
+
+/** The result of createDiscountCode. */
+export type CreateDiscountCodeResult = DiscountCode | DiscountCodeTakenError | InvalidInputError;
+
 /** A new product. */
 export type CreateProductInput = {
   /** Category, 1-64 characters. */
@@ -78,6 +261,116 @@ export type CreateProductInput = {
 
 /** Result of createProduct. */
 export type CreateProductResult = DuplicateSkuError | InvalidInputError | PriceLimitError | Product | StockLimitError;
+
+/** A discount code (administrators only). */
+export type DiscountCode = {
+  __typename?: 'DiscountCode';
+  /** The code, upper case, e.g. WELCOME10. */
+  code: Scalars['String']['output'];
+  /** When it was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Valid until (exclusive); null when open-ended. */
+  endsAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Percentage or fixed amount. */
+  kind: DiscountKind;
+  /** The smallest subtotal it applies to; null when any. */
+  minimumSubtotal?: Maybe<Money>;
+  /** Valid from (inclusive); null when from its creation. */
+  startsAt?: Maybe<Scalars['DateTime']['output']>;
+  /** How many orders use it now (orders cancelled or expired unpaid give their use back). */
+  timesUsed: Scalars['Int']['output'];
+  /** How many orders may use it in all; null when unlimited. */
+  usageLimit?: Maybe<Scalars['Int']['output']>;
+  /** How many orders of one customer may use it; null when unlimited. */
+  usageLimitPerCustomer?: Maybe<Scalars['Int']['output']>;
+  /** Percent (PERCENTAGE) or minor units (FIXED_AMOUNT). */
+  value: Scalars['Int']['output'];
+};
+
+/** The customer used the code as often as one customer may. */
+export type DiscountCodeAlreadyUsedError = Error & {
+  __typename?: 'DiscountCodeAlreadyUsedError';
+  /** The code. */
+  code: Scalars['String']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** A page of discount codes. */
+export type DiscountCodeConnection = {
+  __typename?: 'DiscountCodeConnection';
+  /** The codes of this page, newest first. */
+  edges: Array<DiscountCodeEdge>;
+  /** Where this page sits in the list. */
+  pageInfo: PageInfo;
+};
+
+/** A discount code and its cursor. */
+export type DiscountCodeEdge = {
+  __typename?: 'DiscountCodeEdge';
+  /** Opaque cursor of this code, for after. */
+  cursor: Scalars['String']['output'];
+  /** The code. */
+  node: DiscountCode;
+};
+
+/** The cart's subtotal is below the code's minimum. */
+export type DiscountCodeMinimumNotMetError = Error & {
+  __typename?: 'DiscountCodeMinimumNotMetError';
+  /** The code. */
+  code: Scalars['String']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** The smallest subtotal the code applies to. */
+  minimumSubtotal: Money;
+};
+
+/** The code is not valid now: before startsAt or from endsAt on. */
+export type DiscountCodeNotActiveError = Error & {
+  __typename?: 'DiscountCodeNotActiveError';
+  /** The code. */
+  code: Scalars['String']['output'];
+  /** Valid until, if set. */
+  endsAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** Valid from, if set. */
+  startsAt?: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** No discount code is spelled like this. */
+export type DiscountCodeNotFoundError = Error & {
+  __typename?: 'DiscountCodeNotFoundError';
+  /** The code as given. */
+  code: Scalars['String']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** A discount code spelled like this exists already (letter case does not matter). */
+export type DiscountCodeTakenError = Error & {
+  __typename?: 'DiscountCodeTakenError';
+  /** The code. */
+  code: Scalars['String']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** Every use of the code is taken. */
+export type DiscountCodeUsedUpError = Error & {
+  __typename?: 'DiscountCodeUsedUpError';
+  /** The code. */
+  code: Scalars['String']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** How a discount code takes money off. */
+export type DiscountKind =
+  /** value is an amount in minor units, never more than the subtotal. */
+  | 'FIXED_AMOUNT'
+  /** value is a percentage of the subtotal, 1 to 100. */
+  | 'PERCENTAGE';
 
 /** Another product already uses this SKU. */
 export type DuplicateSkuError = Error & {
@@ -108,6 +401,30 @@ export type EmptyCartError = Error & {
 export type Error = {
   /** Human-readable description of what went wrong. */
   message: Scalars['String']['output'];
+};
+
+/** Hand a paid order to a carrier. */
+export type FulfillOrderInput = {
+  /** The carrier: one of DHL, DPD, UPS, FEDEX, USPS, ROYAL_MAIL, POSTNL. */
+  carrier: Scalars['String']['input'];
+  /** The order. */
+  orderId: Scalars['ID']['input'];
+  /** The carrier's tracking number, 4 to 40 letters, digits and dashes. */
+  trackingNumber: Scalars['String']['input'];
+};
+
+/** The result of fulfillOrder. */
+export type FulfillOrderResult = InvalidInputError | Order | OrderNotFoundError | OrderStatusError;
+
+/** How a shipped order travels. */
+export type Fulfilment = {
+  __typename?: 'Fulfilment';
+  /** The carrier, e.g. DHL. */
+  carrier: Scalars['String']['output'];
+  /** The carrier's tracking number. */
+  trackingNumber: Scalars['String']['output'];
+  /** The carrier's tracking page for this parcel. */
+  trackingUrl: Scalars['String']['output'];
 };
 
 /** The idempotency key was already used by this user with other items. */
@@ -185,6 +502,9 @@ export type LoginInput = {
 /** The result of login: a token, or why it was refused. */
 export type LoginResult = AuthPayload | InvalidCredentialsError | InvalidInputError | TooManyAttemptsError;
 
+/** The result of markOrderDelivered. */
+export type MarkOrderDeliveredResult = Order | OrderNotFoundError | OrderStatusError;
+
 /** An amount of money in minor units (cents) of a currency. Never a float. */
 export type Money = {
   __typename?: 'Money';
@@ -204,29 +524,56 @@ export type MoneyInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Adds units of a product to a cart. Without cartId it adds to the signed-in customer's cart, or, for an anonymous request, creates a new anonymous cart (keep its id: it is the only key to it). No stock is held by a cart. */
+  addToCart: CartResult;
   /**
    * Adds (positive delta) or removes (negative delta) units of stock atomically; never below zero nor
    * above the maximum on hand (MAX_STOCK). Administrators only.
    */
   adjustStock: AdjustStockResult;
+  /** Puts a discount code on a cart (a cart holds one code: a new one replaces the old) after checking it against the cart as it is now. Checkout checks it again. */
+  applyDiscountCode: ApplyDiscountCodeResult;
   /** Cancels an order of the signed-in user that is still waiting for payment; its stock goes back to products. Refused while a payment of it is in progress. */
   cancelOrder: CancelOrderResult;
+  /** Signed-in customers: turns a cart into an order waiting for payment (then payOrder as with placeOrder). Reserves the stock at the products' current prices, snapshots the shipping address, prices shipping, applies and uses the discount code, and empties the cart. Repeating it with the same idempotency key answers the first order. */
+  checkout: CheckoutResult;
+  /** Removes every line and the discount code from a cart. */
+  clearCart: CartResult;
+  /** Administrators only: creates a discount code. */
+  createDiscountCode: CreateDiscountCodeResult;
   /** Adds a product to the catalogue. Administrators only. */
   createProduct: CreateProductResult;
+  /** Administrators only: hands a PAID order to a carrier. It becomes FULFILLED and the customer gets a shipped email with the tracking link. */
+  fulfillOrder: FulfillOrderResult;
   /** Signs in with email and password. After repeated failures for one email from one client address (or from one address overall) each further attempt from there must wait, progressively longer. */
   login: LoginResult;
+  /** Administrators only: records that a FULFILLED order reached the customer; it becomes DELIVERED. */
+  markOrderDelivered: MarkOrderDeliveredResult;
+  /** Signed-in customers: moves an anonymous cart's lines and discount code into the customer's cart (quantities of the same product added up, at most MAX_LINE_QUANTITY) and deletes the anonymous cart. Call it right after login with the cart the shopper filled before. */
+  mergeCart: CartResult;
   /** Pays one of the viewer's orders by card. Requires authentication. */
   payOrder: PayOrderResult;
-  /** Places an order for the signed-in user: reserves the items' stock in products and stores the order with price snapshots, waiting for payment until it expires. */
+  /** Places an order for the signed-in user from a list of items, without cart, address or shipping (for API clients that do not use carts; storefronts use checkout): reserves the items' stock in products and stores the order with price snapshots, waiting for payment until it expires. */
   placeOrder: PlaceOrderResult;
-  /** Administrators only: refunds a PAID order in full. It becomes REFUNDED at once and payments gives its charge back; the customer is emailed when the refund is confirmed. Its stock is not given back (the goods may have shipped; adjust stock by hand). Calling it again for a REFUNDED order answers the order and refunds nothing more. */
+  /** Administrators only: refunds a PAID, FULFILLED or DELIVERED order in full. It becomes REFUNDED at once and payments gives its charge back; the customer is emailed when the refund is confirmed. Its stock is not given back (the goods may have shipped; adjust stock by hand). Calling it again for a REFUNDED order answers the order and refunds nothing more. */
   refundOrder: RefundOrderResult;
   /** Opens a customer account and signs it in. */
   register: RegisterResult;
+  /** Removes a product's line from a cart. */
+  removeCartLine: CartResult;
+  /** Takes the discount code off a cart. */
+  removeDiscountCode: CartResult;
+  /** Sets the quantity of a product's line in a cart; 0 removes the line. */
+  updateCartLine: CartResult;
   /** Changes a product's details. Administrators only. */
   updateProduct: UpdateProductResult;
   /** Changes the signed-in user's name or phone. Requires authentication. */
   updateProfile: UpdateProfileResult;
+};
+
+
+export type MutationAddToCartArgs = {
+  input: AddToCartInput;
 };
 
 
@@ -236,8 +583,28 @@ export type MutationAdjustStockArgs = {
 };
 
 
+export type MutationApplyDiscountCodeArgs = {
+  input: ApplyDiscountCodeInput;
+};
+
+
 export type MutationCancelOrderArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationCheckoutArgs = {
+  input: CheckoutInput;
+};
+
+
+export type MutationClearCartArgs = {
+  cartId: Scalars['ID']['input'];
+};
+
+
+export type MutationCreateDiscountCodeArgs = {
+  input: CreateDiscountCodeInput;
 };
 
 
@@ -246,8 +613,23 @@ export type MutationCreateProductArgs = {
 };
 
 
+export type MutationFulfillOrderArgs = {
+  input: FulfillOrderInput;
+};
+
+
 export type MutationLoginArgs = {
   input: LoginInput;
+};
+
+
+export type MutationMarkOrderDeliveredArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationMergeCartArgs = {
+  cartId: Scalars['ID']['input'];
 };
 
 
@@ -268,6 +650,21 @@ export type MutationRefundOrderArgs = {
 
 export type MutationRegisterArgs = {
   input: RegisterInput;
+};
+
+
+export type MutationRemoveCartLineArgs = {
+  input: RemoveCartLineInput;
+};
+
+
+export type MutationRemoveDiscountCodeArgs = {
+  cartId: Scalars['ID']['input'];
+};
+
+
+export type MutationUpdateCartLineArgs = {
+  input: UpdateCartLineInput;
 };
 
 
@@ -354,8 +751,18 @@ export type Order = {
   cancelledAt?: Maybe<Scalars['DateTime']['output']>;
   /** When the order was placed. */
   createdAt: Scalars['DateTime']['output'];
+  /** When the order reached the customer; null before. */
+  deliveredAt?: Maybe<Scalars['DateTime']['output']>;
+  /** What the discount code took off (0 without a code). */
+  discount: Money;
+  /** The discount code used, as it was entered at checkout (upper case); null without one. */
+  discountCode?: Maybe<Scalars['String']['output']>;
   /** When an unpaid order is cancelled automatically. */
   expiresAt: Scalars['DateTime']['output'];
+  /** When the order was handed to a carrier; null before. */
+  fulfilledAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The carrier and tracking number once FULFILLED; null before. */
+  fulfilment?: Maybe<Fulfilment>;
   /** The order's id (a UUID). */
   id: Scalars['ID']['output'];
   /** The ordered lines, with prices as they were when the order was placed. */
@@ -370,12 +777,26 @@ export type Order = {
   payment?: Maybe<Payment>;
   /** When the refund of a REFUNDED order was confirmed by payments; null until then and for every other status. */
   refundedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** What shipping costs (0 when free above the method's threshold, and for orders placed without shipping). */
+  shipping: Money;
+  /** Where the order ships: a snapshot taken at checkout, unchanged by later edits of the address book. Null for orders placed with placeOrder. */
+  shippingAddress?: Maybe<ShippingAddress>;
+  /** How the order ships, as chosen at checkout; null for orders placed with placeOrder. */
+  shippingMethod?: Maybe<OrderShippingMethod>;
   /** Where the order is in its life. */
   status: OrderStatus;
+  /** Every status the order has been in, oldest first, with when it got there. */
+  statusHistory: Array<OrderStatusChange>;
   /** Sum of the lines' totals. */
+  subtotal: Money;
+  /** What the customer pays: subtotal + shipping - discount. Prices include VAT. */
   total: Money;
   /** The customer who placed the order. */
   user: User;
+  /** The VAT included in total, at vatRateBasisPoints. */
+  vat: Money;
+  /** The VAT rate of the destination country in basis points (1900 = 19 %); 0 for orders placed without an address. */
+  vatRateBasisPoints: Scalars['Int']['output'];
 };
 
 /** A page of orders. */
@@ -394,6 +815,18 @@ export type OrderEdge = {
   cursor: Scalars['String']['output'];
   /** The order. */
   node: Order;
+};
+
+/** Which orders Query.orders lists; every given condition must hold. */
+export type OrderFilter = {
+  /** Only orders placed at or after this instant. */
+  placedFrom?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Only orders placed before this instant. */
+  placedTo?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Only orders in this status. */
+  status?: InputMaybe<OrderStatus>;
+  /** Only orders of this customer (a user id as issued). */
+  userId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** One line of an order. Prices are snapshots taken when the order was placed. */
@@ -446,7 +879,7 @@ export type OrderNotPayableError = Error & {
   status: Scalars['String']['output'];
 };
 
-/** Only a PAID order can be refunded; this one is in another status. Nothing was changed. */
+/** Only a PAID, FULFILLED or DELIVERED order can be refunded; this one is in another status. Nothing was changed. */
 export type OrderNotRefundableError = Error & {
   __typename?: 'OrderNotRefundableError';
   /** Human-readable description of what went wrong. */
@@ -471,16 +904,47 @@ export type OrderServiceUnavailableError = Error & {
   message: Scalars['String']['output'];
 };
 
-/** Where an order is in its life: waiting for payment, paid, cancelled (by the customer or on expiry), or refunded by an admin. */
+/** The shipping method of an order, as it was when the order was placed. */
+export type OrderShippingMethod = {
+  __typename?: 'OrderShippingMethod';
+  /** The method's id. */
+  id: Scalars['ID']['output'];
+  /** The method's name, e.g. Standard. */
+  name: Scalars['String']['output'];
+};
+
+/** Where an order is in its life: waiting for payment, paid, shipped, delivered, cancelled (by the customer or on expiry), or refunded by an admin. */
 export type OrderStatus =
   /** Cancelled by the customer or expired unpaid; its stock went back. */
   | 'CANCELLED'
+  /** Reached the customer (markOrderDelivered). */
+  | 'DELIVERED'
+  /** Handed to a carrier (fulfillOrder); fulfilment says which and the tracking number. */
+  | 'FULFILLED'
   /** Paid; the order is confirmed. */
   | 'PAID'
   /** Placed, stock reserved, waiting for payment until expiresAt. */
   | 'PENDING_PAYMENT'
-  /** Was paid, then refunded in full by an admin; refundedAt is set once payments confirmed the refund. Its stock was not given back. */
+  /** Was paid (and maybe shipped), then refunded in full by an admin; refundedAt is set once payments confirmed the refund. Its stock was not given back. */
   | 'REFUNDED';
+
+/** A status an order got, and when. */
+export type OrderStatusChange = {
+  __typename?: 'OrderStatusChange';
+  /** When the order got it. */
+  at: Scalars['DateTime']['output'];
+  /** The status. */
+  status: OrderStatus;
+};
+
+/** The order is not in a status this step can start from; nothing was changed. */
+export type OrderStatusError = Error & {
+  __typename?: 'OrderStatusError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** The order's current status. */
+  status: OrderStatus;
+};
 
 /** The order's total would be above the largest total the shop accepts; nothing was ordered and no stock is held. */
 export type OrderTotalLimitError = Error & {
@@ -713,19 +1177,45 @@ export type ProductsUnavailableError = Error & {
 
 export type Query = {
   __typename?: 'Query';
+  /** A cart. With an id: that cart when it is anonymous (whoever holds its id may use it) or belongs to the signed-in customer. Without an id: the signed-in customer's cart. Null when there is no such cart, it expired, or it is someone else's (indistinguishable). */
+  cart?: Maybe<Cart>;
+  /** Administrators only: the discount codes, newest first. */
+  discountCodes: DiscountCodeConnection;
   /** The signed-in user, or null for an anonymous request. */
   me?: Maybe<User>;
   /** One order by id: the owner's own order, or any order for an admin. Null when it does not exist or belongs to someone else (the two are indistinguishable). */
   order?: Maybe<Order>;
+  /** Administrators only: every customer's orders, newest first, filtered by status, placing date and customer. */
+  orders: OrderConnection;
   /** One product by id; null when it does not exist. */
   product?: Maybe<Product>;
   /** Lists the catalogue as a Relay connection (default page 20, maximum 100). */
   products: ProductConnection;
+  /** The shipping methods that deliver to a country, cheapest first. Empty for a country the shop does not ship to. */
+  shippingMethods: Array<ShippingMethod>;
+};
+
+
+export type QueryCartArgs = {
+  id?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type QueryDiscountCodesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
 export type QueryOrderArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryOrdersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<OrderFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -739,6 +1229,11 @@ export type QueryProductsArgs = {
   filter?: InputMaybe<ProductFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   sort?: InputMaybe<ProductSort>;
+};
+
+
+export type QueryShippingMethodsArgs = {
+  country: Scalars['String']['input'];
 };
 
 /** Money given back to the card of a successful payment, confirmed by the payment provider. */
@@ -785,12 +1280,71 @@ export type RegisterInput = {
 /** The result of register: the new account with a token, or why it was refused. */
 export type RegisterResult = AuthPayload | EmailTakenError | InvalidInputError;
 
+/** The line to remove. */
+export type RemoveCartLineInput = {
+  /** The cart. */
+  cartId: Scalars['ID']['input'];
+  /** The product of the line. */
+  productId: Scalars['ID']['input'];
+};
+
 /** What a user account may do. */
 export type Role =
   /** An administrator: manages the catalogue and sees every account. */
   | 'ADMIN'
   /** A shopper: sees and changes only their own data. */
   | 'CUSTOMER';
+
+/** A postal address as the order keeps it (a snapshot). */
+export type ShippingAddress = {
+  __typename?: 'ShippingAddress';
+  /** City. */
+  city: Scalars['String']['output'];
+  /** Company, if any. */
+  company?: Maybe<Scalars['String']['output']>;
+  /** ISO 3166-1 alpha-2 code, e.g. DE. */
+  country: Scalars['String']['output'];
+  /** Street and number. */
+  line1: Scalars['String']['output'];
+  /** Second address line, if any. */
+  line2?: Maybe<Scalars['String']['output']>;
+  /** The recipient. */
+  name: Scalars['String']['output'];
+  /** Phone for the carrier (E.164), if any. */
+  phone?: Maybe<Scalars['String']['output']>;
+  /** Postal code in the country's form, e.g. 10115 or SW1A 1AA. */
+  postalCode: Scalars['String']['output'];
+  /** State or region code where the country needs one (US), else null. */
+  region?: Maybe<Scalars['String']['output']>;
+};
+
+/** A way to ship, with its price. */
+export type ShippingMethod = {
+  __typename?: 'ShippingMethod';
+  /** The countries it delivers to (ISO 3166-1 alpha-2). */
+  countries: Array<Scalars['String']['output']>;
+  /** Usual days until delivery, e.g. 2. */
+  estimatedDays: Scalars['Int']['output'];
+  /** Orders whose subtotal (after the discount) is at least this ship free; null when never free. */
+  freeAbove?: Maybe<Money>;
+  /** The method's id, e.g. standard-eu. */
+  id: Scalars['ID']['output'];
+  /** Its name, e.g. Standard. */
+  name: Scalars['String']['output'];
+  /** What it costs. */
+  price: Money;
+};
+
+/** No shipping method with this id delivers to the address's country. */
+export type ShippingMethodNotFoundError = Error & {
+  __typename?: 'ShippingMethodNotFoundError';
+  /** The destination country. */
+  country: Scalars['String']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** The id that was asked for. */
+  shippingMethodId: Scalars['ID']['output'];
+};
 
 /** The stock change would leave the stock below zero; nothing was changed. */
 export type StockBelowZeroError = Error & {
@@ -841,6 +1395,16 @@ export type UnknownProductError = Error & {
   message: Scalars['String']['output'];
   /** The id that matched no product. */
   productId: Scalars['ID']['output'];
+};
+
+/** A line's new quantity. */
+export type UpdateCartLineInput = {
+  /** The cart. */
+  cartId: Scalars['ID']['input'];
+  /** The product of the line. */
+  productId: Scalars['ID']['input'];
+  /** The new quantity: 0 (removes the line) to MAX_LINE_QUANTITY. */
+  quantity: Scalars['Int']['input'];
 };
 
 /** Changes to a product; omitted fields stay as they are. Stock changes go through adjustStock. */

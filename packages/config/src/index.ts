@@ -140,3 +140,5 @@ export const jwksUrlField = urlWith(
 );
 
 export { z };
+export * from './countries';
+export * from './addresses';

@@ -91,6 +91,58 @@ export const ContactReply = z.discriminatedUnion('ok', [
 ]);
 export type ContactReply = z.infer<typeof ContactReply>;
 
+// ---- users.address ----------------------------------------------------------------------------
+
+/** A postal address as it is stored and snapshotted: every field already validated and normalised. */
+export const PostalAddress = z.object({
+  /** The recipient's name. */
+  name: z.string(),
+  company: z.string().nullable(),
+  line1: z.string(),
+  line2: z.string().nullable(),
+  postalCode: z.string(),
+  city: z.string(),
+  /** State, province or region; required only where the country says so. */
+  region: z.string().nullable(),
+  /** ISO 3166-1 alpha-2, upper case (a country of COUNTRIES in @shop/config). */
+  country: z.string().regex(/^[A-Z]{2}$/),
+  /** E.164 or null. */
+  phone: z.string().nullable(),
+});
+export type PostalAddress = z.infer<typeof PostalAddress>;
+
+export const AddressRequest = z.object({ userId: id, addressId: id });
+export type AddressRequest = z.infer<typeof AddressRequest>;
+
+export const AddressReply = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), addressId: id, address: PostalAddress }),
+  z.object({ ok: z.literal(false), code: z.enum(['NOT_FOUND', 'INVALID_REQUEST']), message: z.string() }),
+]);
+export type AddressReply = z.infer<typeof AddressReply>;
+
+// ---- products.lookup --------------------------------------------------------------------------
+
+/** Live facts of products, reserving nothing: how orders prices a cart. At most 100 ids. */
+export const LookupRequest = z.object({ productIds: z.array(id).min(1).max(100) });
+export type LookupRequest = z.infer<typeof LookupRequest>;
+
+export const LookedUpProduct = z.object({
+  productId: id,
+  sku: z.string(),
+  name: z.string(),
+  unitPrice: Money,
+  /** Units that can be reserved now (stock minus holds), never below 0. */
+  available: z.number().int().nonnegative(),
+});
+export type LookedUpProduct = z.infer<typeof LookedUpProduct>;
+
+/** The products that exist, in no particular order; an id that names no product is left out. */
+export const LookupReply = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), products: z.array(LookedUpProduct) }),
+  InvalidRequest,
+]);
+export type LookupReply = z.infer<typeof LookupReply>;
+
 // ---- events -----------------------------------------------------------------------------------
 
 /** payments.succeeded / payments.failed. eventId is the payment id (the Nats-Msg-Id). */
@@ -115,7 +167,11 @@ export const OrderEventItem = z.object({
 });
 export type OrderEventItem = z.infer<typeof OrderEventItem>;
 
-/** orders.paid. eventId is the outbox row's id (the Nats-Msg-Id). */
+/**
+ * orders.paid. eventId is the outbox row's id (the Nats-Msg-Id). total = subtotal + shipping −
+ * discount; vat is the VAT included in total. The parts and the address are absent in events written
+ * before checkout existed (and the address for orders placed without one).
+ */
 export const OrderPaidEvent = z.object({
   eventId: id,
   orderId: id,
@@ -126,6 +182,15 @@ export const OrderPaidEvent = z.object({
   total: Money,
   items: z.array(OrderEventItem),
   paidAt: z.string(),
+  subtotal: Money.optional(),
+  shipping: Money.optional(),
+  discount: Money.optional(),
+  vat: Money.optional(),
+  /** VAT rate in basis points (1900 = 19 %). */
+  vatRateBasisPoints: z.number().int().nonnegative().optional(),
+  discountCode: z.string().nullable().optional(),
+  shippingMethod: z.object({ id: z.string(), name: z.string() }).nullable().optional(),
+  shippingAddress: PostalAddress.nullable().optional(),
 });
 export type OrderPaidEvent = z.infer<typeof OrderPaidEvent>;
 
@@ -196,6 +261,30 @@ export const OrderRefundedEvent = z.object({
   refundedAt: z.string(),
 });
 export type OrderRefundedEvent = z.infer<typeof OrderRefundedEvent>;
+
+/** orders.fulfilled: an admin handed a paid order to a carrier; notifications sends "shipped". */
+export const OrderFulfilledEvent = z.object({
+  eventId: id,
+  orderId: id,
+  orderNumber: z.string(),
+  userId: id,
+  carrier: z.string(),
+  trackingNumber: z.string(),
+  /** The carrier's tracking page for this parcel. */
+  trackingUrl: z.string(),
+  fulfilledAt: z.string(),
+});
+export type OrderFulfilledEvent = z.infer<typeof OrderFulfilledEvent>;
+
+/** orders.delivered: a fulfilled order reached the customer. */
+export const OrderDeliveredEvent = z.object({
+  eventId: id,
+  orderId: id,
+  orderNumber: z.string(),
+  userId: id,
+  deliveredAt: z.string(),
+});
+export type OrderDeliveredEvent = z.infer<typeof OrderDeliveredEvent>;
 
 /** What a consumer publishes to the dead-letter subject after the last delivery. */
 export const DeadLetter = z.object({

@@ -16,6 +16,10 @@ export function natsNames(prefix = '') {
       productsRelease: s('products.release'),
       ordersPayable: s('orders.payable'),
       usersContact: s('users.contact'),
+      /** One address of a user's address book (orders snapshots it at checkout). */
+      usersAddress: s('users.address'),
+      /** Live name, price and stock of products, reserving nothing (orders prices carts with it). */
+      productsLookup: s('products.lookup'),
     },
     /** JetStream event subjects. Disjoint from command subjects, so streams never capture requests. */
     events: {
@@ -27,6 +31,10 @@ export function natsNames(prefix = '') {
       ordersRefundRequested: s('orders.refund_requested'),
       /** An admin refund was paid back: the customer is told. */
       ordersRefunded: s('orders.refunded'),
+      /** An admin handed a paid order to a carrier: the customer gets the "shipped" email. */
+      ordersFulfilled: s('orders.fulfilled'),
+      /** A fulfilled order reached the customer. */
+      ordersDelivered: s('orders.delivered'),
       paymentsRefunded: s('payments.refunded'),
       notificationsDeadLetter: s('notifications.deadletter'),
       ordersDeadLetter: s('orders.deadletter'),
@@ -46,6 +54,8 @@ export function natsNames(prefix = '') {
       notificationsOnOrdersPaid: n('notifications-orders-paid'),
       paymentsOnRefundRequests: n('payments-orders-refund-requested'),
       notificationsOnOrdersRefunded: n('notifications-orders-refunded'),
+      notificationsOnOrdersFulfilled: n('notifications-orders-fulfilled'),
+      notificationsOnOrdersDelivered: n('notifications-orders-delivered'),
     },
     /** NATS service names (the services API requires [A-Za-z0-9_-]). */
     services: {

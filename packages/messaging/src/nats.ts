@@ -51,6 +51,8 @@ export async function ensureStreams(nc: NatsConnection, names: NatsNames): Promi
         names.events.ordersCancelled,
         names.events.ordersRefundRequested,
         names.events.ordersRefunded,
+        names.events.ordersFulfilled,
+        names.events.ordersDelivered,
       ],
     },
     {

@@ -25,8 +25,301 @@ export type Scalars = {
   _FieldSet: { input: any; output: any; }
 };
 
+/** Units of a product to put in a cart. */
+export type AddToCartInput = {
+  /** The cart; omitted: the signed-in customer's cart, or a new anonymous cart. */
+  cartId?: InputMaybe<Scalars['ID']['input']>;
+  /** The product (an id as issued). */
+  productId: Scalars['ID']['input'];
+  /** How many units to add: 1 to 100; the line may hold at most MAX_LINE_QUANTITY. */
+  quantity: Scalars['Int']['input'];
+};
+
+/** A postal address, given inline (checkout) or stored in the address book (users). */
+export type AddressInput = {
+  /** City, 1 to 100 characters. */
+  city: Scalars['String']['input'];
+  /** Company, at most 100 characters. */
+  company?: InputMaybe<Scalars['String']['input']>;
+  /** ISO 3166-1 alpha-2 code, upper case: one of Query.countries. */
+  country: Scalars['String']['input'];
+  /** Street and number, 1 to 100 characters. */
+  line1: Scalars['String']['input'];
+  /** Second address line, at most 100 characters. */
+  line2?: InputMaybe<Scalars['String']['input']>;
+  /** The recipient's name, 1 to 100 characters. */
+  name: Scalars['String']['input'];
+  /** Phone for the carrier, international form (stored as E.164). */
+  phone?: InputMaybe<Scalars['String']['input']>;
+  /** Postal code in the country's shape (e.g. 10115, 1012 AB, SW1A 1AA, 10001). */
+  postalCode: Scalars['String']['input'];
+  /** State code, required for US addresses (e.g. NY). */
+  region?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** No address with this id in the customer's address book. */
+export type AddressNotFoundError = Error & {
+  __typename?: 'AddressNotFoundError';
+  /** The id that was asked for. */
+  addressId: Scalars['ID']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** A code to put on a cart. */
+export type ApplyDiscountCodeInput = {
+  /** The cart. */
+  cartId: Scalars['ID']['input'];
+  /** The code; letter case and surrounding spaces do not matter. */
+  code: Scalars['String']['input'];
+};
+
+/** The result of applyDiscountCode: the cart with the code, or why the code does not apply. */
+export type ApplyDiscountCodeResult = Cart | CartNotFoundError | DiscountCodeAlreadyUsedError | DiscountCodeMinimumNotMetError | DiscountCodeNotActiveError | DiscountCodeNotFoundError | DiscountCodeUsedUpError | InvalidInputError | ProductsUnavailableError;
+
 /** The result of cancelOrder: the cancelled order, or why it was not cancelled. */
 export type CancelOrderResult = Order | OrderNotCancellableError | OrderNotFoundError | OrderPaymentInProgressError;
+
+/** A shopping cart: lines priced live from the catalogue. It holds no stock; checkout reserves it. */
+export type Cart = {
+  __typename?: 'Cart';
+  /** The customer the cart belongs to; null for an anonymous cart. */
+  customer?: Maybe<User>;
+  /** What the code would take off the subtotal now (0 without a code or when it does not apply now). */
+  discount: Money;
+  /** The discount code on the cart, if any. */
+  discountCode?: Maybe<Scalars['String']['output']>;
+  /** Why the cart's code would be refused at checkout now; null when it applies (or there is none). */
+  discountProblem?: Maybe<Scalars['String']['output']>;
+  /** When the cart is deleted unless it is changed before (CART_IDLE_SECONDS after updatedAt). */
+  expiresAt: Scalars['DateTime']['output'];
+  /** The cart's id: an unguessable token, the only key to an anonymous cart. */
+  id: Scalars['ID']['output'];
+  /** The lines, in the order their products were first added. */
+  lines: Array<CartLine>;
+  /** Units in the cart, over all lines. */
+  quantity: Scalars['Int']['output'];
+  /** Sum of the lines at today's prices (lines whose product is gone count 0). */
+  subtotal: Money;
+  /** When the cart was last changed. */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+/** The cart changed while it was being checked out; nothing was ordered and no stock is held. Look at the cart and check out again. */
+export type CartChangedError = Error & {
+  __typename?: 'CartChangedError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** One product in a cart. */
+export type CartLine = {
+  __typename?: 'CartLine';
+  /** Price of one unit when the line was last added to or changed. */
+  addedUnitPrice: Money;
+  /** Units that can be ordered now. */
+  available: Scalars['Int']['output'];
+  /** unitPrice times quantity; null when the product is gone. */
+  lineTotal?: Maybe<Money>;
+  /** True when unitPrice differs from addedUnitPrice. */
+  priceChanged: Scalars['Boolean']['output'];
+  /** The product. */
+  product: Product;
+  /** The product's name now; its name when it was added once the product is gone. */
+  productName: Scalars['String']['output'];
+  /** How many units. */
+  quantity: Scalars['Int']['output'];
+  /** Whether the line can be checked out as it is. */
+  status: CartLineStatus;
+  /** Price of one unit now; null when the product is gone. */
+  unitPrice?: Maybe<Money>;
+};
+
+/** A cart holds at most MAX_CART_LINES products and MAX_LINE_QUANTITY units of one; nothing was changed. */
+export type CartLineLimitError = Error & {
+  __typename?: 'CartLineLimitError';
+  /** Most distinct products in a cart. */
+  maxLines: Scalars['Int']['output'];
+  /** Most units of one product. */
+  maxQuantity: Scalars['Int']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** Whether a cart line can be checked out as it is now. */
+export type CartLineStatus =
+  /** In stock for the line's quantity. */
+  | 'AVAILABLE'
+  /** In stock, but fewer units than the line's quantity (available says how many). */
+  | 'INSUFFICIENT_STOCK'
+  /** No unit in stock. */
+  | 'OUT_OF_STOCK'
+  /** The product no longer exists in the catalogue; remove the line. */
+  | 'PRODUCT_UNAVAILABLE';
+
+/** No cart with this id that the request may use (it never existed, expired, was merged or is someone else's). */
+export type CartNotFoundError = Error & {
+  __typename?: 'CartNotFoundError';
+  /** The id that was asked for. */
+  cartId: Scalars['ID']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** The result of the cart mutations: the cart as it is now, or why nothing changed. */
+export type CartResult = Cart | CartLineLimitError | CartNotFoundError | InvalidInputError | ProductsUnavailableError | UnknownProductError;
+
+/** Where and how to ship a cart, and the key that makes checkout safe to retry. */
+export type CheckoutInput = {
+  /** An address of the customer's address book; give this or shippingAddress. */
+  addressId?: InputMaybe<Scalars['ID']['input']>;
+  /** The cart: the signed-in customer's own or an anonymous one. */
+  cartId: Scalars['ID']['input'];
+  /** A discount code; replaces the cart's code when given. */
+  discountCode?: InputMaybe<Scalars['String']['input']>;
+  /** 1-128 characters of letters, digits, - _ . : . Repeating it answers the first order; with another cart content it is IdempotencyKeyReusedError. */
+  idempotencyKey: Scalars['String']['input'];
+  /** An address given inline; give this or addressId. */
+  shippingAddress?: InputMaybe<AddressInput>;
+  /** A method of Query.shippingMethods for the address's country. */
+  shippingMethodId: Scalars['ID']['input'];
+};
+
+/** The result of checkout: the order waiting for payment, or why none was placed (the cart is then unchanged and no stock is held). */
+export type CheckoutResult = AddressNotFoundError | CartChangedError | CartNotFoundError | DiscountCodeAlreadyUsedError | DiscountCodeMinimumNotMetError | DiscountCodeNotActiveError | DiscountCodeNotFoundError | DiscountCodeUsedUpError | EmptyCartError | IdempotencyKeyReusedError | InsufficientStockError | InvalidInputError | Order | OrderTotalLimitError | ProductsUnavailableError | ShippingMethodNotFoundError | TooManyUnpaidOrdersError | UnknownProductError;
+
+/** A new discount code. */
+export type CreateDiscountCodeInput = {
+  /** The code: 3 to 32 letters, digits, - and _; stored upper case, unique regardless of case. */
+  code: Scalars['String']['input'];
+  /** Valid until; omitted: open-ended. After startsAt. */
+  endsAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Percentage or fixed amount. */
+  kind: DiscountKind;
+  /** The smallest subtotal it applies to, in minor units; omitted: any. */
+  minimumSubtotal?: InputMaybe<Scalars['Int']['input']>;
+  /** Valid from; omitted: now. */
+  startsAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** How many orders may use it in all, 1 to 1000000; omitted: unlimited. */
+  usageLimit?: InputMaybe<Scalars['Int']['input']>;
+  /** How many orders of one customer may use it, 1 to 1000; omitted: unlimited. */
+  usageLimitPerCustomer?: InputMaybe<Scalars['Int']['input']>;
+  /** Percent 1-100 (PERCENTAGE) or minor units 1-MAX_ORDER_TOTAL (FIXED_AMOUNT). */
+  value: Scalars['Int']['input'];
+};
+
+/** The result of createDiscountCode. */
+export type CreateDiscountCodeResult = DiscountCode | DiscountCodeTakenError | InvalidInputError;
+
+/** A discount code (administrators only). */
+export type DiscountCode = {
+  __typename?: 'DiscountCode';
+  /** The code, upper case, e.g. WELCOME10. */
+  code: Scalars['String']['output'];
+  /** When it was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Valid until (exclusive); null when open-ended. */
+  endsAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Percentage or fixed amount. */
+  kind: DiscountKind;
+  /** The smallest subtotal it applies to; null when any. */
+  minimumSubtotal?: Maybe<Money>;
+  /** Valid from (inclusive); null when from its creation. */
+  startsAt?: Maybe<Scalars['DateTime']['output']>;
+  /** How many orders use it now (orders cancelled or expired unpaid give their use back). */
+  timesUsed: Scalars['Int']['output'];
+  /** How many orders may use it in all; null when unlimited. */
+  usageLimit?: Maybe<Scalars['Int']['output']>;
+  /** How many orders of one customer may use it; null when unlimited. */
+  usageLimitPerCustomer?: Maybe<Scalars['Int']['output']>;
+  /** Percent (PERCENTAGE) or minor units (FIXED_AMOUNT). */
+  value: Scalars['Int']['output'];
+};
+
+/** The customer used the code as often as one customer may. */
+export type DiscountCodeAlreadyUsedError = Error & {
+  __typename?: 'DiscountCodeAlreadyUsedError';
+  /** The code. */
+  code: Scalars['String']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** A page of discount codes. */
+export type DiscountCodeConnection = {
+  __typename?: 'DiscountCodeConnection';
+  /** The codes of this page, newest first. */
+  edges: Array<DiscountCodeEdge>;
+  /** Where this page sits in the list. */
+  pageInfo: PageInfo;
+};
+
+/** A discount code and its cursor. */
+export type DiscountCodeEdge = {
+  __typename?: 'DiscountCodeEdge';
+  /** Opaque cursor of this code, for after. */
+  cursor: Scalars['String']['output'];
+  /** The code. */
+  node: DiscountCode;
+};
+
+/** The cart's subtotal is below the code's minimum. */
+export type DiscountCodeMinimumNotMetError = Error & {
+  __typename?: 'DiscountCodeMinimumNotMetError';
+  /** The code. */
+  code: Scalars['String']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** The smallest subtotal the code applies to. */
+  minimumSubtotal: Money;
+};
+
+/** The code is not valid now: before startsAt or from endsAt on. */
+export type DiscountCodeNotActiveError = Error & {
+  __typename?: 'DiscountCodeNotActiveError';
+  /** The code. */
+  code: Scalars['String']['output'];
+  /** Valid until, if set. */
+  endsAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** Valid from, if set. */
+  startsAt?: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** No discount code is spelled like this. */
+export type DiscountCodeNotFoundError = Error & {
+  __typename?: 'DiscountCodeNotFoundError';
+  /** The code as given. */
+  code: Scalars['String']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** A discount code spelled like this exists already (letter case does not matter). */
+export type DiscountCodeTakenError = Error & {
+  __typename?: 'DiscountCodeTakenError';
+  /** The code. */
+  code: Scalars['String']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** Every use of the code is taken. */
+export type DiscountCodeUsedUpError = Error & {
+  __typename?: 'DiscountCodeUsedUpError';
+  /** The code. */
+  code: Scalars['String']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** How a discount code takes money off. */
+export type DiscountKind =
+  /** value is an amount in minor units, never more than the subtotal. */
+  | 'FIXED_AMOUNT'
+  /** value is a percentage of the subtotal, 1 to 100. */
+  | 'PERCENTAGE';
 
 /** The order had no lines. */
 export type EmptyCartError = Error & {
@@ -39,6 +332,30 @@ export type EmptyCartError = Error & {
 export type Error = {
   /** Human-readable description of what went wrong. */
   message: Scalars['String']['output'];
+};
+
+/** Hand a paid order to a carrier. */
+export type FulfillOrderInput = {
+  /** The carrier: one of DHL, DPD, UPS, FEDEX, USPS, ROYAL_MAIL, POSTNL. */
+  carrier: Scalars['String']['input'];
+  /** The order. */
+  orderId: Scalars['ID']['input'];
+  /** The carrier's tracking number, 4 to 40 letters, digits and dashes. */
+  trackingNumber: Scalars['String']['input'];
+};
+
+/** The result of fulfillOrder. */
+export type FulfillOrderResult = InvalidInputError | Order | OrderNotFoundError | OrderStatusError;
+
+/** How a shipped order travels. */
+export type Fulfilment = {
+  __typename?: 'Fulfilment';
+  /** The carrier, e.g. DHL. */
+  carrier: Scalars['String']['output'];
+  /** The carrier's tracking number. */
+  trackingNumber: Scalars['String']['output'];
+  /** The carrier's tracking page for this parcel. */
+  trackingUrl: Scalars['String']['output'];
 };
 
 /** The idempotency key was already used by this user with other items. */
@@ -72,6 +389,9 @@ export type InvalidInputError = Error & {
   message: Scalars['String']['output'];
 };
 
+/** The result of markOrderDelivered. */
+export type MarkOrderDeliveredResult = Order | OrderNotFoundError | OrderStatusError;
+
 /** An amount of money in minor units (cents) of a currency. Never a float. */
 export type Money = {
   __typename?: 'Money';
@@ -83,17 +403,79 @@ export type Money = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Adds units of a product to a cart. Without cartId it adds to the signed-in customer's cart, or, for an anonymous request, creates a new anonymous cart (keep its id: it is the only key to it). No stock is held by a cart. */
+  addToCart: CartResult;
+  /** Puts a discount code on a cart (a cart holds one code: a new one replaces the old) after checking it against the cart as it is now. Checkout checks it again. */
+  applyDiscountCode: ApplyDiscountCodeResult;
   /** Cancels an order of the signed-in user that is still waiting for payment; its stock goes back to products. Refused while a payment of it is in progress. */
   cancelOrder: CancelOrderResult;
-  /** Places an order for the signed-in user: reserves the items' stock in products and stores the order with price snapshots, waiting for payment until it expires. */
+  /** Signed-in customers: turns a cart into an order waiting for payment (then payOrder as with placeOrder). Reserves the stock at the products' current prices, snapshots the shipping address, prices shipping, applies and uses the discount code, and empties the cart. Repeating it with the same idempotency key answers the first order. */
+  checkout: CheckoutResult;
+  /** Removes every line and the discount code from a cart. */
+  clearCart: CartResult;
+  /** Administrators only: creates a discount code. */
+  createDiscountCode: CreateDiscountCodeResult;
+  /** Administrators only: hands a PAID order to a carrier. It becomes FULFILLED and the customer gets a shipped email with the tracking link. */
+  fulfillOrder: FulfillOrderResult;
+  /** Administrators only: records that a FULFILLED order reached the customer; it becomes DELIVERED. */
+  markOrderDelivered: MarkOrderDeliveredResult;
+  /** Signed-in customers: moves an anonymous cart's lines and discount code into the customer's cart (quantities of the same product added up, at most MAX_LINE_QUANTITY) and deletes the anonymous cart. Call it right after login with the cart the shopper filled before. */
+  mergeCart: CartResult;
+  /** Places an order for the signed-in user from a list of items, without cart, address or shipping (for API clients that do not use carts; storefronts use checkout): reserves the items' stock in products and stores the order with price snapshots, waiting for payment until it expires. */
   placeOrder: PlaceOrderResult;
-  /** Administrators only: refunds a PAID order in full. It becomes REFUNDED at once and payments gives its charge back; the customer is emailed when the refund is confirmed. Its stock is not given back (the goods may have shipped; adjust stock by hand). Calling it again for a REFUNDED order answers the order and refunds nothing more. */
+  /** Administrators only: refunds a PAID, FULFILLED or DELIVERED order in full. It becomes REFUNDED at once and payments gives its charge back; the customer is emailed when the refund is confirmed. Its stock is not given back (the goods may have shipped; adjust stock by hand). Calling it again for a REFUNDED order answers the order and refunds nothing more. */
   refundOrder: RefundOrderResult;
+  /** Removes a product's line from a cart. */
+  removeCartLine: CartResult;
+  /** Takes the discount code off a cart. */
+  removeDiscountCode: CartResult;
+  /** Sets the quantity of a product's line in a cart; 0 removes the line. */
+  updateCartLine: CartResult;
+};
+
+
+export type MutationAddToCartArgs = {
+  input: AddToCartInput;
+};
+
+
+export type MutationApplyDiscountCodeArgs = {
+  input: ApplyDiscountCodeInput;
 };
 
 
 export type MutationCancelOrderArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationCheckoutArgs = {
+  input: CheckoutInput;
+};
+
+
+export type MutationClearCartArgs = {
+  cartId: Scalars['ID']['input'];
+};
+
+
+export type MutationCreateDiscountCodeArgs = {
+  input: CreateDiscountCodeInput;
+};
+
+
+export type MutationFulfillOrderArgs = {
+  input: FulfillOrderInput;
+};
+
+
+export type MutationMarkOrderDeliveredArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationMergeCartArgs = {
+  cartId: Scalars['ID']['input'];
 };
 
 
@@ -106,6 +488,21 @@ export type MutationRefundOrderArgs = {
   id: Scalars['ID']['input'];
 };
 
+
+export type MutationRemoveCartLineArgs = {
+  input: RemoveCartLineInput;
+};
+
+
+export type MutationRemoveDiscountCodeArgs = {
+  cartId: Scalars['ID']['input'];
+};
+
+
+export type MutationUpdateCartLineArgs = {
+  input: UpdateCartLineInput;
+};
+
 /** An order placed by a customer. */
 export type Order = {
   __typename?: 'Order';
@@ -113,8 +510,18 @@ export type Order = {
   cancelledAt?: Maybe<Scalars['DateTime']['output']>;
   /** When the order was placed. */
   createdAt: Scalars['DateTime']['output'];
+  /** When the order reached the customer; null before. */
+  deliveredAt?: Maybe<Scalars['DateTime']['output']>;
+  /** What the discount code took off (0 without a code). */
+  discount: Money;
+  /** The discount code used, as it was entered at checkout (upper case); null without one. */
+  discountCode?: Maybe<Scalars['String']['output']>;
   /** When an unpaid order is cancelled automatically. */
   expiresAt: Scalars['DateTime']['output'];
+  /** When the order was handed to a carrier; null before. */
+  fulfilledAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The carrier and tracking number once FULFILLED; null before. */
+  fulfilment?: Maybe<Fulfilment>;
   /** The order's id (a UUID). */
   id: Scalars['ID']['output'];
   /** The ordered lines, with prices as they were when the order was placed. */
@@ -125,12 +532,26 @@ export type Order = {
   paidAt?: Maybe<Scalars['DateTime']['output']>;
   /** When the refund of a REFUNDED order was confirmed by payments; null until then and for every other status. */
   refundedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** What shipping costs (0 when free above the method's threshold, and for orders placed without shipping). */
+  shipping: Money;
+  /** Where the order ships: a snapshot taken at checkout, unchanged by later edits of the address book. Null for orders placed with placeOrder. */
+  shippingAddress?: Maybe<ShippingAddress>;
+  /** How the order ships, as chosen at checkout; null for orders placed with placeOrder. */
+  shippingMethod?: Maybe<OrderShippingMethod>;
   /** Where the order is in its life. */
   status: OrderStatus;
+  /** Every status the order has been in, oldest first, with when it got there. */
+  statusHistory: Array<OrderStatusChange>;
   /** Sum of the lines' totals. */
+  subtotal: Money;
+  /** What the customer pays: subtotal + shipping - discount. Prices include VAT. */
   total: Money;
   /** The customer who placed the order. */
   user: User;
+  /** The VAT included in total, at vatRateBasisPoints. */
+  vat: Money;
+  /** The VAT rate of the destination country in basis points (1900 = 19 %); 0 for orders placed without an address. */
+  vatRateBasisPoints: Scalars['Int']['output'];
 };
 
 /** A page of orders. */
@@ -149,6 +570,18 @@ export type OrderEdge = {
   cursor: Scalars['String']['output'];
   /** The order. */
   node: Order;
+};
+
+/** Which orders Query.orders lists; every given condition must hold. */
+export type OrderFilter = {
+  /** Only orders placed at or after this instant. */
+  placedFrom?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Only orders placed before this instant. */
+  placedTo?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Only orders in this status. */
+  status?: InputMaybe<OrderStatus>;
+  /** Only orders of this customer (a user id as issued). */
+  userId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** One line of an order. Prices are snapshots taken when the order was placed. */
@@ -192,7 +625,7 @@ export type OrderNotFoundError = Error & {
   orderId: Scalars['ID']['output'];
 };
 
-/** Only a PAID order can be refunded; this one is in another status. Nothing was changed. */
+/** Only a PAID, FULFILLED or DELIVERED order can be refunded; this one is in another status. Nothing was changed. */
 export type OrderNotRefundableError = Error & {
   __typename?: 'OrderNotRefundableError';
   /** Human-readable description of what went wrong. */
@@ -210,16 +643,47 @@ export type OrderPaymentInProgressError = Error & {
   retryAfter: Scalars['DateTime']['output'];
 };
 
-/** Where an order is in its life: waiting for payment, paid, cancelled (by the customer or on expiry), or refunded by an admin. */
+/** The shipping method of an order, as it was when the order was placed. */
+export type OrderShippingMethod = {
+  __typename?: 'OrderShippingMethod';
+  /** The method's id. */
+  id: Scalars['ID']['output'];
+  /** The method's name, e.g. Standard. */
+  name: Scalars['String']['output'];
+};
+
+/** Where an order is in its life: waiting for payment, paid, shipped, delivered, cancelled (by the customer or on expiry), or refunded by an admin. */
 export type OrderStatus =
   /** Cancelled by the customer or expired unpaid; its stock went back. */
   | 'CANCELLED'
+  /** Reached the customer (markOrderDelivered). */
+  | 'DELIVERED'
+  /** Handed to a carrier (fulfillOrder); fulfilment says which and the tracking number. */
+  | 'FULFILLED'
   /** Paid; the order is confirmed. */
   | 'PAID'
   /** Placed, stock reserved, waiting for payment until expiresAt. */
   | 'PENDING_PAYMENT'
-  /** Was paid, then refunded in full by an admin; refundedAt is set once payments confirmed the refund. Its stock was not given back. */
+  /** Was paid (and maybe shipped), then refunded in full by an admin; refundedAt is set once payments confirmed the refund. Its stock was not given back. */
   | 'REFUNDED';
+
+/** A status an order got, and when. */
+export type OrderStatusChange = {
+  __typename?: 'OrderStatusChange';
+  /** When the order got it. */
+  at: Scalars['DateTime']['output'];
+  /** The status. */
+  status: OrderStatus;
+};
+
+/** The order is not in a status this step can start from; nothing was changed. */
+export type OrderStatusError = Error & {
+  __typename?: 'OrderStatusError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** The order's current status. */
+  status: OrderStatus;
+};
 
 /** The order's total would be above the largest total the shop accepts; nothing was ordered and no stock is held. */
 export type OrderTotalLimitError = Error & {
@@ -270,8 +734,27 @@ export type ProductsUnavailableError = Error & {
 
 export type Query = {
   __typename?: 'Query';
+  /** A cart. With an id: that cart when it is anonymous (whoever holds its id may use it) or belongs to the signed-in customer. Without an id: the signed-in customer's cart. Null when there is no such cart, it expired, or it is someone else's (indistinguishable). */
+  cart?: Maybe<Cart>;
+  /** Administrators only: the discount codes, newest first. */
+  discountCodes: DiscountCodeConnection;
   /** One order by id: the owner's own order, or any order for an admin. Null when it does not exist or belongs to someone else (the two are indistinguishable). */
   order?: Maybe<Order>;
+  /** Administrators only: every customer's orders, newest first, filtered by status, placing date and customer. */
+  orders: OrderConnection;
+  /** The shipping methods that deliver to a country, cheapest first. Empty for a country the shop does not ship to. */
+  shippingMethods: Array<ShippingMethod>;
+};
+
+
+export type QueryCartArgs = {
+  id?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type QueryDiscountCodesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -279,8 +762,79 @@ export type QueryOrderArgs = {
   id: Scalars['ID']['input'];
 };
 
+
+export type QueryOrdersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<OrderFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryShippingMethodsArgs = {
+  country: Scalars['String']['input'];
+};
+
 /** The result of refundOrder: the refunded order, or why it was not refunded. */
 export type RefundOrderResult = Order | OrderNotFoundError | OrderNotRefundableError;
+
+/** The line to remove. */
+export type RemoveCartLineInput = {
+  /** The cart. */
+  cartId: Scalars['ID']['input'];
+  /** The product of the line. */
+  productId: Scalars['ID']['input'];
+};
+
+/** A postal address as the order keeps it (a snapshot). */
+export type ShippingAddress = {
+  __typename?: 'ShippingAddress';
+  /** City. */
+  city: Scalars['String']['output'];
+  /** Company, if any. */
+  company?: Maybe<Scalars['String']['output']>;
+  /** ISO 3166-1 alpha-2 code, e.g. DE. */
+  country: Scalars['String']['output'];
+  /** Street and number. */
+  line1: Scalars['String']['output'];
+  /** Second address line, if any. */
+  line2?: Maybe<Scalars['String']['output']>;
+  /** The recipient. */
+  name: Scalars['String']['output'];
+  /** Phone for the carrier (E.164), if any. */
+  phone?: Maybe<Scalars['String']['output']>;
+  /** Postal code in the country's form, e.g. 10115 or SW1A 1AA. */
+  postalCode: Scalars['String']['output'];
+  /** State or region code where the country needs one (US), else null. */
+  region?: Maybe<Scalars['String']['output']>;
+};
+
+/** A way to ship, with its price. */
+export type ShippingMethod = {
+  __typename?: 'ShippingMethod';
+  /** The countries it delivers to (ISO 3166-1 alpha-2). */
+  countries: Array<Scalars['String']['output']>;
+  /** Usual days until delivery, e.g. 2. */
+  estimatedDays: Scalars['Int']['output'];
+  /** Orders whose subtotal (after the discount) is at least this ship free; null when never free. */
+  freeAbove?: Maybe<Money>;
+  /** The method's id, e.g. standard-eu. */
+  id: Scalars['ID']['output'];
+  /** Its name, e.g. Standard. */
+  name: Scalars['String']['output'];
+  /** What it costs. */
+  price: Money;
+};
+
+/** No shipping method with this id delivers to the address's country. */
+export type ShippingMethodNotFoundError = Error & {
+  __typename?: 'ShippingMethodNotFoundError';
+  /** The destination country. */
+  country: Scalars['String']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** The id that was asked for. */
+  shippingMethodId: Scalars['ID']['output'];
+};
 
 /** The signed-in user already has the most orders waiting for payment that the shop allows; pay or cancel one first. Nothing was ordered. */
 export type TooManyUnpaidOrdersError = Error & {
@@ -298,6 +852,16 @@ export type UnknownProductError = Error & {
   message: Scalars['String']['output'];
   /** The id that matched no product. */
   productId: Scalars['ID']['output'];
+};
+
+/** A line's new quantity. */
+export type UpdateCartLineInput = {
+  /** The cart. */
+  cartId: Scalars['ID']['input'];
+  /** The product of the line. */
+  productId: Scalars['ID']['input'];
+  /** The new quantity: 0 (removes the line) to MAX_LINE_QUANTITY. */
+  quantity: Scalars['Int']['input'];
 };
 
 /** A person with an account in the shop. */
@@ -416,11 +980,66 @@ export type FederationReferenceTypes = {
 
 /** Mapping of union types */
 export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
+  ApplyDiscountCodeResult:
+    | ( Omit<Cart, 'customer' | 'lines'> & { customer?: Maybe<_RefType['User']>, lines: Array<_RefType['CartLine']> } & { __typename: 'Cart' } )
+    | ( CartNotFoundError & { __typename: 'CartNotFoundError' } )
+    | ( DiscountCodeAlreadyUsedError & { __typename: 'DiscountCodeAlreadyUsedError' } )
+    | ( DiscountCodeMinimumNotMetError & { __typename: 'DiscountCodeMinimumNotMetError' } )
+    | ( DiscountCodeNotActiveError & { __typename: 'DiscountCodeNotActiveError' } )
+    | ( DiscountCodeNotFoundError & { __typename: 'DiscountCodeNotFoundError' } )
+    | ( DiscountCodeUsedUpError & { __typename: 'DiscountCodeUsedUpError' } )
+    | ( InvalidInputError & { __typename: 'InvalidInputError' } )
+    | ( ProductsUnavailableError & { __typename: 'ProductsUnavailableError' } )
+  ;
   CancelOrderResult:
     | ( OrderModel & { __typename: 'Order' } )
     | ( OrderNotCancellableError & { __typename: 'OrderNotCancellableError' } )
     | ( OrderNotFoundError & { __typename: 'OrderNotFoundError' } )
     | ( OrderPaymentInProgressError & { __typename: 'OrderPaymentInProgressError' } )
+  ;
+  CartResult:
+    | ( Omit<Cart, 'customer' | 'lines'> & { customer?: Maybe<_RefType['User']>, lines: Array<_RefType['CartLine']> } & { __typename: 'Cart' } )
+    | ( CartLineLimitError & { __typename: 'CartLineLimitError' } )
+    | ( CartNotFoundError & { __typename: 'CartNotFoundError' } )
+    | ( InvalidInputError & { __typename: 'InvalidInputError' } )
+    | ( ProductsUnavailableError & { __typename: 'ProductsUnavailableError' } )
+    | ( UnknownProductError & { __typename: 'UnknownProductError' } )
+  ;
+  CheckoutResult:
+    | ( AddressNotFoundError & { __typename: 'AddressNotFoundError' } )
+    | ( CartChangedError & { __typename: 'CartChangedError' } )
+    | ( CartNotFoundError & { __typename: 'CartNotFoundError' } )
+    | ( DiscountCodeAlreadyUsedError & { __typename: 'DiscountCodeAlreadyUsedError' } )
+    | ( DiscountCodeMinimumNotMetError & { __typename: 'DiscountCodeMinimumNotMetError' } )
+    | ( DiscountCodeNotActiveError & { __typename: 'DiscountCodeNotActiveError' } )
+    | ( DiscountCodeNotFoundError & { __typename: 'DiscountCodeNotFoundError' } )
+    | ( DiscountCodeUsedUpError & { __typename: 'DiscountCodeUsedUpError' } )
+    | ( EmptyCartError & { __typename: 'EmptyCartError' } )
+    | ( IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' } )
+    | ( InsufficientStockError & { __typename: 'InsufficientStockError' } )
+    | ( InvalidInputError & { __typename: 'InvalidInputError' } )
+    | ( OrderModel & { __typename: 'Order' } )
+    | ( OrderTotalLimitError & { __typename: 'OrderTotalLimitError' } )
+    | ( ProductsUnavailableError & { __typename: 'ProductsUnavailableError' } )
+    | ( ShippingMethodNotFoundError & { __typename: 'ShippingMethodNotFoundError' } )
+    | ( TooManyUnpaidOrdersError & { __typename: 'TooManyUnpaidOrdersError' } )
+    | ( UnknownProductError & { __typename: 'UnknownProductError' } )
+  ;
+  CreateDiscountCodeResult:
+    | ( DiscountCode & { __typename: 'DiscountCode' } )
+    | ( DiscountCodeTakenError & { __typename: 'DiscountCodeTakenError' } )
+    | ( InvalidInputError & { __typename: 'InvalidInputError' } )
+  ;
+  FulfillOrderResult:
+    | ( InvalidInputError & { __typename: 'InvalidInputError' } )
+    | ( OrderModel & { __typename: 'Order' } )
+    | ( OrderNotFoundError & { __typename: 'OrderNotFoundError' } )
+    | ( OrderStatusError & { __typename: 'OrderStatusError' } )
+  ;
+  MarkOrderDeliveredResult:
+    | ( OrderModel & { __typename: 'Order' } )
+    | ( OrderNotFoundError & { __typename: 'OrderNotFoundError' } )
+    | ( OrderStatusError & { __typename: 'OrderStatusError' } )
   ;
   PlaceOrderResult:
     | ( EmptyCartError & { __typename: 'EmptyCartError' } )
@@ -443,6 +1062,16 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
 /** Mapping of interface types */
 export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
   Error:
+    | ( AddressNotFoundError & { __typename: 'AddressNotFoundError' } )
+    | ( CartChangedError & { __typename: 'CartChangedError' } )
+    | ( CartLineLimitError & { __typename: 'CartLineLimitError' } )
+    | ( CartNotFoundError & { __typename: 'CartNotFoundError' } )
+    | ( DiscountCodeAlreadyUsedError & { __typename: 'DiscountCodeAlreadyUsedError' } )
+    | ( DiscountCodeMinimumNotMetError & { __typename: 'DiscountCodeMinimumNotMetError' } )
+    | ( DiscountCodeNotActiveError & { __typename: 'DiscountCodeNotActiveError' } )
+    | ( DiscountCodeNotFoundError & { __typename: 'DiscountCodeNotFoundError' } )
+    | ( DiscountCodeTakenError & { __typename: 'DiscountCodeTakenError' } )
+    | ( DiscountCodeUsedUpError & { __typename: 'DiscountCodeUsedUpError' } )
     | ( EmptyCartError & { __typename: 'EmptyCartError' } )
     | ( IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' } )
     | ( InsufficientStockError & { __typename: 'InsufficientStockError' } )
@@ -451,8 +1080,10 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
     | ( OrderNotFoundError & { __typename: 'OrderNotFoundError' } )
     | ( OrderNotRefundableError & { __typename: 'OrderNotRefundableError' } )
     | ( OrderPaymentInProgressError & { __typename: 'OrderPaymentInProgressError' } )
+    | ( OrderStatusError & { __typename: 'OrderStatusError' } )
     | ( OrderTotalLimitError & { __typename: 'OrderTotalLimitError' } )
     | ( ProductsUnavailableError & { __typename: 'ProductsUnavailableError' } )
+    | ( ShippingMethodNotFoundError & { __typename: 'ShippingMethodNotFoundError' } )
     | ( TooManyUnpaidOrdersError & { __typename: 'TooManyUnpaidOrdersError' } )
     | ( UnknownProductError & { __typename: 'UnknownProductError' } )
   ;
@@ -460,38 +1091,77 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  AddToCartInput: AddToCartInput;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  AddressInput: AddressInput;
+  AddressNotFoundError: ResolverTypeWrapper<AddressNotFoundError>;
+  ApplyDiscountCodeInput: ApplyDiscountCodeInput;
+  ApplyDiscountCodeResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['ApplyDiscountCodeResult']>;
   CancelOrderResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CancelOrderResult']>;
+  Cart: ResolverTypeWrapper<Omit<Cart, 'customer' | 'lines'> & { customer?: Maybe<ResolversTypes['User']>, lines: Array<ResolversTypes['CartLine']> }>;
+  CartChangedError: ResolverTypeWrapper<CartChangedError>;
+  CartLine: ResolverTypeWrapper<Omit<CartLine, 'product'> & { product: ResolversTypes['Product'] }>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CartLineLimitError: ResolverTypeWrapper<CartLineLimitError>;
+  CartLineStatus: CartLineStatus;
+  CartNotFoundError: ResolverTypeWrapper<CartNotFoundError>;
+  CartResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CartResult']>;
+  CheckoutInput: CheckoutInput;
+  CheckoutResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CheckoutResult']>;
+  CreateDiscountCodeInput: CreateDiscountCodeInput;
+  CreateDiscountCodeResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CreateDiscountCodeResult']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DiscountCode: ResolverTypeWrapper<DiscountCode>;
+  DiscountCodeAlreadyUsedError: ResolverTypeWrapper<DiscountCodeAlreadyUsedError>;
+  DiscountCodeConnection: ResolverTypeWrapper<DiscountCodeConnection>;
+  DiscountCodeEdge: ResolverTypeWrapper<DiscountCodeEdge>;
+  DiscountCodeMinimumNotMetError: ResolverTypeWrapper<DiscountCodeMinimumNotMetError>;
+  DiscountCodeNotActiveError: ResolverTypeWrapper<DiscountCodeNotActiveError>;
+  DiscountCodeNotFoundError: ResolverTypeWrapper<DiscountCodeNotFoundError>;
+  DiscountCodeTakenError: ResolverTypeWrapper<DiscountCodeTakenError>;
+  DiscountCodeUsedUpError: ResolverTypeWrapper<DiscountCodeUsedUpError>;
+  DiscountKind: DiscountKind;
   EmptyCartError: ResolverTypeWrapper<EmptyCartError>;
   Error: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Error']>;
+  FulfillOrderInput: FulfillOrderInput;
+  FulfillOrderResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['FulfillOrderResult']>;
+  Fulfilment: ResolverTypeWrapper<Fulfilment>;
   IdempotencyKeyReusedError: ResolverTypeWrapper<IdempotencyKeyReusedError>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   InsufficientStockError: ResolverTypeWrapper<InsufficientStockError>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   InvalidInputError: ResolverTypeWrapper<InvalidInputError>;
+  MarkOrderDeliveredResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['MarkOrderDeliveredResult']>;
   Money: ResolverTypeWrapper<Money>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Order: ResolverTypeWrapper<OrderModel>;
   OrderConnection: ResolverTypeWrapper<Omit<OrderConnection, 'edges'> & { edges: Array<ResolversTypes['OrderEdge']> }>;
   OrderEdge: ResolverTypeWrapper<Omit<OrderEdge, 'node'> & { node: ResolversTypes['Order'] }>;
+  OrderFilter: OrderFilter;
   OrderItem: ResolverTypeWrapper<OrderItemModel>;
   OrderLineInput: OrderLineInput;
   OrderNotCancellableError: ResolverTypeWrapper<OrderNotCancellableError>;
   OrderNotFoundError: ResolverTypeWrapper<OrderNotFoundError>;
   OrderNotRefundableError: ResolverTypeWrapper<OrderNotRefundableError>;
   OrderPaymentInProgressError: ResolverTypeWrapper<OrderPaymentInProgressError>;
+  OrderShippingMethod: ResolverTypeWrapper<OrderShippingMethod>;
   OrderStatus: OrderStatus;
+  OrderStatusChange: ResolverTypeWrapper<OrderStatusChange>;
+  OrderStatusError: ResolverTypeWrapper<OrderStatusError>;
   OrderTotalLimitError: ResolverTypeWrapper<OrderTotalLimitError>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   PlaceOrderInput: PlaceOrderInput;
   PlaceOrderResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['PlaceOrderResult']>;
   Product: ResolverTypeWrapper<ProductRef>;
   ProductsUnavailableError: ResolverTypeWrapper<ProductsUnavailableError>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RefundOrderResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['RefundOrderResult']>;
+  RemoveCartLineInput: RemoveCartLineInput;
+  ShippingAddress: ResolverTypeWrapper<ShippingAddress>;
+  ShippingMethod: ResolverTypeWrapper<ShippingMethod>;
+  ShippingMethodNotFoundError: ResolverTypeWrapper<ShippingMethodNotFoundError>;
   TooManyUnpaidOrdersError: ResolverTypeWrapper<TooManyUnpaidOrdersError>;
   UnknownProductError: ResolverTypeWrapper<UnknownProductError>;
+  UpdateCartLineInput: UpdateCartLineInput;
   User: ResolverTypeWrapper<UserRef>;
   link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
   link__Purpose: Link__Purpose;
@@ -500,37 +1170,74 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  AddToCartInput: AddToCartInput;
+  ID: Scalars['ID']['output'];
+  Int: Scalars['Int']['output'];
+  AddressInput: AddressInput;
+  AddressNotFoundError: AddressNotFoundError;
+  ApplyDiscountCodeInput: ApplyDiscountCodeInput;
+  ApplyDiscountCodeResult: ResolversUnionTypes<ResolversParentTypes>['ApplyDiscountCodeResult'];
   CancelOrderResult: ResolversUnionTypes<ResolversParentTypes>['CancelOrderResult'];
+  Cart: Omit<Cart, 'customer' | 'lines'> & { customer?: Maybe<ResolversParentTypes['User']>, lines: Array<ResolversParentTypes['CartLine']> };
+  CartChangedError: CartChangedError;
+  CartLine: Omit<CartLine, 'product'> & { product: ResolversParentTypes['Product'] };
+  Boolean: Scalars['Boolean']['output'];
+  CartLineLimitError: CartLineLimitError;
+  CartNotFoundError: CartNotFoundError;
+  CartResult: ResolversUnionTypes<ResolversParentTypes>['CartResult'];
+  CheckoutInput: CheckoutInput;
+  CheckoutResult: ResolversUnionTypes<ResolversParentTypes>['CheckoutResult'];
+  CreateDiscountCodeInput: CreateDiscountCodeInput;
+  CreateDiscountCodeResult: ResolversUnionTypes<ResolversParentTypes>['CreateDiscountCodeResult'];
   DateTime: Scalars['DateTime']['output'];
+  DiscountCode: DiscountCode;
+  DiscountCodeAlreadyUsedError: DiscountCodeAlreadyUsedError;
+  DiscountCodeConnection: DiscountCodeConnection;
+  DiscountCodeEdge: DiscountCodeEdge;
+  DiscountCodeMinimumNotMetError: DiscountCodeMinimumNotMetError;
+  DiscountCodeNotActiveError: DiscountCodeNotActiveError;
+  DiscountCodeNotFoundError: DiscountCodeNotFoundError;
+  DiscountCodeTakenError: DiscountCodeTakenError;
+  DiscountCodeUsedUpError: DiscountCodeUsedUpError;
   EmptyCartError: EmptyCartError;
   Error: ResolversInterfaceTypes<ResolversParentTypes>['Error'];
+  FulfillOrderInput: FulfillOrderInput;
+  FulfillOrderResult: ResolversUnionTypes<ResolversParentTypes>['FulfillOrderResult'];
+  Fulfilment: Fulfilment;
   IdempotencyKeyReusedError: IdempotencyKeyReusedError;
-  ID: Scalars['ID']['output'];
   InsufficientStockError: InsufficientStockError;
-  Int: Scalars['Int']['output'];
   InvalidInputError: InvalidInputError;
+  MarkOrderDeliveredResult: ResolversUnionTypes<ResolversParentTypes>['MarkOrderDeliveredResult'];
   Money: Money;
   Mutation: Record<PropertyKey, never>;
   Order: OrderModel;
   OrderConnection: Omit<OrderConnection, 'edges'> & { edges: Array<ResolversParentTypes['OrderEdge']> };
   OrderEdge: Omit<OrderEdge, 'node'> & { node: ResolversParentTypes['Order'] };
+  OrderFilter: OrderFilter;
   OrderItem: OrderItemModel;
   OrderLineInput: OrderLineInput;
   OrderNotCancellableError: OrderNotCancellableError;
   OrderNotFoundError: OrderNotFoundError;
   OrderNotRefundableError: OrderNotRefundableError;
   OrderPaymentInProgressError: OrderPaymentInProgressError;
+  OrderShippingMethod: OrderShippingMethod;
+  OrderStatusChange: OrderStatusChange;
+  OrderStatusError: OrderStatusError;
   OrderTotalLimitError: OrderTotalLimitError;
   PageInfo: PageInfo;
-  Boolean: Scalars['Boolean']['output'];
   PlaceOrderInput: PlaceOrderInput;
   PlaceOrderResult: ResolversUnionTypes<ResolversParentTypes>['PlaceOrderResult'];
   Product: ProductRef;
   ProductsUnavailableError: ProductsUnavailableError;
   Query: Record<PropertyKey, never>;
   RefundOrderResult: ResolversUnionTypes<ResolversParentTypes>['RefundOrderResult'];
+  RemoveCartLineInput: RemoveCartLineInput;
+  ShippingAddress: ShippingAddress;
+  ShippingMethod: ShippingMethod;
+  ShippingMethodNotFoundError: ShippingMethodNotFoundError;
   TooManyUnpaidOrdersError: TooManyUnpaidOrdersError;
   UnknownProductError: UnknownProductError;
+  UpdateCartLineInput: UpdateCartLineInput;
   User: UserRef;
   link__Import: Scalars['link__Import']['output'];
   String: Scalars['String']['output'];
@@ -569,13 +1276,142 @@ export type TagDirectiveArgs = {
 
 export type TagDirectiveResolver<Result, Parent, ContextType = Context, Args = TagDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type AddressNotFoundErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AddressNotFoundError'] = ResolversParentTypes['AddressNotFoundError']> = {
+  addressId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ApplyDiscountCodeResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ApplyDiscountCodeResult'] = ResolversParentTypes['ApplyDiscountCodeResult']> = {
+  __resolveType: TypeResolveFn<'Cart' | 'CartNotFoundError' | 'DiscountCodeAlreadyUsedError' | 'DiscountCodeMinimumNotMetError' | 'DiscountCodeNotActiveError' | 'DiscountCodeNotFoundError' | 'DiscountCodeUsedUpError' | 'InvalidInputError' | 'ProductsUnavailableError', ParentType, ContextType>;
+};
+
 export type CancelOrderResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CancelOrderResult'] = ResolversParentTypes['CancelOrderResult']> = {
   __resolveType: TypeResolveFn<'Order' | 'OrderNotCancellableError' | 'OrderNotFoundError' | 'OrderPaymentInProgressError', ParentType, ContextType>;
+};
+
+export type CartResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Cart'] = ResolversParentTypes['Cart']> = {
+  customer?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  discount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  discountCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  discountProblem?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['CartLine']>, ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  subtotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type CartChangedErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CartChangedError'] = ResolversParentTypes['CartChangedError']> = {
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type CartLineResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CartLine'] = ResolversParentTypes['CartLine']> = {
+  addedUnitPrice?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  available?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lineTotal?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  priceChanged?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
+  productName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['CartLineStatus'], ParentType, ContextType>;
+  unitPrice?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+};
+
+export type CartLineLimitErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CartLineLimitError'] = ResolversParentTypes['CartLineLimitError']> = {
+  maxLines?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  maxQuantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type CartNotFoundErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CartNotFoundError'] = ResolversParentTypes['CartNotFoundError']> = {
+  cartId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type CartResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CartResult'] = ResolversParentTypes['CartResult']> = {
+  __resolveType: TypeResolveFn<'Cart' | 'CartLineLimitError' | 'CartNotFoundError' | 'InvalidInputError' | 'ProductsUnavailableError' | 'UnknownProductError', ParentType, ContextType>;
+};
+
+export type CheckoutResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CheckoutResult'] = ResolversParentTypes['CheckoutResult']> = {
+  __resolveType: TypeResolveFn<'AddressNotFoundError' | 'CartChangedError' | 'CartNotFoundError' | 'DiscountCodeAlreadyUsedError' | 'DiscountCodeMinimumNotMetError' | 'DiscountCodeNotActiveError' | 'DiscountCodeNotFoundError' | 'DiscountCodeUsedUpError' | 'EmptyCartError' | 'IdempotencyKeyReusedError' | 'InsufficientStockError' | 'InvalidInputError' | 'Order' | 'OrderTotalLimitError' | 'ProductsUnavailableError' | 'ShippingMethodNotFoundError' | 'TooManyUnpaidOrdersError' | 'UnknownProductError', ParentType, ContextType>;
+};
+
+export type CreateDiscountCodeResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CreateDiscountCodeResult'] = ResolversParentTypes['CreateDiscountCodeResult']> = {
+  __resolveType: TypeResolveFn<'DiscountCode' | 'DiscountCodeTakenError' | 'InvalidInputError', ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type DiscountCodeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DiscountCode'] = ResolversParentTypes['DiscountCode']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  endsAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['DiscountKind'], ParentType, ContextType>;
+  minimumSubtotal?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  startsAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  timesUsed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  usageLimit?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  usageLimitPerCustomer?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type DiscountCodeAlreadyUsedErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DiscountCodeAlreadyUsedError'] = ResolversParentTypes['DiscountCodeAlreadyUsedError']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type DiscountCodeConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DiscountCodeConnection'] = ResolversParentTypes['DiscountCodeConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['DiscountCodeEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type DiscountCodeEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DiscountCodeEdge'] = ResolversParentTypes['DiscountCodeEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['DiscountCode'], ParentType, ContextType>;
+};
+
+export type DiscountCodeMinimumNotMetErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DiscountCodeMinimumNotMetError'] = ResolversParentTypes['DiscountCodeMinimumNotMetError']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  minimumSubtotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type DiscountCodeNotActiveErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DiscountCodeNotActiveError'] = ResolversParentTypes['DiscountCodeNotActiveError']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  endsAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  startsAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type DiscountCodeNotFoundErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DiscountCodeNotFoundError'] = ResolversParentTypes['DiscountCodeNotFoundError']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type DiscountCodeTakenErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DiscountCodeTakenError'] = ResolversParentTypes['DiscountCodeTakenError']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type DiscountCodeUsedUpErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DiscountCodeUsedUpError'] = ResolversParentTypes['DiscountCodeUsedUpError']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
 
 export type EmptyCartErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['EmptyCartError'] = ResolversParentTypes['EmptyCartError']> = {
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -583,7 +1419,17 @@ export type EmptyCartErrorResolvers<ContextType = Context, ParentType extends Re
 };
 
 export type ErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Error'] = ResolversParentTypes['Error']> = {
-  __resolveType: TypeResolveFn<'EmptyCartError' | 'IdempotencyKeyReusedError' | 'InsufficientStockError' | 'InvalidInputError' | 'OrderNotCancellableError' | 'OrderNotFoundError' | 'OrderNotRefundableError' | 'OrderPaymentInProgressError' | 'OrderTotalLimitError' | 'ProductsUnavailableError' | 'TooManyUnpaidOrdersError' | 'UnknownProductError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'AddressNotFoundError' | 'CartChangedError' | 'CartLineLimitError' | 'CartNotFoundError' | 'DiscountCodeAlreadyUsedError' | 'DiscountCodeMinimumNotMetError' | 'DiscountCodeNotActiveError' | 'DiscountCodeNotFoundError' | 'DiscountCodeTakenError' | 'DiscountCodeUsedUpError' | 'EmptyCartError' | 'IdempotencyKeyReusedError' | 'InsufficientStockError' | 'InvalidInputError' | 'OrderNotCancellableError' | 'OrderNotFoundError' | 'OrderNotRefundableError' | 'OrderPaymentInProgressError' | 'OrderStatusError' | 'OrderTotalLimitError' | 'ProductsUnavailableError' | 'ShippingMethodNotFoundError' | 'TooManyUnpaidOrdersError' | 'UnknownProductError', ParentType, ContextType>;
+};
+
+export type FulfillOrderResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['FulfillOrderResult'] = ResolversParentTypes['FulfillOrderResult']> = {
+  __resolveType: TypeResolveFn<'InvalidInputError' | 'Order' | 'OrderNotFoundError' | 'OrderStatusError', ParentType, ContextType>;
+};
+
+export type FulfilmentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Fulfilment'] = ResolversParentTypes['Fulfilment']> = {
+  carrier?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  trackingNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  trackingUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type IdempotencyKeyReusedErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['IdempotencyKeyReusedError'] = ResolversParentTypes['IdempotencyKeyReusedError']> = {
@@ -606,30 +1452,57 @@ export type InvalidInputErrorResolvers<ContextType = Context, ParentType extends
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type MarkOrderDeliveredResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MarkOrderDeliveredResult'] = ResolversParentTypes['MarkOrderDeliveredResult']> = {
+  __resolveType: TypeResolveFn<'Order' | 'OrderNotFoundError' | 'OrderStatusError', ParentType, ContextType>;
+};
+
 export type MoneyResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = {
   amount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  addToCart?: Resolver<ResolversTypes['CartResult'], ParentType, ContextType, RequireFields<MutationAddToCartArgs, 'input'>>;
+  applyDiscountCode?: Resolver<ResolversTypes['ApplyDiscountCodeResult'], ParentType, ContextType, RequireFields<MutationApplyDiscountCodeArgs, 'input'>>;
   cancelOrder?: Resolver<ResolversTypes['CancelOrderResult'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'id'>>;
+  checkout?: Resolver<ResolversTypes['CheckoutResult'], ParentType, ContextType, RequireFields<MutationCheckoutArgs, 'input'>>;
+  clearCart?: Resolver<ResolversTypes['CartResult'], ParentType, ContextType, RequireFields<MutationClearCartArgs, 'cartId'>>;
+  createDiscountCode?: Resolver<ResolversTypes['CreateDiscountCodeResult'], ParentType, ContextType, RequireFields<MutationCreateDiscountCodeArgs, 'input'>>;
+  fulfillOrder?: Resolver<ResolversTypes['FulfillOrderResult'], ParentType, ContextType, RequireFields<MutationFulfillOrderArgs, 'input'>>;
+  markOrderDelivered?: Resolver<ResolversTypes['MarkOrderDeliveredResult'], ParentType, ContextType, RequireFields<MutationMarkOrderDeliveredArgs, 'id'>>;
+  mergeCart?: Resolver<ResolversTypes['CartResult'], ParentType, ContextType, RequireFields<MutationMergeCartArgs, 'cartId'>>;
   placeOrder?: Resolver<ResolversTypes['PlaceOrderResult'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
   refundOrder?: Resolver<ResolversTypes['RefundOrderResult'], ParentType, ContextType, RequireFields<MutationRefundOrderArgs, 'id'>>;
+  removeCartLine?: Resolver<ResolversTypes['CartResult'], ParentType, ContextType, RequireFields<MutationRemoveCartLineArgs, 'input'>>;
+  removeDiscountCode?: Resolver<ResolversTypes['CartResult'], ParentType, ContextType, RequireFields<MutationRemoveDiscountCodeArgs, 'cartId'>>;
+  updateCartLine?: Resolver<ResolversTypes['CartResult'], ParentType, ContextType, RequireFields<MutationUpdateCartLineArgs, 'input'>>;
 };
 
 export type OrderResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Order']> | FederationReferenceType, FederationReferenceType, ContextType>;
   cancelledAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deliveredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  discount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  discountCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  fulfilledAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  fulfilment?: Resolver<Maybe<ResolversTypes['Fulfilment']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   items?: Resolver<Array<ResolversTypes['OrderItem']>, ParentType, ContextType>;
   number?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   paidAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   refundedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  shipping?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  shippingAddress?: Resolver<Maybe<ResolversTypes['ShippingAddress']>, ParentType, ContextType>;
+  shippingMethod?: Resolver<Maybe<ResolversTypes['OrderShippingMethod']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
+  statusHistory?: Resolver<Array<ResolversTypes['OrderStatusChange']>, ParentType, ContextType>;
+  subtotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  vat?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  vatRateBasisPoints?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -675,6 +1548,22 @@ export type OrderPaymentInProgressErrorResolvers<ContextType = Context, ParentTy
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type OrderShippingMethodResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OrderShippingMethod'] = ResolversParentTypes['OrderShippingMethod']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type OrderStatusChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OrderStatusChange'] = ResolversParentTypes['OrderStatusChange']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
+};
+
+export type OrderStatusErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OrderStatusError'] = ResolversParentTypes['OrderStatusError']> = {
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type OrderTotalLimitErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OrderTotalLimitError'] = ResolversParentTypes['OrderTotalLimitError']> = {
   maxTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -702,11 +1591,43 @@ export type ProductsUnavailableErrorResolvers<ContextType = Context, ParentType 
 };
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  cart?: Resolver<Maybe<ResolversTypes['Cart']>, ParentType, ContextType, Partial<QueryCartArgs>>;
+  discountCodes?: Resolver<ResolversTypes['DiscountCodeConnection'], ParentType, ContextType, Partial<QueryDiscountCodesArgs>>;
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
+  orders?: Resolver<ResolversTypes['OrderConnection'], ParentType, ContextType, Partial<QueryOrdersArgs>>;
+  shippingMethods?: Resolver<Array<ResolversTypes['ShippingMethod']>, ParentType, ContextType, RequireFields<QueryShippingMethodsArgs, 'country'>>;
 };
 
 export type RefundOrderResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RefundOrderResult'] = ResolversParentTypes['RefundOrderResult']> = {
   __resolveType: TypeResolveFn<'Order' | 'OrderNotFoundError' | 'OrderNotRefundableError', ParentType, ContextType>;
+};
+
+export type ShippingAddressResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ShippingAddress'] = ResolversParentTypes['ShippingAddress']> = {
+  city?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  company?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  country?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  line1?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  line2?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  postalCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  region?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type ShippingMethodResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ShippingMethod'] = ResolversParentTypes['ShippingMethod']> = {
+  countries?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  estimatedDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  freeAbove?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  price?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+};
+
+export type ShippingMethodNotFoundErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ShippingMethodNotFoundError'] = ResolversParentTypes['ShippingMethodNotFoundError']> = {
+  country?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  shippingMethodId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type TooManyUnpaidOrdersErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TooManyUnpaidOrdersError'] = ResolversParentTypes['TooManyUnpaidOrdersError']> = {
@@ -732,13 +1653,35 @@ export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<Resolv
 }
 
 export type Resolvers<ContextType = Context> = {
+  AddressNotFoundError?: AddressNotFoundErrorResolvers<ContextType>;
+  ApplyDiscountCodeResult?: ApplyDiscountCodeResultResolvers<ContextType>;
   CancelOrderResult?: CancelOrderResultResolvers<ContextType>;
+  Cart?: CartResolvers<ContextType>;
+  CartChangedError?: CartChangedErrorResolvers<ContextType>;
+  CartLine?: CartLineResolvers<ContextType>;
+  CartLineLimitError?: CartLineLimitErrorResolvers<ContextType>;
+  CartNotFoundError?: CartNotFoundErrorResolvers<ContextType>;
+  CartResult?: CartResultResolvers<ContextType>;
+  CheckoutResult?: CheckoutResultResolvers<ContextType>;
+  CreateDiscountCodeResult?: CreateDiscountCodeResultResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DiscountCode?: DiscountCodeResolvers<ContextType>;
+  DiscountCodeAlreadyUsedError?: DiscountCodeAlreadyUsedErrorResolvers<ContextType>;
+  DiscountCodeConnection?: DiscountCodeConnectionResolvers<ContextType>;
+  DiscountCodeEdge?: DiscountCodeEdgeResolvers<ContextType>;
+  DiscountCodeMinimumNotMetError?: DiscountCodeMinimumNotMetErrorResolvers<ContextType>;
+  DiscountCodeNotActiveError?: DiscountCodeNotActiveErrorResolvers<ContextType>;
+  DiscountCodeNotFoundError?: DiscountCodeNotFoundErrorResolvers<ContextType>;
+  DiscountCodeTakenError?: DiscountCodeTakenErrorResolvers<ContextType>;
+  DiscountCodeUsedUpError?: DiscountCodeUsedUpErrorResolvers<ContextType>;
   EmptyCartError?: EmptyCartErrorResolvers<ContextType>;
   Error?: ErrorResolvers<ContextType>;
+  FulfillOrderResult?: FulfillOrderResultResolvers<ContextType>;
+  Fulfilment?: FulfilmentResolvers<ContextType>;
   IdempotencyKeyReusedError?: IdempotencyKeyReusedErrorResolvers<ContextType>;
   InsufficientStockError?: InsufficientStockErrorResolvers<ContextType>;
   InvalidInputError?: InvalidInputErrorResolvers<ContextType>;
+  MarkOrderDeliveredResult?: MarkOrderDeliveredResultResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
@@ -749,6 +1692,9 @@ export type Resolvers<ContextType = Context> = {
   OrderNotFoundError?: OrderNotFoundErrorResolvers<ContextType>;
   OrderNotRefundableError?: OrderNotRefundableErrorResolvers<ContextType>;
   OrderPaymentInProgressError?: OrderPaymentInProgressErrorResolvers<ContextType>;
+  OrderShippingMethod?: OrderShippingMethodResolvers<ContextType>;
+  OrderStatusChange?: OrderStatusChangeResolvers<ContextType>;
+  OrderStatusError?: OrderStatusErrorResolvers<ContextType>;
   OrderTotalLimitError?: OrderTotalLimitErrorResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PlaceOrderResult?: PlaceOrderResultResolvers<ContextType>;
@@ -756,6 +1702,9 @@ export type Resolvers<ContextType = Context> = {
   ProductsUnavailableError?: ProductsUnavailableErrorResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RefundOrderResult?: RefundOrderResultResolvers<ContextType>;
+  ShippingAddress?: ShippingAddressResolvers<ContextType>;
+  ShippingMethod?: ShippingMethodResolvers<ContextType>;
+  ShippingMethodNotFoundError?: ShippingMethodNotFoundErrorResolvers<ContextType>;
   TooManyUnpaidOrdersError?: TooManyUnpaidOrdersErrorResolvers<ContextType>;
   UnknownProductError?: UnknownProductErrorResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
