@@ -20,6 +20,8 @@ const matches =
 export const isUserId = matches(UUID);
 export const isOrderId = matches(UUID);
 export const isPaymentId = matches(UUID);
+/** An address of users' address book (PostgreSQL gen_random_uuid()). */
+export const isAddressId = matches(UUID);
 export const isNotificationId = matches(HASH_ID);
 export const isProductId = matches(OBJECT_ID);
 
