@@ -8,6 +8,7 @@ import { migrate } from './migrations';
 import { createOutboxRelay, relayLoop } from './outbox-relay';
 import { OrdersRepository } from './orders.repository';
 import { OrdersService } from './orders.service';
+import { RefundsRepository } from './refunds.repository';
 import { createServer } from './server';
 
 export interface AppOverrides {
@@ -51,8 +52,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   }
 
   const repository = new OrdersRepository({ db });
+  const refunds = new RefundsRepository({ db });
   const service = new OrdersService({
     repository,
+    refunds,
     products: productsClient(nc, names, config.RESERVE_TIMEOUT_MS),
     log,
     ttlSeconds: config.ORDER_TTL_SECONDS,
@@ -88,6 +91,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     nc,
     db,
     repository,
+    refunds,
     service,
     relay,
     /** orders.payable and the payment consumers, the relay, expiry and audit loops, then the server. */

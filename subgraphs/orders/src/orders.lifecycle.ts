@@ -226,7 +226,7 @@ export async function applyPaymentEvent(deps: OrdersDeps, event: PaymentEvent): 
   const fields = { eventId: event.eventId, orderId: event.orderId, paymentId: event.paymentId, outcome };
   if (unmatched) {
     // Money was taken and paid for nothing: an operator (and the refunds) must see it.
-    const open = await deps.repository.countUnrefundedCharges().catch(() => null);
+    const open = await deps.refunds.countUnrefundedCharges().catch(() => null);
     deps.log.error(
       { ...fields, reason: unmatched, unrefundedCharges: open },
       'charge paid nothing; kept for a refund',

@@ -10,7 +10,7 @@ import {
 import { asResult, type OrderModel, type OrderResult } from './models';
 import { isRefundable, transition } from './order-state';
 import { requestRefund } from './orders.lifecycle';
-import type { AuditCounts } from './orders.repository';
+import type { AuditCounts } from './refunds.repository';
 import type { OrdersDeps } from './orders.service';
 
 /** Refunds: an admin's refundOrder, payments.refunded, and the audit of charges against statuses. */
@@ -145,7 +145,7 @@ export async function auditCharges(
   state: AuditState,
   graceSeconds: number,
 ): Promise<AuditCounts> {
-  const counts = await deps.repository.auditCounts(new Date(deps.now().getTime() - graceSeconds * 1000));
+  const counts = await deps.refunds.auditCounts(new Date(deps.now().getTime() - graceSeconds * 1000));
   state.runs += 1;
   state.last = counts;
   const total = counts.unrefundedCharges + counts.unconfirmedRefunds + counts.paidWithoutPayment;

@@ -1,82 +1,14 @@
 import type { Db, Sql } from './db';
 import { isDuplicateKey } from './db';
-import {
-  orderNumber,
-  type CancelReason,
-  type OrderItemModel,
-  type OrderModel,
-  type OrderStatus,
-  type UnmatchedChargeModel,
-  type UnmatchedChargeReason,
-} from './models';
+import type { CancelReason, OrderItemModel, OrderModel } from './models';
+import { ITEM_COLUMNS, ORDER_COLUMNS, toItem, toOrder, type ItemRow, type OrderRow } from './orders.rows';
+import { RefundsTx } from './refunds.repository';
 
-/** Every MySQL statement of the orders aggregate (orders, items, applied events, outbox). */
-
-interface OrderRow {
-  id: string;
-  seq: number;
-  user_id: string;
-  status: OrderStatus;
-  currency: string;
-  total_amount: number;
-  idempotency_key: string;
-  fingerprint: string;
-  created_at: Date;
-  expires_at: Date;
-  paid_at: Date | null;
-  cancelled_at: Date | null;
-  payment_id: string | null;
-  payment_lease_until: Date | null;
-  refund_requested_at: Date | null;
-  refunded_at: Date | null;
-}
-
-interface ItemRow {
-  order_id: string;
-  position: number;
-  product_id: string;
-  sku: string;
-  product_name: string;
-  quantity: number;
-  unit_amount: number;
-  line_amount: number;
-  currency: string;
-}
-
-const ORDER_COLUMNS =
-  'id, seq, user_id, status, currency, total_amount, idempotency_key, fingerprint, created_at, expires_at, paid_at, cancelled_at, payment_id, payment_lease_until, refund_requested_at, refunded_at';
-const ITEM_COLUMNS =
-  'order_id, position, product_id, sku, product_name, quantity, unit_amount, line_amount, currency';
-
-const toOrder = (r: OrderRow): OrderModel => ({
-  id: r.id,
-  seq: Number(r.seq),
-  number: orderNumber(Number(r.seq)),
-  userId: r.user_id,
-  status: r.status,
-  total: { amount: Number(r.total_amount), currency: r.currency },
-  idempotencyKey: r.idempotency_key,
-  fingerprint: r.fingerprint,
-  createdAt: r.created_at,
-  expiresAt: r.expires_at,
-  paidAt: r.paid_at,
-  cancelledAt: r.cancelled_at,
-  paymentId: r.payment_id,
-  paymentLeaseUntil: r.payment_lease_until,
-  refundRequestedAt: r.refund_requested_at,
-  refundedAt: r.refunded_at,
-});
-
-const toItem = (r: ItemRow): OrderItemModel => ({
-  orderId: r.order_id,
-  position: r.position,
-  productId: r.product_id,
-  sku: r.sku,
-  productName: r.product_name,
-  quantity: r.quantity,
-  unitPrice: { amount: Number(r.unit_amount), currency: r.currency },
-  lineTotal: { amount: Number(r.line_amount), currency: r.currency },
-});
+/**
+ * Every MySQL statement of the orders aggregate (orders, items, applied events, outbox); the refund
+ * statements are in refunds.repository.ts (OrdersTx extends its RefundsTx: one transaction), the
+ * rows and their mapping in orders.rows.ts.
+ */
 
 /** A new order as the service builds it (seq and number come from the database). */
 export type NewOrder = Omit<
@@ -108,12 +40,10 @@ export interface OutboxRow {
   payload: unknown;
 }
 
-/** The statements that run inside one transaction (row locks held until commit). */
-export class OrdersTx {
+/** The statements that run inside one transaction (row locks held until commit), refunds' included. */
+export class OrdersTx extends RefundsTx {
   /** True once this transaction inserted an outbox row (the repository signals after the commit). */
   wroteOutbox = false;
-
-  constructor(private readonly sql: Sql) {}
 
   /** Locks and returns an order (SELECT ... FOR UPDATE). */
   async lockOrder(id: string): Promise<OrderModel | null> {
@@ -213,56 +143,6 @@ export class OrdersTx {
     );
   }
 
-  /**
-   * Records a successful charge that paid nothing (once per payment id). True when this call wrote
-   * the row (false: that payment was already recorded).
-   */
-  async recordUnmatchedCharge(charge: Omit<UnmatchedChargeModel, 'refundedAt'>): Promise<boolean> {
-    const result = await this.sql.run(
-      `INSERT IGNORE INTO unmatched_charges
-         (payment_id, order_id, user_id, reason, amount, currency, order_status, recorded_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        charge.paymentId,
-        charge.orderId,
-        charge.userId,
-        charge.reason,
-        charge.amount.amount,
-        charge.amount.currency,
-        charge.orderStatus,
-        charge.recordedAt,
-      ],
-    );
-    return result.affectedRows === 1;
-  }
-
-  /** Sets refunded_at of an unmatched charge once; true when this call set it. */
-  async markChargeRefunded(paymentId: string, at: Date): Promise<boolean> {
-    const result = await this.sql.run(
-      'UPDATE unmatched_charges SET refunded_at = ? WHERE payment_id = ? AND refunded_at IS NULL',
-      [at, paymentId],
-    );
-    return result.affectedRows === 1;
-  }
-
-  /** PAID -> REFUNDED, the refund asked for at `at` (only from PAID: a second call changes nothing). */
-  async markRefundRequested(id: string, at: Date): Promise<boolean> {
-    const result = await this.sql.run(
-      `UPDATE orders SET status = 'REFUNDED', refund_requested_at = ? WHERE id = ? AND status = 'PAID'`,
-      [at, id],
-    );
-    return result.affectedRows === 1;
-  }
-
-  /** The refund of a REFUNDED order confirmed (once): refunded_at and the refund's id. */
-  async markOrderRefunded(id: string, refundId: string, at: Date): Promise<boolean> {
-    const result = await this.sql.run(
-      `UPDATE orders SET refunded_at = ?, refund_id = ? WHERE id = ? AND status = 'REFUNDED' AND refunded_at IS NULL`,
-      [at, refundId, id],
-    );
-    return result.affectedRows === 1;
-  }
-
   async markPaid(id: string, paymentId: string, paidAt: Date): Promise<void> {
     await this.sql.run(`UPDATE orders SET status = 'PAID', paid_at = ?, payment_id = ? WHERE id = ?`, [
       paidAt,
@@ -345,18 +225,6 @@ async function findByIdempotencyKey(sql: Sql, userId: string, key: string): Prom
   return rows[0] ? toOrder(rows[0]) : null;
 }
 
-interface UnmatchedChargeRow {
-  payment_id: string;
-  order_id: string;
-  user_id: string;
-  reason: UnmatchedChargeReason;
-  amount: number;
-  currency: string;
-  order_status: OrderStatus | 'NONE';
-  recorded_at: Date;
-  refunded_at: Date | null;
-}
-
 async function itemsFor(sql: Sql, orderIds: string[]): Promise<OrderItemModel[]> {
   if (orderIds.length === 0) return [];
   const rows = await sql.rows<ItemRow>(
@@ -364,16 +232,6 @@ async function itemsFor(sql: Sql, orderIds: string[]): Promise<OrderItemModel[]>
     [orderIds],
   );
   return rows.map(toItem);
-}
-
-/** Disagreements between an order's charges and its status, as far as orders can see them. */
-export interface AuditCounts {
-  /** Successful charges that paid nothing and are still not refunded after the grace period. */
-  unrefundedCharges: number;
-  /** REFUNDED orders whose refund payments has not confirmed after the grace period. */
-  unconfirmedRefunds: number;
-  /** PAID or REFUNDED orders without a payment id. */
-  paidWithoutPayment: number;
 }
 
 export interface OrdersRepositoryDeps {
@@ -436,52 +294,6 @@ export class OrdersRepository {
   /** Creates the user's placing row if it is missing (in its own statement, before the transaction). */
   async ensureUser(userId: string): Promise<void> {
     await this.db.run('INSERT IGNORE INTO order_users (user_id) VALUES (?)', [userId]);
-  }
-
-  /** Successful charges that paid nothing, oldest first (of one order, or all): what is to be refunded. */
-  async unmatchedCharges(orderId?: string): Promise<UnmatchedChargeModel[]> {
-    const rows = await this.db.rows<UnmatchedChargeRow>(
-      `SELECT payment_id, order_id, user_id, reason, amount, currency, order_status, recorded_at, refunded_at
-       FROM unmatched_charges ${orderId === undefined ? '' : 'WHERE order_id = ?'} ORDER BY recorded_at, payment_id`,
-      orderId === undefined ? [] : [orderId],
-    );
-    return rows.map((r) => ({
-      paymentId: r.payment_id,
-      orderId: r.order_id,
-      userId: r.user_id,
-      reason: r.reason,
-      amount: { amount: Number(r.amount), currency: r.currency },
-      orderStatus: r.order_status,
-      recordedAt: r.recorded_at,
-      refundedAt: r.refunded_at,
-    }));
-  }
-
-  /** How many unmatched charges wait for their refund (for operators and tests). */
-  async countUnrefundedCharges(): Promise<number> {
-    const [row] = await this.db.rows<{ n: number }>(
-      'SELECT COUNT(*) AS n FROM unmatched_charges WHERE refunded_at IS NULL',
-    );
-    return Number(row?.n ?? 0);
-  }
-
-  /**
-   * What the audit job reports: unmatched charges not refunded, and REFUNDED orders whose refund is
-   * not confirmed, both older than `before`; PAID (or REFUNDED) orders without a payment id.
-   */
-  async auditCounts(before: Date): Promise<AuditCounts> {
-    const [row] = await this.db.rows<{ charges: number; refunds: number; unpaid: number }>(
-      `SELECT
-         (SELECT COUNT(*) FROM unmatched_charges WHERE refunded_at IS NULL AND recorded_at < ?) AS charges,
-         (SELECT COUNT(*) FROM orders WHERE status = 'REFUNDED' AND refunded_at IS NULL AND refund_requested_at < ?) AS refunds,
-         (SELECT COUNT(*) FROM orders WHERE status IN ('PAID', 'REFUNDED') AND payment_id IS NULL) AS unpaid`,
-      [before, before],
-    );
-    return {
-      unrefundedCharges: Number(row?.charges ?? 0),
-      unconfirmedRefunds: Number(row?.refunds ?? 0),
-      paidWithoutPayment: Number(row?.unpaid ?? 0),
-    };
   }
 
   /** A user's orders, newest first, after the order with sequence `beforeSeq` (exclusive). */

@@ -20,7 +20,8 @@ import {
   type PaymentOutcome,
 } from './orders.lifecycle';
 import { placeOrder, type PlaceOrderInput, type PlaceOrderResult } from './orders.placing';
-import type { AuditCounts, OrdersRepository } from './orders.repository';
+import type { OrdersRepository } from './orders.repository';
+import type { AuditCounts, RefundsRepository } from './refunds.repository';
 import {
   applyRefundedEvent,
   auditCharges,
@@ -51,6 +52,8 @@ export interface ProductsClient {
 
 export interface OrdersServiceDeps {
   repository: OrdersRepository;
+  /** Unmatched charges and the audit's counts (refunds.repository.ts). */
+  refunds: RefundsRepository;
   products: ProductsClient;
   log: Logger;
   /** How long an order waits for payment before it is cancelled. */

@@ -72,6 +72,7 @@ const products: ProductsClient = {
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const service = new OrdersService({
   repository,
+  refunds: {} as never,
   products,
   log: silent as never,
   ttlSeconds: 60,

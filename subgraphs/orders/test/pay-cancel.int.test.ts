@@ -50,7 +50,7 @@ describe('finding 3: paying and cancelling one order', () => {
         expires_at: Date;
       }>('SELECT status, payment_lease_until, cancelled_at, expires_at FROM orders WHERE id = ?', [orderId])
     )[0]!;
-  const unmatched = (orderId: string) => h.app.repository.unmatchedCharges(orderId);
+  const unmatched = (orderId: string) => h.app.refunds.unmatchedCharges(orderId);
 
   it('finding 3: a cancel while the payment lease runs is refused with OrderPaymentInProgressError, and works once it is over', async () => {
     const { user, order } = await placeFor(h, [{ productId: PEN, quantity: 1 }]);
@@ -170,7 +170,7 @@ describe('finding 3: paying and cancelling one order', () => {
           (l) => l.includes('charge paid nothing') && l.includes(event.paymentId) && l.includes('"level":50'),
         ),
       ).toBe(true);
-      expect(await h.app.repository.countUnrefundedCharges()).toBeGreaterThanOrEqual(1);
+      expect(await h.app.refunds.countUnrefundedCharges()).toBeGreaterThanOrEqual(1);
     } finally {
       offset = 0;
     }

@@ -111,10 +111,10 @@ describe('refunds in orders', () => {
     // redelivery would be, and once more under another event id for the same payment.
     await publishEvent(js(), h.names.events.paymentsSucceeded, event.eventId, event);
     await publishEvent(js(), h.names.events.paymentsSucceeded, event.eventId, event);
-    await waitFor(async () => (await h.app.repository.unmatchedCharges(order.id)).length > 0 || null);
+    await waitFor(async () => (await h.app.refunds.unmatchedCharges(order.id)).length > 0 || null);
     await Promise.all([1, 2, 3].map(() => h.app.service.applyPaymentEvent(event)));
     await h.app.service.applyPaymentEvent({ ...event, eventId: randomUUID() });
-    expect(await h.app.repository.unmatchedCharges(order.id)).toEqual([
+    expect(await h.app.refunds.unmatchedCharges(order.id)).toEqual([
       expect.objectContaining({ paymentId: event.paymentId, reason: 'PAID_AFTER_CANCEL', refundedAt: null }),
     ]);
     await expectOneRequest(event.paymentId, 'CANCELLED_ORDER', 250);
@@ -143,7 +143,7 @@ describe('refunds in orders', () => {
     const refunded = refundedEvent({ ...charge, amount: charge.amount }, 'CANCELLED_ORDER');
     await publishEvent(js(), h.names.events.paymentsRefunded, refunded.eventId, refunded);
     const [first] = await waitFor(async () => {
-      const rows = await h.app.repository.unmatchedCharges(order.id);
+      const rows = await h.app.refunds.unmatchedCharges(order.id);
       return rows[0]?.refundedAt ? rows : null;
     });
     await h.app.service.applyRefundedEvent(refunded);
@@ -151,7 +151,7 @@ describe('refunds in orders', () => {
     expect(await h.app.service.applyRefundedEvent({ ...refunded, eventId: randomUUID() })).toBe(
       'NOTHING_TO_MARK',
     );
-    const [after] = await h.app.repository.unmatchedCharges(order.id);
+    const [after] = await h.app.refunds.unmatchedCharges(order.id);
     expect(after!.refundedAt).toEqual(first!.refundedAt);
     // An id in another form never reaches MySQL.
     const upper = { ...refunded, eventId: randomUUID(), paymentId: refunded.paymentId.toUpperCase() };
