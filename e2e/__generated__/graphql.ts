@@ -678,7 +678,7 @@ export type MutationUpdateProfileArgs = {
   input: UpdateProfileInput;
 };
 
-/** A message sent to a customer on one channel, e.g. the email confirming a paid order or telling of its refund. */
+/** A message sent to a customer on one channel, e.g. the email confirming a paid order, telling of its refund, that it has shipped or that it has been delivered. */
 export type Notification = {
   __typename?: 'Notification';
   /** How many times sending was attempted. */
@@ -732,6 +732,10 @@ export type NotificationEdge = {
 export type NotificationKind =
   /** The confirmation sent once an order has been paid. */
   | 'ORDER_CONFIRMATION'
+  /** The notice sent once the order has reached the customer. At most one per order. */
+  | 'ORDER_DELIVERED'
+  /** The notice sent once an administrator has handed the order to a carrier: carrier, tracking number and tracking link. At most one per order. */
+  | 'ORDER_SHIPPED'
   /** The notice sent once an administrator's refund of a paid order has been paid back to the customer. */
   | 'REFUND';
 

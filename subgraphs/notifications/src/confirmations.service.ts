@@ -3,6 +3,8 @@ import {
   isOrderId,
   isPaymentId,
   isUserId,
+  type OrderDeliveredEvent,
+  type OrderFulfilledEvent,
   type OrderPaidEvent,
   type OrderRefundedEvent,
 } from '@shop/messaging';
@@ -16,6 +18,13 @@ import {
   renderRefundSms,
   type RenderedEmail,
 } from './format';
+import {
+  renderDeliveredEmail,
+  renderDeliveredSms,
+  renderShippedEmail,
+  renderShippedSms,
+  trackingLink,
+} from './format.fulfilment';
 import {
   CHANNELS,
   type Channel,
@@ -71,6 +80,18 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 /** What every event this service handles names: itself, the order and its customer. */
 export type OrderEventRef = Pick<OrderPaidEvent, 'eventId' | 'orderId' | 'orderNumber' | 'userId'>;
 
+/** The kinds sent at most once per order, whatever events of the order arrive (not once per event). */
+const ONCE_PER_ORDER: ReadonlySet<NotificationKind> = new Set(['ORDER_SHIPPED', 'ORDER_DELIVERED']);
+
+/**
+ * What a notification is deduplicated by: the event id, or for a kind sent once per order
+ * (ORDER_SHIPPED, ORDER_DELIVERED) `<kind>:<orderId>`, so that a second orders.fulfilled of the same
+ * order (another event id) sends nothing either. It keys the event record and the notification ids.
+ */
+export function claimIdOf(kind: NotificationKind, event: Pick<OrderEventRef, 'eventId' | 'orderId'>): string {
+  return ONCE_PER_ORDER.has(kind) ? `${kind}:${event.orderId}` : event.eventId;
+}
+
 /** How one kind of event becomes messages: its kind, its NATS subject (for logs), the email and the SMS. */
 interface Rendering {
   kind: NotificationKind;
@@ -82,9 +103,10 @@ interface Rendering {
 }
 
 /**
- * Turns orders.paid events into order confirmations and orders.refunded events into refund notices,
- * each exactly once per channel as far as our records go (both kinds go through the same steps, with
- * the same event record and notification-id scheme):
+ * Turns orders.paid events into order confirmations, orders.refunded into refund notices,
+ * orders.fulfilled into "shipped" and orders.delivered into "delivered" notices, each exactly once
+ * per channel as far as our records go (every kind goes through the same steps, with the same event
+ * record and notification-id scheme; shipped and delivered are claimed per order, see claimIdOf):
  *
  * 1. the event record is created only if absent; an event already DONE sends nothing (duplicate);
  * 2. the contact comes from users.contact (no answer: throw, the event is retried later);
@@ -111,7 +133,7 @@ export class ConfirmationsService {
   }
 
   private async deliver(event: OrderEventRef, kind: NotificationKind, plan: ChannelPlan): Promise<void> {
-    const id = notificationId(event.eventId, plan.channel);
+    const id = notificationId(claimIdOf(kind, event), plan.channel);
     let current = await this.deps.repository.createNotification({
       id,
       eventId: event.eventId,
@@ -193,9 +215,57 @@ export class ConfirmationsService {
     });
   }
 
+  /**
+   * Handles one delivery of an orders.fulfilled event (an admin handed the order to a carrier): the
+   * customer gets the "shipped" email (and SMS) with the carrier, the tracking number and the
+   * tracking link, recorded as ORDER_SHIPPED, at most once per order. A tracking URL that is not an
+   * https URL (trackingLink) is not linked: it is logged and the message goes without it.
+   */
+  async handleOrderFulfilled(event: OrderFulfilledEvent): Promise<HandleOutcome> {
+    // The consumer's schema (IssuedOrderFulfilledEvent) already dead-letters these; nothing is written.
+    if (!isOrderId(event.orderId) || !isUserId(event.userId))
+      throw new Error('orders.fulfilled names its order or customer in a form that was never issued');
+    let link: string | null | undefined;
+    const linkOnce = () => {
+      if (link === undefined) {
+        link = trackingLink(event.trackingUrl);
+        if (link === null)
+          this.deps.log.warn(
+            { eventId: event.eventId, orderId: event.orderId, carrier: event.carrier },
+            'orders.fulfilled has a tracking URL that is not an https URL; the shipped message goes without the link',
+          );
+      }
+      return link;
+    };
+    return this.handle(event, {
+      kind: 'ORDER_SHIPPED',
+      eventName: 'orders.fulfilled',
+      email: (name) => renderShippedEmail(event, name, linkOnce()),
+      sms: (name) => renderShippedSms(event, name, linkOnce()),
+      sent: 'shipped notice sent',
+    });
+  }
+
+  /**
+   * Handles one delivery of an orders.delivered event: the customer gets the "delivered" email (and
+   * SMS), recorded as ORDER_DELIVERED, at most once per order.
+   */
+  async handleOrderDelivered(event: OrderDeliveredEvent): Promise<HandleOutcome> {
+    // The consumer's schema (IssuedOrderDeliveredEvent) already dead-letters these; nothing is written.
+    if (!isOrderId(event.orderId) || !isUserId(event.userId))
+      throw new Error('orders.delivered names its order or customer in a form that was never issued');
+    return this.handle(event, {
+      kind: 'ORDER_DELIVERED',
+      eventName: 'orders.delivered',
+      email: (name) => renderDeliveredEmail(event, name),
+      sms: (name) => renderDeliveredSms(event, name),
+      sent: 'delivered notice sent',
+    });
+  }
+
   private async handle(event: OrderEventRef, rendering: Rendering): Promise<HandleOutcome> {
     const claim = await this.deps.repository.createEvent({
-      eventId: event.eventId,
+      eventId: claimIdOf(rendering.kind, event),
       orderId: event.orderId,
       orderNumber: event.orderNumber,
       userId: event.userId,
@@ -206,7 +276,7 @@ export class ConfirmationsService {
     });
     if (claim.record.value.status === 'DONE') {
       this.deps.log.info(
-        { eventId: event.eventId, orderId: event.orderId },
+        { eventId: event.eventId, orderId: event.orderId, kind: rendering.kind },
         `duplicate ${rendering.eventName} event; nothing sent`,
       );
       return 'DUPLICATE';
@@ -250,10 +320,18 @@ export class ConfirmationsService {
     return 'SENT';
   }
 
-  /** After the last delivery: the event and every notification of it not yet SENT become FAILED. */
-  async markFailed(event: OrderEventRef, reason: string): Promise<void> {
+  /**
+   * After the last delivery: the event (the claim of `kind`) and every notification of it not yet
+   * SENT become FAILED. A claim another event of the order already completed stays DONE.
+   */
+  async markFailed(
+    event: OrderEventRef,
+    reason: string,
+    kind: NotificationKind = 'ORDER_CONFIRMATION',
+  ): Promise<void> {
     if (!isOrderId(event.orderId) || !isUserId(event.userId)) return; // nothing was ever written
-    const record = await this.deps.repository.getEvent(event.eventId);
+    const claimId = claimIdOf(kind, event);
+    const record = await this.deps.repository.getEvent(claimId);
     if (record && record.value.status !== 'DONE') {
       await this.deps.repository.updateEvent(record, {
         ...record.value,
@@ -262,14 +340,14 @@ export class ConfirmationsService {
       });
     }
     for (const channel of CHANNELS) {
-      const current = await this.deps.repository.getNotification(notificationId(event.eventId, channel));
+      const current = await this.deps.repository.getNotification(notificationId(claimId, channel));
       if (current && current.value.status !== 'SENT') {
         const failed: NotificationModel = { ...current.value, status: 'FAILED', lastError: reason };
         await this.deps.repository.updateNotification(current, failed);
       }
     }
     this.deps.log.warn(
-      { eventId: event.eventId, orderId: event.orderId },
+      { eventId: event.eventId, orderId: event.orderId, kind },
       'notification of the event failed for good',
     );
   }

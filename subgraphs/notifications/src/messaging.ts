@@ -4,6 +4,8 @@ import {
   isOrderId,
   isPaymentId,
   isUserId,
+  OrderDeliveredEvent,
+  OrderFulfilledEvent,
   OrderPaidEvent,
   OrderRefundedEvent,
   request,
@@ -57,10 +59,33 @@ export const IssuedOrderRefundedEvent = OrderRefundedEvent.refine((event) => isO
   });
 
 /**
+ * orders.fulfilled as this consumer takes it: the shared contract with the order and the customer in
+ * the one form orders and users issue; any other form is dead-lettered on its first delivery with
+ * nothing claimed, asked or sent. (The tracking URL is checked when the message is rendered: one that
+ * is not https is left out of the message, not a reason to drop the notice.)
+ */
+export const IssuedOrderFulfilledEvent = OrderFulfilledEvent.refine((event) => isOrderId(event.orderId), {
+  message: 'orderId is not an order id as orders issues it',
+  path: ['orderId'],
+}).refine((event) => isUserId(event.userId), {
+  message: 'userId is not a user id as users issues it',
+  path: ['userId'],
+});
+
+/** orders.delivered as this consumer takes it: like IssuedOrderFulfilledEvent. */
+export const IssuedOrderDeliveredEvent = OrderDeliveredEvent.refine((event) => isOrderId(event.orderId), {
+  message: 'orderId is not an order id as orders issues it',
+  path: ['orderId'],
+}).refine((event) => isUserId(event.userId), {
+  message: 'userId is not a user id as users issues it',
+  path: ['userId'],
+});
+
+/**
  * The whole NATS surface of notifications: it serves no command; it consumes orders.paid (order
- * confirmations) and orders.refunded (refund notices), each through its own durable consumer on the
- * ORDERS stream with dead letters to notifications.deadletter, and calls users.contact through
- * usersClient below.
+ * confirmations), orders.refunded (refund notices), orders.fulfilled ("shipped") and
+ * orders.delivered ("delivered"), each through its own durable consumer on the ORDERS stream with
+ * dead letters to notifications.deadletter, and calls users.contact through usersClient below.
  */
 export async function startMessaging(deps: MessagingDeps): Promise<Stoppable> {
   const { names, confirmations } = deps;
@@ -97,7 +122,35 @@ export async function startMessaging(deps: MessagingDeps): Promise<Stoppable> {
           await confirmations.handleOrderRefunded(event);
         },
         onDeadLetter: async (event, reason) => {
-          if (event) await confirmations.markFailed(event, reason);
+          if (event) await confirmations.markFailed(event, reason, 'REFUND');
+        },
+      }),
+    );
+    running.push(
+      await consumeDurable(deps.nc, {
+        ...common,
+        durable: names.consumers.notificationsOnOrdersFulfilled,
+        filterSubjects: [names.events.ordersFulfilled],
+        schema: IssuedOrderFulfilledEvent,
+        handler: async (event) => {
+          await confirmations.handleOrderFulfilled(event);
+        },
+        onDeadLetter: async (event, reason) => {
+          if (event) await confirmations.markFailed(event, reason, 'ORDER_SHIPPED');
+        },
+      }),
+    );
+    running.push(
+      await consumeDurable(deps.nc, {
+        ...common,
+        durable: names.consumers.notificationsOnOrdersDelivered,
+        filterSubjects: [names.events.ordersDelivered],
+        schema: IssuedOrderDeliveredEvent,
+        handler: async (event) => {
+          await confirmations.handleOrderDelivered(event);
+        },
+        onDeadLetter: async (event, reason) => {
+          if (event) await confirmations.markFailed(event, reason, 'ORDER_DELIVERED');
         },
       }),
     );

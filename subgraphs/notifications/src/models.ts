@@ -2,15 +2,23 @@
 
 export const CHANNELS = ['EMAIL', 'SMS'] as const;
 export type Channel = (typeof CHANNELS)[number];
-export const NOTIFICATION_KINDS = ['ORDER_CONFIRMATION', 'REFUND'] as const;
-/** What a notification is about: the confirmation of a paid order (orders.paid), or a refund (orders.refunded). */
+export const NOTIFICATION_KINDS = [
+  'ORDER_CONFIRMATION',
+  'REFUND',
+  'ORDER_SHIPPED',
+  'ORDER_DELIVERED',
+] as const;
+/**
+ * What a notification is about: the confirmation of a paid order (orders.paid), a refund
+ * (orders.refunded), the order handed to a carrier (orders.fulfilled) or delivered (orders.delivered).
+ */
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 export type NotificationStatus = 'PENDING' | 'SENT' | 'FAILED';
 
 /** One message to a customer on one channel (key `user.<userId>.<orderId>.<id>`). */
 export interface NotificationModel {
   id: string;
-  /** The event that caused it (the orders.paid or orders.refunded eventId). */
+  /** The event that caused it (the eventId of the orders.paid, .refunded, .fulfilled or .delivered event). */
   eventId: string;
   channel: Channel;
   /** A stored record without one (written before kinds were told apart) reads as ORDER_CONFIRMATION. */
@@ -36,10 +44,13 @@ export interface NotificationModel {
 }
 
 /**
- * The handling record of one orders.paid or orders.refunded event (key `event.<eventId>`), created first and only if
- * absent: it is what makes a redelivered or re-published event send nothing again.
+ * The handling record of one event (key `event.<eventId>`), created first and only if absent: it is
+ * what makes a redelivered or re-published event send nothing again. Kinds sent once per order
+ * (ORDER_SHIPPED, ORDER_DELIVERED) are claimed per order instead: `eventId` is then the claim id
+ * `<kind>:<orderId>` (claimIdOf in confirmations.service.ts), whatever event of the order came first.
  */
 export interface EventRecord {
+  /** The event id, or for a kind sent once per order its claim id `<kind>:<orderId>`. */
   eventId: string;
   orderId: string;
   orderNumber: string;
