@@ -297,7 +297,9 @@ async function decidePayment(
       await tx.recordPaymentFailure(order.id, event.failureReason ?? 'payment failed');
     return 'FAILURE_RECORDED';
   }
-  if (order.status === 'PAID') return 'ALREADY_PAID';
+  // Paid before (and maybe shipped, delivered or refunded since): this charge pays nothing more.
+  if ((['PAID', 'FULFILLED', 'DELIVERED', 'REFUNDED'] as string[]).includes(order.status))
+    return 'ALREADY_PAID';
   // Money was taken for an order that already expired or was cancelled: kept as an unmatched charge
   // (applyPaymentEvent), nothing emitted; the refund is payments' to make.
   if (order.status === 'CANCELLED') return 'PAID_AFTER_CANCEL';
