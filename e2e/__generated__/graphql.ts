@@ -28,6 +28,53 @@ export type AddToCartInput = {
   quantity: Scalars['Int']['input'];
 };
 
+/** An address of a user's address book, validated and normalised for its country. */
+export type Address = {
+  __typename?: 'Address';
+  /** City. */
+  city: Scalars['String']['output'];
+  /** Company, if any. */
+  company?: Maybe<Scalars['String']['output']>;
+  /** ISO 3166-1 alpha-2 code, e.g. DE. */
+  country: Scalars['String']['output'];
+  /** When the address was added. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Stable identifier of the address (a lower-case UUID); checkout takes it as addressId. */
+  id: Scalars['ID']['output'];
+  /** True for the user's default shipping address (at most one per user). */
+  isDefaultShipping: Scalars['Boolean']['output'];
+  /** Street and number. */
+  line1: Scalars['String']['output'];
+  /** Second address line, if any. */
+  line2?: Maybe<Scalars['String']['output']>;
+  /** The recipient's name. */
+  name: Scalars['String']['output'];
+  /** Phone for the carrier (E.164), if any. */
+  phone?: Maybe<Scalars['String']['output']>;
+  /** Postal code in the country's form, e.g. 10115, 1012 AB or SW1A 1AA. */
+  postalCode: Scalars['String']['output'];
+  /** State or region code where the country needs one (US, e.g. NY), else null. */
+  region?: Maybe<Scalars['String']['output']>;
+};
+
+/** A page of a user's address book. */
+export type AddressConnection = {
+  __typename?: 'AddressConnection';
+  /** The addresses of this page, newest first. */
+  edges: Array<AddressEdge>;
+  /** Whether more pages follow. */
+  pageInfo: PageInfo;
+};
+
+/** An address with its cursor. */
+export type AddressEdge = {
+  __typename?: 'AddressEdge';
+  /** Opaque cursor of this address; pass it as after for the next page. */
+  cursor: Scalars['String']['output'];
+  /** The address. */
+  node: Address;
+};
+
 /** A postal address, given inline (checkout) or stored in the address book (users). */
 export type AddressInput = {
   /** City, 1 to 100 characters. */
@@ -48,6 +95,15 @@ export type AddressInput = {
   postalCode: Scalars['String']['input'];
   /** State code, required for US addresses (e.g. NY). */
   region?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The address book is full; delete an address first. */
+export type AddressLimitError = Error & {
+  __typename?: 'AddressLimitError';
+  /** Most addresses one user may keep (20). */
+  limit: Scalars['Int']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
 };
 
 /** No address with this id in the customer's address book. */
@@ -220,6 +276,24 @@ export type CheckoutInput = {
 /** The result of checkout: the order waiting for payment, or why none was placed (the cart is then unchanged and no stock is held). */
 export type CheckoutResult = AddressNotFoundError | CartChangedError | CartNotFoundError | DiscountCodeAlreadyUsedError | DiscountCodeMinimumNotMetError | DiscountCodeNotActiveError | DiscountCodeNotFoundError | DiscountCodeUsedUpError | EmptyCartError | IdempotencyKeyReusedError | InsufficientStockError | InvalidInputError | Order | OrderTotalLimitError | ProductsUnavailableError | ShippingMethodNotFoundError | TooManyUnpaidOrdersError | UnknownProductError;
 
+/** A country the shop ships to, with what its addresses need. */
+export type Country = {
+  __typename?: 'Country';
+  /** ISO 3166-1 alpha-2 code, upper case, e.g. DE: what AddressInput.country takes. */
+  code: Scalars['String']['output'];
+  /** English name, e.g. Germany. */
+  name: Scalars['String']['output'];
+  /** A valid postal code, e.g. 10115, for a form's placeholder. */
+  postalCodeExample: Scalars['String']['output'];
+  /** The allowed region codes where requiresRegion (e.g. NY), else empty. */
+  regions: Array<Scalars['String']['output']>;
+  /** True when an address needs a region (a US state). */
+  requiresRegion: Scalars['Boolean']['output'];
+};
+
+/** The result of createAddress: the new address, or why it was refused. */
+export type CreateAddressResult = Address | AddressLimitError | InvalidInputError;
+
 /** A new discount code. */
 export type CreateDiscountCodeInput = {
   /** The code: 3 to 32 letters, digits, - and _; stored upper case, unique regardless of case. */
@@ -261,6 +335,16 @@ export type CreateProductInput = {
 
 /** Result of createProduct. */
 export type CreateProductResult = DuplicateSkuError | InvalidInputError | PriceLimitError | Product | StockLimitError;
+
+/** The result of deleteAddress. */
+export type DeleteAddressResult = AddressNotFoundError | DeleteAddressSuccess;
+
+/** The address was deleted. */
+export type DeleteAddressSuccess = {
+  __typename?: 'DeleteAddressSuccess';
+  /** The id of the deleted address. */
+  deletedId: Scalars['ID']['output'];
+};
 
 /** A discount code (administrators only). */
 export type DiscountCode = {
@@ -539,10 +623,14 @@ export type Mutation = {
   checkout: CheckoutResult;
   /** Removes every line and the discount code from a cart. */
   clearCart: CartResult;
+  /** Adds an address to the signed-in user's address book (at most 20), validated for its country. The first address becomes the default shipping address. Requires authentication. */
+  createAddress: CreateAddressResult;
   /** Administrators only: creates a discount code. */
   createDiscountCode: CreateDiscountCodeResult;
   /** Adds a product to the catalogue. Administrators only. */
   createProduct: CreateProductResult;
+  /** Deletes one of the signed-in user's addresses. When it was the default, the newest remaining address becomes the default. Orders keep their own copy. Requires authentication. */
+  deleteAddress: DeleteAddressResult;
   /** Administrators only: hands a PAID order to a carrier. It becomes FULFILLED and the customer gets a shipped email with the tracking link. */
   fulfillOrder: FulfillOrderResult;
   /** Signs in with email and password. After repeated failures for one email from one client address (or from one address overall) each further attempt from there must wait, progressively longer. */
@@ -563,6 +651,10 @@ export type Mutation = {
   removeCartLine: CartResult;
   /** Takes the discount code off a cart. */
   removeDiscountCode: CartResult;
+  /** Makes one of the signed-in user's addresses the default shipping address (the previous default stops being one). Requires authentication. */
+  setDefaultShippingAddress: SetDefaultShippingAddressResult;
+  /** Replaces every field of one of the signed-in user's addresses (omitted optional fields are cleared); it stays default or not. Requires authentication. */
+  updateAddress: UpdateAddressResult;
   /** Sets the quantity of a product's line in a cart; 0 removes the line. */
   updateCartLine: CartResult;
   /** Changes a product's details. Administrators only. */
@@ -603,6 +695,12 @@ export type MutationClearCartArgs = {
 };
 
 
+export type MutationCreateAddressArgs = {
+  input: AddressInput;
+  makeDefault?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
 export type MutationCreateDiscountCodeArgs = {
   input: CreateDiscountCodeInput;
 };
@@ -610,6 +708,11 @@ export type MutationCreateDiscountCodeArgs = {
 
 export type MutationCreateProductArgs = {
   input: CreateProductInput;
+};
+
+
+export type MutationDeleteAddressArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -660,6 +763,17 @@ export type MutationRemoveCartLineArgs = {
 
 export type MutationRemoveDiscountCodeArgs = {
   cartId: Scalars['ID']['input'];
+};
+
+
+export type MutationSetDefaultShippingAddressArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationUpdateAddressArgs = {
+  id: Scalars['ID']['input'];
+  input: AddressInput;
 };
 
 
@@ -1183,6 +1297,10 @@ export type Query = {
   __typename?: 'Query';
   /** A cart. With an id: that cart when it is anonymous (whoever holds its id may use it) or belongs to the signed-in customer. Without an id: the signed-in customer's cart. Null when there is no such cart, it expired, or it is someone else's (indistinguishable). */
   cart?: Maybe<Cart>;
+  /** The countries the shop ships to, with their address rules; public. */
+  countries: Array<Country>;
+  /** Administrators only: the customer accounts (role CUSTOMER), newest first, optionally searched by email or name. */
+  customers: UserConnection;
   /** Administrators only: the discount codes, newest first. */
   discountCodes: DiscountCodeConnection;
   /** The signed-in user, or null for an anonymous request. */
@@ -1202,6 +1320,13 @@ export type Query = {
 
 export type QueryCartArgs = {
   id?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type QueryCustomersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -1298,6 +1423,9 @@ export type Role =
   | 'ADMIN'
   /** A shopper: sees and changes only their own data. */
   | 'CUSTOMER';
+
+/** The result of setDefaultShippingAddress: the new default address, or why it was refused. */
+export type SetDefaultShippingAddressResult = Address | AddressNotFoundError;
 
 /** A postal address as the order keeps it (a snapshot). */
 export type ShippingAddress = {
@@ -1401,6 +1529,9 @@ export type UnknownProductError = Error & {
   productId: Scalars['ID']['output'];
 };
 
+/** The result of updateAddress: the changed address, or why the change was refused. */
+export type UpdateAddressResult = Address | AddressNotFoundError | InvalidInputError;
+
 /** A line's new quantity. */
 export type UpdateCartLineInput = {
   /** The cart. */
@@ -1449,8 +1580,12 @@ export type UpdateProfileSuccess = {
 /** A person with an account in the shop. */
 export type User = {
   __typename?: 'User';
+  /** The user's address book, newest first. Only the user themself or an administrator may read it: anonymous requests get UNAUTHENTICATED, anyone else FORBIDDEN. */
+  addresses: AddressConnection;
   /** When the account was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** The address orders ship to unless another is chosen. Null when the book is empty, or unless the viewer is this user or an administrator. */
+  defaultShippingAddress?: Maybe<Address>;
   /** Email address used to sign in. Null unless the viewer is this user or an administrator. */
   email?: Maybe<Scalars['String']['output']>;
   /** Stable identifier of the account (a UUID). */
@@ -1469,6 +1604,13 @@ export type User = {
 
 
 /** A person with an account in the shop. */
+export type UserAddressesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A person with an account in the shop. */
 export type UserNotificationsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -1479,6 +1621,24 @@ export type UserNotificationsArgs = {
 export type UserOrdersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A page of user accounts. */
+export type UserConnection = {
+  __typename?: 'UserConnection';
+  /** The accounts of this page, newest first. */
+  edges: Array<UserEdge>;
+  /** Whether more pages follow. */
+  pageInfo: PageInfo;
+};
+
+/** A user with its cursor. */
+export type UserEdge = {
+  __typename?: 'UserEdge';
+  /** Opaque cursor of this user; pass it as after for the next page. */
+  cursor: Scalars['String']['output'];
+  /** The user. */
+  node: User;
 };
 
 export type RegisterMutationVariables = Exact<{

@@ -7,6 +7,7 @@ import { loadSigningKeys } from './keys';
 import { startMessaging } from './messaging';
 import { createPasswordHasher, type PasswordHasher } from './passwords';
 import { createServer } from './server';
+import { AddressesRepository } from './addresses.repository';
 import { UsersRepository } from './users.repository';
 import { UsersService, type AuthPayload, type RegisterInput } from './users.service';
 
@@ -49,7 +50,8 @@ async function ensureDatabase(url: string, log: Logger): Promise<void> {
 }
 
 /**
- * The users subgraph: PostgreSQL, the users.contact NATS endpoint and the GraphQL HTTP server.
+ * The users subgraph: PostgreSQL, the users.contact and users.address NATS endpoints and the GraphQL
+ * HTTP server.
  * Builds everything and starts nothing (the pool connects lazily); start() migrates, then serves.
  */
 export async function createApp(config: Config, overrides: AppOverrides = {}) {
@@ -60,8 +62,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const repository = new UsersRepository({ pool, passwords });
   const signer = await createTokenSigner(await loadSigningKeys(config, log), config.JWT_TTL_SECONDS);
   const verifyToken = overrides.verifyToken ?? createTokenVerifier({ jwks: signer.jwks() });
+  const addresses = new AddressesRepository({ pool });
   const service = new UsersService({
     repository,
+    addresses,
     passwords,
     signer,
     log,
@@ -94,10 +98,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     config,
     pool,
     repository,
+    addresses,
     service,
     signer,
     verifyToken,
-    /** Applies migrations, ensures the admin, serves users.contact, prunes throttling, then listens. */
+    /** Applies migrations, ensures the admin, serves users.contact/address, prunes throttling, then listens. */
     async start(): Promise<{ url: string; port: number }> {
       await ensureDatabase(config.POSTGRES_URL, log);
       const applied = await repository.migrate();

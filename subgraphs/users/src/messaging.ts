@@ -1,4 +1,5 @@
 import {
+  AddressRequest,
   ContactRequest,
   endpoint,
   serveEndpoints,
@@ -17,7 +18,8 @@ export interface MessagingDeps {
 
 /**
  * The whole NATS surface of users: it serves users.contact (queue group `users`), which
- * notifications calls to reach a customer. It consumes no events and calls no other service.
+ * notifications calls to reach a customer, and users.address, which orders calls to snapshot an
+ * address of the customer's book at checkout. It consumes no events and calls no other service.
  */
 export async function startMessaging(deps: MessagingDeps): Promise<Stoppable> {
   return serveEndpoints(
@@ -29,6 +31,12 @@ export async function startMessaging(deps: MessagingDeps): Promise<Stoppable> {
         subject: deps.names.commands.usersContact,
         schema: ContactRequest,
         handler: ({ userId }) => deps.service.contact(userId),
+      }),
+      endpoint({
+        name: 'address',
+        subject: deps.names.commands.usersAddress,
+        schema: AddressRequest,
+        handler: ({ userId, addressId }) => deps.service.address(userId, addressId),
       }),
     ],
     deps.log,

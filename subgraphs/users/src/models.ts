@@ -24,3 +24,26 @@ export interface ProfileChanges {
   name?: string;
   phone?: string | null;
 }
+
+/** An address of a user's address book as the repository returns it (validated when it was stored). */
+export interface AddressModel {
+  id: string;
+  userId: string;
+  name: string;
+  company: string | null;
+  line1: string;
+  line2: string | null;
+  postalCode: string;
+  city: string;
+  region: string | null;
+  country: string;
+  phone: string | null;
+  isDefaultShipping: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+  /** Insertion order (an identity column): the address book's newest-first order and its cursor. */
+  seq: number;
+}
+
+/** A country of COUNTRIES (@shop/config), as Query.countries answers it. */
+export type { Country as CountryModel } from '@shop/config';

@@ -53,6 +53,40 @@ export const MIGRATIONS: { id: string; sql: string }[] = [
       CREATE INDEX login_throttle_last_failure ON login_throttle (last_failure_at);
       COMMENT ON COLUMN login_throttle.email IS 'the account''s email, or empty for the bucket of the whole address';`,
   },
+  {
+    // The address book (addresses.repository.ts): at most one default per user (partial unique
+    // index); the 20-address limit is enforced under the lock of the user's row.
+    id: '004_addresses',
+    sql: `
+      CREATE TABLE addresses (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+        user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        name text NOT NULL,
+        company text,
+        line1 text NOT NULL,
+        line2 text,
+        postal_code text NOT NULL,
+        city text NOT NULL,
+        region text,
+        country text NOT NULL CHECK (country ~ '^[A-Z]{2}$'),
+        phone text,
+        is_default_shipping boolean NOT NULL DEFAULT false,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX addresses_user_seq ON addresses (user_id, seq DESC);
+      CREATE UNIQUE INDEX addresses_one_default ON addresses (user_id) WHERE is_default_shipping;`,
+  },
+  {
+    // Query.customers: newest first, and substring search of email and name (trigram indexes).
+    id: '005_customer_search',
+    sql: `
+      CREATE EXTENSION IF NOT EXISTS pg_trgm;
+      CREATE INDEX users_role_created ON users (role, created_at DESC, id DESC);
+      CREATE INDEX users_email_trgm ON users USING gin ((email::text) gin_trgm_ops);
+      CREATE INDEX users_name_trgm ON users USING gin (name gin_trgm_ops);`,
+  },
 ];
 
 const USER_COLUMNS = 'id, email::text AS email, name, phone, role, created_at';
@@ -217,6 +251,32 @@ export class UsersRepository {
       ],
     );
     return rows[0] ? toModel(rows[0]) : null;
+  }
+
+  /**
+   * One page of the CUSTOMER accounts, newest first (created_at, then id, both descending): up to
+   * `limit` rows after the cursor `after` ([created_at in microseconds since the epoch, id]).
+   * `pattern` is an ILIKE pattern with a backslash as its escape character, matched against the
+   * email and the name; null lists everyone.
+   */
+  async listCustomers(
+    pattern: string | null,
+    limit: number,
+    after: { micros: string; id: string } | null,
+  ): Promise<(UserModel & { cursorMicros: string })[]> {
+    const { rows } = await this.pool.query<UserRow & { micros: string }>(
+      `SELECT ${USER_COLUMNS},
+         ((extract(epoch FROM created_at) * 1000000)::bigint)::text AS micros
+       FROM users
+       WHERE role = 'CUSTOMER'
+         AND ($1::text IS NULL OR email::text ILIKE $1 ESCAPE '\\' OR name ILIKE $1 ESCAPE '\\')
+         AND ($2::bigint IS NULL
+              OR (created_at, id) < (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3::uuid))
+       ORDER BY created_at DESC, id DESC
+       LIMIT $4`,
+      [pattern, after?.micros ?? null, after?.id ?? null, limit],
+    );
+    return rows.map((row) => ({ ...toModel(row), cursorMicros: row.micros }));
   }
 
   /**

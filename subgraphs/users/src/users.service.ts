@@ -1,14 +1,24 @@
-import { canAccess, requireViewer, type TokenSigner, type Viewer } from '@shop/auth';
-import { unauthenticated } from '@shop/errors';
-import { isWellFormed } from '@shop/graphql';
+import { canAccess, requireAdmin, requireViewer, type TokenSigner, type Viewer } from '@shop/auth';
+import type { AddressInput } from '@shop/config';
+import { badUserInput, unauthenticated } from '@shop/errors';
+import {
+  decodeCursor,
+  encodeCursor,
+  isWellFormed,
+  pageSize,
+  toConnection,
+  type Connection,
+} from '@shop/graphql';
 import type { Logger } from '@shop/server';
-import { isUserId, type ContactReply } from '@shop/messaging';
-import type { ProfileChanges, UserModel } from './models';
+import { isUserId, type AddressReply, type ContactReply } from '@shop/messaging';
+import type { AddressesRepository } from './addresses.repository';
+import type { AddressModel, CountryModel, ProfileChanges, UserModel } from './models';
 import type { PasswordHasher } from './passwords';
 import { admit, UNKNOWN_ADDRESS, type ThrottlePolicy } from './throttle';
 import type { AttemptDecision, LockedBuckets, UsersRepository } from './users.repository';
 import {
   checkPassword,
+  CONTROL,
   invalidInput,
   isInvalid,
   normalizeEmail,
@@ -17,6 +27,7 @@ import {
   PASSWORD_MAX,
   type InvalidInput,
 } from './validation';
+import * as book from './users.addresses';
 
 export interface AuthPayload {
   __typename: 'AuthPayload';
@@ -56,6 +67,8 @@ export interface RegisterInput {
 
 export interface UsersServiceDeps {
   repository: UsersRepository;
+  /** The address book's table (users.addresses.ts has its rules). */
+  addresses: AddressesRepository;
   passwords: PasswordHasher;
   signer: TokenSigner;
   log: Logger;
@@ -66,6 +79,23 @@ export interface UsersServiceDeps {
 /** Where a sign-in comes from: the throttling bucket of the client's address (clientBucket). */
 export interface LoginOrigin {
   clientAddress: string;
+}
+
+/** Bounds of Query.customers' search text, in characters after trimming. */
+export const SEARCH_MIN = 1;
+export const SEARCH_MAX = 100;
+
+/** A customers cursor: [created_at in microseconds since the epoch, as decimal text; the user id]. */
+const isCustomerCursor = (value: unknown): value is [string, string] =>
+  Array.isArray(value) &&
+  value.length === 2 &&
+  typeof value[0] === 'string' &&
+  /^\d{1,18}$/.test(value[0]) &&
+  isUserId(value[1]);
+
+/** The ILIKE pattern "contains search": the LIKE wildcards % and _ (and the escape \) match themselves. */
+export function containsPattern(search: string): string {
+  return `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 const INVALID_CREDENTIALS: InvalidCredentials = {
@@ -228,6 +258,91 @@ export class UsersService {
    */
   canSeeContact(viewer: Viewer | null, userId: string, signedIn: ReadonlySet<string>): boolean {
     return canAccess(viewer, userId) || signedIn.has(userId);
+  }
+
+  /**
+   * Query.customers, administrators only: CUSTOMER accounts newest first, optionally those whose
+   * email or name contains `search` (case-insensitive; trimmed, 1 to 100 characters, no control
+   * characters, else BAD_USER_INPUT).
+   */
+  async customers(
+    viewer: Viewer | null,
+    search: string | null | undefined,
+    first: number | null | undefined,
+    after: string | null | undefined,
+  ): Promise<Connection<UserModel>> {
+    requireAdmin(viewer);
+    const limit = pageSize(first);
+    let pattern: string | null = null;
+    if (search !== null && search !== undefined) {
+      if (search.length > SEARCH_MAX * 4 || !isWellFormed(search))
+        throw badUserInput(`search must be ${SEARCH_MIN} to ${SEARCH_MAX} characters of text`, 'search');
+      const text = search.normalize('NFC').trim();
+      const length = [...text].length;
+      if (length < SEARCH_MIN || length > SEARCH_MAX || CONTROL.test(text))
+        throw badUserInput(
+          `search must be ${SEARCH_MIN} to ${SEARCH_MAX} characters without control characters`,
+          'search',
+        );
+      pattern = containsPattern(text);
+    }
+    const cursor = after ? decodeCursor(after, isCustomerCursor) : null;
+    const rows = await this.deps.repository.listCustomers(
+      pattern,
+      limit + 1,
+      cursor ? { micros: cursor[0], id: cursor[1] } : null,
+    );
+    return toConnection(rows, limit, (u) => encodeCursor([u.cursorMicros, u.id]), cursor !== null);
+  }
+
+  // ---- the address book (users.addresses.ts) -------------------------------------------------
+
+  /** User.addresses: the owner or an admin; anonymous UNAUTHENTICATED, anyone else FORBIDDEN. */
+  addresses(
+    viewer: Viewer | null,
+    userId: string,
+    first: number | null | undefined,
+    after: string | null | undefined,
+  ): Promise<Connection<AddressModel>> {
+    return book.listAddresses(this.deps, viewer, userId, first, after);
+  }
+
+  /** User.defaultShippingAddress per user (one query); null unless the viewer is that user or an admin. */
+  defaultShippingAddresses(
+    viewer: Viewer | null,
+    userIds: readonly string[],
+  ): Promise<(AddressModel | null)[]> {
+    return book.defaultShippingAddresses(this.deps, viewer, userIds);
+  }
+
+  createAddress(
+    viewer: Viewer | null,
+    input: AddressInput,
+    makeDefault?: boolean | null,
+  ): Promise<book.CreateAddressOutcome> {
+    return book.createAddress(this.deps, viewer, input, makeDefault);
+  }
+
+  updateAddress(viewer: Viewer | null, id: string, input: AddressInput): Promise<book.UpdateAddressOutcome> {
+    return book.updateAddress(this.deps, viewer, id, input);
+  }
+
+  deleteAddress(viewer: Viewer | null, id: string): Promise<book.DeleteAddressOutcome> {
+    return book.deleteAddress(this.deps, viewer, id);
+  }
+
+  setDefaultShippingAddress(viewer: Viewer | null, id: string): Promise<book.SetDefaultOutcome> {
+    return book.setDefaultShippingAddress(this.deps, viewer, id);
+  }
+
+  /** Query.countries: the countries the shop ships to (COUNTRIES of @shop/config). */
+  countries(): readonly CountryModel[] {
+    return book.countries();
+  }
+
+  /** users.address: orders asks for an address of a user's book (NOT_FOUND unless it is theirs). */
+  address(userId: string, addressId: string): Promise<AddressReply> {
+    return book.addressFor(this.deps, userId, addressId);
   }
 
   /** users.contact: what notifications needs to reach a user. */

@@ -29,7 +29,7 @@ export const EMAIL_MAX = 254;
 export const NAME_MAX = 100;
 
 // C0/C1 controls, DEL, line/paragraph separators and bidi overrides: never part of a name or address.
-const CONTROL = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
+export const CONTROL = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
 const E164 = /^\+[1-9]\d{6,14}$/;
 
 /**

@@ -16,12 +16,20 @@ export function createResolvers(service: UsersService): Resolvers {
     DateTime: DateTimeScalar,
     Query: {
       me: (_parent, _args, ctx) => (ctx.viewer ? ctx.loaders.userById.load(ctx.viewer.id) : null),
+      countries: () => [...service.countries()],
+      customers: (_parent, { search, first, after }, ctx) =>
+        service.customers(ctx.viewer, search, first, after),
     },
     Mutation: {
       register: async (_parent, { input }, ctx) => signedIn(ctx, await service.register(input)),
       login: async (_parent, { input }, ctx) =>
         signedIn(ctx, await service.login(input, { clientAddress: ctx.clientAddress })),
       updateProfile: (_parent, { input }, ctx) => service.updateProfile(ctx.viewer, input),
+      createAddress: (_parent, { input, makeDefault }, ctx) =>
+        service.createAddress(ctx.viewer, input, makeDefault),
+      updateAddress: (_parent, { id, input }, ctx) => service.updateAddress(ctx.viewer, id, input),
+      deleteAddress: (_parent, { id }, ctx) => service.deleteAddress(ctx.viewer, id),
+      setDefaultShippingAddress: (_parent, { id }, ctx) => service.setDefaultShippingAddress(ctx.viewer, id),
     },
     User: {
       // Through the per-request DataLoader: a batch of references is one SQL query. A representation
@@ -32,6 +40,11 @@ export function createResolvers(service: UsersService): Resolvers {
       },
       email: (user, _args, ctx) => (seesContact(ctx, user.id) ? user.email : null),
       phone: (user, _args, ctx) => (seesContact(ctx, user.id) ? user.phone : null),
+      addresses: (user, { first, after }, ctx) => service.addresses(ctx.viewer, user.id, first, after),
+      defaultShippingAddress: (user, _args, ctx) => ctx.loaders.defaultAddressByUserId.load(user.id),
+    },
+    Country: {
+      regions: (country) => [...(country.regions ?? [])],
     },
   };
 }
