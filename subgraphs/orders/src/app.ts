@@ -2,6 +2,8 @@ import { createTokenVerifier, type TokenVerifier } from '@shop/auth';
 import { connectNats, ensureStreams, jetstream, natsNames } from '@shop/messaging';
 import { createLogger, every, stopAll, type Logger, type Stoppable } from '@shop/server';
 import { maxOrderAgeSeconds, type Config } from './config';
+import { CartsRepository } from './carts.repository';
+import { CartsService } from './carts.service';
 import { createDb } from './db';
 import { productsClient, startMessaging } from './messaging';
 import { migrate } from './migrations';
@@ -26,6 +28,8 @@ export interface AppOverrides {
   consumePayments?: boolean;
   /** false: no audit loop (tests call `service.auditCharges()`). */
   runAudit?: boolean;
+  /** false: no cart expiry loop (tests call `service.carts.expireIdle()`). */
+  runCartExpiry?: boolean;
 }
 
 /**
@@ -53,10 +57,22 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
 
   const repository = new OrdersRepository({ db });
   const refunds = new RefundsRepository({ db });
+  const products = productsClient(nc, names, config.RESERVE_TIMEOUT_MS, config.LOOKUP_TIMEOUT_MS);
+  const carts = new CartsService({
+    repository: new CartsRepository({ db, now: overrides.now }),
+    products,
+    log,
+    idleSeconds: config.CART_IDLE_SECONDS,
+    maxCartLines: config.MAX_CART_LINES,
+    maxLineQuantity: config.MAX_LINE_QUANTITY,
+    maxOrderTotal: config.MAX_ORDER_TOTAL,
+    now: overrides.now,
+  });
   const service = new OrdersService({
     repository,
     refunds,
-    products: productsClient(nc, names, config.RESERVE_TIMEOUT_MS),
+    carts,
+    products,
     log,
     ttlSeconds: config.ORDER_TTL_SECONDS,
     paymentLeaseSeconds: config.PAYMENT_LEASE_SECONDS,
@@ -111,6 +127,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
         running.push(every(config.EXPIRY_INTERVAL_MS, () => service.expireDue(), log, 'order expiry'));
       if (overrides.runAudit !== false)
         running.push(every(config.AUDIT_INTERVAL_MS, () => service.auditCharges(), log, 'charge audit'));
+      if (overrides.runCartExpiry !== false)
+        running.push(
+          every(
+            config.CART_EXPIRY_INTERVAL_MS,
+            () => carts.expireIdle(config.CART_EXPIRY_BATCH),
+            log,
+            'cart expiry',
+          ),
+        );
       const address = await server.listen(config.PORT, config.HOST);
       running.push({ stop: () => server.close() });
       log.info({ url: address.url }, 'orders subgraph listening');

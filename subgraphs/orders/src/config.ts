@@ -66,6 +66,19 @@ export const configSchema = z
     AUDIT_INTERVAL_MS: positiveInt(60_000),
     /** How long a requested refund may stay unconfirmed before the audit reports it. */
     REFUND_GRACE_SECONDS: positiveInt(600),
+    /**
+     * A cart not changed for this long is gone (it reads as not found at once; the cart expiry job
+     * deletes it). At most 365 days; default 30 days.
+     */
+    CART_IDLE_SECONDS: positiveInt(30 * 24 * 3600).refine((v) => v <= 365 * 24 * 3600, {
+      message: 'must be at most 31536000 (365 days)',
+    }),
+    /** How often the cart expiry job deletes idle carts (at most CART_EXPIRY_BATCH per run). */
+    CART_EXPIRY_INTERVAL_MS: positiveInt(60_000),
+    /** Most idle carts one run of the cart expiry job deletes (at most 10000). */
+    CART_EXPIRY_BATCH: positiveInt(500).refine((v) => v <= 10_000, { message: 'must be at most 10000' }),
+    /** How long a cart read or change waits for products.lookup. */
+    LOOKUP_TIMEOUT_MS: positiveInt(2_000),
   })
   .superRefine(refuseDevelopmentDefaults({ ROUTER_SECRET: DEV_ROUTER_SECRET }))
   .superRefine((config, ctx) => {

@@ -1,6 +1,7 @@
 import {
   consumeDurable,
   endpoint,
+  LookupReply,
   PayableRequest,
   PaymentEvent,
   PaymentRefundedEvent,
@@ -13,6 +14,7 @@ import {
 } from '@shop/messaging';
 import { stopAll, type Logger, type Stoppable } from '@shop/server';
 import { z } from '@shop/config';
+import type { CartProducts } from './carts.service';
 import type { OrdersService, ProductsClient } from './orders.service';
 
 /** What the PAYMENTS stream carries: a charge's outcome or a confirmed refund. */
@@ -82,9 +84,19 @@ export async function startMessaging(deps: MessagingDeps): Promise<Stoppable> {
   return { stop: () => stopAll(running) };
 }
 
-/** products.reserve / products.release over NATS request-reply, with a timeout. */
-export function productsClient(nc: NatsConnection, names: NatsNames, timeoutMs: number): ProductsClient {
+/**
+ * products.reserve / products.release / products.lookup over NATS request-reply, with a timeout
+ * (lookupTimeoutMs for lookup, default timeoutMs).
+ */
+export function productsClient(
+  nc: NatsConnection,
+  names: NatsNames,
+  timeoutMs: number,
+  lookupTimeoutMs = timeoutMs,
+): ProductsClient & CartProducts {
   return {
+    lookup: (productIds) =>
+      request(nc, names.commands.productsLookup, { productIds }, LookupReply, lookupTimeoutMs),
     reserve: (orderId, items) =>
       request(nc, names.commands.productsReserve, { orderId, items }, ReserveReply, timeoutMs),
     async release(orderId) {

@@ -134,6 +134,36 @@ export const MIGRATIONS: { version: number; name: string; statements: string[] }
       'ALTER TABLE orders ADD INDEX IF NOT EXISTS orders_status_refund (status, refunded_at)',
     ],
   },
+  {
+    // Carts (carts.repository.ts): an anonymous cart (user_id NULL, its random id is the only key)
+    // or a customer's, at most one per customer (the unique user_id: concurrent first adds end in
+    // one cart). version is bumped by every change; updated_at drives expiry (CART_IDLE_SECONDS).
+    version: 5,
+    name: 'carts and their lines',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS carts (
+        id CHAR(22) ${BIN} NOT NULL PRIMARY KEY,
+        user_id CHAR(36) ${BIN} NULL,
+        discount_code VARCHAR(32) ${BIN} NULL,
+        version INT NOT NULL DEFAULT 0,
+        created_at DATETIME(3) NOT NULL,
+        updated_at DATETIME(3) NOT NULL,
+        UNIQUE KEY carts_user (user_id),
+        KEY carts_updated (updated_at)
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+      `CREATE TABLE IF NOT EXISTS cart_lines (
+        cart_id CHAR(22) ${BIN} NOT NULL,
+        product_id CHAR(24) ${BIN} NOT NULL,
+        quantity INT NOT NULL,
+        added_unit_amount BIGINT NOT NULL,
+        currency CHAR(3) NOT NULL,
+        product_name VARCHAR(200) NOT NULL,
+        position INT NOT NULL,
+        PRIMARY KEY (cart_id, product_id),
+        CONSTRAINT cart_lines_cart FOREIGN KEY (cart_id) REFERENCES carts (id) ON DELETE CASCADE
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+    ],
+  },
 ];
 
 const LOCK = 'shop_orders_migrations';

@@ -86,3 +86,54 @@ export const orderNumber = (seq: number) => `SO-${String(seq).padStart(6, '0')}`
 /** An order as the `Order` member of a mutation's result union. */
 export type OrderResult = OrderModel & { __typename: 'Order' };
 export const asResult = (order: OrderModel): OrderResult => ({ ...order, __typename: 'Order' });
+
+// ---- carts (carts.service.ts, carts.repository.ts) ------------------------------------------
+
+/** One product in a cart, as stored: what was added and at which price. */
+export interface CartLineModel {
+  productId: string;
+  quantity: number;
+  /** The unit price when the line was last added to or changed. */
+  addedUnitPrice: Money;
+  /** The product's name when the line was last added to or changed (the fallback once it is gone). */
+  productName: string;
+}
+
+/** A cart as stored: anonymous (userId null, the id is its only key) or a customer's. */
+export interface CartModel {
+  /** 22 base64url characters (16 random bytes), exactly as issued. */
+  id: string;
+  userId: string | null;
+  discountCode: string | null;
+  /** Bumped by every change of the cart (lines, discount code). */
+  version: number;
+  /** In the order their products were first added. */
+  lines: CartLineModel[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const CART_LINE_STATUSES = ['AVAILABLE', 'INSUFFICIENT_STOCK', 'OUT_OF_STOCK', 'PRODUCT_UNAVAILABLE'] as const;
+export type CartLineStatus = (typeof CART_LINE_STATUSES)[number];
+
+/** A cart line at today's prices and stock (products.lookup). */
+export interface PricedCartLine {
+  line: CartLineModel;
+  /** Null when the product is gone. */
+  unitPrice: Money | null;
+  /** unitPrice × quantity; null when the product is gone. */
+  lineTotal: Money | null;
+  /** Units that can be reserved now (0 when the product is gone). */
+  available: number;
+  status: CartLineStatus;
+  /** The product's name now, or the stored name once it is gone. */
+  productName: string;
+}
+
+/** A cart priced live: its lines, the subtotal of the lines still in the catalogue, the units. */
+export interface PricedCart {
+  cart: CartModel;
+  lines: PricedCartLine[];
+  subtotal: Money;
+  quantity: number;
+}

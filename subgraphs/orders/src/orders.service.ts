@@ -10,6 +10,7 @@ import {
   type ReserveReply,
 } from '@shop/messaging';
 import type { Logger } from '@shop/server';
+import type { CartsService } from './carts.service';
 import type { OrderItemModel, OrderModel, UserRef } from './models';
 import {
   applyPaymentEvent,
@@ -54,6 +55,8 @@ export interface OrdersServiceDeps {
   repository: OrdersRepository;
   /** Unmatched charges and the audit's counts (refunds.repository.ts). */
   refunds: RefundsRepository;
+  /** The carts (carts.service.ts): Query.cart, the cart mutations, checkout's cart. */
+  carts: CartsService;
   products: ProductsClient;
   log: Logger;
   /** How long an order waits for payment before it is cancelled. */
@@ -95,8 +98,11 @@ export class OrdersService {
   private readonly deps: OrdersDeps;
   /** What the audit job found so far (runs, runs with disagreements, the last counts). */
   readonly audit: AuditState = { runs: 0, failedRuns: 0, last: null };
+  /** The carts: reads, edits, live pricing and expiry (carts.service.ts). */
+  readonly carts: CartsService;
 
   constructor(deps: OrdersServiceDeps) {
+    this.carts = deps.carts;
     const paymentLeaseSeconds = deps.paymentLeaseSeconds ?? 120;
     this.deps = {
       ...deps,

@@ -73,6 +73,7 @@ const silent = { info: () => undefined, warn: () => undefined, error: () => unde
 const service = new OrdersService({
   repository,
   refunds: {} as never,
+  carts: {} as never,
   products,
   log: silent as never,
   ttlSeconds: 60,
