@@ -25,13 +25,15 @@ export const MAX_TRACKING_URL_LENGTH = 2048;
 
 /**
  * The tracking link to put in a message, or null when the URL must not be linked: only an absolute
- * `https:` URL with a host, no user name or password, no whitespace or control characters, at most
- * MAX_TRACKING_URL_LENGTH characters. The answer is the URL as the WHATWG parser serialises it
+ * URL written `https://host...` (any letter case of the scheme), without user name or password,
+ * whitespace or control characters, at most MAX_TRACKING_URL_LENGTH characters. The answer is the URL as the WHATWG parser serialises it
  * (percent-encoded), so it can go into an href once HTML-escaped.
  */
 export function trackingLink(url: string): string | null {
   if (url.length === 0 || url.length > MAX_TRACKING_URL_LENGTH) return null;
   if (/[\s\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u.test(url)) return null;
+  // Written out in full: the parser would also take "https:/x" or "https:\\x" as https://x/.
+  if (!/^https:\/\/[^/\\]/i.test(url)) return null;
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -1,5 +1,8 @@
 import {
+  addressLines,
   formatMoney,
+  formatRate,
+  oneLine,
   maskEmail,
   maskPhone,
   renderConfirmationEmail,
@@ -95,5 +98,76 @@ describe('refund notice', () => {
     expect(renderRefundSms({ ...refund, amount: { amount: 1999, currency: 'JPY' } }, 'Jo')).toBe(
       'Hello Jo, we have refunded ¥1,999 for your order SO-1042.',
     );
+  });
+});
+
+describe('the parts of a priced confirmation', () => {
+  it('writes a VAT rate from basis points', () => {
+    expect([1900, 550, 2000, 1925, 505, 0, 10000].map(formatRate)).toEqual([
+      '19',
+      '5.5',
+      '20',
+      '19.25',
+      '5.05',
+      '0',
+      '100',
+    ]);
+  });
+
+  it('puts outside text on one line and drops bidirectional overrides', () => {
+    expect(oneLine('a\r\nb\tc\u2028d\u0000e')).toBe('a  b c d e');
+    expect(oneLine('abc\u202edef\u2066g')).toBe('abcdefg');
+    expect(oneLine('Ünïcødé 😀 城市')).toBe('Ünïcødé 😀 城市');
+  });
+
+  const address = {
+    name: 'Jane Doe',
+    company: null,
+    line1: 'Damrak 1',
+    line2: null,
+    postalCode: '1012 AB',
+    city: 'Amsterdam',
+    region: null,
+    country: 'NL',
+    phone: null,
+  };
+
+  it('writes the address as a label, the country by name', () => {
+    expect(addressLines(address)).toEqual(['Jane Doe', 'Damrak 1', '1012 AB Amsterdam', 'Netherlands']);
+    expect(
+      addressLines({ ...address, country: 'US', region: 'CA', postalCode: '94103', city: 'SF' }),
+    ).toEqual(['Jane Doe', 'Damrak 1', 'SF, CA 94103', 'United States']);
+    // A country the shop does not know (an old snapshot): its code.
+    expect(addressLines({ ...address, country: 'ZZ' }).at(-1)).toBe('ZZ');
+    expect(addressLines({ ...address, company: '  ', line2: '\n' })).toHaveLength(4);
+  });
+
+  it('shows only the parts the event has; zero VAT at rate 0 is left out; free needs a method', () => {
+    const parts = {
+      ...event,
+      subtotal: { amount: 123456, currency: 'EUR' },
+      shipping: { amount: 0, currency: 'EUR' },
+      discount: { amount: 0, currency: 'EUR' },
+      vat: { amount: 0, currency: 'EUR' },
+      vatRateBasisPoints: 0,
+      discountCode: null,
+      shippingMethod: null,
+      shippingAddress: null,
+    };
+    const text = renderConfirmationEmail(parts, 'Jane').text;
+    expect(text).toContain('Subtotal: €1,234.56\nShipping: €0.00\nTotal: €1,234.56\n');
+    expect(text).not.toContain('Discount');
+    expect(text).not.toContain('VAT');
+    expect(text).not.toContain('Shipping to');
+    const withMethod = renderConfirmationEmail(
+      { ...parts, shippingMethod: { id: 'm', name: 'Pickup' } },
+      'J',
+    );
+    expect(withMethod.text).toContain('Shipping (Pickup): free\n');
+    expect(withMethod.html).toContain(
+      '<td colspan="3">Shipping (Pickup)</td><td style="text-align:right">free</td>',
+    );
+    const vatOnly = renderConfirmationEmail({ ...event, vat: { amount: 19710, currency: 'EUR' } }, 'J').text;
+    expect(vatOnly).toContain('Total: €1,234.56\nincl. VAT €197.10\n');
   });
 });

@@ -13,6 +13,8 @@ import {
   natsNames,
   publishEvent,
   serveEndpoints,
+  type OrderDeliveredEvent,
+  type OrderFulfilledEvent,
   type OrderPaidEvent,
   type OrderRefundedEvent,
 } from '@shop/messaging';
@@ -142,6 +144,46 @@ export async function scenario(label: string) {
     /** Publishes orders.refunded exactly as the orders subgraph does (msgId = event id unless given). */
     publishRefunded: (event: OrderRefundedEvent, msgId = event.eventId) =>
       publishEvent(js, names.events.ordersRefunded, msgId, event),
+    /** An admin's fulfilment of an order (of `paid` when given: same order) with DHL and an https tracking link. */
+    fulfilledEvent(
+      userId: string,
+      paid?: Pick<OrderPaidEvent, 'orderId' | 'orderNumber'>,
+      overrides: Partial<OrderFulfilledEvent> = {},
+    ): OrderFulfilledEvent {
+      const trackingNumber = `JD${Math.floor(Math.random() * 1e10)}`;
+      return {
+        eventId: randomUUID(),
+        orderId: paid?.orderId ?? randomUUID(),
+        orderNumber: paid?.orderNumber ?? `SO-${Math.floor(Math.random() * 1e6)}`,
+        userId,
+        carrier: 'DHL',
+        trackingNumber,
+        trackingUrl: `https://www.dhl.com/track?tracking-id=${trackingNumber}&lang=en`,
+        fulfilledAt: new Date().toISOString(),
+        ...overrides,
+      };
+    },
+    /** Publishes orders.fulfilled exactly as the orders subgraph does (msgId = event id unless given). */
+    publishFulfilled: (event: OrderFulfilledEvent, msgId = event.eventId) =>
+      publishEvent(js, names.events.ordersFulfilled, msgId, event),
+    /** The delivery of a fulfilled order (of `order` when given). */
+    deliveredEvent(
+      userId: string,
+      order?: Pick<OrderPaidEvent, 'orderId' | 'orderNumber'>,
+      overrides: Partial<OrderDeliveredEvent> = {},
+    ): OrderDeliveredEvent {
+      return {
+        eventId: randomUUID(),
+        orderId: order?.orderId ?? randomUUID(),
+        orderNumber: order?.orderNumber ?? `SO-${Math.floor(Math.random() * 1e6)}`,
+        userId,
+        deliveredAt: new Date().toISOString(),
+        ...overrides,
+      };
+    },
+    /** Publishes orders.delivered exactly as the orders subgraph does (msgId = event id unless given). */
+    publishDelivered: (event: OrderDeliveredEvent, msgId = event.eventId) =>
+      publishEvent(js, names.events.ordersDelivered, msgId, event),
     /** Starts the subgraph on the scenario's prefix; `overrides` replace e.g. the SMS provider. */
     async startApp(env: Record<string, string> = {}, overrides: Pick<AppOverrides, 'sms' | 'email'> = {}) {
       const config = loadConfig(configSchema, {
@@ -172,11 +214,16 @@ export async function scenario(label: string) {
         },
       };
     },
-    /** True once both consumers (orders.paid, orders.refunded) exist and have nothing pending or unacknowledged. */
+    /**
+     * True once every consumer (orders.paid, .refunded, .fulfilled, .delivered) exists and has
+     * nothing pending or unacknowledged.
+     */
     async drained() {
       for (const consumer of [
         names.consumers.notificationsOnOrdersPaid,
         names.consumers.notificationsOnOrdersRefunded,
+        names.consumers.notificationsOnOrdersFulfilled,
+        names.consumers.notificationsOnOrdersDelivered,
       ]) {
         const info = await jsm.consumers.info(names.streams.orders, consumer).catch(() => null);
         if (!info || info.num_pending !== 0 || info.num_ack_pending !== 0) return false;
