@@ -9,6 +9,7 @@ import { PaymentsRepository } from './payments.repository';
 import { PaymentsService } from './payments.service';
 import type { PaymentProvider } from './providers/provider';
 import { TestPaymentProvider } from './providers/test-provider';
+import { RefundsRepository } from './refunds.repository';
 import { createServer } from './server';
 
 export interface AppOverrides {
@@ -37,10 +38,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   await ensureStreams(nc, names);
 
   const repository = new PaymentsRepository({ redis, prefix: config.REDIS_PREFIX });
+  const refunds = new RefundsRepository({ redis, prefix: config.REDIS_PREFIX });
   const provider =
     overrides.provider ?? new TestPaymentProvider({ latencyMs: config.TEST_PROVIDER_LATENCY_MS });
   const service = new PaymentsService({
     repository,
+    refunds,
     provider,
     orders: ordersClient(nc, names, config.ORDERS_TIMEOUT_MS),
     log,
@@ -66,6 +69,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   let stopped = false;
   return {
     repository,
+    refunds,
     provider,
     relay,
     names,

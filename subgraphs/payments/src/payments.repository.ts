@@ -1,20 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import {
-  isOrderId,
-  isPaymentId,
-  type PaymentEvent,
-  type PaymentRefundedEvent,
-  type RefundReason,
-} from '@shop/messaging';
-import type {
-  CardBrand,
-  DeclineReason,
-  PaymentModel,
-  PaymentStatus,
-  RefundModel,
-  StoredOutcome,
-} from './models';
+import type { PaymentEvent, PaymentRefundedEvent } from '@shop/messaging';
+import type { PaymentModel, PaymentStatus, StoredOutcome } from './models';
+import { fromHash, paymentKeys, toHash, type PaymentKeys } from './payments.keys';
 
 /** The idempotency record of one (user, key): in progress, or finished with its outcome. */
 export type IdempotencyRecord =
@@ -27,13 +14,6 @@ export type OutboxEntry =
   | { entryId: string; status: 'REFUNDED'; event: PaymentRefundedEvent };
 
 export type RecordResult = 'RECORDED' | 'ALREADY_PAID';
-
-/** What recording a refund did: written now, found written before (same payment and reason), or refused. */
-export type RecordRefundResult =
-  | { kind: 'RECORDED' }
-  | { kind: 'EXISTS'; refund: RefundModel }
-  | { kind: 'NO_PAYMENT' }
-  | { kind: 'OVER_REFUND' };
 
 /**
  * Records a charge attempt atomically. A second SUCCEEDED payment of an order (the guard is set) is
@@ -62,31 +42,6 @@ redis.call('SET', KEYS[5], ARGV[5], 'EX', tonumber(ARGV[6]))
 return 'RECORDED'
 `;
 
-/**
- * Records one refund of a payment atomically with its payments.refunded outbox entry: at most one
- * refund per (payment, reason) — a second one answers the first ('EXISTS' + its JSON) — and never
- * more in total than the payment's amount ('OVER_REFUND'; nothing written). A pending internal
- * refund of the payment for this reason is done with once it is recorded (or found recorded).
- * KEYS: payment, refunds, outbox, pendingRefunds
- * ARGV: reason, refundJson, amount, eventJson, paymentId
- */
-const REFUND_SCRIPT = `
-local existing = redis.call('HGET', KEYS[2], ARGV[1])
-if existing then
-  if redis.call('HGET', KEYS[4], ARGV[5]) == ARGV[1] then redis.call('HDEL', KEYS[4], ARGV[5]) end
-  return {'EXISTS', existing}
-end
-local paid = redis.call('HGET', KEYS[1], 'amount')
-if not paid then return {'NO_PAYMENT'} end
-local refunded = tonumber(redis.call('HGET', KEYS[1], 'refundedAmount') or '0')
-if refunded + tonumber(ARGV[3]) > tonumber(paid) then return {'OVER_REFUND'} end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-redis.call('HINCRBY', KEYS[1], 'refundedAmount', ARGV[3])
-redis.call('XADD', KEYS[3], '*', 'paymentId', ARGV[5], 'status', 'REFUNDED', 'event', ARGV[4])
-if redis.call('HGET', KEYS[4], ARGV[5]) == ARGV[1] then redis.call('HDEL', KEYS[4], ARGV[5]) end
-return {'RECORDED'}
-`;
-
 /** Deletes a key only while it still holds the caller's token (a lock or a pending record). */
 const RELEASE_SCRIPT = `
 local value = redis.call('GET', KEYS[1])
@@ -96,107 +51,24 @@ return 0
 
 const RELAY_GROUP = 'relay';
 
-/**
- * The last line of defence of canonical ids: every order and payment key is built from the issued
- * form only. The service refuses other forms first ("not found"); reaching this throw is a bug.
- */
-function canonical(kind: 'order' | 'payment', id: string): string {
-  if (!(kind === 'order' ? isOrderId(id) : isPaymentId(id)))
-    throw new Error(`a non-canonical ${kind} id reached the payments repository`);
-  return id;
-}
-
-function toHash(p: PaymentModel): string[] {
-  return [
-    'id',
-    p.id,
-    'orderId',
-    p.orderId,
-    'userId',
-    p.userId,
-    'amount',
-    String(p.amount.amount),
-    'currency',
-    p.amount.currency,
-    'status',
-    p.status,
-    'brand',
-    p.card.brand,
-    'last4',
-    p.card.last4,
-    'expMonth',
-    String(p.card.expMonth),
-    'expYear',
-    String(p.card.expYear),
-    'failureReason',
-    p.failureReason ?? '',
-    'createdAt',
-    p.createdAt.toISOString(),
-    'chargeId',
-    p.chargeId ?? '',
-    'refundedAmount',
-    String(p.refundedAmount),
-  ];
-}
-
-function fromHash(h: Record<string, string>): PaymentModel | null {
-  if (!h.id) return null;
-  return {
-    id: h.id,
-    orderId: h.orderId ?? '',
-    userId: h.userId ?? '',
-    amount: { amount: Number(h.amount), currency: h.currency ?? '' },
-    status: h.status as PaymentStatus,
-    card: {
-      brand: h.brand as CardBrand,
-      last4: h.last4 ?? '',
-      expMonth: Number(h.expMonth),
-      expYear: Number(h.expYear),
-    },
-    failureReason: h.failureReason ? (h.failureReason as DeclineReason) : null,
-    createdAt: new Date(h.createdAt ?? 0),
-    chargeId: h.chargeId ? h.chargeId : null,
-    refundedAmount: Number(h.refundedAmount ?? 0),
-  };
-}
-
-function refundToJson(r: RefundModel): string {
-  return JSON.stringify({ ...r, createdAt: r.createdAt.toISOString() });
-}
-
-function refundFromJson(json: string): RefundModel {
-  const raw = JSON.parse(json) as Omit<RefundModel, 'createdAt'> & { createdAt: string };
-  return { ...raw, createdAt: new Date(raw.createdAt) };
-}
-
 export interface PaymentsRepositoryDeps {
   redis: Redis;
   /** Every key starts with it (REDIS_PREFIX). */
   prefix: string;
 }
 
-/** Every Redis call of the payments subgraph. All keys live under `prefix`. */
+/**
+ * Every Redis call of the payments subgraph but the refunds' (RefundsRepository, in
+ * refunds.repository.ts). All keys live under `prefix` (payments.keys.ts).
+ */
 export class PaymentsRepository {
   private readonly redis: Redis;
-  private readonly prefix: string;
+  readonly keys: PaymentKeys;
 
   constructor(deps: PaymentsRepositoryDeps) {
     this.redis = deps.redis;
-    this.prefix = deps.prefix;
+    this.keys = paymentKeys(deps.prefix);
   }
-
-  readonly keys = {
-    payment: (id: string) => `${this.prefix}payment:${canonical('payment', id)}`,
-    orderPayments: (orderId: string) => `${this.prefix}order:${canonical('order', orderId)}:payments`,
-    orderPaid: (orderId: string) => `${this.prefix}order:${canonical('order', orderId)}:paid`,
-    refunds: (paymentId: string) => `${this.prefix}payment:${canonical('payment', paymentId)}:refunds`,
-    orderLock: (orderId: string) => `${this.prefix}order:${canonical('order', orderId)}:lock`,
-    idempotency: (userId: string, key: string) =>
-      `${this.prefix}idem:${userId}:${createHash('sha256').update(key).digest('hex')}`,
-    outbox: () => `${this.prefix}outbox`,
-    /** paymentId -> reason of refunds payments owes by itself (a charge that paid nothing). */
-    pendingRefunds: () => `${this.prefix}refunds:pending`,
-  };
 
   async ping(): Promise<boolean> {
     return (await this.redis.ping()) === 'PONG';
@@ -276,81 +148,6 @@ export class PaymentsRepository {
       ...toHash(payment),
     );
     return result as RecordResult;
-  }
-
-  /**
-   * Writes a successful charge that no order paid with (it completed after its timeout) as a payment of
-   * its order, with a pending refund for `reason`: hash, index and pending mark in one MULTI, no guard,
-   * no event, so that its refund is recorded like any other and retried until it is.
-   */
-  async recordUnpaidCharge(payment: PaymentModel, reason: RefundReason): Promise<void> {
-    await this.redis
-      .multi()
-      .hset(this.keys.payment(payment.id), ...toHash(payment))
-      .zadd(this.keys.orderPayments(payment.orderId), payment.createdAt.getTime(), payment.id)
-      .hset(this.keys.pendingRefunds(), payment.id, reason)
-      .exec();
-  }
-
-  /** The refunds payments owes by itself and has not recorded yet (paymentId, reason). */
-  async pendingRefunds(): Promise<{ paymentId: string; reason: RefundReason }[]> {
-    const all = await this.redis.hgetall(this.keys.pendingRefunds());
-    return Object.entries(all)
-      .filter(([paymentId]) => isPaymentId(paymentId))
-      .map(([paymentId, reason]) => ({ paymentId, reason: reason as RefundReason }));
-  }
-
-  /** Gives up a pending refund (it was refused for good; logged by the service). */
-  async dropPendingRefund(paymentId: string): Promise<void> {
-    await this.redis.hdel(this.keys.pendingRefunds(), canonical('payment', paymentId));
-  }
-
-  // ---- refunds ----------------------------------------------------------------------------------
-
-  /** Records a refund and its payments.refunded outbox entry in one atomic script (REFUND_SCRIPT). */
-  async recordRefund(refund: RefundModel, event: PaymentRefundedEvent): Promise<RecordRefundResult> {
-    const reply = (await this.redis.eval(
-      REFUND_SCRIPT,
-      4,
-      this.keys.payment(refund.paymentId),
-      this.keys.refunds(refund.paymentId),
-      this.keys.outbox(),
-      this.keys.pendingRefunds(),
-      refund.reason,
-      refundToJson(refund),
-      String(refund.amount.amount),
-      JSON.stringify(event),
-      refund.paymentId,
-    )) as [string, string?];
-    switch (reply[0]) {
-      case 'RECORDED':
-        return { kind: 'RECORDED' };
-      case 'EXISTS':
-        return { kind: 'EXISTS', refund: refundFromJson(reply[1]!) };
-      case 'NO_PAYMENT':
-        return { kind: 'NO_PAYMENT' };
-      default:
-        return { kind: 'OVER_REFUND' };
-    }
-  }
-
-  /** The refund of a payment for one reason, if any. */
-  async refundFor(paymentId: string, reason: RefundReason): Promise<RefundModel | null> {
-    const json = await this.redis.hget(this.keys.refunds(paymentId), reason);
-    return json === null ? null : refundFromJson(json);
-  }
-
-  /** Every refund of each payment, oldest first, in one round trip. */
-  async refundsOf(paymentIds: readonly string[]): Promise<RefundModel[][]> {
-    if (paymentIds.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of paymentIds) pipeline.hvals(this.keys.refunds(id));
-    return ((await pipeline.exec()) ?? []).map(([error, value]) => {
-      if (error) throw error;
-      return (value as string[])
-        .map(refundFromJson)
-        .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
-    });
   }
 
   /** Payments by id, in one round trip. */

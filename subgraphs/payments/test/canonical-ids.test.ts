@@ -6,6 +6,7 @@ import { TEST_CARDS, TestPaymentProvider } from '../src/index';
 import type { PaymentModel } from '../src/models';
 import type { PaymentsRepository } from '../src/payments.repository';
 import { PaymentsService, type OrdersClient } from '../src/payments.service';
+import type { RefundsRepository } from '../src/refunds.repository';
 import { card } from './helpers';
 
 /**
@@ -27,19 +28,23 @@ function setUp() {
     chargeId: 'ch_1',
     refundedAmount: 0,
   });
-  const repository = new Proxy(
-    {},
-    {
-      get:
-        (_target, name) =>
-        async (...args: unknown[]) => {
-          calls.push(`repository.${String(name)}(${JSON.stringify(args[0])})`);
-          if (name === 'paymentsByIds') return (args[0] as string[]).map(() => null);
-          if (name === 'paymentsByOrders') return (args[0] as string[]).map((id) => [payment(id)]);
-          return null;
-        },
-    },
-  ) as unknown as PaymentsRepository;
+  /** A fake store whose every method records its call, named `<label>.<method>(<first argument>)`. */
+  const fake = (label: string) =>
+    new Proxy(
+      {},
+      {
+        get:
+          (_target, name) =>
+          async (...args: unknown[]) => {
+            calls.push(`${label}.${String(name)}(${JSON.stringify(args[0])})`);
+            if (name === 'paymentsByIds') return (args[0] as string[]).map(() => null);
+            if (name === 'paymentsByOrders') return (args[0] as string[]).map((id) => [payment(id)]);
+            return null;
+          },
+      },
+    );
+  const repository = fake('repository') as unknown as PaymentsRepository;
+  const refunds = fake('refunds') as unknown as RefundsRepository;
   const orders: OrdersClient = {
     payable: async (orderId) => {
       calls.push(`orders.payable(${orderId})`);
@@ -49,6 +54,7 @@ function setUp() {
   const provider = new TestPaymentProvider();
   const service = new PaymentsService({
     repository,
+    refunds,
     provider,
     orders,
     log: createLogger({ name: 'payments', level: 'silent' }, memoryLog().stream),

@@ -154,7 +154,7 @@ describe('finding 3: the charge is taken only inside the payment lease', () => {
       refundedAmount: 4999,
       status: 'SUCCEEDED',
     });
-    const [refunds] = await h.app.repository.refundsOf([payments![0]!.id]);
+    const [refunds] = await h.app.refunds.refundsOf([payments![0]!.id]);
     expect(refunds!.map((r) => [r.reason, r.amount.amount])).toEqual([['DUPLICATE_CHARGE', 4999]]);
     expect(await h.app.repository.paidPaymentId(orderId)).toBeNull();
     expect(

@@ -1,114 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jest } from '@jest/globals';
-import { Redis } from 'ioredis';
-import {
-  jetstream,
-  jetstreamManager,
-  PaymentRefundedEvent,
-  type RefundReason,
-  type RefundRequestedEvent,
-} from '@shop/messaging';
-import { endpoints, waitFor } from '@shop/testing';
-import { TEST_CARDS, TestPaymentProvider } from '../src/index';
+import type { Redis } from 'ioredis';
+import { waitFor } from '@shop/testing';
+import { TEST_CARDS } from '../src/index';
 import { refundKey } from '../src/payments.service';
-import { bootPayments, card, type Harness } from './helpers';
+import { card, type Harness } from './helpers';
+import { AMOUNT, refundsRun } from './refunds-run';
 
 /**
  * Refunds as a capability of payments (issue 16), against real Redis and NATS: orders.refund_requested
  * events on the ORDERS stream, the consumer, the test processor's ledger, the refund records in Redis
  * and payments.refunded in the PAYMENTS stream. Every count is read from the ledger, Redis and the
- * stream, not from the API.
+ * stream, not from the API. The refunds payments owes by itself (charges that paid nothing) are in
+ * refunds-unpaid.int.test.ts; the shared run and tools in refunds-run.ts.
  */
-const provider = new TestPaymentProvider();
+const run = refundsRun('refunds');
+const { provider, paid, request, publish, handled, books, drained } = run;
 let h: Harness;
 let redis: Redis;
-
-beforeAll(async () => {
-  h = await bootPayments(
-    'refunds',
-    { provider },
-    { env: { REFUND_BACKOFF_MS: '150', PENDING_REFUND_INTERVAL_MS: '200' } },
-  );
-  redis = new Redis(endpoints.redis);
+beforeAll(() => {
+  h = run.harness();
+  redis = run.redis();
 });
-afterAll(async () => {
-  await redis?.quit();
-  await h?.close();
-});
-afterEach(() => {
-  provider.refundsDown = false;
-  jest.restoreAllMocks();
-});
-
-const AMOUNT = 4999;
-
-/** A successful payment of a fresh stub order: its ids and the processor's charge id. */
-async function paid() {
-  const user = h.customer();
-  const orderId = h.newOrder(user.id, AMOUNT);
-  const res = await h.pay(user, { orderId, card: card(TEST_CARDS.SUCCESS), idempotencyKey: randomUUID() });
-  expect(res.data?.payOrder.__typename).toBe('PaymentSucceeded');
-  const paymentId = res.data!.payOrder.payment!.id;
-  const [payment] = await h.app.repository.paymentsByIds([paymentId]);
-  return { user, orderId, paymentId, chargeId: payment!.chargeId! };
-}
-type Paid = Awaited<ReturnType<typeof paid>>;
-
-const request = (p: Paid, amount: number, reason: RefundReason, extra: Partial<RefundRequestedEvent> = {}) =>
-  ({
-    eventId: randomUUID(),
-    orderId: p.orderId,
-    userId: p.user.id,
-    paymentId: p.paymentId,
-    amount: { amount, currency: 'EUR' },
-    reason,
-    requestedAt: new Date().toISOString(),
-    ...extra,
-  }) satisfies RefundRequestedEvent;
-
-/**
- * Publishes a refund request to the ORDERS stream. Each publish gets its own Nats-Msg-Id, so even the
- * same event sent again is stored again (as a redelivery after JetStream's duplicate window would be).
- */
-async function publish(event: RefundRequestedEvent) {
-  await jetstream(h.nc).publish(h.names.events.ordersRefundRequested, JSON.stringify(event), {
-    msgID: randomUUID(),
-  });
-}
-
-/** How many refund requests of this payment the consumer finished (acked). */
-const handled = (paymentId: string) =>
-  h.log.lines.filter((l) => l.includes('refund request handled') && l.includes(paymentId)).length;
-
-/** What the processor's ledger, Redis and the PAYMENTS stream hold for a payment. */
-async function books(p: Paid) {
-  const ledger = provider.refunds.filter((r) => r.chargeId === p.chargeId);
-  const records = await redis.hgetall(`${h.redisPrefix}payment:${p.paymentId}:refunds`);
-  const refundedAmount = Number(await redis.hget(`${h.redisPrefix}payment:${p.paymentId}`, 'refundedAmount'));
-  return {
-    ledger,
-    records,
-    refundedAmount,
-    events: (await refundedEvents()).filter((e) => e.paymentId === p.paymentId),
-  };
-}
-
-/** Every payments.refunded event in this run's PAYMENTS stream. */
-async function refundedEvents(): Promise<PaymentRefundedEvent[]> {
-  const jsm = await jetstreamManager(h.nc);
-  const info = await jsm.streams.info(h.names.streams.payments);
-  const out: PaymentRefundedEvent[] = [];
-  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
-    const msg = await jsm.streams.getMessage(h.names.streams.payments, { seq }).catch(() => null);
-    if (msg && msg.subject === h.names.events.paymentsRefunded)
-      out.push(PaymentRefundedEvent.parse(msg.json()));
-  }
-  return out;
-}
-
-/** Waits until the relay has published everything in the outbox. */
-const drained = () => waitFor(async () => (await h.app.repository.outboxLength()) === 0);
 
 describe('refunds: exactly once per (payment, reason)', () => {
   it('the same refund request delivered 3 times, and 3 requests with other eventIds for the same payment and reason, refund once', async () => {
@@ -175,7 +89,7 @@ describe('refunds: exactly once per (payment, reason)', () => {
   it('a crash between the processor and Redis (the refund write fails once): the redelivery reuses the key, one refund at the processor', async () => {
     const p = await paid();
     const spy = jest
-      .spyOn(h.app.repository, 'recordRefund')
+      .spyOn(h.app.refunds, 'recordRefund')
       .mockRejectedValueOnce(new Error('Redis connection lost'));
     const callsBefore = provider.refundCalls;
     await publish(request(p, 2500, 'WRONG_AMOUNT'));
@@ -353,83 +267,8 @@ describe('refunds: who and which payment', () => {
   });
 });
 
-describe('refunds: charges that paid nothing', () => {
-  const real = TestPaymentProvider.prototype.charge;
-  /** Pays an order whose guard another payment sets while this charge is at the processor. */
-  async function doubleCharge(duringCharge: () => void = () => undefined) {
-    const user = h.customer();
-    const orderId = h.newOrder(user.id, AMOUNT);
-    jest.spyOn(provider, 'charge').mockImplementationOnce(async (req) => {
-      const result = await real.call(provider, req);
-      await redis.set(`${h.redisPrefix}order:${orderId}:paid`, randomUUID());
-      duringCharge();
-      return result;
-    });
-    const res = await h.pay(user, { orderId, card: card(TEST_CARDS.SUCCESS), idempotencyKey: randomUUID() });
-    expect(res.data?.payOrder).toMatchObject({ __typename: 'OrderNotPayableError', status: 'PAID' });
-    const [payments] = await h.app.repository.paymentsByOrders([orderId]);
-    expect(payments).toHaveLength(1);
-    return { user, orderId, paymentId: payments![0]!.id, chargeId: payments![0]!.chargeId! } satisfies Paid;
-  }
-  const pending = async () => redis.hgetall(`${h.redisPrefix}refunds:pending`);
-  const succeededEventsOf = async (paymentId: string) => {
-    const jsm = await jetstreamManager(h.nc);
-    const info = await jsm.streams.info(h.names.streams.payments);
-    let n = 0;
-    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
-      const msg = await jsm.streams.getMessage(h.names.streams.payments, { seq }).catch(() => null);
-      if (msg?.subject === h.names.events.paymentsSucceeded && msg.string().includes(paymentId)) n += 1;
-    }
-    return n;
-  };
-
-  it('a second successful charge of an order paid meanwhile (lock lost mid-charge) is recorded without an event, refunded in full once, and a request for it moves nothing more', async () => {
-    const p = await doubleCharge();
-    await drained();
-    let b = await books(p);
-    expect(b.ledger.map((r) => r.amount.amount)).toEqual([AMOUNT]);
-    expect(Object.keys(b.records)).toEqual(['DUPLICATE_CHARGE']);
-    expect(b.refundedAmount).toBe(AMOUNT);
-    expect(b.events).toHaveLength(1);
-    expect(await succeededEventsOf(p.paymentId)).toBe(0); // orders never takes it for the order's payment
-    expect((await pending())[p.paymentId]).toBeUndefined();
-    await publish(request(p, AMOUNT, 'DUPLICATE_CHARGE'));
-    await waitFor(() => handled(p.paymentId) === 1, { timeoutMs: 10_000 });
-    await drained();
-    b = await books(p);
-    expect(b.ledger).toHaveLength(1);
-    expect(b.events).toHaveLength(1);
-  });
-
-  it('the processor down when that charge is to be refunded: it stays pending in Redis and the job refunds it once when the processor is back', async () => {
-    const p = await doubleCharge(() => {
-      provider.refundsDown = true;
-    });
-    expect((await pending())[p.paymentId]).toBe('DUPLICATE_CHARGE');
-    expect((await books(p)).ledger).toHaveLength(0);
-    const calls = provider.refundCalls;
-    await waitFor(() => provider.refundCalls - calls >= 2, { timeoutMs: 5_000 }); // the job keeps trying
-    provider.refundsDown = false;
-    await waitFor(async () => (await pending())[p.paymentId] === undefined, { timeoutMs: 5_000 });
-    await sleep(500); // more job runs: nothing more moves
-    await drained();
-    const b = await books(p);
-    expect(b.ledger.map((r) => r.amount.amount)).toEqual([AMOUNT]);
-    expect(Object.keys(b.records)).toEqual(['DUPLICATE_CHARGE']);
-    expect(b.events).toHaveLength(1);
-  });
-});
-
 describe('refunds: published', () => {
   it('payments.refunded is in the stream once per refund, with the refund id as its event id', async () => {
-    await drained();
-    const events = await refundedEvents();
-    expect(events.length).toBeGreaterThan(0);
-    expect(new Set(events.map((e) => e.refundId)).size).toBe(events.length);
-    expect(new Set(events.map((e) => `${e.paymentId}:${e.reason}`)).size).toBe(events.length);
-    expect(events.every((e) => e.eventId === e.refundId)).toBe(true);
-    // Every refund the processor made is one event, and the other way round.
-    const ledger = provider.refunds.length;
-    expect(events).toHaveLength(ledger);
+    await run.expectEachRefundOnce();
   });
 });
