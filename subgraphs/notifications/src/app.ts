@@ -21,8 +21,9 @@ export interface AppOverrides {
 }
 
 /**
- * The notifications subgraph: the orders.paid consumer that sends order confirmations, and the
- * GraphQL server that shows them. Connections open here; nothing listens or consumes until start().
+ * The notifications subgraph: the consumers of orders.paid, .refunded, .fulfilled and .delivered
+ * that send confirmations, refund, shipped and delivered notices, and the GraphQL server that shows
+ * them. Connections open here; nothing listens or consumes until start().
  */
 export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const log = overrides.log ?? createLogger({ name: 'notifications', level: config.LOG_LEVEL });
@@ -59,7 +60,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       repository,
       service,
       confirmations,
-      /** Starts the orders.paid consumer, then listens. */
+      /** Starts the consumers (startMessaging), then listens. */
       async start(): Promise<{ url: string; port: number }> {
         running.push(
           await startMessaging({
