@@ -1,6 +1,7 @@
 import {
   consumeDurable,
   endpoint,
+  LookupRequest,
   OrderCancelledEvent,
   OrderPaidEvent,
   ReleaseRequest,
@@ -21,7 +22,8 @@ export interface MessagingDeps {
 
 /**
  * The products subgraph's whole NATS surface (it calls no other service's commands):
- * - serves products.reserve and products.release as request-reply endpoints (queue group per service);
+ * - serves products.reserve, products.release and products.lookup (live prices and availability,
+ *   reserving nothing) as request-reply endpoints (queue group per service);
  * - follows two order events, each on its own durable consumer of the ORDERS stream (dead letters to
  *   products.deadletter). Both handlers are idempotent, so redeliveries are harmless:
  *   orders.cancelled gives the order's reservation back, orders.paid settles it as sold.
@@ -43,6 +45,12 @@ export async function startMessaging({ nc, names, reservations, log }: Messaging
         subject: names.commands.productsRelease,
         schema: ReleaseRequest,
         handler: (req) => reservations.release(req.orderId),
+      }),
+      endpoint({
+        name: 'lookup',
+        subject: names.commands.productsLookup,
+        schema: LookupRequest,
+        handler: (req) => reservations.lookup(req),
       }),
     ],
     log,

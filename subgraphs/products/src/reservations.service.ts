@@ -2,6 +2,8 @@ import {
   isOrderId,
   isProductId,
   mergeLines,
+  type LookupReply,
+  type LookupRequest,
   type ReleaseReply,
   type ReserveReply,
   type ReserveRequest,
@@ -11,6 +13,7 @@ import { orderLock, type Locks } from './locks';
 import { DEFAULT_MAX_STOCK } from './models';
 import type { ReservationItem, ReservationModel, ReservedLine } from './models';
 import type { ProductsRepository } from './products.repository';
+import { lookupProducts } from './reservations.lookup';
 import type { ReservationsRepository } from './reservations.repository';
 
 /**
@@ -173,6 +176,11 @@ export class ReservationsService {
       }
       return this.takeAll(orderId, items);
     });
+  }
+
+  /** products.lookup: prices and units available now, reserving nothing (reservations.lookup.ts). */
+  lookup(request: LookupRequest): Promise<LookupReply> {
+    return lookupProducts(this.products, request);
   }
 
   /**
