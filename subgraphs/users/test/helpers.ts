@@ -102,3 +102,83 @@ export interface AuthResult {
 
 /** A unique email for this run. */
 export const email = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}@example.com`;
+
+// ---- the address book -----------------------------------------------------------------------
+
+export const ADDRESS_FIELDS =
+  'id name company line1 line2 postalCode city region country phone isDefaultShipping createdAt';
+const ERROR_FIELDS = '__typename ... on Error { message }';
+export const CREATE_ADDRESS = `mutation Create($input: AddressInput!, $makeDefault: Boolean) {
+  createAddress(input: $input, makeDefault: $makeDefault) { ${ERROR_FIELDS}
+    ... on Address { ${ADDRESS_FIELDS} } ... on InvalidInputError { field } ... on AddressLimitError { limit } } }`;
+export const UPDATE_ADDRESS = `mutation Update($id: ID!, $input: AddressInput!) {
+  updateAddress(id: $id, input: $input) { ${ERROR_FIELDS}
+    ... on Address { ${ADDRESS_FIELDS} } ... on InvalidInputError { field } ... on AddressNotFoundError { addressId } } }`;
+export const DELETE_ADDRESS = `mutation Delete($id: ID!) {
+  deleteAddress(id: $id) { ${ERROR_FIELDS}
+    ... on DeleteAddressSuccess { deletedId } ... on AddressNotFoundError { addressId } } }`;
+export const SET_DEFAULT = `mutation SetDefault($id: ID!) {
+  setDefaultShippingAddress(id: $id) { ${ERROR_FIELDS}
+    ... on Address { ${ADDRESS_FIELDS} } ... on AddressNotFoundError { addressId } } }`;
+export const MY_ADDRESSES = `query Mine($first: Int, $after: String) { me { id
+  addresses(first: $first, after: $after) { edges { cursor node { __typename ${ADDRESS_FIELDS} } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }
+  defaultShippingAddress { id } } }`;
+
+export interface AddressResult {
+  __typename: string;
+  message?: string;
+  field?: string;
+  limit?: number;
+  addressId?: string;
+  deletedId?: string;
+  id?: string;
+  name?: string;
+  company?: string | null;
+  line1?: string;
+  line2?: string | null;
+  postalCode?: string;
+  city?: string;
+  region?: string | null;
+  country?: string;
+  phone?: string | null;
+  isDefaultShipping?: boolean;
+  createdAt?: string;
+}
+
+export interface AddressPage {
+  edges: { cursor: string; node: AddressResult }[];
+  pageInfo: {
+    hasNextPage: boolean;
+    hasPreviousPage: boolean;
+    startCursor: string | null;
+    endCursor: string | null;
+  };
+}
+
+/** A valid German address; override fields per test. */
+export const berlin = (overrides: Record<string, unknown> = {}) => ({
+  name: 'Ada Lovelace',
+  line1: 'Unter den Linden 1',
+  postalCode: '10117',
+  city: 'Berlin',
+  country: 'DE',
+  ...overrides,
+});
+
+/** Registers a customer straight through the app; returns its id and token. */
+export async function customer(env: TestEnv, label: string): Promise<{ id: string; token: string }> {
+  const { user, token } = await env.app.registerUser({
+    email: email(label),
+    password: `${label}-password-long`,
+    name: label,
+  });
+  return { id: user.id, token };
+}
+
+/** The administrator's token (the account startUsers ensures). */
+export async function adminToken(env: TestEnv): Promise<string> {
+  const result = await env.app.service.login(ADMIN);
+  if (result.__typename !== 'AuthPayload') throw new Error(`admin login refused: ${result.__typename}`);
+  return result.token;
+}
