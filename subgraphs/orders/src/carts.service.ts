@@ -1,7 +1,6 @@
 import type { Viewer } from '@shop/auth';
 import { badUserInput, serviceUnavailable } from '@shop/errors';
 import { isUserId, ServiceUnavailableError, type LookedUpProduct } from '@shop/messaging';
-import type { Logger } from '@shop/server';
 import {
   addToCart,
   clearCart,

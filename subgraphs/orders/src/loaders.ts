@@ -1,6 +1,6 @@
 import type { Viewer } from '@shop/auth';
 import DataLoader from 'dataloader';
-import type { OrderItemModel, OrderModel } from './models';
+import type { CartModel, OrderItemModel, OrderModel, PricedCart } from './models';
 import type { OrdersService } from './orders.service';
 
 /**
@@ -9,7 +9,16 @@ import type { OrdersService } from './orders.service';
  * ownership (orders the viewer may not see load as null and have no items).
  */
 export function createLoaders(service: OrdersService, viewer: Viewer | null) {
+  /**
+   * A cart at today's prices: the carts of one request priced together, one products.lookup for
+   * all their products (SERVICE_UNAVAILABLE when products does not answer). Keyed by id and version.
+   */
+  const pricedCart = new DataLoader<CartModel, PricedCart, string>(
+    (carts) => service.carts.priceForRead(carts),
+    { cacheKeyFn: (cart) => `${cart.id}:${cart.version}` },
+  );
   return {
+    pricedCart,
     orderById: new DataLoader<string, OrderModel | null>((ids) => service.ordersFor(viewer, ids)),
     itemsByOrder: new DataLoader<OrderModel, OrderItemModel[], string>(
       (orders) => service.itemsFor(viewer, orders),

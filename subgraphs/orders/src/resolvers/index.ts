@@ -1,18 +1,22 @@
 import { DateTimeScalar, referenceId } from '@shop/graphql';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import type { OrdersService } from '../orders.service';
+import { cartResolvers } from './carts';
 
 /** Thin: GraphQL <-> OrdersService and the loaders. Who may see what is the service's business. */
 export function createResolvers(service: OrdersService): Resolvers {
+  const carts = cartResolvers(service);
   return {
     DateTime: DateTimeScalar,
     Query: {
       order: (_root, { id }, ctx) => service.orderFor(ctx.viewer, id),
+      ...carts.Query,
     },
     Mutation: {
       placeOrder: (_root, { input }, ctx) => service.placeOrder(ctx.viewer, input),
       cancelOrder: (_root, { id }, ctx) => service.cancelOrder(ctx.viewer, id),
       refundOrder: (_root, { id }, ctx) => service.refundOrder(ctx.viewer, id),
+      ...carts.Mutation,
     },
     User: {
       __resolveReference: (ref) => service.userReference(referenceId(ref)),
@@ -31,6 +35,8 @@ export function createResolvers(service: OrdersService): Resolvers {
       user: (order) => ({ id: order.userId }),
       items: (order, _args, ctx) => ctx.loaders.itemsByOrder.load(order),
     },
+    Cart: carts.Cart,
+    CartLine: carts.CartLine,
     OrderItem: {
       product: (item) => ({ id: item.productId }),
     },
