@@ -5,7 +5,10 @@ import pg from 'pg';
 import { ConfigError, loadConfig } from '@shop/config';
 import { createLogger } from '@shop/server';
 import { createPgDatabase, endpoints, memoryLog, natsPrefix, runId, withDatabase } from '@shop/testing';
+import { AddressesRepository } from '../src/addresses.repository';
 import { configSchema, createApp } from '../src/index';
+import { createPasswordHasher } from '../src/passwords';
+import { MIGRATIONS, UsersRepository } from '../src/users.repository';
 import { ADMIN, startUsers, type TestEnv } from './helpers';
 
 let env: TestEnv;
@@ -25,7 +28,54 @@ describe('start-up', () => {
   it('applies migrations once, tracked in schema_migrations, and is safe to run again', async () => {
     expect(await env.app.repository.migrate()).toEqual([]);
     const { rows } = await env.app.pool.query<{ id: string }>('SELECT id FROM schema_migrations ORDER BY id');
-    expect(rows.map((r) => r.id)).toEqual(['001_users', '002_login_failures', '003_login_throttle']);
+    expect(rows.map((r) => r.id)).toEqual([
+      '001_users',
+      '002_login_failures',
+      '003_login_throttle',
+      '004_addresses',
+      '005_customer_search',
+    ]);
+  });
+
+  it('upgrades a database of the previous release: its accounts keep working and get address books', async () => {
+    const db = await createPgDatabase('upgrade');
+    const pool = new pg.Pool({ connectionString: db.url });
+    try {
+      await pool.query(
+        'CREATE TABLE schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+      );
+      for (const migration of MIGRATIONS.slice(0, 3)) {
+        await pool.query(migration.sql);
+        await pool.query('INSERT INTO schema_migrations (id) VALUES ($1)', [migration.id]);
+      }
+      const { rows } = await pool.query<{ id: string }>(
+        "INSERT INTO users (email, name, password_hash) VALUES ('old@example.com', 'Old', 'h') RETURNING id",
+      );
+      const repository = new UsersRepository({ pool, passwords: await createPasswordHasher() });
+      expect(await repository.migrate()).toEqual(['004_addresses', '005_customer_search']);
+      const addresses = new AddressesRepository({ pool });
+      const created = await addresses.create(
+        rows[0]!.id,
+        {
+          name: 'Old',
+          company: null,
+          line1: 'Weg 1',
+          line2: null,
+          postalCode: '10115',
+          city: 'Berlin',
+          region: null,
+          country: 'DE',
+          phone: null,
+        },
+        false,
+        20,
+      );
+      expect(created).toMatchObject({ kind: 'created', address: { isDefaultShipping: true } });
+      expect(await repository.listCustomers('%old%', 10, null)).toMatchObject([{ email: 'old@example.com' }]);
+    } finally {
+      await pool.end();
+      await db.drop();
+    }
   });
 
   it('boots a second instance on the same database without duplicating the admin', async () => {
