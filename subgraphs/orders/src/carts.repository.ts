@@ -221,12 +221,12 @@ export class CartsRepository {
   // ---- expiry ------------------------------------------------------------------------------
 
   /**
-   * Deletes at most `batch` carts not changed since `before` (oldest first), lines by cascade;
+   * Deletes at most `batch` carts not changed after `before` (oldest first), lines by cascade;
    * returns how many. A cart being changed holds its row lock; under READ COMMITTED the DELETE
    * re-reads its updated_at after the lock, so a cart changed meanwhile stays.
    */
   async deleteIdle(before: Date, batch: number): Promise<number> {
-    const result = await this.db.run('DELETE FROM carts WHERE updated_at < ? ORDER BY updated_at LIMIT ?', [
+    const result = await this.db.run('DELETE FROM carts WHERE updated_at <= ? ORDER BY updated_at LIMIT ?', [
       before,
       batch,
     ]);
