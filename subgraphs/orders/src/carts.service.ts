@@ -12,7 +12,7 @@ import {
   type RemoveCartLineInput,
   type UpdateCartLineInput,
 } from './carts.editing';
-import type { CartConn } from './carts.repository';
+import type { CartConn, CartsRepository } from './carts.repository';
 import {
   isCartId,
   lookupProducts,
@@ -124,9 +124,31 @@ export class CartsService {
     });
   }
 
+  /** The repository, for statements inside another transaction (checkout: lockCart, emptyCart). */
+  get repository(): CartsRepository {
+    return this.deps.repository;
+  }
+
   /** Locks the cart inside the caller's transaction (see CartsRepository.lockCart). */
   lockCart(conn: CartConn, cartId: string) {
     return this.deps.repository.lockCart(conn, cartId);
+  }
+
+  /**
+   * Inside the caller's transaction: locks the cart's row and answers the cart (lines read under
+   * the lock) when the viewer may use it now; null otherwise (unknown, expired, someone else's, an
+   * id not in the issued form).
+   */
+  async lockUsable(conn: CartConn, viewer: Viewer | null, cartId: string): Promise<CartModel | null> {
+    if (!isCartId(cartId)) return null;
+    const row = await this.deps.repository.lockRow(conn, cartId);
+    if (!row || !mayUse(this.deps, viewer, row)) return null;
+    return this.deps.repository.findById(cartId, conn);
+  }
+
+  /** Inside the caller's transaction, the cart locked: every line and the code go (checkout). */
+  emptyCart(conn: CartConn, cartId: string): Promise<void> {
+    return this.deps.repository.emptyCart(conn, cartId, this.deps.now());
   }
 
   // ---- pricing -----------------------------------------------------------------------------

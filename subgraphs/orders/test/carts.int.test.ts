@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { admin, customer } from './helpers';
 import { bootCarts, cartOf, type CartsHarness } from './carts.fixtures';
 
@@ -263,5 +264,53 @@ describe('setDiscountCode (checkout’s API)', () => {
       discount_code: null,
       version: set!.version + 1,
     });
+  });
+});
+
+describe('the cart inside another transaction (checkout’s API)', () => {
+  it('lockCart / lockUsable hold the row: an edit waits for the commit and lands after emptyCart', async () => {
+    const owner = customer();
+    const cart = cartOf(await t.add(owner, { productId: lamp.id, quantity: 2 }));
+    const carts = t.h.app.service.carts;
+    let settled = false;
+    let pending: Promise<unknown> = Promise.resolve();
+    await t.h.app.db.transaction(async (conn) => {
+      expect(await carts.lockCart(conn, cart.id)).toEqual({ version: 1, userId: owner.id });
+      const locked = await carts.lockUsable(conn, owner, cart.id);
+      expect(locked?.lines.map((l) => [l.productId, l.quantity])).toEqual([[lamp.id, 2]]);
+      expect(await carts.lockUsable(conn, customer(), cart.id)).toBeNull();
+      expect(await carts.lockUsable(conn, admin(), cart.id)).toBeNull();
+      expect(await carts.lockUsable(conn, owner, cart.id.slice(1))).toBeNull();
+      expect(await carts.lockCart(conn, 'A'.repeat(22))).toBeNull();
+      pending = t.add(owner, { cartId: cart.id, productId: desk.id, quantity: 1 }).finally(() => {
+        settled = true;
+      });
+      await sleep(300);
+      expect(settled).toBe(false);
+      await carts.emptyCart(conn, cart.id);
+    });
+    const after = cartOf((await pending) as Parameters<typeof cartOf>[0]);
+    expect(after.lines.map((l) => [l.product.id, l.quantity])).toEqual([[desk.id, 1]]);
+    // emptyCart and the add: two more versions.
+    expect((await t.rows()).find((r) => r.id === cart.id)?.version).toBe(3);
+  });
+
+  it('the statements run on the orders repository’s transaction (OrdersTx) as well', async () => {
+    const cart = cartOf(await t.add(null, { productId: lamp.id, quantity: 1 }));
+    const carts = t.h.app.service.carts;
+    await t.h.app.repository.transaction(async (tx) => {
+      expect(await carts.lockCart(tx, cart.id)).toEqual({ version: 1, userId: null });
+      await carts.repository.emptyCart(tx, cart.id);
+    });
+    expect(await t.linesOf(cart.id)).toEqual([]);
+    // A rolled-back transaction changes nothing.
+    await t.add(null, { cartId: cart.id, productId: lamp.id, quantity: 1 });
+    await expect(
+      t.h.app.repository.transaction(async (tx) => {
+        await carts.emptyCart(tx, cart.id);
+        throw new Error('checkout failed');
+      }),
+    ).rejects.toThrow('checkout failed');
+    expect(await t.linesOf(cart.id)).toHaveLength(1);
   });
 });
