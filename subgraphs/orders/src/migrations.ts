@@ -164,6 +164,24 @@ export const MIGRATIONS: { version: number; name: string; statements: string[] }
       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
     ],
   },
+  {
+    // Fulfilment (orders.fulfilment.ts): PAID -> FULFILLED (fulfilled_at, carrier, tracking_number)
+    // -> DELIVERED (delivered_at); refundOrder may also start from either (refund_requested_at of
+    // migration 4 says when REFUNDED was entered). The admin list (Query.orders) reads newest first
+    // by seq, by status (orders_status_seq) or by placing time (orders_created). Each statement can
+    // run again.
+    version: 7,
+    name: 'fulfilment, delivery and the admin order list',
+    statements: [
+      "ALTER TABLE orders MODIFY status ENUM('PENDING_PAYMENT','PAID','FULFILLED','DELIVERED','CANCELLED','REFUNDED') NOT NULL",
+      'ALTER TABLE orders ADD COLUMN IF NOT EXISTS fulfilled_at DATETIME(3) NULL',
+      'ALTER TABLE orders ADD COLUMN IF NOT EXISTS delivered_at DATETIME(3) NULL',
+      'ALTER TABLE orders ADD COLUMN IF NOT EXISTS carrier VARCHAR(16) NULL',
+      `ALTER TABLE orders ADD COLUMN IF NOT EXISTS tracking_number VARCHAR(40) ${BIN} NULL`,
+      'ALTER TABLE orders ADD INDEX IF NOT EXISTS orders_status_seq (status, seq)',
+      'ALTER TABLE orders ADD INDEX IF NOT EXISTS orders_created (created_at)',
+    ],
+  },
 ];
 
 const LOCK = 'shop_orders_migrations';
@@ -187,7 +205,8 @@ export async function migrate(db: Db): Promise<number[]> {
       ];
       const done = new Set(rows.map((r) => r.version));
       const applied: number[] = [];
-      for (const migration of MIGRATIONS) {
+      // By version, whatever the order of the list (versions are appended by independent changes).
+      for (const migration of [...MIGRATIONS].sort((x, y) => x.version - y.version)) {
         if (done.has(migration.version)) continue;
         for (const statement of migration.statements) await conn.query(statement);
         await conn.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [

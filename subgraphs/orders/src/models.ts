@@ -2,7 +2,14 @@ import type { Money } from '@shop/graphql';
 
 /** The domain's model types: what the repository returns and the resolvers map from. */
 
-export const ORDER_STATUSES = ['PENDING_PAYMENT', 'PAID', 'CANCELLED', 'REFUNDED'] as const;
+export const ORDER_STATUSES = [
+  'PENDING_PAYMENT',
+  'PAID',
+  'FULFILLED',
+  'DELIVERED',
+  'CANCELLED',
+  'REFUNDED',
+] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 export interface OrderModel {
@@ -29,6 +36,14 @@ export interface OrderModel {
   refundRequestedAt: Date | null;
   /** When payments confirmed that refund (payments.refunded); null until then. */
   refundedAt: Date | null;
+  /** When an admin handed the order to a carrier (fulfillOrder); null before. */
+  fulfilledAt: Date | null;
+  /** When an admin recorded its delivery (markOrderDelivered); null before. */
+  deliveredAt: Date | null;
+  /** The carrier (one of CARRIERS in orders.fulfilment.ts), set with fulfilledAt; null before. */
+  carrier: string | null;
+  /** The carrier's tracking number, set with fulfilledAt; null before. */
+  trackingNumber: string | null;
 }
 
 export interface OrderItemModel {

@@ -25,8 +25,9 @@ export type RefundOutcome =
   'DUPLICATE' | 'IGNORED' | 'CHARGE_REFUNDED' | 'ORDER_REFUNDED' | 'NOTHING_TO_MARK';
 
 /**
- * refundOrder: admins only (FORBIDDEN for anyone else, UNAUTHENTICATED without a viewer). A PAID
- * order moves to REFUNDED under its row lock, with its orders.refund_requested outbox row
+ * refundOrder: admins only (FORBIDDEN for anyone else, UNAUTHENTICATED without a viewer). A PAID,
+ * FULFILLED or DELIVERED order moves to REFUNDED under its row lock (its carrier, tracking number
+ * and fulfilment times are kept), with its orders.refund_requested outbox row
  * (ADMIN_REFUND, its payment and total) in the same transaction. An order already REFUNDED is
  * answered as it is and asks for nothing again, so a repeated or concurrent call refunds once. Any
  * other status is OrderNotRefundableError; an id not in the issued form is not found, without a query.
@@ -138,7 +139,8 @@ export interface AuditState {
 
 /**
  * The audit: counts what disagrees (unmatched charges not refunded and admin refunds not confirmed
- * after `graceSeconds`, PAID or REFUNDED orders without a payment id) and logs it at error.
+ * after `graceSeconds`, paid (PAID, FULFILLED, DELIVERED) or REFUNDED orders without a payment id)
+ * and logs it at error.
  */
 export async function auditCharges(
   deps: OrdersDeps,

@@ -1,6 +1,6 @@
 import type { Db, Sql } from './db';
 import { isDuplicateKey } from './db';
-import type { CancelReason, OrderItemModel, OrderModel } from './models';
+import type { CancelReason, OrderItemModel, OrderModel, OrderStatus } from './models';
 import { ITEM_COLUMNS, ORDER_COLUMNS, toItem, toOrder, type ItemRow, type OrderRow } from './orders.rows';
 import { RefundsTx } from './refunds.repository';
 
@@ -21,6 +21,10 @@ export type NewOrder = Omit<
   | 'paymentLeaseUntil'
   | 'refundRequestedAt'
   | 'refundedAt'
+  | 'fulfilledAt'
+  | 'deliveredAt'
+  | 'carrier'
+  | 'trackingNumber'
 >;
 export type NewItem = Omit<OrderItemModel, 'orderId'>;
 
@@ -32,7 +36,13 @@ export class DuplicateIdempotencyKeyError extends Error {
   }
 }
 
-export type OutboxKind = 'orders.paid' | 'orders.cancelled' | 'orders.refund_requested' | 'orders.refunded';
+export type OutboxKind =
+  | 'orders.paid'
+  | 'orders.cancelled'
+  | 'orders.refund_requested'
+  | 'orders.refunded'
+  | 'orders.fulfilled'
+  | 'orders.delivered';
 export interface OutboxRow {
   seq: number;
   eventId: string;
@@ -207,6 +217,26 @@ export class OrdersTx extends RefundsTx {
     if (seqs.length === 0) return;
     await this.sql.run('UPDATE outbox SET sent_at = ? WHERE seq IN (?)', [sentAt, seqs]);
   }
+  // ---- fulfilment (orders.fulfilment.ts) ----------------------------------------------------
+
+  /** PAID -> FULFILLED with its carrier and tracking number (only from PAID); true when it moved. */
+  async markFulfilled(id: string, carrier: string, trackingNumber: string, at: Date): Promise<boolean> {
+    const result = await this.sql.run(
+      `UPDATE orders SET status = 'FULFILLED', fulfilled_at = ?, carrier = ?, tracking_number = ?
+       WHERE id = ? AND status = 'PAID'`,
+      [at, carrier, trackingNumber, id],
+    );
+    return result.affectedRows === 1;
+  }
+
+  /** FULFILLED -> DELIVERED (only from FULFILLED); true when it moved. */
+  async markDelivered(id: string, at: Date): Promise<boolean> {
+    const result = await this.sql.run(
+      `UPDATE orders SET status = 'DELIVERED', delivered_at = ? WHERE id = ? AND status = 'FULFILLED'`,
+      [at, id],
+    );
+    return result.affectedRows === 1;
+  }
 }
 
 async function countUnpaid(sql: Sql, userId: string): Promise<number> {
@@ -316,4 +346,38 @@ export class OrdersRepository {
     const [row] = await this.db.rows<{ n: number }>('SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL');
     return Number(row?.n ?? 0);
   }
+
+  // ---- the admin list (orders.listing.ts) ---------------------------------------------------
+
+  /**
+   * Every customer's orders matching `filter`, newest first (by seq), after the order with sequence
+   * `beforeSeq` (exclusive). placedFrom is inclusive, placedTo exclusive.
+   */
+  async listAll(filter: OrderListFilter, limit: number, beforeSeq: number | null): Promise<OrderModel[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (condition: string, value: unknown) => {
+      where.push(condition);
+      params.push(value);
+    };
+    if (filter.status !== undefined) add('status = ?', filter.status);
+    if (filter.userId !== undefined) add('user_id = ?', filter.userId);
+    if (filter.placedFrom !== undefined) add('created_at >= ?', filter.placedFrom);
+    if (filter.placedTo !== undefined) add('created_at < ?', filter.placedTo);
+    if (beforeSeq !== null) add('seq < ?', beforeSeq);
+    const rows = await this.db.rows<OrderRow>(
+      `SELECT ${ORDER_COLUMNS} FROM orders ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
+       ORDER BY seq DESC LIMIT ?`,
+      [...params, limit],
+    );
+    return rows.map(toOrder);
+  }
+}
+
+/** The conditions of the admin list; each given one must hold (validated by the service). */
+export interface OrderListFilter {
+  status?: OrderStatus;
+  userId?: string;
+  placedFrom?: Date;
+  placedTo?: Date;
 }

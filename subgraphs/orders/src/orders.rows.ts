@@ -19,6 +19,10 @@ export interface OrderRow {
   payment_lease_until: Date | null;
   refund_requested_at: Date | null;
   refunded_at: Date | null;
+  fulfilled_at: Date | null;
+  delivered_at: Date | null;
+  carrier: string | null;
+  tracking_number: string | null;
 }
 
 export interface ItemRow {
@@ -34,7 +38,7 @@ export interface ItemRow {
 }
 
 export const ORDER_COLUMNS =
-  'id, seq, user_id, status, currency, total_amount, idempotency_key, fingerprint, created_at, expires_at, paid_at, cancelled_at, payment_id, payment_lease_until, refund_requested_at, refunded_at';
+  'id, seq, user_id, status, currency, total_amount, idempotency_key, fingerprint, created_at, expires_at, paid_at, cancelled_at, payment_id, payment_lease_until, refund_requested_at, refunded_at, fulfilled_at, delivered_at, carrier, tracking_number';
 export const ITEM_COLUMNS =
   'order_id, position, product_id, sku, product_name, quantity, unit_amount, line_amount, currency';
 
@@ -55,6 +59,10 @@ export const toOrder = (r: OrderRow): OrderModel => ({
   paymentLeaseUntil: r.payment_lease_until,
   refundRequestedAt: r.refund_requested_at,
   refundedAt: r.refunded_at,
+  fulfilledAt: r.fulfilled_at,
+  deliveredAt: r.delivered_at,
+  carrier: r.carrier,
+  trackingNumber: r.tracking_number,
 });
 
 export const toItem = (r: ItemRow): OrderItemModel => ({

@@ -21,6 +21,14 @@ import {
   type PaymentOutcome,
 } from './orders.lifecycle';
 import { placeOrder, type PlaceOrderInput, type PlaceOrderResult } from './orders.placing';
+import {
+  fulfillOrder,
+  markOrderDelivered,
+  type FulfillOrderInput,
+  type FulfillOrderResult,
+  type MarkOrderDeliveredResult,
+} from './orders.fulfilment';
+import { listAllOrders, type OrderFilterInput } from './orders.listing';
 import type { OrdersRepository } from './orders.repository';
 import type { AuditCounts, RefundsRepository } from './refunds.repository';
 import {
@@ -211,7 +219,10 @@ export class OrdersService {
 
   // ---- refunds (orders.refunds.ts) -----------------------------------------------------------
 
-  /** refundOrder: admins only; a PAID order becomes REFUNDED and its refund is asked for, once. */
+  /**
+   * refundOrder: admins only; a PAID, FULFILLED or DELIVERED order becomes REFUNDED and its refund
+   * is asked for, once.
+   */
   refundOrder(viewer: Viewer | null, orderId: string): Promise<RefundOrderResult> {
     return refundOrder(this.deps, viewer, orderId);
   }
@@ -224,5 +235,27 @@ export class OrdersService {
   /** One run of the audit job: counts charges and statuses that disagree, logs them at error. */
   auditCharges(): Promise<AuditCounts> {
     return auditCharges(this.deps, this.audit, this.deps.refundGraceSeconds);
+  }
+
+  // ---- after payment, and the admin list (orders.fulfilment.ts, orders.listing.ts) -----------
+
+  /** fulfillOrder: admins only; PAID -> FULFILLED with carrier and tracking number (idempotent). */
+  fulfillOrder(viewer: Viewer | null, input: FulfillOrderInput): Promise<FulfillOrderResult> {
+    return fulfillOrder(this.deps, viewer, input);
+  }
+
+  /** markOrderDelivered: admins only; FULFILLED -> DELIVERED (idempotent). */
+  markOrderDelivered(viewer: Viewer | null, orderId: string): Promise<MarkOrderDeliveredResult> {
+    return markOrderDelivered(this.deps, viewer, orderId);
+  }
+
+  /** Query.orders: admins only; every customer's orders, filtered, newest first. */
+  listAllOrders(
+    viewer: Viewer | null,
+    filter: OrderFilterInput | null | undefined,
+    first: number | null | undefined,
+    after: string | null | undefined,
+  ): Promise<Connection<OrderModel>> {
+    return listAllOrders(this.deps, viewer, filter, first, after);
   }
 }

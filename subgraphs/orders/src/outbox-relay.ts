@@ -28,6 +28,8 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
     'orders.cancelled': options.names.events.ordersCancelled,
     'orders.refund_requested': options.names.events.ordersRefundRequested,
     'orders.refunded': options.names.events.ordersRefunded,
+    'orders.fulfilled': options.names.events.ordersFulfilled,
+    'orders.delivered': options.names.events.ordersDelivered,
   };
   const subjectOf = (kind: OutboxKind) => subjects[kind];
   const batchSize = options.batchSize ?? 100;

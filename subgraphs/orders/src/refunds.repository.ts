@@ -1,5 +1,6 @@
 import type { Db, Sql } from './db';
 import type { OrderStatus, UnmatchedChargeModel, UnmatchedChargeReason } from './models';
+import { PAID_STATUSES } from './order-state';
 
 /**
  * Every MySQL statement of refunds: unmatched charges (successful charges that paid nothing), the
@@ -55,11 +56,14 @@ export class RefundsTx {
     return result.affectedRows === 1;
   }
 
-  /** PAID -> REFUNDED, the refund asked for at `at` (only from PAID: a second call changes nothing). */
+  /**
+   * PAID, FULFILLED or DELIVERED -> REFUNDED, the refund asked for at `at` (from those only: a second
+   * call changes nothing).
+   */
   async markRefundRequested(id: string, at: Date): Promise<boolean> {
     const result = await this.sql.run(
-      `UPDATE orders SET status = 'REFUNDED', refund_requested_at = ? WHERE id = ? AND status = 'PAID'`,
-      [at, id],
+      `UPDATE orders SET status = 'REFUNDED', refund_requested_at = ? WHERE id = ? AND status IN (?)`,
+      [at, id, PAID_STATUSES],
     );
     return result.affectedRows === 1;
   }
@@ -80,7 +84,7 @@ export interface AuditCounts {
   unrefundedCharges: number;
   /** REFUNDED orders whose refund payments has not confirmed after the grace period. */
   unconfirmedRefunds: number;
-  /** PAID or REFUNDED orders without a payment id. */
+  /** Paid orders (PAID, FULFILLED, DELIVERED) or REFUNDED ones without a payment id. */
   paidWithoutPayment: number;
 }
 
@@ -125,15 +129,16 @@ export class RefundsRepository {
 
   /**
    * What the audit job reports: unmatched charges not refunded, and REFUNDED orders whose refund is
-   * not confirmed, both older than `before`; PAID (or REFUNDED) orders without a payment id.
+   * not confirmed, both older than `before`; orders that were paid (PAID, FULFILLED, DELIVERED or
+   * REFUNDED) without a payment id.
    */
   async auditCounts(before: Date): Promise<AuditCounts> {
     const [row] = await this.db.rows<{ charges: number; refunds: number; unpaid: number }>(
       `SELECT
          (SELECT COUNT(*) FROM unmatched_charges WHERE refunded_at IS NULL AND recorded_at < ?) AS charges,
          (SELECT COUNT(*) FROM orders WHERE status = 'REFUNDED' AND refunded_at IS NULL AND refund_requested_at < ?) AS refunds,
-         (SELECT COUNT(*) FROM orders WHERE status IN ('PAID', 'REFUNDED') AND payment_id IS NULL) AS unpaid`,
-      [before, before],
+         (SELECT COUNT(*) FROM orders WHERE status IN (?) AND payment_id IS NULL) AS unpaid`,
+      [before, before, [...PAID_STATUSES, 'REFUNDED']],
     );
     return {
       unrefundedCharges: Number(row?.charges ?? 0),

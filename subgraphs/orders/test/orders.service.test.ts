@@ -37,6 +37,10 @@ const order = (id: string, userId: string, seq: number): OrderModel => ({
   paymentLeaseUntil: null,
   refundRequestedAt: null,
   refundedAt: null,
+  fulfilledAt: null,
+  deliveredAt: null,
+  carrier: null,
+  trackingNumber: null,
 });
 const item = (orderId: string): OrderItemModel => ({
   orderId,

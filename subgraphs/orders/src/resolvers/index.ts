@@ -2,20 +2,24 @@ import { DateTimeScalar, referenceId } from '@shop/graphql';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import type { OrdersService } from '../orders.service';
 import { cartResolvers } from './carts';
+import { fulfilmentResolvers } from './fulfilment';
 
 /** Thin: GraphQL <-> OrdersService and the loaders. Who may see what is the service's business. */
 export function createResolvers(service: OrdersService): Resolvers {
+  const fulfilment = fulfilmentResolvers(service);
   const carts = cartResolvers(service);
   return {
     DateTime: DateTimeScalar,
     Query: {
       order: (_root, { id }, ctx) => service.orderFor(ctx.viewer, id),
+      ...fulfilment.Query,
       ...carts.Query,
     },
     Mutation: {
       placeOrder: (_root, { input }, ctx) => service.placeOrder(ctx.viewer, input),
       cancelOrder: (_root, { id }, ctx) => service.cancelOrder(ctx.viewer, id),
       refundOrder: (_root, { id }, ctx) => service.refundOrder(ctx.viewer, id),
+      ...fulfilment.Mutation,
       ...carts.Mutation,
     },
     User: {
@@ -34,6 +38,7 @@ export function createResolvers(service: OrdersService): Resolvers {
       },
       user: (order) => ({ id: order.userId }),
       items: (order, _args, ctx) => ctx.loaders.itemsByOrder.load(order),
+      ...fulfilment.Order,
     },
     Cart: carts.Cart,
     CartLine: carts.CartLine,
