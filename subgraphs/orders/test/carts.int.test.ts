@@ -130,6 +130,33 @@ describe('addToCart', () => {
   });
 });
 
+describe('money bounds', () => {
+  it('a cart holds one currency and totals at most MAX_ORDER_TOTAL at the prices added (InvalidInputError)', async () => {
+    const dear = await t.product('Piano', 50, 1_000_000);
+    const cart = cartOf(await t.add(null, { productId: dear.id, quantity: 10 }));
+    expect(cart.subtotal).toEqual({ amount: 10_000_000, currency: 'EUR' });
+    expect(await t.add(null, { cartId: cart.id, productId: lamp.id, quantity: 1 })).toMatchObject({
+      __typename: 'InvalidInputError',
+      field: 'quantity',
+    });
+    const dollars = await t.productsApp.repository.insert({
+      sku: `USD-${Date.now()}`,
+      name: 'Import',
+      description: 'priced in dollars',
+      price: { amount: 100, currency: 'USD' },
+      stock: 5,
+      category: 'test',
+    });
+    const euros = cartOf(await t.add(null, { productId: lamp.id, quantity: 1 }));
+    expect(await t.add(null, { cartId: euros.id, productId: dollars.id, quantity: 1 })).toMatchObject({
+      __typename: 'InvalidInputError',
+      field: 'productId',
+    });
+    expect((await t.cart(null, euros.id))?.lines).toHaveLength(1);
+    expect((await t.cart(null, cart.id))?.quantity).toBe(10);
+  });
+});
+
 describe('who may use a cart', () => {
   it('a customer’s cart: only its owner; another customer, an admin or anonymous get not found', async () => {
     const owner = customer('owner');
