@@ -222,14 +222,22 @@ export class CartsRepository {
 
   /**
    * Deletes at most `batch` carts not changed after `before` (oldest first), lines by cascade;
-   * returns how many. A cart being changed holds its row lock; under READ COMMITTED the DELETE
-   * re-reads its updated_at after the lock, so a cart changed meanwhile stays.
+   * returns how many. The idle rows are locked first (FOR UPDATE SKIP LOCKED: a cart being changed
+   * right now is skipped, not waited for) and deleted only if still idle, in one transaction: a cart
+   * changed meanwhile is never deleted.
    */
   async deleteIdle(before: Date, batch: number): Promise<number> {
-    const result = await this.db.run('DELETE FROM carts WHERE updated_at <= ? ORDER BY updated_at LIMIT ?', [
-      before,
-      batch,
-    ]);
-    return result.affectedRows;
+    return this.db.transaction(async (sql) => {
+      const idle = await sql.rows<{ id: string }>(
+        'SELECT id FROM carts WHERE updated_at <= ? ORDER BY updated_at LIMIT ? FOR UPDATE SKIP LOCKED',
+        [before, batch],
+      );
+      if (idle.length === 0) return 0;
+      const result = await sql.run('DELETE FROM carts WHERE id IN (?) AND updated_at <= ?', [
+        idle.map((r) => r.id),
+        before,
+      ]);
+      return result.affectedRows;
+    });
   }
 }

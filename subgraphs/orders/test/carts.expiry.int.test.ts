@@ -86,6 +86,26 @@ describe('carts expire after CART_IDLE_SECONDS without a change', () => {
     expect((await t.rows()).map((r) => r.id)).toEqual([live]);
     expect(await t.h.app.db.rows('SELECT cart_id FROM cart_lines WHERE cart_id IN (?)', [idle])).toEqual([]);
   });
+
+  it('a cart being changed while the job runs is skipped, not deleted', async () => {
+    later(IDLE);
+    await t.h.app.service.carts.expireIdle(10_000);
+    const cart = cartOf(await t.add(null, { productId: p.id, quantity: 1 }));
+    later(IDLE);
+    const carts = t.h.app.service.carts;
+    await t.h.app.db.transaction(async (conn) => {
+      // Checkout (or an edit) holds the row and refreshes it; the job must not wait nor delete.
+      expect(await carts.lockCart(conn, cart.id)).not.toBeNull();
+      const started = Date.now();
+      expect(await carts.expireIdle(100)).toBe(0);
+      expect(Date.now() - started).toBeLessThan(2000);
+      await carts.repository.touch(conn, cart.id, new Date(clock));
+    });
+    expect(await carts.expireIdle(100)).toBe(0);
+    expect((await t.rows()).some((r) => r.id === cart.id)).toBe(true);
+    later(IDLE);
+    expect(await carts.expireIdle(100)).toBe(1);
+  });
 });
 
 describe('the cart expiry job', () => {
