@@ -419,17 +419,17 @@ export type Mutation = {
   fulfillOrder: FulfillOrderResult;
   /** Administrators only: records that a FULFILLED order reached the customer; it becomes DELIVERED. */
   markOrderDelivered: MarkOrderDeliveredResult;
-  /** Signed-in customers: moves an anonymous cart's lines and discount code into the customer's cart (quantities of the same product added up, at most MAX_LINE_QUANTITY) and deletes the anonymous cart. Call it right after login with the cart the shopper filled before. */
+  /** Signed-in customers: moves an anonymous cart's lines and discount code into the customer's cart (created if missing; quantities of the same product added up, at most MAX_LINE_QUANTITY; new products appended while the cart has fewer than MAX_CART_LINES, the rest dropped; the code only when the customer's cart has none) and deletes the anonymous cart. Call it right after login with the cart the shopper filled before; a repeated call is CartNotFoundError and changes nothing. */
   mergeCart: CartResult;
   /** Places an order for the signed-in user from a list of items, without cart, address or shipping (for API clients that do not use carts; storefronts use checkout): reserves the items' stock in products and stores the order with price snapshots, waiting for payment until it expires. */
   placeOrder: PlaceOrderResult;
   /** Administrators only: refunds a PAID, FULFILLED or DELIVERED order in full. It becomes REFUNDED at once and payments gives its charge back; the customer is emailed when the refund is confirmed. Its stock is not given back (the goods may have shipped; adjust stock by hand). Calling it again for a REFUNDED order answers the order and refunds nothing more. */
   refundOrder: RefundOrderResult;
-  /** Removes a product's line from a cart. */
+  /** Removes a product's line from a cart; a product that is not in it is no error (the cart is answered unchanged). */
   removeCartLine: CartResult;
   /** Takes the discount code off a cart. */
   removeDiscountCode: CartResult;
-  /** Sets the quantity of a product's line in a cart; 0 removes the line. */
+  /** Sets the quantity of a product's line in a cart at the product's current price; 0 removes the line, and a product not in the cart yet is added. */
   updateCartLine: CartResult;
 };
 
