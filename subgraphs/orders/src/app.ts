@@ -5,13 +5,16 @@ import { maxOrderAgeSeconds, type Config } from './config';
 import { CartsRepository } from './carts.repository';
 import { CartsService } from './carts.service';
 import { createDb } from './db';
-import { productsClient, startMessaging } from './messaging';
+import { DiscountsRepository } from './discounts.repository';
+import { DiscountsService } from './discounts.service';
+import { productsClient, startMessaging, usersClient } from './messaging';
 import { migrate } from './migrations';
 import { createOutboxRelay, relayLoop } from './outbox-relay';
 import { OrdersRepository } from './orders.repository';
 import { OrdersService } from './orders.service';
 import { RefundsRepository } from './refunds.repository';
 import { createServer } from './server';
+import { ShippingMethods } from './shipping';
 
 export interface AppOverrides {
   /** Tests pass a logger writing to memoryLog(). */
@@ -68,10 +71,22 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     maxOrderTotal: config.MAX_ORDER_TOTAL,
     now: overrides.now,
   });
+  const shipping = new ShippingMethods(config.SHIPPING_METHODS);
+  const discounts = new DiscountsService({
+    repository: new DiscountsRepository({ db }),
+    carts,
+    log,
+    currency: shipping.currency,
+    maxOrderTotal: config.MAX_ORDER_TOTAL,
+    now: overrides.now,
+  });
   const service = new OrdersService({
     repository,
     refunds,
     carts,
+    discounts,
+    shipping,
+    users: usersClient(nc, names, config.USERS_TIMEOUT_MS),
     products,
     log,
     ttlSeconds: config.ORDER_TTL_SECONDS,

@@ -12,6 +12,7 @@ import {
   urlWith,
   z,
 } from '@shop/config';
+import { shippingMethodsField } from './shipping';
 
 /** A positive integer that may be left unset (the app derives its value from others). */
 const optionalPositiveInt = z
@@ -66,6 +67,14 @@ export const configSchema = z
     AUDIT_INTERVAL_MS: positiveInt(60_000),
     /** How long a requested refund may stay unconfirmed before the audit reports it. */
     REFUND_GRACE_SECONDS: positiveInt(600),
+    /**
+     * The shipping methods, as JSON: a list of { id, name, currency, price, freeAbove, countries,
+     * estimatedDays } (prices in minor units, one currency for all, every country of COUNTRIES
+     * reached). Unset: standard-eu, express-eu, standard-gb and standard-us in EUR.
+     */
+    SHIPPING_METHODS: shippingMethodsField,
+    /** How long checkout waits for users.address (an address of the address book). */
+    USERS_TIMEOUT_MS: positiveInt(3_000),
     /**
      * A cart not changed for this long is gone (it reads as not found at once; the cart expiry job
      * deletes it). At most 365 days; default 30 days.

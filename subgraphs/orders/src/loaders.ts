@@ -1,5 +1,6 @@
 import type { Viewer } from '@shop/auth';
 import DataLoader from 'dataloader';
+import type { CartDiscount } from './discounts.service';
 import type { CartModel, OrderItemModel, OrderModel, PricedCart } from './models';
 import type { OrdersService } from './orders.service';
 
@@ -23,6 +24,11 @@ export function createLoaders(service: OrdersService, viewer: Viewer | null) {
     itemsByOrder: new DataLoader<OrderModel, OrderItemModel[], string>(
       (orders) => service.itemsFor(viewer, orders),
       { cacheKeyFn: (order) => order.id },
+    ),
+    /** Cart.discount / discountProblem: the carts priced once, their codes read in one query. */
+    cartDiscount: new DataLoader<CartModel, CartDiscount, string>(
+      async (carts) => service.discounts.forCarts(await Promise.all(carts.map((c) => pricedCart.load(c)))),
+      { cacheKeyFn: (cart) => `${cart.id}:${cart.version}` },
     ),
   };
 }

@@ -1,4 +1,5 @@
 import {
+  AddressReply,
   consumeDurable,
   endpoint,
   LookupReply,
@@ -15,6 +16,7 @@ import {
 import { stopAll, type Logger, type Stoppable } from '@shop/server';
 import { z } from '@shop/config';
 import type { CartProducts } from './carts.service';
+import type { UsersClient } from './orders.checkout';
 import type { OrdersService, ProductsClient } from './orders.service';
 
 /** What the PAYMENTS stream carries: a charge's outcome or a confirmed refund. */
@@ -102,6 +104,26 @@ export function productsClient(
     async release(orderId) {
       const reply = await request(nc, names.commands.productsRelease, { orderId }, ReleaseReply, timeoutMs);
       if (!reply.ok) throw new Error(`products refused to release ${orderId}: ${reply.message}`);
+    },
+  };
+}
+
+/**
+ * users.address over NATS request-reply, with a timeout: the address, or null when the user has no
+ * address with this id (NOT_FOUND, and ids users refuses as malformed). Throws ServiceUnavailableError
+ * when users does not answer.
+ */
+export function usersClient(nc: NatsConnection, names: NatsNames, timeoutMs: number): UsersClient {
+  return {
+    async address(userId, addressId) {
+      const reply = await request(
+        nc,
+        names.commands.usersAddress,
+        { userId, addressId },
+        AddressReply,
+        timeoutMs,
+      );
+      return reply.ok && reply.addressId === addressId ? reply.address : null;
     },
   };
 }

@@ -182,6 +182,50 @@ export const MIGRATIONS: { version: number; name: string; statements: string[] }
       'ALTER TABLE orders ADD INDEX IF NOT EXISTS orders_created (created_at)',
     ],
   },
+  {
+    // Checkout (orders.checkout.ts) and discount codes (discounts.repository.ts). An order keeps the
+    // parts of its total (total = subtotal + shipping - discount), the VAT in it, the code, the
+    // method and a snapshot of the address; orders from before (placeOrder) have subtotal = total
+    // and the rest 0 or null. A code's times_used always equals its rows in discount_redemptions:
+    // both change in one transaction under the code's row lock. Each statement can run again.
+    version: 6,
+    name: 'checkout totals, address snapshots, discount codes',
+    statements: [
+      'ALTER TABLE orders ADD COLUMN IF NOT EXISTS subtotal_amount BIGINT NOT NULL DEFAULT 0',
+      'ALTER TABLE orders ADD COLUMN IF NOT EXISTS shipping_amount BIGINT NOT NULL DEFAULT 0',
+      'ALTER TABLE orders ADD COLUMN IF NOT EXISTS discount_amount BIGINT NOT NULL DEFAULT 0',
+      'ALTER TABLE orders ADD COLUMN IF NOT EXISTS vat_amount BIGINT NOT NULL DEFAULT 0',
+      'ALTER TABLE orders ADD COLUMN IF NOT EXISTS vat_rate_bp INT NOT NULL DEFAULT 0',
+      `ALTER TABLE orders ADD COLUMN IF NOT EXISTS discount_code VARCHAR(32) ${BIN} NULL`,
+      `ALTER TABLE orders ADD COLUMN IF NOT EXISTS shipping_method_id VARCHAR(40) ${BIN} NULL`,
+      'ALTER TABLE orders ADD COLUMN IF NOT EXISTS shipping_method_name VARCHAR(100) NULL',
+      'ALTER TABLE orders ADD COLUMN IF NOT EXISTS shipping_address JSON NULL',
+      `ALTER TABLE orders ADD COLUMN IF NOT EXISTS cart_id VARCHAR(64) ${BIN} NULL`,
+      // Orders placed before: nothing but items, so the subtotal is the total.
+      'UPDATE orders SET subtotal_amount = total_amount WHERE subtotal_amount = 0 AND shipping_amount = 0',
+      `CREATE TABLE IF NOT EXISTS discount_codes (
+        code VARCHAR(32) ${BIN} NOT NULL PRIMARY KEY,
+        seq BIGINT NOT NULL AUTO_INCREMENT UNIQUE,
+        kind ENUM('PERCENTAGE','FIXED_AMOUNT') NOT NULL,
+        value INT NOT NULL,
+        minimum_subtotal BIGINT NULL,
+        starts_at DATETIME(3) NULL,
+        ends_at DATETIME(3) NULL,
+        usage_limit INT NULL,
+        usage_limit_per_customer INT NULL,
+        times_used INT NOT NULL DEFAULT 0,
+        created_at DATETIME(3) NOT NULL
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+      // One row per order that uses a code; deleted when the order is cancelled or expires unpaid.
+      `CREATE TABLE IF NOT EXISTS discount_redemptions (
+        order_id CHAR(36) ${BIN} NOT NULL PRIMARY KEY,
+        code VARCHAR(32) ${BIN} NOT NULL,
+        user_id VARCHAR(64) ${BIN} NOT NULL,
+        created_at DATETIME(3) NOT NULL,
+        KEY discount_redemptions_code_user (code, user_id)
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+    ],
+  },
 ];
 
 const LOCK = 'shop_orders_migrations';

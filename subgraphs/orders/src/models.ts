@@ -1,4 +1,5 @@
 import type { Money } from '@shop/graphql';
+import type { PostalAddress } from '@shop/messaging';
 
 /** The domain's model types: what the repository returns and the resolvers map from. */
 
@@ -36,6 +37,25 @@ export interface OrderModel {
   refundRequestedAt: Date | null;
   /** When payments confirmed that refund (payments.refunded); null until then. */
   refundedAt: Date | null;
+  // ---- checkout (orders.checkout.ts): the parts of the total, the address and the method ----
+  /** Sum of the lines' totals. */
+  subtotal: Money;
+  /** What shipping costs (0 when free, and for orders placed with placeOrder). */
+  shipping: Money;
+  /** What the discount code took off (0 without one). */
+  discount: Money;
+  /** The VAT included in total (total = subtotal + shipping - discount). */
+  vat: Money;
+  /** The destination's VAT rate in basis points; 0 without an address. */
+  vatRateBasisPoints: number;
+  /** The code used (upper case); null without one. */
+  discountCode: string | null;
+  /** The method as it was at checkout; null for placeOrder. */
+  shippingMethod: { id: string; name: string } | null;
+  /** The address snapshot taken at checkout; null for placeOrder. */
+  shippingAddress: PostalAddress | null;
+  /** The cart checkout turned into this order; null for placeOrder. */
+  cartId: string | null;
   /** When an admin handed the order to a carrier (fulfillOrder); null before. */
   fulfilledAt: Date | null;
   /** When an admin recorded its delivery (markOrderDelivered); null before. */
@@ -151,4 +171,56 @@ export interface PricedCart {
   lines: PricedCartLine[];
   subtotal: Money;
   quantity: number;
+}
+
+/**
+ * The checkout parts of an order placed without checkout (placeOrder, and rows from before
+ * migration 6): subtotal = total, no shipping, discount, VAT, address, method or cart.
+ */
+export type CheckoutParts = Pick<
+  OrderModel,
+  | 'subtotal'
+  | 'shipping'
+  | 'discount'
+  | 'vat'
+  | 'vatRateBasisPoints'
+  | 'discountCode'
+  | 'shippingMethod'
+  | 'shippingAddress'
+  | 'cartId'
+>;
+export const withoutCheckout = (total: Money): CheckoutParts => ({
+  subtotal: total,
+  shipping: { amount: 0, currency: total.currency },
+  discount: { amount: 0, currency: total.currency },
+  vat: { amount: 0, currency: total.currency },
+  vatRateBasisPoints: 0,
+  discountCode: null,
+  shippingMethod: null,
+  shippingAddress: null,
+  cartId: null,
+});
+
+// ---- discount codes (discounts.service.ts, discounts.repository.ts) -------------------------
+
+export const DISCOUNT_KINDS = ['PERCENTAGE', 'FIXED_AMOUNT'] as const;
+export type DiscountKind = (typeof DISCOUNT_KINDS)[number];
+
+/** A discount code as stored (amounts in minor units of the shop's currency). */
+export interface DiscountCodeModel {
+  /** Upper case, 3-32 of A-Z, 0-9, - and _. */
+  code: string;
+  /** Creation order: the cursor of Query.discountCodes. */
+  seq: number;
+  kind: DiscountKind;
+  /** Percent 1-100 (PERCENTAGE) or minor units (FIXED_AMOUNT). */
+  value: number;
+  minimumSubtotal: number | null;
+  startsAt: Date | null;
+  endsAt: Date | null;
+  usageLimit: number | null;
+  usageLimitPerCustomer: number | null;
+  /** Orders that use it now (= its rows in discount_redemptions). */
+  timesUsed: number;
+  createdAt: Date;
 }

@@ -98,7 +98,10 @@ export async function expireDue(deps: OrdersDeps, batch: number): Promise<string
   return ids;
 }
 
-/** Moves locked orders to CANCELLED and writes their outbox rows (same transaction). */
+/**
+ * Moves locked orders to CANCELLED, gives their discount codes' uses back and writes their outbox
+ * rows (same transaction).
+ */
 async function cancelLocked(
   deps: OrdersDeps,
   tx: OrdersTx,
@@ -117,6 +120,13 @@ async function cancelLocked(
     cancelled.map((o) => o.id),
     reason,
     at,
+  );
+  // The discount codes' uses go back in the same transaction: the orders are locked and were
+  // PENDING_PAYMENT, so each gives its use back exactly once (a cancel racing the expiry finds the
+  // order CANCELLED and does nothing).
+  await deps.discounts.giveBack(
+    tx,
+    cancelled.filter((o) => o.discountCode !== null).map((o) => o.id),
   );
   await tx.insertOutbox(
     cancelled.map((o) => {
@@ -318,6 +328,14 @@ async function decidePayment(
     total: order.total,
     items: items.map(toEventItem),
     paidAt: at.toISOString(),
+    subtotal: order.subtotal,
+    shipping: order.shipping,
+    discount: order.discount,
+    vat: order.vat,
+    vatRateBasisPoints: order.vatRateBasisPoints,
+    discountCode: order.discountCode,
+    shippingMethod: order.shippingMethod,
+    shippingAddress: order.shippingAddress,
   };
   await tx.insertOutbox([{ eventId, kind: 'orders.paid', payload, createdAt: at }]);
   return 'PAID';

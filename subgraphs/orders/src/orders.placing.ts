@@ -8,14 +8,16 @@ import {
   type OrderCancelledEvent,
   type ReserveReply,
 } from '@shop/messaging';
-import { asResult, type OrderModel, type OrderResult } from './models';
-import { DuplicateIdempotencyKeyError, type NewItem } from './orders.repository';
+import { asResult, withoutCheckout, type CheckoutParts, type OrderModel, type OrderResult } from './models';
+import { DuplicateIdempotencyKeyError, type NewItem, type OrdersTx } from './orders.repository';
 import type { OrdersDeps } from './orders.service';
 
 /**
- * placeOrder: shape checks, idempotency, the unpaid-orders cap, products.reserve, price snapshots and
- * the total limit, then one insert under the user's placing lock (the cap counted again there). Every
- * refusal after the reserve gives the stock back and stores no order.
+ * placeOrder, and the placing core it shares with checkout (placeLines): shape checks, idempotency,
+ * the unpaid-orders cap, products.reserve, price snapshots and the total limit, then one insert under
+ * the user's placing lock (the key and the cap checked again there, checkout's cart, discount and
+ * shipping in the same transaction). Every refusal after the reserve gives the stock back and stores
+ * no order.
  */
 
 export interface PlaceOrderInput {
@@ -42,7 +44,7 @@ export type PlaceOrderResult =
   | { __typename: 'OrderTotalLimitError'; message: string; maxTotal: Money }
   | { __typename: 'TooManyUnpaidOrdersError'; message: string; max: number };
 
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
+export const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 export async function placeOrder(
   deps: OrdersDeps,
@@ -53,10 +55,64 @@ export async function placeOrder(
   const checked = validate(deps, input);
   if ('__typename' in checked) return checked;
   const { lines, fingerprint } = checked;
+  return placeLines<never>(deps, {
+    viewer,
+    lines,
+    idempotencyKey: input.idempotencyKey,
+    fingerprint,
+    replay: (existing) => replay(existing, fingerprint),
+  });
+}
+
+/** What an order's transaction adds to the reserved lines: the checkout parts of its total. */
+export type OrderParts = Omit<CheckoutParts, 'subtotal'>;
+
+/** The reserved lines of an order about to be stored, as placeLines hands them to complete. */
+export interface Draft {
+  orderId: string;
+  items: NewItem[];
+  /** Sum of the items at the reserved prices. */
+  subtotal: Money;
+  at: Date;
+}
+
+/** One placing: the lines to reserve, the key, and what the caller adds (checkout). */
+export interface Placement<R> {
+  viewer: Viewer;
+  /** Canonical product ids, one line per product, within the caps (the caller checked). */
+  lines: Line[];
+  idempotencyKey: string;
+  fingerprint: string;
+  /** What an order already stored with this key answers: itself, or IdempotencyKeyReusedError. */
+  replay(existing: OrderModel): PlaceOrderResult | R | Promise<PlaceOrderResult | R>;
+  /**
+   * Inside the placing transaction, under the user's lock and after the unpaid cap, before the
+   * insert: the order's checkout parts, or a refusal. It may write (a discount use, emptying the
+   * cart): a refusal, or any throw, rolls all of it back and gives the reservation back.
+   * Without it the order has no shipping, discount, VAT, address or cart (placeOrder).
+   */
+  complete?(tx: OrdersTx, draft: Draft): Promise<{ parts: OrderParts } | { refusal: R }>;
+}
+
+/** A refusal inside the placing transaction: thrown to roll it back, answered after the release. */
+class Refused<R> extends Error {
+  constructor(readonly result: R) {
+    super('refused inside the placing transaction');
+  }
+}
+
+/**
+ * The placing core of placeOrder and checkout: idempotency, the unpaid-orders cap, products.reserve,
+ * price snapshots and the total limit, then one transaction under the user's placing lock (the key
+ * and the cap checked again there, the caller's `complete`, the insert). Every refusal after the
+ * reserve gives the stock back and stores nothing.
+ */
+export async function placeLines<R>(deps: OrdersDeps, p: Placement<R>): Promise<PlaceOrderResult | R> {
+  const { viewer, lines } = p;
   const { repository } = deps;
 
-  const existing = await repository.findByIdempotencyKey(viewer.id, input.idempotencyKey);
-  if (existing) return replay(existing, fingerprint);
+  const existing = await repository.findByIdempotencyKey(viewer.id, p.idempotencyKey);
+  if (existing) return p.replay(existing);
   // A first check without a lock, so a user at the cap reserves nothing; the exact one is below.
   if ((await repository.countUnpaid(viewer.id)) >= deps.maxUnpaidOrders) return tooManyUnpaid(deps);
 
@@ -92,39 +148,43 @@ export async function placeOrder(
       field: 'items',
     };
   }
-  const total: Money = {
+  const subtotal: Money = {
     amount: items.reduce((sum, i) => sum + i.lineTotal.amount, 0),
     currency: items[0]!.unitPrice.currency,
   };
-  // Checked in JavaScript numbers (exact far beyond 2³¹) before anything is stored: no total that
-  // GraphQL's 32-bit Int cannot carry, nor one above the configured maximum, is ever written.
-  if (total.amount > deps.maxOrderTotal) {
+  // Checked in JavaScript numbers (exact far beyond 2³¹) before anything is stored: no subtotal or
+  // total that GraphQL's 32-bit Int cannot carry, nor one above the configured maximum, is written.
+  if (subtotal.amount > deps.maxOrderTotal) {
     await release();
-    deps.log.info({ orderId, userId: viewer.id }, 'order refused: total above the maximum');
-    return {
-      __typename: 'OrderTotalLimitError',
-      message: `An order may total at most ${deps.maxOrderTotal} (minor units); nothing was ordered.`,
-      maxTotal: { amount: deps.maxOrderTotal, currency: total.currency },
-    };
+    return totalLimit(deps, orderId, viewer.id, subtotal.currency);
   }
   const createdAt = deps.now();
-  let placed: 'PLACED' | 'TOO_MANY' | OrderModel;
+  const draft: Draft = { orderId, items, subtotal, at: createdAt };
+  let placed: 'PLACED' | OrderModel;
   try {
     await repository.ensureUser(viewer.id);
     placed = await repository.transaction(async (tx) => {
-      // Under the user's lock: concurrent placeOrders of one user count and insert one at a time.
+      // Under the user's lock: concurrent placings of one user count and insert one at a time.
       await tx.lockUser(viewer.id);
-      const winner = await tx.findByIdempotencyKey(viewer.id, input.idempotencyKey);
+      const winner = await tx.findByIdempotencyKey(viewer.id, p.idempotencyKey);
       if (winner) return winner;
-      if ((await tx.countUnpaid(viewer.id)) >= deps.maxUnpaidOrders) return 'TOO_MANY' as const;
+      if ((await tx.countUnpaid(viewer.id)) >= deps.maxUnpaidOrders) throw new Refused(tooManyUnpaid(deps));
+      const done = p.complete ? await p.complete(tx, draft) : { parts: withoutCheckout(subtotal) };
+      if ('refusal' in done) throw new Refused(done.refusal);
+      const { parts } = done;
+      const total = subtotal.amount - parts.discount.amount + parts.shipping.amount;
+      if (total > deps.maxOrderTotal || total < 0)
+        throw new Refused(totalLimit(deps, orderId, viewer.id, subtotal.currency));
       await tx.insertOrder(
         {
+          ...parts,
           id: orderId,
           userId: viewer.id,
           status: 'PENDING_PAYMENT',
-          total,
-          idempotencyKey: input.idempotencyKey,
-          fingerprint,
+          subtotal,
+          total: { amount: total, currency: subtotal.currency },
+          idempotencyKey: p.idempotencyKey,
+          fingerprint: p.fingerprint,
           createdAt,
           expiresAt: new Date(createdAt.getTime() + deps.ttlSeconds * 1000),
         },
@@ -134,20 +194,30 @@ export async function placeOrder(
     });
   } catch (error) {
     await release();
+    if (error instanceof Refused) return error.result as PlaceOrderResult | R;
     if (error instanceof DuplicateIdempotencyKeyError) {
-      const winner = await repository.findByIdempotencyKey(viewer.id, input.idempotencyKey);
-      if (winner) return replay(winner, fingerprint);
+      const winner = await repository.findByIdempotencyKey(viewer.id, p.idempotencyKey);
+      if (winner) return p.replay(winner);
     }
     throw error;
   }
   if (placed !== 'PLACED') {
     await release();
-    return placed === 'TOO_MANY' ? tooManyUnpaid(deps) : replay(placed, fingerprint);
+    return p.replay(placed);
   }
   const order = await repository.findById(orderId);
   if (!order) throw new Error(`order ${orderId} vanished after insert`);
   deps.log.info({ orderId, number: order.number, lines: items.length }, 'order placed');
   return asResult(order);
+}
+
+function totalLimit(deps: OrdersDeps, orderId: string, userId: string, currency: string) {
+  deps.log.info({ orderId, userId }, 'order refused: total above the maximum');
+  return {
+    __typename: 'OrderTotalLimitError' as const,
+    message: `An order may total at most ${deps.maxOrderTotal} (minor units); nothing was ordered.`,
+    maxTotal: { amount: deps.maxOrderTotal, currency },
+  };
 }
 
 /** Shape checks: empty, too many lines, quantities, key. Merges lines of the same product. */
@@ -292,7 +362,7 @@ async function releaseReservation(
   }
 }
 
-const unknownProduct = (productId: string) => ({
+export const unknownProduct = (productId: string) => ({
   __typename: 'UnknownProductError' as const,
   message: `No product with id ${productId}.`,
   productId,
@@ -304,7 +374,7 @@ const tooManyUnpaid = (deps: OrdersDeps) => ({
   max: deps.maxUnpaidOrders,
 });
 
-const invalid = (message: string, field: string) => ({
+export const invalid = (message: string, field: string) => ({
   __typename: 'InvalidInputError' as const,
   message,
   field,

@@ -1,7 +1,16 @@
 import type { Db, Sql } from './db';
 import { isDuplicateKey } from './db';
 import type { CancelReason, OrderItemModel, OrderModel, OrderStatus } from './models';
-import { ITEM_COLUMNS, ORDER_COLUMNS, toItem, toOrder, type ItemRow, type OrderRow } from './orders.rows';
+import {
+  checkoutValues,
+  CHECKOUT_COLUMNS,
+  ITEM_COLUMNS,
+  ORDER_COLUMNS,
+  toItem,
+  toOrder,
+  type ItemRow,
+  type OrderRow,
+} from './orders.rows';
 import { RefundsTx } from './refunds.repository';
 
 /**
@@ -107,8 +116,9 @@ export class OrdersTx extends RefundsTx {
   async insertOrder(order: NewOrder, items: NewItem[]): Promise<void> {
     try {
       await this.sql.run(
-        `INSERT INTO orders (id, user_id, status, currency, total_amount, idempotency_key, fingerprint, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO orders (id, user_id, status, currency, total_amount, idempotency_key, fingerprint, created_at, expires_at,
+           ${CHECKOUT_COLUMNS})
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           order.id,
           order.userId,
@@ -119,6 +129,7 @@ export class OrdersTx extends RefundsTx {
           order.fingerprint,
           order.createdAt,
           order.expiresAt,
+          ...checkoutValues(order),
         ],
       );
     } catch (error) {
@@ -217,6 +228,7 @@ export class OrdersTx extends RefundsTx {
     if (seqs.length === 0) return;
     await this.sql.run('UPDATE outbox SET sent_at = ? WHERE seq IN (?)', [sentAt, seqs]);
   }
+
   // ---- fulfilment (orders.fulfilment.ts) ----------------------------------------------------
 
   /** PAID -> FULFILLED with its carrier and tracking number (only from PAID); true when it moved. */

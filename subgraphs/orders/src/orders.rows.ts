@@ -1,6 +1,17 @@
-import { orderNumber, type OrderItemModel, type OrderModel, type OrderStatus } from './models';
+import { PostalAddress } from '@shop/messaging';
+import {
+  orderNumber,
+  type CheckoutParts,
+  type OrderItemModel,
+  type OrderModel,
+  type OrderStatus,
+} from './models';
 
 /** The orders' MySQL rows and their mapping to models (what orders.repository.ts selects). */
+
+/** The checkout columns of an order (migration 6), in the order checkoutValues gives them. */
+export const CHECKOUT_COLUMNS =
+  'subtotal_amount, shipping_amount, discount_amount, vat_amount, vat_rate_bp, discount_code, shipping_method_id, shipping_method_name, shipping_address, cart_id';
 
 export interface OrderRow {
   id: string;
@@ -9,6 +20,18 @@ export interface OrderRow {
   status: OrderStatus;
   currency: string;
   total_amount: number;
+  // checkout (migration 6)
+  subtotal_amount: number;
+  shipping_amount: number;
+  discount_amount: number;
+  vat_amount: number;
+  vat_rate_bp: number;
+  discount_code: string | null;
+  shipping_method_id: string | null;
+  shipping_method_name: string | null;
+  /** The address snapshot: JSON (the driver may hand it over parsed), or null. */
+  shipping_address: string | Record<string, unknown> | null;
+  cart_id: string | null;
   idempotency_key: string;
   fingerprint: string;
   created_at: Date;
@@ -38,7 +61,8 @@ export interface ItemRow {
 }
 
 export const ORDER_COLUMNS =
-  'id, seq, user_id, status, currency, total_amount, idempotency_key, fingerprint, created_at, expires_at, paid_at, cancelled_at, payment_id, payment_lease_until, refund_requested_at, refunded_at, fulfilled_at, delivered_at, carrier, tracking_number';
+  'id, seq, user_id, status, currency, total_amount, idempotency_key, fingerprint, created_at, expires_at, paid_at, cancelled_at, payment_id, payment_lease_until, refund_requested_at, refunded_at, fulfilled_at, delivered_at, carrier, tracking_number, ' +
+  CHECKOUT_COLUMNS;
 export const ITEM_COLUMNS =
   'order_id, position, product_id, sku, product_name, quantity, unit_amount, line_amount, currency';
 
@@ -49,6 +73,7 @@ export const toOrder = (r: OrderRow): OrderModel => ({
   userId: r.user_id,
   status: r.status,
   total: { amount: Number(r.total_amount), currency: r.currency },
+  ...checkoutOf(r),
   idempotencyKey: r.idempotency_key,
   fingerprint: r.fingerprint,
   createdAt: r.created_at,
@@ -75,3 +100,39 @@ export const toItem = (r: ItemRow): OrderItemModel => ({
   unitPrice: { amount: Number(r.unit_amount), currency: r.currency },
   lineTotal: { amount: Number(r.line_amount), currency: r.currency },
 });
+
+/** An order's checkout parts from its row (all in the order's currency). */
+function checkoutOf(r: OrderRow): CheckoutParts {
+  const money = (amount: number) => ({ amount: Number(amount), currency: r.currency });
+  return {
+    subtotal: money(r.subtotal_amount),
+    shipping: money(r.shipping_amount),
+    discount: money(r.discount_amount),
+    vat: money(r.vat_amount),
+    vatRateBasisPoints: Number(r.vat_rate_bp),
+    discountCode: r.discount_code,
+    shippingMethod:
+      r.shipping_method_id === null ? null : { id: r.shipping_method_id, name: r.shipping_method_name ?? '' },
+    shippingAddress:
+      r.shipping_address === null
+        ? null
+        : PostalAddress.parse(
+            typeof r.shipping_address === 'string' ? JSON.parse(r.shipping_address) : r.shipping_address,
+          ),
+    cartId: r.cart_id,
+  };
+}
+
+/** The values of CHECKOUT_COLUMNS for an insert. */
+export const checkoutValues = (o: CheckoutParts): unknown[] => [
+  o.subtotal.amount,
+  o.shipping.amount,
+  o.discount.amount,
+  o.vat.amount,
+  o.vatRateBasisPoints,
+  o.discountCode,
+  o.shippingMethod?.id ?? null,
+  o.shippingMethod?.name ?? null,
+  o.shippingAddress === null ? null : JSON.stringify(o.shippingAddress),
+  o.cartId,
+];

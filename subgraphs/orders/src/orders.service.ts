@@ -11,6 +11,9 @@ import {
 } from '@shop/messaging';
 import type { Logger } from '@shop/server';
 import type { CartsService } from './carts.service';
+import type { DiscountsService } from './discounts.service';
+import { checkout, type CheckoutInput, type CheckoutResult, type UsersClient } from './orders.checkout';
+import type { ShippingMethodModel, ShippingMethods } from './shipping';
 import type { OrderItemModel, OrderModel, UserRef } from './models';
 import {
   applyPaymentEvent,
@@ -44,6 +47,8 @@ export type {
   AuditCounts,
   AuditState,
   CancelOrderResult,
+  CheckoutInput,
+  CheckoutResult,
   PaymentOutcome,
   PlaceOrderInput,
   PlaceOrderResult,
@@ -65,6 +70,12 @@ export interface OrdersServiceDeps {
   refunds: RefundsRepository;
   /** The carts (carts.service.ts): Query.cart, the cart mutations, checkout's cart. */
   carts: CartsService;
+  /** Discount codes (discounts.service.ts): their rules, uses taken at checkout, given back on cancel. */
+  discounts: DiscountsService;
+  /** The configured shipping methods (shipping.ts). */
+  shipping: ShippingMethods;
+  /** users.address: the address book checkout ships to. */
+  users: UsersClient;
   products: ProductsClient;
   log: Logger;
   /** How long an order waits for payment before it is cancelled. */
@@ -108,9 +119,12 @@ export class OrdersService {
   readonly audit: AuditState = { runs: 0, failedRuns: 0, last: null };
   /** The carts: reads, edits, live pricing and expiry (carts.service.ts). */
   readonly carts: CartsService;
+  /** Discount codes: createDiscountCode, Query.discountCodes, applyDiscountCode, Cart.discount. */
+  readonly discounts: DiscountsService;
 
   constructor(deps: OrdersServiceDeps) {
     this.carts = deps.carts;
+    this.discounts = deps.discounts;
     const paymentLeaseSeconds = deps.paymentLeaseSeconds ?? 120;
     this.deps = {
       ...deps,
@@ -197,6 +211,16 @@ export class OrdersService {
 
   placeOrder(viewer: Viewer | null, input: PlaceOrderInput): Promise<PlaceOrderResult> {
     return placeOrder(this.deps, viewer, input);
+  }
+
+  /** checkout: signed-in customers; a cart becomes an order waiting for payment (orders.checkout.ts). */
+  checkout(viewer: Viewer | null, input: CheckoutInput): Promise<CheckoutResult> {
+    return checkout(this.deps, viewer, input);
+  }
+
+  /** Query.shippingMethods: the methods that deliver to a country (upper case, as issued), cheapest first. */
+  shippingMethods(country: string): ShippingMethodModel[] {
+    return this.deps.shipping.forCountry(country);
   }
 
   cancelOrder(viewer: Viewer | null, orderId: string): Promise<CancelOrderResult> {

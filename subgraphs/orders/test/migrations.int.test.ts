@@ -20,6 +20,10 @@ describe('migrations', () => {
       );
       expect(tables.map((r) => r.t).sort()).toEqual([
         'applied_events',
+        'cart_lines',
+        'carts',
+        'discount_codes',
+        'discount_redemptions',
         'order_items',
         'order_users',
         'orders',

@@ -1,6 +1,7 @@
 import type { Viewer } from '@shop/auth';
 import { GraphQLError } from 'graphql';
 import type { OrderItemModel, OrderModel } from '../src/models';
+import { withoutCheckout } from '../src/models';
 import type { OrdersRepository } from '../src/orders.repository';
 import { OrdersService, type ProductsClient } from '../src/orders.service';
 
@@ -27,6 +28,7 @@ const order = (id: string, userId: string, seq: number): OrderModel => ({
   userId,
   status: 'PENDING_PAYMENT',
   total: { amount: 100, currency: 'EUR' },
+  ...withoutCheckout({ amount: 100, currency: 'EUR' }),
   idempotencyKey: id,
   fingerprint: id,
   createdAt: new Date(0),
@@ -78,6 +80,9 @@ const service = new OrdersService({
   repository,
   refunds: {} as never,
   carts: {} as never,
+  discounts: {} as never,
+  shipping: {} as never,
+  users: {} as never,
   products,
   log: silent as never,
   ttlSeconds: 60,

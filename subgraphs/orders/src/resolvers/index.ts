@@ -2,17 +2,20 @@ import { DateTimeScalar, referenceId } from '@shop/graphql';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import type { OrdersService } from '../orders.service';
 import { cartResolvers } from './carts';
+import { checkoutResolvers } from './checkout';
 import { fulfilmentResolvers } from './fulfilment';
 
 /** Thin: GraphQL <-> OrdersService and the loaders. Who may see what is the service's business. */
 export function createResolvers(service: OrdersService): Resolvers {
   const fulfilment = fulfilmentResolvers(service);
+  const checkout = checkoutResolvers(service);
   const carts = cartResolvers(service);
   return {
     DateTime: DateTimeScalar,
     Query: {
       order: (_root, { id }, ctx) => service.orderFor(ctx.viewer, id),
       ...fulfilment.Query,
+      ...checkout.Query,
       ...carts.Query,
     },
     Mutation: {
@@ -20,6 +23,7 @@ export function createResolvers(service: OrdersService): Resolvers {
       cancelOrder: (_root, { id }, ctx) => service.cancelOrder(ctx.viewer, id),
       refundOrder: (_root, { id }, ctx) => service.refundOrder(ctx.viewer, id),
       ...fulfilment.Mutation,
+      ...checkout.Mutation,
       ...carts.Mutation,
     },
     User: {
@@ -40,8 +44,9 @@ export function createResolvers(service: OrdersService): Resolvers {
       items: (order, _args, ctx) => ctx.loaders.itemsByOrder.load(order),
       ...fulfilment.Order,
     },
-    Cart: carts.Cart,
+    Cart: { ...carts.Cart, ...checkout.Cart },
     CartLine: carts.CartLine,
+    DiscountCode: checkout.DiscountCode,
     OrderItem: {
       product: (item) => ({ id: item.productId }),
     },
