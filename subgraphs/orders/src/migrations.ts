@@ -165,24 +165,6 @@ export const MIGRATIONS: { version: number; name: string; statements: string[] }
     ],
   },
   {
-    // Fulfilment (orders.fulfilment.ts): PAID -> FULFILLED (fulfilled_at, carrier, tracking_number)
-    // -> DELIVERED (delivered_at); refundOrder may also start from either (refund_requested_at of
-    // migration 4 says when REFUNDED was entered). The admin list (Query.orders) reads newest first
-    // by seq, by status (orders_status_seq) or by placing time (orders_created). Each statement can
-    // run again.
-    version: 7,
-    name: 'fulfilment, delivery and the admin order list',
-    statements: [
-      "ALTER TABLE orders MODIFY status ENUM('PENDING_PAYMENT','PAID','FULFILLED','DELIVERED','CANCELLED','REFUNDED') NOT NULL",
-      'ALTER TABLE orders ADD COLUMN IF NOT EXISTS fulfilled_at DATETIME(3) NULL',
-      'ALTER TABLE orders ADD COLUMN IF NOT EXISTS delivered_at DATETIME(3) NULL',
-      'ALTER TABLE orders ADD COLUMN IF NOT EXISTS carrier VARCHAR(16) NULL',
-      `ALTER TABLE orders ADD COLUMN IF NOT EXISTS tracking_number VARCHAR(40) ${BIN} NULL`,
-      'ALTER TABLE orders ADD INDEX IF NOT EXISTS orders_status_seq (status, seq)',
-      'ALTER TABLE orders ADD INDEX IF NOT EXISTS orders_created (created_at)',
-    ],
-  },
-  {
     // Checkout (orders.checkout.ts) and discount codes (discounts.repository.ts). An order keeps the
     // parts of its total (total = subtotal + shipping - discount), the VAT in it, the code, the
     // method and a snapshot of the address; orders from before (placeOrder) have subtotal = total
@@ -224,6 +206,24 @@ export const MIGRATIONS: { version: number; name: string; statements: string[] }
         created_at DATETIME(3) NOT NULL,
         KEY discount_redemptions_code_user (code, user_id)
       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+    ],
+  },
+  {
+    // Fulfilment (orders.fulfilment.ts): PAID -> FULFILLED (fulfilled_at, carrier, tracking_number)
+    // -> DELIVERED (delivered_at); refundOrder may also start from either (refund_requested_at of
+    // migration 4 says when REFUNDED was entered). The admin list (Query.orders) reads newest first
+    // by seq, by status (orders_status_seq) or by placing time (orders_created). Each statement can
+    // run again.
+    version: 7,
+    name: 'fulfilment, delivery and the admin order list',
+    statements: [
+      "ALTER TABLE orders MODIFY status ENUM('PENDING_PAYMENT','PAID','FULFILLED','DELIVERED','CANCELLED','REFUNDED') NOT NULL",
+      'ALTER TABLE orders ADD COLUMN IF NOT EXISTS fulfilled_at DATETIME(3) NULL',
+      'ALTER TABLE orders ADD COLUMN IF NOT EXISTS delivered_at DATETIME(3) NULL',
+      'ALTER TABLE orders ADD COLUMN IF NOT EXISTS carrier VARCHAR(16) NULL',
+      `ALTER TABLE orders ADD COLUMN IF NOT EXISTS tracking_number VARCHAR(40) ${BIN} NULL`,
+      'ALTER TABLE orders ADD INDEX IF NOT EXISTS orders_status_seq (status, seq)',
+      'ALTER TABLE orders ADD INDEX IF NOT EXISTS orders_created (created_at)',
     ],
   },
 ];
