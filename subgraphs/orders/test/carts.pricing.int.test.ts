@@ -112,6 +112,11 @@ describe('lines priced live from products', () => {
       ),
     ).toBe(1);
     expect(await counted(`query { cart { ${CART_FIELDS} } }`, {})).toBe(1);
+    // With checkout's discount fields (priced through the same loader) and a code on the cart.
+    await t.h.app.service.carts.setDiscountCode(owner, cart.id, 'NOSUCHCODE');
+    expect(await counted(`query { cart { ${CART_FIELDS} discount { amount } discountProblem } }`, {})).toBe(
+      1,
+    );
     // The same cart twice in one query (by id and as the customer's): still one lookup.
     expect(
       await counted(
