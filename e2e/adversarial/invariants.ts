@@ -10,7 +10,14 @@ import mongoose from 'mongoose';
 import { Redis } from 'ioredis';
 import { connectNats, isOrderId, isProductId, isUserId, jetstreamManager, natsNames } from '@shop/messaging';
 import type { TestEnvironment } from '../environment';
-import type { Model } from './model';
+import { PAID_CHAIN, wasPaid, type Model } from './model';
+import {
+  checkoutViolations,
+  partsOf,
+  readCheckout,
+  type CheckoutSnapshot,
+  type OrderParts,
+} from './invariants.checkout';
 import { MAX_UNPAID_ORDERS } from './commands/orders';
 import { MAX_INT, show } from './world';
 
@@ -24,6 +31,7 @@ interface StoredOrder {
   /** expires_at − created_at, in seconds. */
   lifetimeSeconds: number;
   items: { productId: string; quantity: number; lineAmount: number }[];
+  parts: OrderParts;
 }
 
 export interface Snapshot {
@@ -39,15 +47,14 @@ export interface Snapshot {
   products: { id: string; stock: number; holds: { orderId: string; quantity: number }[] }[];
   reservations: { orderId: string; status: string }[];
   confirmations: { orderId: string; channel: string; kind: string }[];
+  checkout: CheckoutSnapshot;
 }
 
 async function readOrders(url: string) {
   const conn = await mysql.createConnection(url);
   try {
-    const [orders] = (await conn.query(
-      'SELECT id, seq, user_id, status, total_amount, payment_id, created_at, expires_at FROM orders ORDER BY seq',
-    )) as unknown as [
-      {
+    const [orders] = (await conn.query('SELECT * FROM orders ORDER BY seq')) as unknown as [
+      ({
         id: string;
         seq: number;
         user_id: string;
@@ -56,7 +63,7 @@ async function readOrders(url: string) {
         payment_id: string | null;
         created_at: Date;
         expires_at: Date;
-      }[],
+      } & Record<string, unknown>)[],
     ];
     const [items] = (await conn.query(
       'SELECT order_id, product_id, quantity, line_amount FROM order_items',
@@ -79,6 +86,7 @@ async function readOrders(url: string) {
           quantity: Number(i.quantity),
           lineAmount: Number(i.line_amount),
         })),
+      parts: partsOf(o),
     }));
     return { orders: stored, unsentOrderEvents: Number(unsent?.n ?? 0) };
   } finally {
@@ -173,13 +181,14 @@ async function readConfirmations(url: string, natsPrefix: string) {
 
 export async function readStores(env: TestEnvironment): Promise<Snapshot> {
   const { stores } = env;
-  const [orders, payments, products, confirmations] = await Promise.all([
+  const [orders, payments, products, confirmations, checkout] = await Promise.all([
     readOrders(stores.mysqlUrl),
     readPayments(stores.redisUrl, stores.redisPrefix),
     readProducts(stores.mongoUrl),
     readConfirmations(stores.natsUrl, stores.natsPrefix),
+    readCheckout(stores.mysqlUrl),
   ]);
-  return { ...orders, ...payments, ...products, confirmations };
+  return { ...orders, ...payments, ...products, confirmations, checkout };
 }
 
 /** The order an id in another form would have reached: case, braces, spaces and prefixes removed. */
@@ -206,10 +215,10 @@ export function violationsOf(m: Model, s: Snapshot): string[] {
     for (const i of o.items)
       if (!isProductId(i.productId)) v.push(`${o.number} names product ${show(i.productId)}`);
     const lines = o.items.reduce((sum, i) => sum + i.lineAmount, 0);
-    if (o.total !== lines || o.total < 1 || o.total > MAX_INT)
-      v.push(`${name(o)}: lines come to ${lines} (at most 2^31-1)`);
+    if (o.parts.subtotal !== lines || o.total < 1 || o.total > MAX_INT)
+      v.push(`${name(o)}: subtotal ${o.parts.subtotal}, lines come to ${lines} (total at most 2^31-1)`);
     if (!m.orders.some((known) => known.id === o.id))
-      v.push(`${name(o)} is stored but no placeOrder answered it`);
+      v.push(`${name(o)} is stored but no placeOrder or checkout answered it`);
   }
 
   // Holds end: no order lives past the hard deadline, no user has more unpaid orders than allowed.
@@ -223,7 +232,8 @@ export function violationsOf(m: Model, s: Snapshot): string[] {
     if (n > MAX_UNPAID_ORDERS) v.push(`user ${user} has ${n} unpaid orders (at most ${MAX_UNPAID_ORDERS})`);
 
   // Payments: every charge under an order's own id; per order at most one net charge (a charge less
-  // what was refunded of it); the net charges add up to the totals of the PAID orders.
+  // what was refunded of it); the net charges add up to the totals of the PAID (FULFILLED,
+  // DELIVERED) orders.
   if (s.pendingRefunds > 0) v.push(`payments owes ${s.pendingRefunds} refunds not yet made`);
   const net = new Map<StoredOrder, { id: string; net: number }[]>();
   for (const p of s.payments) {
@@ -240,12 +250,15 @@ export function violationsOf(m: Model, s: Snapshot): string[] {
   for (const o of s.orders) {
     const charges = net.get(o) ?? [];
     if (charges.length > 1) v.push(`${name(o)} charged ${charges.length} times: ${show(charges)}`);
-    if (o.status === 'PAID' && (charges[0]?.net !== o.total || o.paymentId !== charges[0]?.id))
+    const stands = PAID_CHAIN.includes(o.status as never);
+    if (stands && (charges[0]?.net !== o.total || o.paymentId !== charges[0]?.id))
       v.push(`${name(o)} with net charges ${show(charges)} and payment ${o.paymentId}`);
-    if (o.status !== 'PAID' && charges.length > 0) v.push(`${name(o)} charged ${show(charges)}`);
+    if (!stands && charges.length > 0) v.push(`${name(o)} charged ${show(charges)}`);
   }
   const charged = [...net.values()].flat().reduce((sum, c) => sum + c.net, 0);
-  const paid = s.orders.filter((o) => o.status === 'PAID').reduce((sum, o) => sum + o.total, 0);
+  const paid = s.orders
+    .filter((o) => PAID_CHAIN.includes(o.status as never))
+    .reduce((sum, o) => sum + o.total, 0);
   if (charged !== paid) v.push(`net charges come to ${charged}, PAID orders to ${paid}`);
 
   // Stock: available + held + sold = start + adjustments; holds only for pending orders, and all of theirs.
@@ -259,7 +272,7 @@ export function violationsOf(m: Model, s: Snapshot): string[] {
     }
     const holds = doc.holds.reduce((sum, h) => sum + h.quantity, 0);
     const sold = s.orders
-      .filter((o) => o.status === 'PAID' || o.status === 'REFUNDED')
+      .filter((o) => wasPaid(o.status))
       .flatMap((o) => o.items)
       .filter((i) => i.productId.toLowerCase() === p.id)
       .reduce((sum, i) => sum + i.quantity, 0);
@@ -283,6 +296,8 @@ export function violationsOf(m: Model, s: Snapshot): string[] {
         v.push(`${name(o)} holds ${held(i.productId, o.id)} of ${i.quantity}`);
   const settled: Record<string, string> = {
     PAID: 'SOLD',
+    FULFILLED: 'SOLD',
+    DELIVERED: 'SOLD',
     REFUNDED: 'SOLD',
     CANCELLED: 'RELEASED',
     PENDING_PAYMENT: 'RESERVED',
@@ -302,9 +317,15 @@ export function violationsOf(m: Model, s: Snapshot): string[] {
   }
   for (const o of s.orders) {
     const n = emails.get(o.id) ?? 0;
-    if (n !== (o.status === 'PAID' || o.status === 'REFUNDED' ? 1 : 0))
-      v.push(`${name(o)} has ${n} confirmations`);
+    if (n !== (wasPaid(o.status) ? 1 : 0)) v.push(`${name(o)} has ${n} confirmations`);
   }
+  // Carts, codes, totals and the order's life after payment (invariants.checkout.ts). Carts hold no
+  // stock: every hold above belongs to an order waiting for payment, none to a cart.
+  const cartIds = new Set(s.checkout.carts.map((c) => c.id));
+  for (const doc of s.products)
+    for (const h of doc.holds)
+      if (cartIds.has(h.orderId)) v.push(`product ${doc.id} holds ${h.quantity} for cart ${h.orderId}`);
+  v.push(...checkoutViolations(m, s.orders, s.checkout, s.confirmations));
   return v;
 }
 

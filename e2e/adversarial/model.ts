@@ -5,13 +5,18 @@
  * expired. Commands pick users, products, orders and keys by index (modulo what exists), so shrinking
  * a sequence keeps every command meaningful.
  */
+import type { AddressM, CartM, CheckoutKeyM, CodeM, MethodM } from './model.carts';
 import type { Auth, CardKind } from './world';
 
 export interface UserM {
   email: string;
   password: string;
   auth: Auth;
+  /** A second session of the same customer (another token from a login); the first one when there is none. */
+  auth2: Auth;
   id: string;
+  /** The addresses of the customer's address book the model knows of. */
+  addresses: AddressM[];
 }
 
 export interface ProductM {
@@ -23,7 +28,13 @@ export interface ProductM {
   adjustments: number;
 }
 
-export type Status = 'PENDING_PAYMENT' | 'PAID' | 'CANCELLED' | 'REFUNDED';
+export type Status = 'PENDING_PAYMENT' | 'PAID' | 'FULFILLED' | 'DELIVERED' | 'CANCELLED' | 'REFUNDED';
+
+/** The statuses of an order whose charge stands: paid, shipped, delivered. */
+export const PAID_CHAIN: readonly Status[] = ['PAID', 'FULFILLED', 'DELIVERED'];
+/** True once a payment succeeded for the order (it is paid, shipped, delivered or refunded). */
+export const wasPaid = (s: Status | string | undefined) =>
+  s === 'REFUNDED' || PAID_CHAIN.includes(s as Status);
 
 export interface OrderM {
   id: string;
@@ -37,6 +48,12 @@ export interface OrderM {
   attempted: boolean;
   /** The id of its successful payment, once one answered. */
   paidBy?: string;
+  /** The discount code it uses (checkout), upper case. */
+  code?: string;
+  /** The cart it was checked out from. */
+  cartId?: string;
+  /** The carrier and tracking number it was fulfilled with. */
+  fulfilment?: { carrier: string; trackingNumber: string };
 }
 
 export interface PlaceKeyM {
@@ -65,6 +82,17 @@ export interface Model {
   orders: OrderM[];
   placeKeys: PlaceKeyM[];
   payKeys: PayKeyM[];
+  /** Carts the gateway answered with (anonymous ones and the customers'). */
+  carts: CartM[];
+  /** Discount codes the admin created. */
+  codes: CodeM[];
+  /** The shipping methods Query.shippingMethods answered in the setup. */
+  methods: MethodM[];
+  checkoutKeys: CheckoutKeyM[];
+  /** Products of the seeded catalogue that are no product of the model (their stock is not tracked). */
+  filler: { id: string; price: number }[];
+  /** A cart was filled to MAX_CART_LINES (once per sequence). */
+  filled: boolean;
   ttlMs: number;
   /** The hard deadline of an unpaid order (orders' default for this TTL: the larger of 2 TTL and TTL + the 120 s lease). */
   maxAgeSeconds: number;
@@ -170,12 +198,25 @@ export function surelyAvailable(m: Model, product: number): number {
 export const pendingOf = (m: Model, user: number) =>
   m.orders.filter((o) => o.owner === user && o.status === 'PENDING_PAYMENT').length;
 
+const RANK: Record<Status, number> = {
+  PENDING_PAYMENT: 0,
+  CANCELLED: 1,
+  PAID: 1,
+  FULFILLED: 2,
+  DELIVERED: 3,
+  REFUNDED: 4,
+};
+
 /**
- * What an answer says of an order's status: PAID and CANCELLED are final (until an admin refunds a
- * PAID order: REFUNDED is final); PENDING_PAYMENT teaches nothing.
+ * What an answer says of an order's status: an order only moves forward (PENDING_PAYMENT → PAID →
+ * FULFILLED → DELIVERED, any of the paid ones → REFUNDED; PENDING_PAYMENT → CANCELLED), and
+ * CANCELLED and REFUNDED are final; PENDING_PAYMENT teaches nothing.
  */
 export function learn(order: OrderM, status: Status | undefined) {
-  if (order.status === 'REFUNDED') return;
-  if (status === 'REFUNDED' || status === 'PAID' || (status === 'CANCELLED' && order.status !== 'PAID'))
-    order.status = status;
+  if (!status || order.status === 'REFUNDED' || order.status === 'CANCELLED') return;
+  if (status === 'CANCELLED') {
+    if (order.status === 'PENDING_PAYMENT') order.status = status;
+    return;
+  }
+  if (RANK[status] > RANK[order.status]) order.status = status;
 }

@@ -66,6 +66,12 @@ async function setup(w: World, ttlSeconds: number): Promise<Model> {
     orders: [],
     placeKeys: [],
     payKeys: [],
+    carts: [],
+    codes: [],
+    methods: [],
+    checkoutKeys: [],
+    filler: [],
+    filled: false,
     ttlMs: ttlSeconds * 1000,
     maxAgeSeconds: Math.max(2 * ttlSeconds, ttlSeconds + 120),
     expired: false,
@@ -100,15 +106,93 @@ async function setup(w: World, ttlSeconds: number): Promise<Model> {
     const res = await w.mutate('register', { input: { email, password: PASSWORD, name: `Shopper ${name}` } });
     const payload = res as { token?: string; user?: { id: string } } | null;
     if (!payload?.token || !payload.user) throw new Error(`setup: register ${email} answered ${show(res)}`);
+    // A second session of the same customer: another token from a login.
+    const login = await w.mutate('login', { input: { email, password: PASSWORD } });
+    const second = (login as { token?: string } | null)?.token;
+    if (!second) throw new Error(`setup: login ${email} answered ${show(login)}`);
+    const auth = { authorization: `Bearer ${payload.token}` };
     m.users.push({
       email,
       password: PASSWORD,
-      auth: { authorization: `Bearer ${payload.token}` },
+      auth,
+      auth2: { authorization: `Bearer ${second}` },
       id: payload.user.id,
+      addresses: [],
     });
   }
+  await catalogue(w, m);
+  await shippingMethods(w, m);
   w.flush('setup');
   return m;
+}
+
+/**
+ * The seeded catalogue: its two cheapest products with stock join the model's products (their stock
+ * is tracked like the others'); the rest fill carts up to MAX_CART_LINES.
+ */
+async function catalogue(w: World, m: Model) {
+  const data = await w.call('catalogue', {});
+  const nodes = (
+    (
+      data?.products as
+        { edges: { node: { id: string; stock: number; price: { amount: number } } }[] } | undefined
+    )?.edges ?? []
+  )
+    .map((e) => e.node)
+    .filter((p) => !m.products.some((known) => known.id === p.id));
+  const seeded = nodes.filter((p) => p.stock >= 10).sort((a, b) => a.price.amount - b.price.amount);
+  for (const p of seeded.slice(0, 2))
+    m.products.push({
+      id: p.id,
+      name: `seeded ${p.id.slice(-4)}`,
+      price: p.price.amount,
+      start: p.stock,
+      adjustments: 0,
+    });
+  m.filler = nodes
+    .filter((p) => !m.products.some((known) => known.id === p.id))
+    .map((p) => ({ id: p.id, price: p.price.amount }));
+}
+
+/** The shipping methods of every country the shop ships to, as Query.shippingMethods answers them. */
+async function shippingMethods(w: World, m: Model) {
+  const data = await w.call('shippingMethods', {});
+  type M = {
+    id: string;
+    price: { amount: number; currency: string };
+    freeAbove: { amount: number } | null;
+    countries: string[];
+  };
+  const answers = (data ?? {}) as Record<string, M[]>;
+  for (const [country, list] of Object.entries(answers)) {
+    if (country === 'lower' || country === 'none') {
+      w.expect(
+        list.length === 0,
+        `shippingMethods(${country === 'lower' ? '"de"' : '"CH"'}) answered ${show(list.map((x) => x.id))}`,
+      );
+      continue;
+    }
+    const prices = list.map((x) => x.price.amount);
+    w.expect(
+      prices.every((p, i) => i === 0 || p >= prices[i - 1]!),
+      `shippingMethods(${country}) is not cheapest first`,
+    );
+    for (const x of list) {
+      w.expect(
+        x.countries.includes(country.toUpperCase()),
+        `${x.id} listed for ${country} reaches ${show(x.countries)}`,
+      );
+      if (!m.methods.some((known) => known.id === x.id))
+        m.methods.push({
+          id: x.id,
+          price: x.price.amount,
+          freeAbove: x.freeAbove?.amount ?? null,
+          countries: x.countries,
+        });
+    }
+  }
+  if (!m.methods.some((x) => x.countries.includes('DE')))
+    throw new Error(`setup: no shipping method reaches DE: ${show(data)}`);
 }
 
 export async function attack(options: AttackOptions): Promise<Figures> {

@@ -6,39 +6,14 @@
  * through `flush()`, so fast-check shrinks towards the request that caused it.
  */
 import { createTestEnvironment, type TestEnvironment } from '../environment';
+import { OPS, type Op } from './operations';
 
 export const MAX_INT = 2 ** 31 - 1;
 /** The test cards of payments' TestPaymentProvider (subgraphs/payments/README.md). */
 export const CARDS = { ok: '4242424242424242', declined: '4000000000000002', down: '4000000000000119' };
 export type CardKind = keyof typeof CARDS;
 
-export const OPS = {
-  register: `mutation Register($input: RegisterInput!) { register(input: $input) { __typename
-    ... on AuthPayload { token user { id } } ... on Error { message } } }`,
-  login: `mutation Login($input: LoginInput!) { login(input: $input) { __typename
-    ... on AuthPayload { token user { id } } ... on Error { message } } }`,
-  placeOrder: `mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { __typename
-    ... on Order { id number status total { amount } items { quantity product { id } } }
-    ... on InsufficientStockError { productId requested available } ... on Error { message } } }`,
-  payOrder: `mutation Pay($input: PayOrderInput!) { payOrder(input: $input) { __typename
-    ... on PaymentSucceeded { payment { id status amount { amount } order { id status } } }
-    ... on CardDeclinedError { reason payment { id status } }
-    ... on OrderNotPayableError { status } ... on Error { message } } }`,
-  cancelOrder: `mutation Cancel($id: ID!) { cancelOrder(id: $id) { __typename
-    ... on Order { id status } ... on OrderNotCancellableError { status } ... on Error { message } } }`,
-  refundOrder: `mutation Refund($id: ID!) { refundOrder(id: $id) { __typename
-    ... on Order { id status } ... on OrderNotRefundableError { status } ... on Error { message } } }`,
-  adjustStock: `mutation Adjust($id: ID!, $delta: Int!) { adjustStock(id: $id, delta: $delta) { __typename
-    ... on Product { id stock } ... on Error { message } } }`,
-  createProduct: `mutation Create($input: CreateProductInput!) { createProduct(input: $input) { __typename
-    ... on Product { id stock price { amount } } ... on Error { message } } }`,
-  product: `query Product($id: ID!) { product(id: $id) { id stock } }`,
-  order: `query Order($id: ID!) { order(id: $id) { id status payment { id status } } }`,
-  catalogue: `query Catalogue { products(first: 100) { edges { node { id stock price { amount } } } } }`,
-  myOrders: `query MyOrders { me { id orders(first: 100) { edges { node {
-    id number status total { amount } payment { id status } } } } } }`,
-} as const;
-export type Op = keyof typeof OPS;
+export { OPS, type Op } from './operations';
 
 export type Auth = Record<string, string>;
 
@@ -113,12 +88,14 @@ export class World {
   /**
    * Sends one operation and records the response. `expectData: false` is for requests GraphQL itself
    * must refuse (an Int beyond 32 bits): they must fail as a request error, never as an internal one.
+   * `refusal` is for requests the service must refuse with that error code (UNAUTHENTICATED,
+   * FORBIDDEN): an answer without it is a violation.
    */
   async call(
     op: Op,
     variables: Record<string, unknown>,
     auth: Auth = {},
-    { expectData = true } = {},
+    { expectData = true, refusal }: { expectData?: boolean; refusal?: string } = {},
   ): Promise<Record<string, unknown> | null> {
     let res;
     try {
@@ -139,7 +116,13 @@ export class World {
     const where = `${op} ${show(variables)}`;
     if (errorCodes.includes('INTERNAL_SERVER_ERROR'))
       this.note(`${where}: INTERNAL_SERVER_ERROR (data ${show(res.data)})`);
-    else if (expectData && (!res.data || errorCodes.length > 0))
+    else if (refusal !== undefined) {
+      const field = first as Result | null | undefined;
+      if (!errorCodes.includes(refusal) || (field !== null && field !== undefined))
+        this.note(
+          `${where}: not refused with ${refusal} (data ${show(res.data)}, errors ${show(errorCodes)})`,
+        );
+    } else if (expectData && (!res.data || errorCodes.length > 0))
       this.note(`${where}: data ${show(res.data)}, errors ${show(res.errors?.map((e) => e.message))}`);
     else if (!expectData && (res.data || errorCodes.length === 0))
       this.note(`${where}: a value GraphQL cannot represent was accepted (data ${show(res.data)})`);

@@ -70,13 +70,10 @@ export class Register extends Step {
     if (this.kind === 'fresh') {
       w.expect(res.__typename === 'AuthPayload', `a fresh address was refused: ${res.__typename}`);
       const payload = res as { token?: string; user?: { id: string } };
-      if (payload.token && payload.user)
-        m.users.push({
-          email,
-          password: PASSWORD,
-          auth: { authorization: `Bearer ${payload.token}` },
-          id: payload.user.id,
-        });
+      if (payload.token && payload.user) {
+        const auth = { authorization: `Bearer ${payload.token}` };
+        m.users.push({ email, password: PASSWORD, auth, auth2: auth, id: payload.user.id, addresses: [] });
+      }
     } else {
       w.expect(res.__typename !== 'AuthPayload', `registered a second account for ${JSON.stringify(taken)}`);
     }

@@ -13,6 +13,7 @@ import {
   pickOrder,
   surelyAvailable,
   variant,
+  wasPaid,
   type IdForm,
   type Model,
   type PlaceKeyM,
@@ -346,8 +347,11 @@ export class CancelOrder extends Step {
     }
     const order = target.order;
     const status = (res as { status?: Status }).status;
-    if (order.status === 'PAID')
-      w.expect(t === 'OrderNotCancellableError', `a paid order's cancel answered ${t} ${status ?? ''}`);
+    if (wasPaid(order.status))
+      w.expect(
+        t === 'OrderNotCancellableError',
+        `a ${order.status} order's cancel answered ${t} ${status ?? ''}`,
+      );
     if (order.status === 'PENDING_PAYMENT' && !order.attempted && !mayHaveExpired(m, order))
       w.expect(
         t === 'Order' && status === 'CANCELLED',

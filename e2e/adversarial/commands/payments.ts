@@ -7,6 +7,7 @@ import {
   freshKey,
   mayHaveExpired,
   pickOrder,
+  wasPaid,
   type IdForm,
   type Model,
   type PayKeyM,
@@ -62,8 +63,8 @@ function charged(w: World, target: Target, res: Result) {
   if (order.paidBy && order.paidBy !== id)
     w.note(`${order.number} charged a second time (${order.paidBy}, ${id})`);
   if (order.status === 'CANCELLED') w.note(`${order.number} was charged after it was cancelled`);
-  // A replayed key answers the charge it made, also after an admin refunded the order.
-  if (order.status !== 'REFUNDED') order.status = 'PAID';
+  // A replayed key answers the charge it made, also after the order shipped or was refunded.
+  if (!wasPaid(order.status)) order.status = 'PAID';
   order.paidBy = id;
 }
 
@@ -101,7 +102,7 @@ function judge(m: Model, w: World, p: Payment, res: Result | null) {
       );
     const status = (res as { status?: Status }).status;
     if (t === 'OrderNotPayableError' && status === 'CANCELLED') {
-      w.expect(order.status !== 'PAID', `${order.number} paid, payOrder says CANCELLED`);
+      w.expect(!wasPaid(order.status), `${order.number} ${order.status}, payOrder says CANCELLED`);
       order.status = 'CANCELLED';
     }
   }

@@ -3,9 +3,10 @@
  * it), then the catalogue; and a read-back of a user's orders, the catalogue and every product's
  * stock, which must always answer data and show nothing the clients were not told.
  */
-import { isIssued, learn, variant, type IdForm, type Model, type Status } from '../model';
+import { isIssued, learn, variant, wasPaid, type IdForm, type Model, type Status } from '../model';
 import { MAX_INT, show, type World } from '../world';
 import { Step, userOf } from './base';
+import { checkHistory } from './fulfilment';
 
 /** products' MAX_STOCK default: most units of a product on hand (stock plus holds). */
 const STOCK_LIMIT = 1_000_000;
@@ -119,9 +120,15 @@ export class ReadBack extends Step {
     const { index, user, name } = userOf(m, this.user);
     this.resolved = name;
     const data = await w.call('myOrders', {}, user.auth);
-    const me = data?.me as
-      { orders?: { edges: { node: { id: string; number: string; status: Status } }[] } } | undefined;
+    type Node = {
+      id: string;
+      number: string;
+      status: Status;
+      statusHistory?: { status: string; at: string }[];
+    };
+    const me = data?.me as { orders?: { edges: { node: Node }[] } } | undefined;
     for (const { node } of me?.orders?.edges ?? []) {
+      checkHistory(w, node.number, node.statusHistory, node.status);
       const known = m.orders.find((o) => o.id === node.id);
       if (!known) {
         w.note(`${node.number} (${node.status}) is stored but no placeOrder answered it`);
@@ -129,12 +136,27 @@ export class ReadBack extends Step {
       }
       w.expect(known.owner === index, `${node.number} listed for ${name}, placed by u${known.owner + 1}`);
       // PAID follows the payment through events: a paid order may still read PENDING_PAYMENT.
-      if (known.status === 'PAID')
+      if (wasPaid(known.status))
         w.expect(node.status !== 'CANCELLED', `${node.number} was paid, reads CANCELLED`);
       if (known.status === 'CANCELLED')
         w.expect(node.status === 'CANCELLED', `${node.number} was cancelled, reads ${node.status}`);
       learn(known, node.status);
     }
+    // The admin's list of the same customer's orders names the same orders; a customer may not read it.
+    const listed = await w.call('adminOrders', { filter: { userId: user.id } }, w.adminAuth);
+    const edges = (listed?.orders as { edges: { node: { id: string; user: { id: string } } }[] } | undefined)
+      ?.edges;
+    if (edges && me?.orders) {
+      const mine = new Set(me.orders.edges.map((e) => e.node.id));
+      const theirs = new Set(edges.map((e) => e.node.id));
+      w.expect(
+        mine.size === theirs.size &&
+          [...mine].every((id) => theirs.has(id)) &&
+          edges.every((e) => e.node.user.id === user.id),
+        `Query.orders(userId: ${name}) lists ${theirs.size} orders, ${name}'s own list ${mine.size}`,
+      );
+    }
+    await w.call('adminOrders', { filter: { userId: user.id } }, user.auth, { refusal: 'FORBIDDEN' });
     await w.call('catalogue', {});
     for (let i = 0; i < m.products.length; i++) await stockOf(m, w, i);
   }
