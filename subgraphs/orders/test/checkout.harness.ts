@@ -9,6 +9,7 @@ import {
   type NatsConnection,
   type PostalAddress,
 } from '@shop/messaging';
+import { waitFor } from '@shop/testing';
 import type { AppOverrides } from '../src/app';
 import type { CartModel } from '../src/models';
 import { customer, type Harness } from './helpers';
@@ -141,15 +142,57 @@ export async function bootCheckout(env: Record<string, string> = {}, overrides: 
     return { timesUsed: Number(row?.n), redemptions: Number(red?.n) };
   };
 
-  /** The order ids products holds stock for (each once, sorted). */
-  const holds = async () => {
+  /** The order ids products holds stock for (each once, sorted), on these products or any. */
+  const holds = async (productIds?: readonly string[]) => {
     const products = await world.productsApp.reservationsRepository.productsWithHolds();
-    return [...new Set(products.flatMap((p) => p.holds.map((h) => h.orderId)))].sort();
+    return [
+      ...new Set(
+        products
+          .filter((p) => !productIds || productIds.includes(p.productId))
+          .flatMap((p) => p.holds.map((h) => h.orderId)),
+      ),
+    ].sort();
+  };
+
+  /** The user's orders in MySQL (any status). */
+  const ordersOf = async (userId: string) =>
+    (
+      await h.app.db.rows<{ id: string }>('SELECT id FROM orders WHERE user_id = ? ORDER BY seq', [userId])
+    ).map((r) => r.id);
+
+  /**
+   * What a refused checkout must leave as it was: the customer's orders, the holds on the cart's
+   * products, the cart (lines, code and version) and the code's uses.
+   */
+  const snapshot = async (viewer: Viewer, cartId: string, code?: string) => {
+    const cart = await service.carts.repository.findById(cartId);
+    return {
+      orders: await ordersOf(viewer.id),
+      holds: await holds(cart?.lines.map((l) => l.productId) ?? []),
+      cart: cart && { lines: cart.lines, discountCode: cart.discountCode, version: cart.version },
+      uses: code ? await uses(code) : null,
+    };
+  };
+
+  /**
+   * Waits until the world is as `before` again (a refused checkout's hold goes back through the
+   * outbox and products), then asserts it; fails with the difference after 10 s.
+   */
+  const expectUnchanged = async (
+    before: Awaited<ReturnType<typeof snapshot>>,
+    viewer: Viewer,
+    cartId: string,
+    code?: string,
+  ) => {
+    const same = async () => JSON.stringify(await snapshot(viewer, cartId, code)) === JSON.stringify(before);
+    await waitFor(same).catch(() => undefined);
+    expect(await snapshot(viewer, cartId, code)).toEqual(before);
   };
 
   return {
     ...world,
     h,
+    expectUnchanged,
     users,
     service,
     cartWith,
@@ -158,6 +201,8 @@ export async function bootCheckout(env: Record<string, string> = {}, overrides: 
     checkout,
     uses,
     holds,
+    ordersOf,
+    snapshot,
     customer,
     async stop() {
       await users.stop();

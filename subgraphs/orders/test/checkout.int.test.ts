@@ -19,6 +19,30 @@ describe('checkout: totals, VAT, the address snapshot', () => {
     await w?.stop();
   });
 
+  it('Query.shippingMethods: cheapest first per country; unknown and lower-case countries have none', async () => {
+    const run = await w.h.as(null);
+    const methods = async (country: string) =>
+      (
+        await run<{ shippingMethods: Record<string, unknown>[] }>(
+          `query S($c: String!) { shippingMethods(country: $c) { id name price { amount currency } freeAbove { amount currency } countries estimatedDays } }`,
+          { c: country },
+        )
+      ).data!.shippingMethods;
+    expect(await methods('DE')).toEqual([
+      {
+        id: 'standard-eu',
+        name: 'Standard',
+        price: { amount: 490, currency: 'EUR' },
+        freeAbove: { amount: 5000, currency: 'EUR' },
+        countries: ['AT', 'DE', 'FR', 'NL'],
+        estimatedDays: 3,
+      },
+      expect.objectContaining({ id: 'express-eu', price: { amount: 990, currency: 'EUR' }, freeAbove: null }),
+    ]);
+    expect((await methods('GB')).map((m) => m.id)).toEqual(['standard-gb']);
+    for (const country of ['de', 'XX', '', 'DEU']) expect(await methods(country)).toEqual([]);
+  });
+
   it('prices flat shipping and includes VAT at the destination rate (DE 19 %)', async () => {
     const viewer = customer();
     const p = await w.product(10, 1500);
