@@ -14,6 +14,7 @@ import {
   gql,
   type TypedDocumentNode,
 } from '@apollo/client';
+import { jest } from '@jest/globals';
 import { buildSchema, isAbstractType } from 'graphql';
 import { createTestEnvironment, type TestEnvironment } from '../environment';
 import { BERLIN, CARD, shopClient } from './support';
