@@ -265,7 +265,7 @@ export type CheckoutInput = {
   cartId: Scalars['ID']['input'];
   /** A discount code; replaces the cart's code when given. */
   discountCode?: InputMaybe<Scalars['String']['input']>;
-  /** 1-128 characters of letters, digits, - _ . : . Repeating it answers the first order; with another cart content it is IdempotencyKeyReusedError. */
+  /** 1-128 characters of letters, digits, - _ . : . Repeating it with the same cart, address or addressId, shipping method and discount code answers the first order (whatever the cart holds by then); with any of them different it is IdempotencyKeyReusedError. */
   idempotencyKey: Scalars['String']['input'];
   /** An address given inline; give this or addressId. */
   shippingAddress?: InputMaybe<AddressInput>;
@@ -637,7 +637,7 @@ export type Mutation = {
   login: LoginResult;
   /** Administrators only: records that a FULFILLED order reached the customer; it becomes DELIVERED. */
   markOrderDelivered: MarkOrderDeliveredResult;
-  /** Signed-in customers: moves an anonymous cart's lines and discount code into the customer's cart (quantities of the same product added up, at most MAX_LINE_QUANTITY) and deletes the anonymous cart. Call it right after login with the cart the shopper filled before. */
+  /** Signed-in customers: moves an anonymous cart's lines and discount code into the customer's cart (created if missing; quantities of the same product added up, at most MAX_LINE_QUANTITY; new products appended while the cart has fewer than MAX_CART_LINES, the rest dropped; the code only when the customer's cart has none) and deletes the anonymous cart. Call it right after login with the cart the shopper filled before; a repeated call is CartNotFoundError and changes nothing. */
   mergeCart: CartResult;
   /** Pays one of the viewer's orders by card. Requires authentication. */
   payOrder: PayOrderResult;
@@ -647,7 +647,7 @@ export type Mutation = {
   refundOrder: RefundOrderResult;
   /** Opens a customer account and signs it in. */
   register: RegisterResult;
-  /** Removes a product's line from a cart. */
+  /** Removes a product's line from a cart; a product that is not in it is no error (the cart is answered unchanged). */
   removeCartLine: CartResult;
   /** Takes the discount code off a cart. */
   removeDiscountCode: CartResult;
@@ -655,7 +655,7 @@ export type Mutation = {
   setDefaultShippingAddress: SetDefaultShippingAddressResult;
   /** Replaces every field of one of the signed-in user's addresses (omitted optional fields are cleared); it stays default or not. Requires authentication. */
   updateAddress: UpdateAddressResult;
-  /** Sets the quantity of a product's line in a cart; 0 removes the line. */
+  /** Sets the quantity of a product's line in a cart at the product's current price; 0 removes the line, and a product not in the cart yet is added. */
   updateCartLine: CartResult;
   /** Changes a product's details. Administrators only. */
   updateProduct: UpdateProductResult;

@@ -84,10 +84,19 @@ export async function checkout(
     if (!givenCode) return invalid('discountCode must be 3 to 32 letters, digits, - or _', 'discountCode');
   }
 
-  // ---- a repeated key answers the first order; the cart is read once, its version kept ----
+  // ---- a repeated key answers the first order (the cart is empty by then, or refilled) ----
+  const fingerprint = checkoutFingerprint({
+    cartId: input.cartId,
+    addressId: input.addressId ?? null,
+    address: inline,
+    shippingMethodId: input.shippingMethodId,
+    discountCode: givenCode,
+  });
   const existing = await deps.repository.findByIdempotencyKey(viewer.id, input.idempotencyKey);
+  if (existing) return replay(existing, fingerprint);
+
+  // ---- the cart, read once: its version must still be the same in the placing transaction ----
   const cart = await carts.usableCart(viewer, input.cartId);
-  if (existing) return replay(existing, input.cartId, cart);
   if (!cart) return cartNotFound(input.cartId);
   if (cart.lines.length === 0)
     return { __typename: 'EmptyCartError', message: 'The cart is empty; add something first.' };
@@ -147,8 +156,8 @@ export async function checkout(
     viewer,
     lines,
     idempotencyKey: input.idempotencyKey,
-    fingerprint: checkoutFingerprint(lines),
-    replay: async (first) => replay(first, input.cartId, await carts.usableCart(viewer, input.cartId)),
+    fingerprint,
+    replay: (first) => replay(first, fingerprint),
     complete: (tx, draft) => complete(deps, viewer, tx, draft, snapshot),
   });
 }
@@ -186,10 +195,7 @@ async function complete(
   // viewer, and at the version whose lines were reserved.
   const locked = await deps.carts.lockUsable(tx, viewer, s.cart.id);
   if (!locked) return { refusal: cartNotFound(s.cart.id) };
-  if (
-    locked.version !== s.cart.version ||
-    checkoutFingerprint(locked.lines) !== checkoutFingerprint(s.cart.lines)
-  ) {
+  if (locked.version !== s.cart.version || fingerprintOf(locked.lines) !== fingerprintOf(s.cart.lines)) {
     deps.log.info(
       { cartId: s.cart.id, orderId: draft.orderId },
       'checkout refused: the cart changed meanwhile',
@@ -244,15 +250,12 @@ async function addressOf(deps: OrdersDeps, userId: string, addressId: string): P
 }
 
 /**
- * The order first placed with this key: answered again when it came from this cart and the cart is
- * now empty (checkout emptied it), gone, or holds the same lines; anything else (another cart, a
- * placeOrder's key, other lines put in since) is IdempotencyKeyReusedError.
+ * The order first placed with this key: answered again for the same request (the same cart,
+ * address, method and code asked for, whatever the cart holds now: checkout emptied it); another
+ * request with the key (or a placeOrder's key) is IdempotencyKeyReusedError.
  */
-function replay(existing: OrderModel, cartId: string, cart: CartModel | null): CheckoutResult {
-  const same =
-    existing.cartId === cartId &&
-    (!cart || cart.lines.length === 0 || checkoutFingerprint(cart.lines) === existing.fingerprint);
-  if (same) return asResult(existing);
+function replay(existing: OrderModel, fingerprint: string): CheckoutResult {
+  if (existing.fingerprint === fingerprint) return asResult(existing);
   return {
     __typename: 'IdempotencyKeyReusedError',
     message: 'This idempotency key was already used for another order.',
@@ -260,10 +263,34 @@ function replay(existing: OrderModel, cartId: string, cart: CartModel | null): C
   };
 }
 
-/** The fingerprint of a checkout: its lines, kept apart from placeOrder's (a key names one kind). */
-export function checkoutFingerprint(lines: readonly { productId: string; quantity: number }[]): string {
+/**
+ * The fingerprint of a checkout request: the cart, the address (its id, or the inline address as
+ * validated), the method and the code given (normalised), under a prefix of its own, so a key
+ * never names both a checkout and a placeOrder.
+ */
+export function checkoutFingerprint(request: {
+  cartId: string;
+  addressId: string | null;
+  address: PostalAddress | null;
+  shippingMethodId: string;
+  discountCode: string | null;
+}): string {
+  const a = request.address;
+  const address = a && [
+    a.name,
+    a.company,
+    a.line1,
+    a.line2,
+    a.postalCode,
+    a.city,
+    a.region,
+    a.country,
+    a.phone,
+  ];
   return createHash('sha256')
-    .update(`checkout:${fingerprintOf(lines.map((l) => ({ productId: l.productId, quantity: l.quantity })))}`)
+    .update(
+      `checkout:${JSON.stringify([request.cartId, request.addressId, address, request.shippingMethodId, request.discountCode])}`,
+    )
     .digest('hex');
 }
 

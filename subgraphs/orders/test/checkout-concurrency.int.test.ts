@@ -191,16 +191,35 @@ describe('checkout under concurrency', () => {
     ).toMatchObject({
       __typename: 'EmptyCartError',
     });
-    // Refilled with the same lines, the key still answers the first order; with other lines, it is reused.
-    await w.cartWith(viewer, [{ productId: p, quantity: 2 }]);
+    // The same request after the cart was refilled (with other lines): still the first order, the
+    // cart keeps what was put in since.
+    await w.cartWith(viewer, [{ productId: p, quantity: 1 }]);
     expect(await w.checkout(viewer, { ...at, cartId: cart.id, idempotencyKey: key })).toMatchObject({
       id: orderId,
     });
-    await w.service.carts.updateCartLine(viewer, { cartId: cart.id, productId: p, quantity: 1 });
-    expect(await w.checkout(viewer, { ...at, cartId: cart.id, idempotencyKey: key })).toMatchObject({
-      __typename: 'IdempotencyKeyReusedError',
-      orderId,
-    });
+    expect((await w.service.carts.repository.findById(cart.id))!.lines).toMatchObject([{ quantity: 1 }]);
+    // The key with another address, method or code: reused.
+    for (const other of [
+      { shippingAddress: { ...addressIn('DE'), line1: 'Allee 3' } },
+      { shippingAddress: addressIn('AT') },
+      { shippingMethodId: 'express-eu' },
+      { discountCode: 'SOME-CODE' },
+    ])
+      expect(
+        await w.checkout(viewer, { ...at, cartId: cart.id, idempotencyKey: key, ...other }),
+      ).toMatchObject({
+        __typename: 'IdempotencyKeyReusedError',
+        orderId,
+      });
+    // The same inline address written differently is the same request (validated, then compared).
+    expect(
+      await w.checkout(viewer, {
+        ...at,
+        shippingAddress: { ...addressIn('DE'), name: ' D ', postalCode: ' 10115' },
+        cartId: cart.id,
+        idempotencyKey: key,
+      }),
+    ).toMatchObject({ id: orderId });
     // Another cart with the key, and a placeOrder's key: reused.
     const other = await w.cartWith(null, [{ productId: p, quantity: 2 }]);
     expect(await w.checkout(viewer, { ...at, cartId: other.id, idempotencyKey: key })).toMatchObject({

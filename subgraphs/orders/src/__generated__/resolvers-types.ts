@@ -177,7 +177,7 @@ export type CheckoutInput = {
   cartId: Scalars['ID']['input'];
   /** A discount code; replaces the cart's code when given. */
   discountCode?: InputMaybe<Scalars['String']['input']>;
-  /** 1-128 characters of letters, digits, - _ . : . Repeating it answers the first order; with another cart content it is IdempotencyKeyReusedError. */
+  /** 1-128 characters of letters, digits, - _ . : . Repeating it with the same cart, address or addressId, shipping method and discount code answers the first order (whatever the cart holds by then); with any of them different it is IdempotencyKeyReusedError. */
   idempotencyKey: Scalars['String']['input'];
   /** An address given inline; give this or addressId. */
   shippingAddress?: InputMaybe<AddressInput>;
