@@ -134,7 +134,8 @@ export const cartOf = (m: Model, user: number) => m.carts.find((c) => c.owner ==
 
 /**
  * The cart a pick names for `actor` (a user's index, or null for an anonymous request): the
- * actor's own customer cart, an anonymous one (merged ones too) or another customer's.
+ * actor's own customer cart (or, while they have none, the newest anonymous one), an anonymous one
+ * (merged ones too) or another customer's.
  */
 export function pickCart(
   m: Model,
@@ -144,14 +145,19 @@ export function pickCart(
   form: IdForm,
 ): CartTarget {
   let cart: CartM | undefined;
-  if (kind === 'mine' && actor !== null) cart = cartOf(m, actor);
+  // A customer without a cart of their own yet works on the newest anonymous cart (one they filled
+  // before signing in).
+  if (kind === 'mine' && actor !== null)
+    cart = cartOf(m, actor) ?? m.carts.filter((c) => c.owner === null && !c.gone).at(-1);
   else {
     const pool =
       kind === 'other'
         ? m.carts.filter((c) => c.owner !== null && c.owner !== actor)
         : m.carts.filter((c) => c.owner === null);
-    // Mostly the newest, now and then an older one (merged away, emptied by a checkout).
-    cart = pool.length === 0 ? undefined : pick < 8 ? pool[pool.length - 1] : pool[pick % pool.length];
+    // Mostly the newest live one, now and then any (merged away, emptied by a checkout).
+    const live = pool.filter((c) => !c.gone);
+    cart =
+      pick < 8 && live.length > 0 ? live.at(-1) : pool.length === 0 ? undefined : pool[pick % pool.length];
   }
   if (!cart) return { idSent: variant(NO_CART, form), issued: false, usable: false };
   const idSent = variant(cart.id, form);

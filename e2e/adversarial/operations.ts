@@ -69,7 +69,7 @@ export const OPS = {
   createAddress: `mutation AddAddress($input: AddressInput!) { createAddress(input: $input) { __typename
     ... on Address { id country postalCode } ... on InvalidInputError { field } ... on Error { message } } }`,
   deleteAddress: `mutation DropAddress($id: ID!) { deleteAddress(id: $id) { __typename
-    ... on DeleteAddressSuccess { id } ... on Error { message } } }`,
+    ... on DeleteAddressSuccess { deletedId } ... on Error { message } } }`,
   checkout: `mutation Checkout($input: CheckoutInput!) { checkout(input: $input) { __typename
     ... on Order { ${ORDER} } ... on InvalidInputError { field }
     ... on InsufficientStockError { productId requested available } ... on UnknownProductError { productId }

@@ -2,11 +2,13 @@
  * checkout under concurrency: one key sent n times at once (one order), one cart checked out from
  * two sessions of its customer at once (one order), a checkout racing an edit of the cart (the order
  * holds the cart before or after the edit, never a mix, and the cart ends consistent with it), and
- * the last uses of a fresh code taken by 3–5 checkouts of different carts at once (exactly as many
- * orders as uses, none more).
+ * the last uses of a fresh code taken by 2–5 checkouts of different carts at once (exactly as many
+ * orders as uses, none more; also one use per customer, all checkouts by one customer), and a
+ * checkout of an anonymous cart racing another customer's merge of it (never both).
  */
 import { surelyAvailable, type Model } from '../model';
 import {
+  cartOf,
   codeNamed,
   linesText,
   MAX_LINE_QUANTITY,
@@ -15,16 +17,27 @@ import {
   withLine,
   type CartLineM,
   type CartM,
+  type CodeM,
 } from '../model.carts';
 import type { CartA, OrderA } from '../operations';
 import { show, type Auth, type Result, type World } from '../world';
 import { Step, userOf } from './base';
 import { ensureCart, freshAnonymousCart } from './carts.bursts';
-import { actorFor, lineRefusals, linesOf, productSent, readCart, seeCart, sendAdd } from './carts.shared';
+import {
+  actorFor,
+  lineRefusals,
+  linesOf,
+  productSent,
+  readCart,
+  registerCart,
+  seeCart,
+  sendAdd,
+} from './carts.shared';
 import { cartRefusals, INLINE, methodFor, seeOrder, type Plan } from './checkout.shared';
 import { Verdict } from './verdict';
 
-export type CheckoutBurstMode = 'sameKey' | 'twoSessions' | 'raceEdit' | 'lastUse';
+export type CheckoutBurstMode =
+  'sameKey' | 'twoSessions' | 'raceEdit' | 'lastUse' | 'perCustomer' | 'mergeRace';
 
 const UNAVAILABLE = 'ProductsUnavailableError';
 const ordersOf = (results: (Result | null)[]) =>
@@ -56,7 +69,9 @@ export class CheckoutBurst extends Step {
   }
 
   async act(m: Model, w: World) {
-    if (this.mode === 'lastUse') return this.lastUse(m, w);
+    if (this.mode === 'lastUse' || this.mode === 'perCustomer')
+      return this.lastUse(m, w, this.mode === 'perCustomer');
+    if (this.mode === 'mergeRace') return this.mergeRace(m, w);
     const actor = actorFor(m, this.user, false);
     const user = actor.index!;
     const cart = await ensureCart(m, w, actor, this.product);
@@ -195,40 +210,42 @@ export class CheckoutBurst extends Step {
     seeCart(m, w, cart, final, 'cart after a checkout raced an edit');
   }
 
-  /** The last uses of a fresh code, taken by n checkouts of n carts at once. */
-  private async lastUse(m: Model, w: World) {
-    const limit = (this.n % 2) + 1;
+  /**
+   * The last uses of a fresh code taken by n checkouts of n carts at once: 1–2 uses in all, shared by
+   * two customers (lastUse), or one use per customer, all of them by one customer (perCustomer).
+   */
+  private async lastUse(m: Model, w: World, perCustomer: boolean) {
+    const limit = perCustomer ? null : (this.n % 2) + 1;
+    const due = perCustomer ? 1 : limit!;
     const code = `ADV-${m.next++}`;
-    const made = await w.mutate(
-      'createDiscountCode',
-      { input: { code, kind: 'PERCENTAGE', value: 10, usageLimit: limit } },
-      w.adminAuth,
-    );
+    const input = {
+      code,
+      kind: 'PERCENTAGE',
+      value: 10,
+      ...(perCustomer ? { usageLimitPerCustomer: 1 } : { usageLimit: limit }),
+    };
+    const made = await w.mutate('createDiscountCode', { input }, w.adminAuth);
     w.expect(!made || made.__typename === 'DiscountCode', `createDiscountCode answered ${made?.__typename}`);
     if (made?.__typename !== 'DiscountCode') return;
-    const codeM = {
+    const codeM: CodeM = {
       code,
-      kind: 'PERCENTAGE' as const,
+      kind: 'PERCENTAGE',
       value: 10,
       limit,
-      perCustomer: null,
+      perCustomer: perCustomer ? 1 : null,
       minimum: null,
       future: false,
       uncertain: false,
     };
     m.codes.push(codeM);
-    // The product with the most units surely on hand, at a price an order can take.
-    const product = m.products
-      .map((p, i) => ({ i, left: surelyAvailable(m, i), p }))
-      .filter((x) => x.p.price <= 1_000_000)
-      .sort((a, b) => b.left - a.left)[0]!;
+    const product = roomiest(m);
     const carts: CartM[] = [];
     for (let i = 0; i < this.n; i++) {
       const cart = await freshAnonymousCart(m, w, product.i, 1);
       if (cart) carts.push(cart);
     }
-    const actors = carts.map((_, i) => userOf(m, this.user + i));
-    this.resolved = `${code} (${limit} uses), ${carts.map((c, i) => `${c.name} by ${actors[i]!.name}`).join(', ')}`;
+    const actors = carts.map((_, i) => userOf(m, this.user + (perCustomer ? 0 : i)));
+    this.resolved = `${code} (${perCustomer ? 'once per customer' : `${limit} uses`}), ${carts.map((c, i) => `${c.name} by ${actors[i]!.name}`).join(', ')}`;
     const { method } = methodFor(m, 'cheapest', 'DE');
     const startedAt = Date.now();
     const results = await Promise.all(
@@ -236,21 +253,25 @@ export class CheckoutBurst extends Step {
         send(w, cart, method!.id, `checkout-${m.next++}`, actors[i]!.user.auth, code.toLowerCase()),
       ),
     );
+    const refused = perCustomer ? 'DiscountCodeAlreadyUsedError' : 'DiscountCodeUsedUpError';
     const v = new Verdict()
-      .refuse('DiscountCodeUsedUpError', false)
+      .refuse(refused, false)
       .refuse('TooManyUnpaidOrdersError', false)
       .refuse('InsufficientStockError', false);
     for (const r of results) v.judge(w, r?.__typename, 'Order', `checkout with the last uses of ${code}`);
     const orders = ordersOf(results);
-    w.expect(orders.length <= limit, `${orders.length} orders took ${code} with ${limit} uses`);
+    w.expect(
+      orders.length <= due,
+      `${orders.length} orders took ${code} (${due} use${due > 1 ? 's' : ''} left)`,
+    );
     const unavailable = results.some((r) => r === null || r.__typename === UNAVAILABLE);
     const roomy = actors.every(
       (a) => m.orders.filter((o) => o.owner === a.index && o.status === 'PENDING_PAYMENT').length < 3,
     );
     if (!unavailable && roomy && product.left >= carts.length)
       w.expect(
-        orders.length === Math.min(limit, carts.length),
-        `${carts.length} checkouts at once took ${orders.length} of ${limit} uses of ${code}`,
+        orders.length === Math.min(due, carts.length),
+        `${carts.length} checkouts at once took ${orders.length} of ${due} uses of ${code}`,
       );
     results.forEach((r, i) => {
       if (r?.__typename !== 'Order') return;
@@ -268,4 +289,78 @@ export class CheckoutBurst extends Step {
       Object.assign(cart, { lines: [], code: null, exact: true });
     });
   }
+
+  /**
+   * One customer checks out an anonymous cart while another merges it: the goods go into the order
+   * or into the other customer's cart, never both.
+   */
+  private async mergeRace(m: Model, w: World) {
+    const buyer = userOf(m, this.user);
+    const merger = userOf(m, this.user + 1);
+    const source = await freshAnonymousCart(m, w, roomiest(m).i, 2);
+    if (!source) return;
+    const theirs = cartOf(m, merger.index);
+    if (theirs && !theirs.exact) await readCart(m, w, theirs, merger.user.auth, 'cart before a merge race');
+    const before = theirs?.lines ?? [];
+    this.resolved = `${source.name} checked out by ${buyer.name}, merged by ${merger.name} (holding ${linesText(m, before)})`;
+    const { method } = methodFor(m, 'cheapest', 'DE');
+    const key = `checkout-${m.next++}`;
+    const startedAt = Date.now();
+    const [co, merge] = await Promise.all([
+      send(w, source, method!.id, key, buyer.user.auth),
+      w.mutate('mergeCart', { id: source.id }, merger.user.auth),
+    ]);
+    new Verdict()
+      .refuse('CartNotFoundError', false)
+      .refuse('CartChangedError', false)
+      .refuse('EmptyCartError', false)
+      .refuse('InsufficientStockError', false)
+      .refuse('TooManyUnpaidOrdersError', false)
+      .judge(w, co?.__typename, 'Order', 'checkout racing a merge');
+    new Verdict()
+      .refuse('CartNotFoundError', false)
+      .judge(w, merge?.__typename, 'Cart', 'mergeCart racing a checkout');
+    const ordered = co?.__typename === 'Order';
+    const merged = merge?.__typename === 'Cart';
+    const unavailable = [co, merge].some((r) => r === null || r.__typename === UNAVAILABLE);
+    if (!unavailable) w.expect(ordered || merged, 'neither the checkout nor the merge of a cart took it');
+    if (merged) {
+      const lines = linesOf(merge as unknown as CartA);
+      const gained = !sameLines(lines, before);
+      w.expect(
+        !(ordered && gained && (theirs?.exact ?? true)),
+        `${source.name} was ordered and its lines merged into ${merger.name}'s cart too (${linesText(m, lines)}, before ${linesText(m, before)})`,
+      );
+      const target = theirs ?? registerCart(m, merge as unknown as CartA, merger.index);
+      seeCart(m, w, target, merge!, 'mergeCart racing a checkout');
+      source.gone = true;
+    }
+    if (!ordered) return;
+    const plan: Plan = {
+      user: buyer.index,
+      cart: source,
+      lines: source.lines,
+      code: null,
+      method,
+      country: 'DE',
+      snapshot: INLINE.de.snapshot,
+    };
+    const order = seeOrder(m, w, co as unknown as OrderA, plan, startedAt, 'checkout racing a merge');
+    m.checkoutKeys.push({
+      key,
+      user: buyer.index,
+      cartIdSent: source.id,
+      orderId: order.id,
+      lines: source.lines,
+    });
+    Object.assign(source, { lines: [], code: null, exact: true });
+  }
+}
+
+/** The product with the most units surely on hand, at a price an order can take. */
+function roomiest(m: Model) {
+  return m.products
+    .map((p, i) => ({ i, left: surelyAvailable(m, i), p }))
+    .filter((x) => x.p.price <= 1_000_000)
+    .sort((a, b) => b.left - a.left)[0]!;
 }

@@ -34,6 +34,8 @@ import {
   type MethodKind,
   type Plan,
 } from './checkout.shared';
+import { CreateCode } from './discounts';
+import { PayOrder } from './payments';
 import { Verdict } from './verdict';
 
 export const CHECKOUT_KEYS = ['fresh', 'replay', 'crossed', 'long129', 'empty'] as const;
@@ -120,6 +122,7 @@ export class Checkout extends Step {
     readonly spelling: CodeSpelling,
     readonly keyMode: CheckoutKey,
     readonly keyPick: number,
+    readonly pay: boolean,
   ) {
     super();
   }
@@ -127,7 +130,7 @@ export class Checkout extends Step {
   label() {
     const form = this.cartForm === 'canonical' ? '' : ` ${this.cartForm}`;
     const code = this.codeMode === 'cart' ? "cart's code" : `code#${this.codePick} ${this.spelling}`;
-    return `checkout(${this.anon ? 'anon' : `#${this.user}`}, ${this.target} cart#${this.cartPick}${form}${this.fill ? ' filled' : ''}, ${this.address}, ${this.method}, ${code}, key ${this.keyMode}#${this.keyPick})`;
+    return `checkout(${this.anon ? 'anon' : `#${this.user}`}, ${this.target} cart#${this.cartPick}${form}${this.fill ? ' filled' : ''}, ${this.address}, ${this.method}, ${code}, key ${this.keyMode}#${this.keyPick}${this.pay ? ', then pay' : ''})`;
   }
 
   async act(m: Model, w: World) {
@@ -166,6 +169,7 @@ export class Checkout extends Step {
     let code = cart?.code ? codeNamed(m, cart.code) : null;
     const codeOpen = this.codeMode === 'cart' && !cart?.exact;
     if (this.codeMode === 'given') {
+      if (m.codes.length === 0) await new CreateCode('twice', false, 0).run(m, w);
       spelled = spell(
         m.codes.length === 0 ? 'NOCODE-1' : m.codes[this.codePick % m.codes.length]!.code,
         this.spelling,
@@ -246,6 +250,8 @@ export class Checkout extends Step {
     seeOrder(m, w, a, codeOpen ? { ...plan, code: answeredCode } : plan, startedAt, 'checkout');
     m.checkoutKeys.push({ key, user, cartIdSent: t.idSent, orderId: a.id, lines: plan.lines ?? [] });
     Object.assign(cart, { lines: [], code: null, exact: true });
+    // Paid at once (the newest order is this one): orders that can be shipped.
+    if (this.pay) await new PayOrder(0, 0, 'canonical', 'ok', 'fresh', 0).run(m, w);
   }
 
   /** A key that placed an order: the first order again, or IdempotencyKeyReusedError for other content. */

@@ -153,6 +153,7 @@ export class ApplyCode extends Step {
   async act(m: Model, w: World) {
     const actor = actorFor(m, this.user, this.anon);
     const t = pickCart(m, actor.index, this.target, this.cartPick, this.cartForm);
+    if (m.codes.length === 0) await new CreateCode('twice', false, 0).run(m, w);
     const base = m.codes.length === 0 ? 'NOCODE-1' : m.codes[this.codePick % m.codes.length]!.code;
     const spelled = spell(base, this.spelling);
     this.resolved = `${actor.name}, ${describeCart(t)}, ${show(spelled)}`;

@@ -83,9 +83,11 @@ function judgeFulfil(
   valid: boolean,
   same: boolean,
   res: Result | null,
+  racing = false,
 ) {
   if (!res) return;
   const v = new Verdict([]);
+  if (racing) v.refuse('OrderStatusError', false);
   if (!valid) v.refuse('InvalidInputError');
   if (!issued) v.refuse('OrderNotFoundError');
   if (order.status === 'PAID')
@@ -103,7 +105,7 @@ export class Fulfil extends Step {
     readonly forms: IdForm[],
     readonly carrier: CarrierKind,
     readonly tracking: TrackingKind,
-    readonly then: 'nothing' | 'deliver' | 'refund',
+    readonly then: 'nothing' | 'deliver' | 'refund' | 'raceRefund',
   ) {
     super();
   }
@@ -132,6 +134,7 @@ export class Fulfil extends Step {
         await w.call('markOrderDelivered', { id: order.id }, user.auth, { refusal: 'FORBIDDEN' });
       return;
     }
+    if (this.then === 'raceRefund') return raceRefund(w, order, carrier, trackingNumber, valid);
     const results = await Promise.all(
       ids.map((orderId) =>
         w.mutate('fulfillOrder', { input: { orderId, carrier, trackingNumber } }, w.adminAuth),
@@ -173,6 +176,39 @@ export class Fulfil extends Step {
       learn(order, status);
     }
   }
+}
+
+/**
+ * fulfillOrder and refundOrder of one order at once: whichever comes first, the order ends REFUNDED
+ * when it could be refunded (a refund may follow a fulfilment; a refunded order is not fulfilled).
+ */
+async function raceRefund(w: World, order: OrderM, carrier: string, trackingNumber: string, valid: boolean) {
+  const before = order.status;
+  const [shipped, refunded] = await Promise.all([
+    w.mutate('fulfillOrder', { input: { orderId: order.id, carrier, trackingNumber } }, w.adminAuth),
+    w.mutate('refundOrder', { id: order.id }, w.adminAuth),
+  ]);
+  const f = shipped as Answer | null;
+  const r = refunded as Answer | null;
+  // Whatever the model knew, the refund may come first: OrderStatusError (REFUNDED) is always allowed.
+  judgeFulfil(w, order, true, valid, order.fulfilment?.trackingNumber === trackingNumber, shipped, true);
+  if (wasPaid(before) && before !== 'PAID')
+    w.expect(
+      refunded?.__typename === 'Order' && r?.status === 'REFUNDED',
+      `refundOrder of a ${before} order racing a fulfilment answered ${refunded?.__typename}`,
+    );
+  if (shipped?.__typename === 'Order') {
+    w.expect(f?.status === 'FULFILLED', `fulfillOrder racing a refund answered ${f?.status}`);
+    checkHistory(w, order.number, f?.statusHistory, f?.status ?? '');
+    order.fulfilment = { carrier, trackingNumber };
+  }
+  learn(order, f?.status);
+  learn(order, r?.status);
+  const data = await w.call('order', { id: order.id }, w.adminAuth);
+  const now = (data?.order as { status?: Status } | null | undefined)?.status;
+  if (r?.status === 'REFUNDED')
+    w.expect(now === 'REFUNDED', `${order.number} refunded while being fulfilled reads ${now}`);
+  learn(order, now);
 }
 
 /** markOrderDelivered by the admin, judged against the model's status of the order. */

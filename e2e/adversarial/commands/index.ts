@@ -159,6 +159,7 @@ const cartSteps: fc.WeightedArbitrary<fc.AsyncCommand<Model, World>>[] = [
         spelling,
         checkoutKey,
         pick,
+        fc.boolean(),
       )
       .map((a) => new Checkout(...a)),
   },
@@ -169,7 +170,14 @@ const cartSteps: fc.WeightedArbitrary<fc.AsyncCommand<Model, World>>[] = [
         user,
         product,
         fc.integer({ min: 2, max: 5 }),
-        fc.constantFrom('sameKey' as const, 'twoSessions' as const, 'raceEdit' as const, 'lastUse' as const),
+        fc.constantFrom(
+          'sameKey' as const,
+          'twoSessions' as const,
+          'raceEdit' as const,
+          'lastUse' as const,
+          'perCustomer' as const,
+          'mergeRace' as const,
+        ),
       )
       .map((a) => new CheckoutBurst(...a)),
   },
@@ -183,7 +191,7 @@ const cartSteps: fc.WeightedArbitrary<fc.AsyncCommand<Model, World>>[] = [
         fc.array(form, { minLength: 1, maxLength: 3 }),
         mostly(fc.constantFrom('DHL' as const, 'UPS' as const), fc.constantFrom(...CARRIER_KINDS)),
         mostly(fc.constant('same' as const), fc.constantFrom(...TRACKING_KINDS)),
-        fc.constantFrom('nothing' as const, 'deliver' as const, 'refund' as const),
+        fc.constantFrom('nothing' as const, 'deliver' as const, 'refund' as const, 'raceRefund' as const),
       )
       .map((a) => new Fulfil(...a)),
   },
