@@ -1,6 +1,8 @@
 /**
  * `npm run demo`: the shop's story against the running graph (start it with `npm start`), step by
- * step: what was asked, what came back, how long it took; it ends with the email that arrived.
+ * step: what was asked, what came back, how long it took. The shopper fills an anonymous cart, logs in
+ * and merges it, saves an address, applies the seeded code WELCOME10, checks out, pays and gets the
+ * confirmation email; the demo admin (ADMIN_EMAIL / ADMIN_PASSWORD) then ships and delivers the order.
  * GATEWAY_URL and MAILPIT_API_URL point it elsewhere (Mailpit through the helpers of @shop/testing).
  */
 import { randomUUID } from 'node:crypto';
@@ -9,12 +11,20 @@ import { getOperationAST } from 'graphql';
 import { mailpit, waitFor } from '@shop/testing';
 import { bearer, execute } from './client';
 import {
+  AddToCartDocument,
+  ApplyDiscountCodeDocument,
   CataloguePageDocument,
+  CheckoutDocument,
+  CreateAddressDocument,
+  FulfillOrderDocument,
+  MarkOrderDeliveredDocument,
+  MergeCartDocument,
+  OrderDetailsDocument,
+  ShippingMethodsDocument,
   LoginDocument,
   MyOrdersDocument,
   OrderStatusDocument,
   PayOrderDocument,
-  PlaceOrderDocument,
   RegisterDocument,
 } from './__generated__/graphql';
 
@@ -80,6 +90,14 @@ async function poll<T>(what: string, fn: () => Promise<T | null>, timeoutMs = 15
   return value;
 }
 
+/** The demo admin of `npm start` (scripts/start.ts); ADMIN_EMAIL / ADMIN_PASSWORD point it elsewhere. */
+const adminLogin = {
+  email: process.env.ADMIN_EMAIL ?? 'admin@shop.local',
+  password: process.env.ADMIN_PASSWORD ?? 'admin-password-123',
+};
+/** The code `npm start` seeds (orders' SEED_DEMO_DATA); DISCOUNT_CODE names another. */
+const discountCode = process.env.DISCOUNT_CODE ?? 'WELCOME10';
+
 async function main() {
   console.log(`${bold('Shop supergraph demo')} against ${gateway}`);
 
@@ -90,6 +108,15 @@ async function main() {
   const [first, second] = page.products.edges.map((e) => e.node);
   if (!first || !second) throw new Error('the catalogue is empty: is the graph running with demo data?');
 
+  const added = await step('Put a product in a new anonymous cart', AddToCartDocument, {
+    input: { productId: first.id, quantity: 2 },
+  });
+  if (added.addToCart.__typename !== 'Cart') throw new Error('addToCart was refused');
+  const anonymousCart = added.addToCart.id;
+  await step('And another one (the cart id is the only key to an anonymous cart)', AddToCartDocument, {
+    input: { cartId: anonymousCart, productId: second.id, quantity: 1 },
+  });
+
   const email = `demo-${randomUUID().slice(0, 8)}@example.com`;
   const password = 'demo-password-123';
   await step('Register a shopper', RegisterDocument, {
@@ -99,22 +126,62 @@ async function main() {
   if (login.login.__typename !== 'AuthPayload') throw new Error('login refused');
   const auth = bearer(login.login.token);
 
-  const placed = await step(
-    'Place an order',
-    PlaceOrderDocument,
+  const merged = await step(
+    "Merge the anonymous cart into the customer's",
+    MergeCartDocument,
+    { cartId: anonymousCart },
+    auth,
+  );
+  if (merged.mergeCart.__typename !== 'Cart') throw new Error('mergeCart was refused');
+  const cartId = merged.mergeCart.id;
+
+  const address = await step(
+    'Save a shipping address in the address book',
+    CreateAddressDocument,
     {
       input: {
-        idempotencyKey: randomUUID(),
-        items: [
-          { productId: first.id, quantity: 2 },
-          { productId: second.id, quantity: 1 },
-        ],
+        name: 'Ada Lovelace',
+        line1: 'Invalidenstraße 117',
+        postalCode: '10115',
+        city: 'Berlin',
+        country: 'DE',
       },
     },
     auth,
   );
-  if (placed.placeOrder.__typename !== 'Order') throw new Error('the order was refused');
-  const order = placed.placeOrder;
+  if (address.createAddress.__typename !== 'Address') throw new Error('the address was refused');
+
+  const methods = await step('Shipping methods to Germany', ShippingMethodsDocument, { country: 'DE' });
+  const method = methods.shippingMethods[0];
+  if (!method) throw new Error('no shipping method reaches Germany');
+
+  const applied = await step(
+    `Apply the discount code ${discountCode}`,
+    ApplyDiscountCodeDocument,
+    { input: { cartId, code: discountCode } },
+    auth,
+  );
+  if (applied.applyDiscountCode.__typename !== 'Cart')
+    throw new Error(
+      `the code was refused: ${applied.applyDiscountCode.__typename} (is the graph running with demo data?)`,
+    );
+
+  const checkout = await step(
+    'Check out: stock reserved, address snapshotted, shipping and VAT priced, the code used',
+    CheckoutDocument,
+    {
+      input: {
+        cartId,
+        addressId: address.createAddress.id,
+        shippingMethodId: method.id,
+        idempotencyKey: randomUUID(),
+      },
+    },
+    auth,
+  );
+  if (checkout.checkout.__typename !== 'Order')
+    throw new Error(`checkout was refused: ${checkout.checkout.__typename}`);
+  const order = checkout.checkout;
 
   await step(
     'Pay with the test card 4242 4242 4242 4242',
@@ -150,9 +217,6 @@ async function main() {
     const found = await mailpit.messagesTo(email);
     return found.length ? found : null;
   });
-
-  await step('Everything under me', MyOrdersDocument, {}, auth);
-
   const mail = await mailpit.message(messages[0]!.ID);
   console.log(`\n${bold('The email that arrived')} ${dim(`(also at http://localhost:8025/)`)}`);
   console.log(
@@ -162,7 +226,31 @@ async function main() {
         .trim()}`,
     ),
   );
-  console.log(`\n${bold('Done.')} Order ${order.number} is paid and confirmed.`);
+
+  const admin = await step('The admin logs in', LoginDocument, { input: adminLogin });
+  if (admin.login.__typename !== 'AuthPayload')
+    throw new Error('admin login refused (ADMIN_EMAIL / ADMIN_PASSWORD?)');
+  const adminAuth = bearer(admin.login.token);
+  await step(
+    'The admin hands the order to DHL (the customer gets a shipped email with the tracking link)',
+    FulfillOrderDocument,
+    { input: { orderId: order.id, carrier: 'DHL', trackingNumber: 'JD014600003100' } },
+    adminAuth,
+  );
+  await poll('the shipped email', async () => {
+    const found = await mailpit.messagesTo(email);
+    return found.length >= 2 ? found : null;
+  });
+  await step('The parcel arrives', MarkOrderDeliveredDocument, { id: order.id }, adminAuth);
+
+  await step(
+    'The order as the customer sees it, with its history',
+    OrderDetailsDocument,
+    { id: order.id },
+    auth,
+  );
+  await step('Everything under me', MyOrdersDocument, {}, auth);
+  console.log(`\n${bold('Done.')} Order ${order.number} was paid, shipped and delivered.`);
 }
 
 main().catch((error: unknown) => {

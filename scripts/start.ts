@@ -16,10 +16,11 @@ const verbose = process.argv.includes('--verbose');
 
 export const DEMO_ADMIN = { email: 'admin@shop.local', password: 'admin-password-123' };
 
-/** The demo data: the admin account of the token issuer, and a seeded catalogue. */
+/** The demo data: the admin account of the token issuer, a seeded catalogue and the WELCOME10 code. */
 const demoEnv: Partial<Record<ProcessName, Record<string, string>>> = {
   [TOKEN_ISSUER]: { ADMIN_EMAIL: DEMO_ADMIN.email, ADMIN_PASSWORD: DEMO_ADMIN.password },
   products: { SEED_IF_EMPTY: 'true' },
+  orders: { SEED_DEMO_DATA: 'true' },
 };
 
 let graph: GraphLauncher | undefined;

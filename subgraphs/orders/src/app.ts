@@ -80,6 +80,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     maxOrderTotal: config.MAX_ORDER_TOTAL,
     now: overrides.now,
   });
+  if (config.SEED_DEMO_DATA) {
+    const seeded = await discounts.seedDemoCodes();
+    if (seeded.length > 0) log.info({ codes: seeded }, 'demo discount codes seeded');
+  }
   const service = new OrdersService({
     repository,
     refunds,

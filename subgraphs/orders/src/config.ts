@@ -1,4 +1,5 @@
 import {
+  boolean,
   commonFields,
   DEV_ROUTER_SECRET,
   endpointFields,
@@ -88,8 +89,13 @@ export const configSchema = z
     CART_EXPIRY_BATCH: positiveInt(500).refine((v) => v <= 10_000, { message: 'must be at most 10000' }),
     /** How long a cart read or change waits for products.lookup. */
     LOOKUP_TIMEOUT_MS: positiveInt(2_000),
+    /**
+     * Seeds the demo's discount code WELCOME10 (10 % off from 20.00, once per customer) when it is
+     * missing. `npm start` and docker-compose.yml set it; refused in production.
+     */
+    SEED_DEMO_DATA: boolean(false),
   })
-  .superRefine(refuseDevelopmentDefaults({ ROUTER_SECRET: DEV_ROUTER_SECRET }))
+  .superRefine(refuseDevelopmentDefaults({ ROUTER_SECRET: DEV_ROUTER_SECRET, SEED_DEMO_DATA: true }))
   .superRefine((config, ctx) => {
     if (
       config.MAX_ORDER_AGE_SECONDS !== undefined &&

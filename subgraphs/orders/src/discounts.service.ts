@@ -310,6 +310,20 @@ export class DiscountsService {
     return { ...stored, __typename: 'DiscountCode' };
   }
 
+  /**
+   * The demo's codes (SEED_DEMO_DATA, set by `npm start`): WELCOME10, 10 % off from 20.00, once per
+   * customer. Stored only when missing; never run in production (the config refuses it there).
+   */
+  async seedDemoCodes(): Promise<string[]> {
+    const checked = newDiscountCode(
+      { code: 'WELCOME10', kind: 'PERCENTAGE', value: 10, minimumSubtotal: 2000, usageLimitPerCustomer: 1 },
+      this.now(),
+      this.maxOrderTotal,
+    );
+    if ('__typename' in checked) throw new Error(`demo code refused: ${checked.message}`);
+    return (await this.repository.insert(checked)) === 'CREATED' ? [checked.code] : [];
+  }
+
   /** Query.discountCodes: admins only; newest first. */
   async list(
     viewer: Viewer | null,

@@ -528,7 +528,7 @@ export type Order = {
   items: Array<OrderItem>;
   /** Human-friendly order number, e.g. SO-000042, quoted in emails and to support. */
   number: Scalars['String']['output'];
-  /** When the payment succeeded; null unless PAID. */
+  /** When the payment succeeded; null until then (so set for PAID, FULFILLED, DELIVERED and REFUNDED orders). */
   paidAt?: Maybe<Scalars['DateTime']['output']>;
   /** When the refund of a REFUNDED order was confirmed by payments; null until then and for every other status. */
   refundedAt?: Maybe<Scalars['DateTime']['output']>;
