@@ -20,6 +20,10 @@ export interface Fixture {
   orderId: string;
   paymentId: string;
   notificationIds: string[];
+  /** The owner's address book entry, their cart, and an order checked out to that address. */
+  addressId: string;
+  cartId: string;
+  checkoutOrderId: string;
 }
 
 export type Target = 'gateway' | 'users' | 'orders' | 'payments' | 'notifications';
@@ -58,6 +62,16 @@ const REFUSED = {
   admin: 'data',
 } as const;
 const NO_SECRET = { 'owner, no router secret': 'HTTP 403' } as const;
+/** Administrators' reads (the order list, the customer search). */
+const ADMIN_ONLY = {
+  anonymous: 'UNAUTHENTICATED',
+  'other customer': 'FORBIDDEN',
+  owner: 'FORBIDDEN',
+  admin: 'data',
+} as const;
+/** A customer's cart: its owner only (an admin does not read carts). */
+const CART_OWNER = { anonymous: 'null', 'other customer': 'null', owner: 'data', admin: 'null' } as const;
+const LINE1 = 'Invalidenstraße 117';
 
 export const rows: Row[] = [
   // through the gateway
@@ -95,7 +109,7 @@ export const rows: Row[] = [
     query: 'query($id: ID!) { order(id: $id) { user { orders { edges { node { id } } } } } }',
     variables: (f) => ({ id: f.orderId }),
     pick: (d) => edgeIds(d.order?.user?.orders),
-    owner: (f) => [f.orderId],
+    owner: (f) => [f.checkoutOrderId, f.orderId],
     expect: ORDER_FIELD,
   },
   {
@@ -125,7 +139,88 @@ export const rows: Row[] = [
     owner: (f) => f.notificationIds,
     expect: ORDER_FIELD,
   },
+  {
+    field: 'Order.shippingAddress',
+    target: 'gateway',
+    query: 'query($id: ID!) { order(id: $id) { shippingAddress { line1 } } }',
+    variables: (f) => ({ id: f.checkoutOrderId }),
+    pick: (d) => d.order?.shippingAddress?.line1,
+    owner: () => LINE1,
+    expect: ORDER_FIELD,
+  },
+  {
+    field: 'User.addresses (Order.user.addresses)',
+    target: 'gateway',
+    query: 'query($id: ID!) { order(id: $id) { user { addresses { edges { node { id } } } } } }',
+    variables: (f) => ({ id: f.orderId }),
+    pick: (d) => edgeIds(d.order?.user?.addresses),
+    owner: (f) => [f.addressId],
+    expect: ORDER_FIELD,
+  },
+  {
+    field: 'Query.cart',
+    target: 'gateway',
+    query: 'query($id: ID) { cart(id: $id) { id lines { quantity } } }',
+    variables: (f) => ({ id: f.cartId }),
+    pick: (d) => d.cart?.id,
+    owner: (f) => f.cartId,
+    expect: CART_OWNER,
+  },
+  {
+    field: 'Query.customers',
+    target: 'gateway',
+    query: 'query($s: String) { customers(search: $s) { edges { node { id } } } }',
+    variables: (f) => ({ s: f.owner.email }),
+    pick: (d) => edgeIds(d.customers),
+    owner: (f) => [f.owner.id],
+    expect: ADMIN_ONLY,
+  },
+  {
+    field: 'Query.orders (every order)',
+    target: 'gateway',
+    query: 'query($u: ID) { orders(filter: { userId: $u }) { edges { node { id } } } }',
+    variables: (f) => ({ u: f.owner.id }),
+    pick: (d) => edgeIds(d.orders)?.sort(),
+    owner: (f) => [f.orderId, f.checkoutOrderId].sort(),
+    expect: ADMIN_ONLY,
+  },
   // straight to the subgraphs, as if the router had been bypassed with its secret
+  {
+    field: 'User.addresses via _entities',
+    target: 'users',
+    query: ENTITIES('User', 'addresses { edges { node { id } } }'),
+    variables: (f) => ({ r: [{ __typename: 'User', id: f.owner.id }] }),
+    pick: (d) => edgeIds(first(d)?.addresses),
+    owner: (f) => [f.addressId],
+    expect: { ...REFUSED, ...NO_SECRET },
+  },
+  {
+    field: 'User.defaultShippingAddress via _entities',
+    target: 'users',
+    query: ENTITIES('User', 'defaultShippingAddress { id }'),
+    variables: (f) => ({ r: [{ __typename: 'User', id: f.owner.id }] }),
+    pick: (d) => first(d)?.defaultShippingAddress?.id,
+    owner: (f) => f.addressId,
+    expect: { ...HIDDEN, ...NO_SECRET },
+  },
+  {
+    field: 'Query.cart (orders subgraph)',
+    target: 'orders',
+    query: 'query($id: ID) { cart(id: $id) { id } }',
+    variables: (f) => ({ id: f.cartId }),
+    pick: (d) => d.cart?.id,
+    owner: (f) => f.cartId,
+    expect: { ...CART_OWNER, ...NO_SECRET },
+  },
+  {
+    field: 'Order.shippingAddress via _entities',
+    target: 'orders',
+    query: ENTITIES('Order', 'shippingAddress { line1 }'),
+    variables: (f) => ({ r: [{ __typename: 'Order', id: f.checkoutOrderId }] }),
+    pick: (d) => first(d)?.shippingAddress?.line1,
+    owner: () => LINE1,
+    expect: { ...HIDDEN, ...NO_SECRET },
+  },
   {
     field: 'User.email, User.phone via _entities',
     target: 'users',
@@ -174,7 +269,7 @@ export const rows: Row[] = [
     query: ENTITIES('User', 'orders { edges { node { id } } }'),
     variables: (f) => ({ r: [{ __typename: 'User', id: f.owner.id }] }),
     pick: (d) => edgeIds(first(d)?.orders),
-    owner: (f) => [f.orderId],
+    owner: (f) => [f.checkoutOrderId, f.orderId],
     expect: { ...REFUSED, ...NO_SECRET },
   },
   {

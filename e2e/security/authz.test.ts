@@ -106,7 +106,47 @@ beforeAll(async () => {
     },
     { timeoutMs: 20_000 },
   );
-  fx = { owner, other, admin, orderId, paymentId, notificationIds };
+  // An address in the owner's book, an order checked out to it, then a cart with a line.
+  const address = await call(
+    env.url,
+    'mutation($i: AddressInput!) { createAddress(input: $i) { ... on Address { id } } }',
+    {
+      i: {
+        name: 'Olivia Owner',
+        line1: 'Invalidenstraße 117',
+        postalCode: '10115',
+        city: 'Berlin',
+        country: 'DE',
+      },
+    },
+    auth,
+  );
+  const addressId = (address.json?.data?.createAddress as { id: string }).id;
+  const addToCart = async () => {
+    const res = await call(
+      env.url,
+      'mutation($i: AddToCartInput!) { addToCart(input: $i) { ... on Cart { id } } }',
+      { i: { productId, quantity: 1 } },
+      auth,
+    );
+    return (res.json?.data?.addToCart as { id: string }).id;
+  };
+  const checkedOut = await call(
+    env.url,
+    'mutation($i: CheckoutInput!) { checkout(input: $i) { __typename ... on Order { id } } }',
+    {
+      i: {
+        cartId: await addToCart(),
+        addressId,
+        shippingMethodId: 'standard-eu',
+        idempotencyKey: randomUUID(),
+      },
+    },
+    auth,
+  );
+  const checkoutOrderId = (checkedOut.json?.data?.checkout as { id: string }).id;
+  const cartId = await addToCart();
+  fx = { owner, other, admin, orderId, paymentId, notificationIds, addressId, cartId, checkoutOrderId };
 }, 120_000);
 
 afterAll(async () => {
