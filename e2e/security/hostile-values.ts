@@ -139,6 +139,103 @@ export function valueCases(): Case[] {
       { typed: ['OrderNotFoundError'], field: 'cancelOrder' },
       true,
     );
+    const addToCart = 'mutation($i: AddToCartInput!) { addToCart(input: $i) { __typename } }';
+    const checkout = 'mutation($i: CheckoutInput!) { checkout(input: $i) { __typename } }';
+    const address = { name: 'Eve', line1: 'Street 1', postalCode: '10115', city: 'Berlin', country: 'DE' };
+    const noCart = 'A'.repeat(22);
+    const checkoutInput = (extra: Record<string, unknown>) => ({
+      i: {
+        cartId: noCart,
+        shippingAddress: address,
+        shippingMethodId: 'standard-eu',
+        idempotencyKey: randomUUID(),
+        ...extra,
+      },
+    });
+    add(
+      'cart id',
+      'main',
+      'query($id: ID) { cart(id: $id) { id } }',
+      { id: value },
+      { nullField: 'cart' },
+      true,
+    );
+    add(
+      'addToCart cartId',
+      'main',
+      addToCart,
+      { i: { cartId: value, productId: '000000000000000000000000', quantity: 1 } },
+      { typed: ['CartNotFoundError'], field: 'addToCart' },
+      true,
+    );
+    add(
+      'addToCart productId',
+      'main',
+      addToCart,
+      { i: { productId: value, quantity: 1 } },
+      { typed: ['UnknownProductError'], field: 'addToCart' },
+      true,
+    );
+    add(
+      'mergeCart cartId',
+      'main',
+      'mutation($id: ID!) { mergeCart(cartId: $id) { __typename } }',
+      { id: value },
+      { typed: ['CartNotFoundError'], field: 'mergeCart' },
+      true,
+    );
+    add(
+      'applyDiscountCode code',
+      'main',
+      'mutation($i: ApplyDiscountCodeInput!) { applyDiscountCode(input: $i) { __typename } }',
+      { i: { cartId: noCart, code: value } },
+      {
+        typed: ['CartNotFoundError', 'InvalidInputError', 'DiscountCodeNotFoundError'],
+        field: 'applyDiscountCode',
+      },
+      true,
+    );
+    add(
+      'checkout cartId',
+      'main',
+      checkout,
+      checkoutInput({ cartId: value }),
+      { typed: ['CartNotFoundError', 'InvalidInputError'], field: 'checkout' },
+      true,
+    );
+    for (const field of ['name', 'line1', 'postalCode', 'city', 'country'])
+      add(
+        `checkout shippingAddress.${field}`,
+        'main',
+        checkout,
+        checkoutInput({ shippingAddress: { ...address, [field]: value } }),
+        { typed: ['CartNotFoundError', 'InvalidInputError'], field: 'checkout' },
+        true,
+      );
+    add(
+      'checkout addressId',
+      'main',
+      checkout,
+      checkoutInput({ shippingAddress: undefined, addressId: value }),
+      { typed: ['CartNotFoundError', 'AddressNotFoundError', 'InvalidInputError'], field: 'checkout' },
+      true,
+    );
+    add(
+      'checkout discountCode',
+      'main',
+      checkout,
+      checkoutInput({ discountCode: value }),
+      { typed: ['CartNotFoundError', 'InvalidInputError', 'DiscountCodeNotFoundError'], field: 'checkout' },
+      true,
+    );
+    add(
+      'checkout shippingMethodId',
+      'main',
+      checkout,
+      checkoutInput({ shippingMethodId: value }),
+      { typed: ['CartNotFoundError', 'InvalidInputError', 'ShippingMethodNotFoundError'], field: 'checkout' },
+      true,
+    );
   }
   return cases;
 }

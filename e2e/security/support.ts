@@ -79,6 +79,11 @@ export interface StoreCounts {
   users: number;
   orders: number;
   orderItems: number;
+  /** Carts, their lines and discount-code uses (orders), address books (users). */
+  carts: number;
+  cartLines: number;
+  redemptions: number;
+  addresses: number;
   products: number;
   /** Redis keys under the environment's prefix, except the router's partner rate-limit windows. */
   redisKeys: number;
@@ -134,10 +139,15 @@ export async function openStores(env: TestEnvironment) {
       } while (cursor !== '0');
       const streams = await Promise.all(Object.values(names.streams).map(streamMessages));
       const { rows } = await pgClient.query<{ n: number }>('SELECT count(*)::int AS n FROM users');
+      const addresses = await pgClient.query<{ n: number }>('SELECT count(*)::int AS n FROM addresses');
       return {
         users: rows[0]!.n,
         orders: await mysqlCount('orders'),
         orderItems: await mysqlCount('order_items'),
+        carts: await mysqlCount('carts'),
+        cartLines: await mysqlCount('cart_lines'),
+        redemptions: await mysqlCount('discount_redemptions'),
+        addresses: addresses.rows[0]!.n,
         products: await mongo.db!.collection('products').countDocuments(),
         redisKeys,
         streamMessages: streams.reduce((a, b) => a + b, 0),
