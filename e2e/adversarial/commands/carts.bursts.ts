@@ -25,6 +25,8 @@ import { Step, userOf } from './base';
 import { mergedInto } from './carts';
 import {
   actorFor,
+  ensureCart,
+  freshAnonymousCart,
   addVerdict,
   cartAnswered,
   lineRefusals,
@@ -38,42 +40,6 @@ import {
 import { Verdict } from './verdict';
 
 const UNAVAILABLE = 'ProductsUnavailableError';
-
-/** The actor's cart (their own, or the newest anonymous one), made with one unit when there is none. */
-export async function ensureCart(
-  m: Model,
-  w: World,
-  actor: Actor,
-  product: number,
-): Promise<CartM | undefined> {
-  const existing =
-    actor.index === null ? m.carts.filter((c) => c.owner === null && !c.gone).at(-1) : cartOf(m, actor.index);
-  if (existing) return existing;
-  const p = productSent(m, product, 'canonical');
-  const res = await sendAdd(w, actor, null, p.id, 1);
-  addVerdict(m, undefined, true, p, 1).judge(w, res?.__typename, 'Cart', 'addToCart (a first line)');
-  if (res?.__typename !== 'Cart') return undefined;
-  const cart = cartAnswered(m, w, actor, res as unknown as CartA);
-  seeCart(m, w, cart, res, 'addToCart (a first line)', { expected: [{ productId: p.id, quantity: 1 }] });
-  return cart;
-}
-
-/** A fresh anonymous cart holding `quantity` units of a product. */
-export async function freshAnonymousCart(m: Model, w: World, product: number, quantity: number) {
-  const anon = actorFor(m, 0, true);
-  const p = productSent(m, product, 'canonical');
-  const res = await sendAdd(w, anon, null, p.id, quantity);
-  addVerdict(m, undefined, true, p, quantity).judge(
-    w,
-    res?.__typename,
-    'Cart',
-    'addToCart (a new anonymous cart)',
-  );
-  if (res?.__typename !== 'Cart') return undefined;
-  const cart = cartAnswered(m, w, anon, res as unknown as CartA);
-  seeCart(m, w, cart, res, 'addToCart (a new anonymous cart)', { expected: [{ productId: p.id, quantity }] });
-  return cart;
-}
 
 const cartsOf = (results: (Result | null)[]) =>
   results.filter((r): r is Result => r?.__typename === 'Cart').map((r) => r as unknown as CartA);

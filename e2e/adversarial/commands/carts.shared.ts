@@ -9,6 +9,7 @@ import { userOf } from './base';
 import { Verdict } from './verdict';
 import {
   cartOf,
+  pickCart,
   codeNamed,
   codeRefusals,
   discountOf,
@@ -21,6 +22,7 @@ import {
   sameLines,
   subtotalOf,
   withLine,
+  type CartKind,
   type CartLineM,
   type CartM,
 } from '../model.carts';
@@ -250,3 +252,58 @@ export async function readCart(m: Model, w: World, cart: CartM, auth: Auth, what
 /** The auth of whoever may use a cart: its customer, or anybody (anonymous) for an anonymous one. */
 export const ownerAuth = (m: Model, cart: CartM): Auth =>
   cart.owner === null ? {} : m.users[cart.owner]!.auth;
+
+/** The actor's cart (their own, or the newest anonymous one), made with one unit when there is none. */
+export async function ensureCart(
+  m: Model,
+  w: World,
+  actor: Actor,
+  product: number,
+): Promise<CartM | undefined> {
+  const existing =
+    actor.index === null ? m.carts.filter((c) => c.owner === null && !c.gone).at(-1) : cartOf(m, actor.index);
+  if (existing) return existing;
+  const p = productSent(m, product, 'canonical');
+  const res = await sendAdd(w, actor, null, p.id, 1);
+  addVerdict(m, undefined, true, p, 1).judge(w, res?.__typename, 'Cart', 'addToCart (a first line)');
+  if (res?.__typename !== 'Cart') return undefined;
+  const cart = cartAnswered(m, w, actor, res as unknown as CartA);
+  seeCart(m, w, cart, res, 'addToCart (a first line)', { expected: [{ productId: p.id, quantity: 1 }] });
+  return cart;
+}
+
+/** A fresh anonymous cart holding `quantity` units of a product. */
+export async function freshAnonymousCart(m: Model, w: World, product: number, quantity: number) {
+  const anon = actorFor(m, 0, true);
+  const p = productSent(m, product, 'canonical');
+  const res = await sendAdd(w, anon, null, p.id, quantity);
+  addVerdict(m, undefined, true, p, quantity).judge(
+    w,
+    res?.__typename,
+    'Cart',
+    'addToCart (a new anonymous cart)',
+  );
+  if (res?.__typename !== 'Cart') return undefined;
+  const cart = cartAnswered(m, w, anon, res as unknown as CartA);
+  seeCart(m, w, cart, res, 'addToCart (a new anonymous cart)', { expected: [{ productId: p.id, quantity }] });
+  return cart;
+}
+
+/**
+ * The cart a pick names for the actor, as pickCart; when it names the actor's own cart or an
+ * anonymous one and there is none yet, one is made first with a unit of a product.
+ */
+export async function targetCart(
+  m: Model,
+  w: World,
+  actor: Actor,
+  kind: CartKind,
+  pick: number,
+  form: IdForm,
+) {
+  const t = pickCart(m, actor.index, kind, pick, form);
+  if (t.cart || kind === 'other') return t;
+  if (kind === 'mine' && actor.index !== null) await ensureCart(m, w, actor, pick);
+  else await freshAnonymousCart(m, w, pick, 1);
+  return pickCart(m, actor.index, kind, pick, form);
+}

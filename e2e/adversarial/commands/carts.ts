@@ -29,6 +29,7 @@ import {
   registerCart,
   seeCart,
   sendAdd,
+  targetCart,
   type CartQuantity,
 } from './carts.shared';
 import { Verdict } from './verdict';
@@ -101,7 +102,7 @@ export class UpdateCartLine extends Step {
   async act(m: Model, w: World) {
     const actor = actorFor(m, this.user, this.anon);
     const p = productSent(m, this.product, this.productForm);
-    const t = pickCart(m, actor.index, this.target, this.cartPick, this.cartForm);
+    const t = await targetCart(m, w, actor, this.target, this.cartPick, this.cartForm);
     const q = cartQuantity(this.quantity, 0, false);
     this.resolved = `${actor.name}, ${describeCart(t)}, ${p.name}${p.issued ? '' : ` as ${show(p.sent)}`} to ${q}`;
     const input = { cartId: t.idSent, productId: p.sent, quantity: q };
@@ -147,7 +148,7 @@ export class RemoveCartLine extends Step {
   async act(m: Model, w: World) {
     const actor = actorFor(m, this.user, this.anon);
     const p = productSent(m, this.product, this.productForm);
-    const t = pickCart(m, actor.index, this.target, this.cartPick, this.cartForm);
+    const t = await targetCart(m, w, actor, this.target, this.cartPick, this.cartForm);
     this.resolved = `${actor.name}, ${describeCart(t)}, ${p.name}${p.issued ? '' : ` as ${show(p.sent)}`}`;
     const res = await w.mutate(
       'removeCartLine',
@@ -184,7 +185,7 @@ export class ClearCart extends Step {
 
   async act(m: Model, w: World) {
     const actor = actorFor(m, this.user, this.anon);
-    const t = pickCart(m, actor.index, this.target, this.cartPick, this.cartForm);
+    const t = await targetCart(m, w, actor, this.target, this.cartPick, this.cartForm);
     this.resolved = `${actor.name}, ${describeCart(t)}`;
     const res = await w.mutate('clearCart', { id: t.idSent }, actor.auth);
     if (!res) return;
@@ -261,7 +262,7 @@ export class MergeCart extends Step {
 
   async act(m: Model, w: World) {
     const actor = actorFor(m, this.user, this.anon);
-    const t = pickCart(m, actor.index, this.target, this.cartPick, this.cartForm);
+    const t = await targetCart(m, w, actor, this.target, this.cartPick, this.cartForm);
     this.resolved = `${actor.name}, ${describeCart(t)}`;
     if (actor.index === null) {
       await w.call('mergeCart', { id: t.idSent }, actor.auth, { refusal: 'UNAUTHENTICATED' });

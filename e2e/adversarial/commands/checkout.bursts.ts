@@ -1,12 +1,11 @@
 /**
  * checkout under concurrency: one key sent n times at once (one order), one cart checked out from
  * two sessions of its customer at once (one order), a checkout racing an edit of the cart (the order
- * holds the cart before or after the edit, never a mix, and the cart ends consistent with it), and
- * the last uses of a fresh code taken by 2–5 checkouts of different carts at once (exactly as many
- * orders as uses, none more; also one use per customer, all checkouts by one customer), and a
- * checkout of an anonymous cart racing another customer's merge of it (never both).
+ * holds the cart before or after the edit, never a mix, and the cart ends consistent with it), a
+ * checkout of an anonymous cart racing another customer's merge of it (never both); the last uses of
+ * a code and the boundaries of codes and shipping are in checkout.codes.ts.
  */
-import { surelyAvailable, type Model } from '../model';
+import type { Model } from '../model';
 import {
   cartOf,
   codeNamed,
@@ -16,15 +15,14 @@ import {
   sameLines,
   withLine,
   type CartLineM,
-  type CartM,
-  type CodeM,
 } from '../model.carts';
 import type { CartA, OrderA } from '../operations';
 import { show, type Auth, type Result, type World } from '../world';
 import { Step, userOf } from './base';
-import { ensureCart, freshAnonymousCart } from './carts.bursts';
 import {
   actorFor,
+  ensureCart,
+  freshAnonymousCart,
   lineRefusals,
   linesOf,
   productSent,
@@ -34,25 +32,11 @@ import {
   sendAdd,
 } from './carts.shared';
 import { cartRefusals, INLINE, methodFor, seeOrder, type Plan } from './checkout.shared';
+import { lastUse, ordersOf, roomiest, send, threshold, UNAVAILABLE } from './checkout.codes';
 import { Verdict } from './verdict';
 
 export type CheckoutBurstMode =
-  'sameKey' | 'twoSessions' | 'raceEdit' | 'lastUse' | 'perCustomer' | 'mergeRace';
-
-const UNAVAILABLE = 'ProductsUnavailableError';
-const ordersOf = (results: (Result | null)[]) =>
-  results.filter((r) => r?.__typename === 'Order').map((r) => r as unknown as OrderA);
-
-function send(w: World, cart: CartM, method: string, key: string, auth: Auth, code?: string) {
-  const input = {
-    cartId: cart.id,
-    shippingAddress: INLINE.de.input,
-    shippingMethodId: method,
-    ...(code === undefined ? {} : { discountCode: code }),
-    idempotencyKey: key,
-  };
-  return w.mutate('checkout', { input }, auth);
-}
+  'sameKey' | 'twoSessions' | 'raceEdit' | 'lastUse' | 'perCustomer' | 'mergeRace' | 'threshold';
 
 export class CheckoutBurst extends Step {
   constructor(
@@ -69,8 +53,10 @@ export class CheckoutBurst extends Step {
   }
 
   async act(m: Model, w: World) {
+    const at = { user: this.user, n: this.n, resolve: (text: string) => (this.resolved = text) };
     if (this.mode === 'lastUse' || this.mode === 'perCustomer')
-      return this.lastUse(m, w, this.mode === 'perCustomer');
+      return lastUse(m, w, at, this.mode === 'perCustomer');
+    if (this.mode === 'threshold') return threshold(m, w, at);
     if (this.mode === 'mergeRace') return this.mergeRace(m, w);
     const actor = actorFor(m, this.user, false);
     const user = actor.index!;
@@ -211,86 +197,6 @@ export class CheckoutBurst extends Step {
   }
 
   /**
-   * The last uses of a fresh code taken by n checkouts of n carts at once: 1–2 uses in all, shared by
-   * two customers (lastUse), or one use per customer, all of them by one customer (perCustomer).
-   */
-  private async lastUse(m: Model, w: World, perCustomer: boolean) {
-    const limit = perCustomer ? null : (this.n % 2) + 1;
-    const due = perCustomer ? 1 : limit!;
-    const code = `ADV-${m.next++}`;
-    const input = {
-      code,
-      kind: 'PERCENTAGE',
-      value: 10,
-      ...(perCustomer ? { usageLimitPerCustomer: 1 } : { usageLimit: limit }),
-    };
-    const made = await w.mutate('createDiscountCode', { input }, w.adminAuth);
-    w.expect(!made || made.__typename === 'DiscountCode', `createDiscountCode answered ${made?.__typename}`);
-    if (made?.__typename !== 'DiscountCode') return;
-    const codeM: CodeM = {
-      code,
-      kind: 'PERCENTAGE',
-      value: 10,
-      limit,
-      perCustomer: perCustomer ? 1 : null,
-      minimum: null,
-      future: false,
-      uncertain: false,
-    };
-    m.codes.push(codeM);
-    const product = roomiest(m);
-    const carts: CartM[] = [];
-    for (let i = 0; i < this.n; i++) {
-      const cart = await freshAnonymousCart(m, w, product.i, 1);
-      if (cart) carts.push(cart);
-    }
-    const actors = carts.map((_, i) => userOf(m, this.user + (perCustomer ? 0 : i)));
-    this.resolved = `${code} (${perCustomer ? 'once per customer' : `${limit} uses`}), ${carts.map((c, i) => `${c.name} by ${actors[i]!.name}`).join(', ')}`;
-    const { method } = methodFor(m, 'cheapest', 'DE');
-    const startedAt = Date.now();
-    const results = await Promise.all(
-      carts.map((cart, i) =>
-        send(w, cart, method!.id, `checkout-${m.next++}`, actors[i]!.user.auth, code.toLowerCase()),
-      ),
-    );
-    const refused = perCustomer ? 'DiscountCodeAlreadyUsedError' : 'DiscountCodeUsedUpError';
-    const v = new Verdict()
-      .refuse(refused, false)
-      .refuse('TooManyUnpaidOrdersError', false)
-      .refuse('InsufficientStockError', false);
-    for (const r of results) v.judge(w, r?.__typename, 'Order', `checkout with the last uses of ${code}`);
-    const orders = ordersOf(results);
-    w.expect(
-      orders.length <= due,
-      `${orders.length} orders took ${code} (${due} use${due > 1 ? 's' : ''} left)`,
-    );
-    const unavailable = results.some((r) => r === null || r.__typename === UNAVAILABLE);
-    const roomy = actors.every(
-      (a) => m.orders.filter((o) => o.owner === a.index && o.status === 'PENDING_PAYMENT').length < 3,
-    );
-    if (!unavailable && roomy && product.left >= carts.length)
-      w.expect(
-        orders.length === Math.min(due, carts.length),
-        `${carts.length} checkouts at once took ${orders.length} of ${due} uses of ${code}`,
-      );
-    results.forEach((r, i) => {
-      if (r?.__typename !== 'Order') return;
-      const cart = carts[i]!;
-      const plan: Plan = {
-        user: actors[i]!.index,
-        cart,
-        lines: cart.lines,
-        code: codeM,
-        method,
-        country: 'DE',
-        snapshot: INLINE.de.snapshot,
-      };
-      seeOrder(m, w, r as unknown as OrderA, plan, startedAt, `checkout with the last uses of ${code}`);
-      Object.assign(cart, { lines: [], code: null, exact: true });
-    });
-  }
-
-  /**
    * One customer checks out an anonymous cart while another merges it: the goods go into the order
    * or into the other customer's cart, never both.
    */
@@ -355,12 +261,4 @@ export class CheckoutBurst extends Step {
     });
     Object.assign(source, { lines: [], code: null, exact: true });
   }
-}
-
-/** The product with the most units surely on hand, at a price an order can take. */
-function roomiest(m: Model) {
-  return m.products
-    .map((p, i) => ({ i, left: surelyAvailable(m, i), p }))
-    .filter((x) => x.p.price <= 1_000_000)
-    .sort((a, b) => b.left - a.left)[0]!;
 }

@@ -22,8 +22,7 @@ import {
 import type { OrderA } from '../operations';
 import { show, type Result, type World } from '../world';
 import { Step } from './base';
-import { ensureCart } from './carts.bursts';
-import { actorFor, productSent, seeCart, sendAdd } from './carts.shared';
+import { actorFor, ensureCart, productSent, seeCart, sendAdd } from './carts.shared';
 import {
   cartRefusals,
   INLINE,

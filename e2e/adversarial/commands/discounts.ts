@@ -11,7 +11,6 @@ import {
   codeShaped,
   describeCart,
   MAX_ORDER_TOTAL,
-  pickCart,
   spell,
   subtotalOf,
   type CartKind,
@@ -20,7 +19,7 @@ import {
 } from '../model.carts';
 import { show, type World } from '../world';
 import { Step, userOf } from './base';
-import { actorFor, seeCart } from './carts.shared';
+import { actorFor, seeCart, targetCart } from './carts.shared';
 import { Verdict } from './verdict';
 
 export const CODE_RULES = [
@@ -152,7 +151,7 @@ export class ApplyCode extends Step {
 
   async act(m: Model, w: World) {
     const actor = actorFor(m, this.user, this.anon);
-    const t = pickCart(m, actor.index, this.target, this.cartPick, this.cartForm);
+    const t = await targetCart(m, w, actor, this.target, this.cartPick, this.cartForm);
     if (m.codes.length === 0) await new CreateCode('twice', false, 0).run(m, w);
     const base = m.codes.length === 0 ? 'NOCODE-1' : m.codes[this.codePick % m.codes.length]!.code;
     const spelled = spell(base, this.spelling);
@@ -202,7 +201,7 @@ export class RemoveCode extends Step {
 
   async act(m: Model, w: World) {
     const actor = actorFor(m, this.user, this.anon);
-    const t = pickCart(m, actor.index, this.target, this.cartPick, this.cartForm);
+    const t = await targetCart(m, w, actor, this.target, this.cartPick, this.cartForm);
     this.resolved = `${actor.name}, ${describeCart(t)}`;
     const res = await w.mutate('removeDiscountCode', { id: t.idSent }, actor.auth);
     if (!res) return;
@@ -215,4 +214,26 @@ export class RemoveCode extends Step {
       code: null,
     });
   }
+}
+
+/** The admin creates a fresh code with these rules; the model's code, or undefined when refused. */
+export async function makeCode(m: Model, w: World, rules: Omit<CodeM, 'code' | 'uncertain'>) {
+  const code = `ADV-${m.next++}`;
+  const input = {
+    code,
+    kind: rules.kind,
+    value: rules.value,
+    ...(rules.limit === null ? {} : { usageLimit: rules.limit }),
+    ...(rules.perCustomer === null ? {} : { usageLimitPerCustomer: rules.perCustomer }),
+    ...(rules.minimum === null ? {} : { minimumSubtotal: rules.minimum }),
+  };
+  const made = await w.mutate('createDiscountCode', { input }, w.adminAuth);
+  w.expect(
+    !made || made.__typename === 'DiscountCode',
+    `createDiscountCode(${show(input)}) answered ${made?.__typename}`,
+  );
+  if (made?.__typename !== 'DiscountCode') return undefined;
+  const codeM: CodeM = { code, uncertain: false, ...rules };
+  m.codes.push(codeM);
+  return codeM;
 }

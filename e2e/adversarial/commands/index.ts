@@ -177,6 +177,7 @@ const cartSteps: fc.WeightedArbitrary<fc.AsyncCommand<Model, World>>[] = [
           'lastUse' as const,
           'perCustomer' as const,
           'mergeRace' as const,
+          'threshold' as const,
         ),
       )
       .map((a) => new CheckoutBurst(...a)),
