@@ -111,9 +111,10 @@ describe('login failures', () => {
       }),
     ]);
     // The fastest of five runs is the least disturbed by a busy machine. Both are dominated by one
-    // argon2id verification (~20 ms); without the dummy verification an unknown email takes ~2 ms.
+    // argon2id verification (~20 ms); without the dummy verification an unknown email takes ~2 ms
+    // (a ratio near 0.1). 0.3 leaves room for a machine busy with other suites (0.46 was seen).
     const [w, u] = [Math.min(...wrong), Math.min(...unknown)];
-    expect(Math.min(w, u) / Math.max(w, u)).toBeGreaterThan(0.5);
+    expect(Math.min(w, u) / Math.max(w, u)).toBeGreaterThan(0.3);
   });
 
   it('makes attempts wait after 5 failures for one email, counted in PostgreSQL', async () => {
