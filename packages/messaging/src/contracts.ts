@@ -286,6 +286,50 @@ export const OrderDeliveredEvent = z.object({
 });
 export type OrderDeliveredEvent = z.infer<typeof OrderDeliveredEvent>;
 
+/** orders.placed: an order exists and waits for payment. */
+export const OrderPlacedEvent = z.object({
+  eventId: id,
+  orderId: id,
+  orderNumber: z.string(),
+  userId: id,
+  total: Money,
+  placedAt: z.string(),
+});
+export type OrderPlacedEvent = z.infer<typeof OrderPlacedEvent>;
+
+/** notifications.sent: a notification of an order reached its channel (SENT) or failed for good (FAILED). */
+export const NotificationSentEvent = z.object({
+  eventId: id,
+  notificationId: id,
+  orderId: id,
+  userId: id,
+  channel: z.enum(['EMAIL', 'SMS']),
+  kind: z.string(),
+  status: z.enum(['SENT', 'FAILED']),
+  at: z.string(),
+});
+export type NotificationSentEvent = z.infer<typeof NotificationSentEvent>;
+
+/**
+ * notifications.password_reset (request-reply, never a stream: the link carries a secret). users
+ * asks notifications to email the reset link; notifications sends it and keeps no copy of the token.
+ */
+export const PasswordResetRequest = z.object({
+  userId: id,
+  email: z.string().max(254),
+  name: z.string().max(200),
+  /** The link to put in the email (it contains the single-use token). */
+  resetUrl: z.string().url().max(2048),
+  expiresAt: z.string(),
+});
+export type PasswordResetRequest = z.infer<typeof PasswordResetRequest>;
+
+export const PasswordResetReply = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true) }),
+  z.object({ ok: z.literal(false), code: z.enum(['SEND_FAILED', 'INVALID_REQUEST']), message: z.string() }),
+]);
+export type PasswordResetReply = z.infer<typeof PasswordResetReply>;
+
 /** What a consumer publishes to the dead-letter subject after the last delivery. */
 export const DeadLetter = z.object({
   stream: z.string(),

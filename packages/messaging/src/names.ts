@@ -16,6 +16,8 @@ export function natsNames(prefix = '') {
       productsRelease: s('products.release'),
       ordersPayable: s('orders.payable'),
       usersContact: s('users.contact'),
+      /** users asks notifications to email a password-reset link (request-reply: the token is never stored in a stream). */
+      notificationsPasswordReset: s('notifications.password_reset'),
       /** One address of a user's address book (orders snapshots it at checkout). */
       usersAddress: s('users.address'),
       /** Live name, price and stock of products, reserving nothing (orders prices carts with it). */
@@ -31,6 +33,10 @@ export function natsNames(prefix = '') {
       ordersRefundRequested: s('orders.refund_requested'),
       /** An admin refund was paid back: the customer is told. */
       ordersRefunded: s('orders.refunded'),
+      /** An order was placed (PENDING_PAYMENT): live order updates start from it. */
+      ordersPlaced: s('orders.placed'),
+      /** A notification was sent (or failed for good): live order updates show it. */
+      notificationsSent: s('notifications.sent'),
       /** An admin handed a paid order to a carrier: the customer gets the "shipped" email. */
       ordersFulfilled: s('orders.fulfilled'),
       /** A fulfilled order reached the customer. */
@@ -45,6 +51,7 @@ export function natsNames(prefix = '') {
       payments: n('PAYMENTS'),
       orders: n('ORDERS'),
       deadLetters: n('DEADLETTERS'),
+      notifications: n('NOTIFICATIONS'),
     },
     /** Durable consumer names (one per consuming service and stream). */
     consumers: {

@@ -53,7 +53,12 @@ export async function ensureStreams(nc: NatsConnection, names: NatsNames): Promi
         names.events.ordersRefunded,
         names.events.ordersFulfilled,
         names.events.ordersDelivered,
+        names.events.ordersPlaced,
       ],
+    },
+    {
+      name: names.streams.notifications,
+      subjects: [names.events.notificationsSent],
     },
     {
       name: names.streams.deadLetters,
