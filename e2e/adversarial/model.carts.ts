@@ -59,13 +59,41 @@ export interface AddressM {
   deleted: boolean;
 }
 
+/** What names a checkout for its idempotency key: the cart, where, how, and the code as given. */
+export interface CheckoutRequest {
+  cartId: string;
+  methodId: string;
+  addressId?: string;
+  /** An inline address as validated (its snapshot, as JSON). */
+  address?: string;
+  code?: string;
+}
+
 export interface CheckoutKeyM {
   key: string;
   user: number;
-  cartIdSent: string;
-  orderId?: string;
-  /** The lines of the order it placed. */
-  lines: CartLineM[];
+  orderId: string;
+  request: CheckoutRequest;
+  /** The input as sent (without the key), to send again. */
+  input: Record<string, unknown>;
+}
+
+/**
+ * Whether a checkout repeats the request a key was first used for (then it answers the first
+ * order, whatever the cart holds by then), is another one (IdempotencyKeyReusedError), or is open
+ * (the code spelled otherwise: "as given" may or may not compare normalised).
+ */
+export function sameRequest(first: CheckoutRequest, now: CheckoutRequest): 'same' | 'different' | 'open' {
+  if (
+    first.cartId !== now.cartId ||
+    first.methodId !== now.methodId ||
+    first.addressId !== now.addressId ||
+    first.address !== now.address ||
+    (first.code === undefined) !== (now.code === undefined)
+  )
+    return 'different';
+  if (first.code === now.code) return 'same';
+  return first.code!.trim().toUpperCase() === now.code!.trim().toUpperCase() ? 'open' : 'different';
 }
 
 /** A well-formed cart id (22 base64url characters) that names no cart. */

@@ -31,8 +31,8 @@ import {
   seeCart,
   sendAdd,
 } from './carts.shared';
-import { cartRefusals, INLINE, methodFor, seeOrder, type Plan } from './checkout.shared';
-import { lastUse, ordersOf, roomiest, send, threshold, UNAVAILABLE } from './checkout.codes';
+import { cartRefusals, INLINE, methodFor, recordKey, seeOrder, type Plan } from './checkout.shared';
+import { checkoutInput, lastUse, ordersOf, roomiest, send, threshold, UNAVAILABLE } from './checkout.codes';
 import { Verdict } from './verdict';
 
 export type CheckoutBurstMode =
@@ -114,13 +114,14 @@ export class CheckoutBurst extends Step {
     if (!first) return;
     seeOrder(m, w, first, plan, startedAt, `checkout ×${keys.length} at once`);
     const winner = results.findIndex((r) => r?.__typename === 'Order');
-    m.checkoutKeys.push({
-      key: keys[winner]!,
+    recordKey(
+      m,
+      keys[winner]!,
       user,
-      cartIdSent: cart.id,
-      orderId: first.id,
-      lines: plan.lines!,
-    });
+      first.id,
+      checkoutInput(cart, method!.id, keys[winner]!),
+      INLINE.de.snapshot,
+    );
     Object.assign(cart, { lines: [], code: null, exact: true });
   }
 
@@ -182,7 +183,7 @@ export class CheckoutBurst extends Step {
       if (ofBefore) candidates.push(edited ? apply([]) : []);
       if (ofEdited) candidates.push([]);
       seeOrder(m, w, order, { ...plan, lines: undefined }, startedAt, `checkout racing "${what}"`);
-      m.checkoutKeys.push({ key, user: plan.user, cartIdSent: cart.id, orderId: order.id, lines: items });
+      recordKey(m, key, plan.user, order.id, checkoutInput(cart, plan.method!.id, key), INLINE.de.snapshot);
     } else candidates.push(edited ? afterEdit : before);
     const data = await w.call('cart', { id: cart.id }, auth);
     const final = data?.cart as CartA | null | undefined;
@@ -252,13 +253,7 @@ export class CheckoutBurst extends Step {
       snapshot: INLINE.de.snapshot,
     };
     const order = seeOrder(m, w, co as unknown as OrderA, plan, startedAt, 'checkout racing a merge');
-    m.checkoutKeys.push({
-      key,
-      user: buyer.index,
-      cartIdSent: source.id,
-      orderId: order.id,
-      lines: source.lines,
-    });
+    recordKey(m, key, buyer.index, order.id, checkoutInput(source, method!.id, key), INLINE.de.snapshot);
     Object.assign(source, { lines: [], code: null, exact: true });
   }
 }

@@ -10,7 +10,7 @@ import type { OrderA } from '../operations';
 import type { Auth, Result, World } from '../world';
 import { userOf } from './base';
 import { freshAnonymousCart } from './carts.shared';
-import { cartRefusals, INLINE, methodFor, seeOrder, type Plan } from './checkout.shared';
+import { cartRefusals, INLINE, methodFor, recordKey, seeOrder, type Plan } from './checkout.shared';
 import { makeCode } from './discounts';
 import { Verdict } from './verdict';
 
@@ -25,16 +25,17 @@ export const UNAVAILABLE = 'ProductsUnavailableError';
 export const ordersOf = (results: (Result | null)[]) =>
   results.filter((r) => r?.__typename === 'Order').map((r) => r as unknown as OrderA);
 
-/** checkout of a cart to the Berlin address, with a code when given. */
+/** The input of a checkout of a cart to the Berlin address, with a code when given. */
+export const checkoutInput = (cart: CartM, method: string, key: string, code?: string) => ({
+  cartId: cart.id,
+  shippingAddress: INLINE.de.input,
+  shippingMethodId: method,
+  ...(code === undefined ? {} : { discountCode: code }),
+  idempotencyKey: key,
+});
+
 export function send(w: World, cart: CartM, method: string, key: string, auth: Auth, code?: string) {
-  const input = {
-    cartId: cart.id,
-    shippingAddress: INLINE.de.input,
-    shippingMethodId: method,
-    ...(code === undefined ? {} : { discountCode: code }),
-    idempotencyKey: key,
-  };
-  return w.mutate('checkout', { input }, auth);
+  return w.mutate('checkout', { input: checkoutInput(cart, method, key, code) }, auth);
 }
 
 /** The product with the most units surely on hand, at a price an order can take. */
@@ -169,13 +170,14 @@ export async function threshold(m: Model, w: World, at: Burst) {
       shipping === (code === atMinimum ? 0 : method.price),
       `${order.number}: ${price} - ${code.value} ships for ${shipping} (free from ${method.freeAbove})`,
     );
-    m.checkoutKeys.push({
+    recordKey(
+      m,
       key,
-      user: buyer.index,
-      cartIdSent: cart.id,
-      orderId: order.id,
-      lines: plan.lines!,
-    });
+      buyer.index,
+      order.id,
+      checkoutInput(cart, method.id, key, code.code),
+      INLINE.de.snapshot,
+    );
     Object.assign(cart, { lines: [], code: null, exact: true });
   }
 }

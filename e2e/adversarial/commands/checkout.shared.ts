@@ -20,6 +20,7 @@ import {
   linesText,
   type CartLineM,
   type CartM,
+  type CheckoutRequest,
   type CodeM,
   type MethodM,
 } from '../model.carts';
@@ -286,6 +287,33 @@ export function seeOrder(m: Model, w: World, a: OrderA, p: Plan, startedAt: numb
   };
   m.orders.push(order);
   return order;
+}
+
+/** Records the key of a checkout that placed an order, with what it was sent. */
+export function recordKey(
+  m: Model,
+  key: string,
+  user: number,
+  orderId: string,
+  input: Record<string, unknown>,
+  snapshot?: Record<string, string | null>,
+) {
+  const { idempotencyKey: _key, ...sent } = input;
+  m.checkoutKeys.push({ key, user, orderId, request: requestOf(sent, snapshot), input: sent });
+}
+
+/** What names a checkout for its key: the cart, the method, the address (as validated), the code as given. */
+export function requestOf(
+  input: Record<string, unknown>,
+  snapshot?: Record<string, string | null>,
+): CheckoutRequest {
+  return {
+    cartId: String(input.cartId),
+    methodId: String(input.shippingMethodId),
+    ...(typeof input.addressId === 'string' ? { addressId: input.addressId } : {}),
+    ...(input.shippingAddress ? { address: JSON.stringify(snapshotOf(snapshot ?? {})) } : {}),
+    ...(typeof input.discountCode === 'string' ? { code: input.discountCode } : {}),
+  };
 }
 
 /** The address's fields in the order SDL's shape, for comparing snapshots. */

@@ -4,8 +4,10 @@
  * control and bidi characters, lower-case and unknown countries, a US address without its state,
  * too long, a bad phone), address-book ids (one's own, someone else's, upper-cased, deleted), both or
  * neither, shipping methods that do and do not reach the country, the cart's code or one given in
- * any spelling, keys fresh, replayed, another placeOrder's, too long and empty; anonymous requests
- * are UNAUTHENTICATED. Each answer is judged against the model; an order's every part is checked.
+ * any spelling; keys fresh, sent again with the request they placed an order for (that order,
+ * whatever the cart holds by then), reused for another request, another placeOrder's (both
+ * IdempotencyKeyReusedError), too long and empty; anonymous requests are UNAUTHENTICATED. Each
+ * answer is judged against the model; an order's every part is checked.
  */
 import { isIssued, type IdForm, type Model } from '../model';
 import {
@@ -13,9 +15,10 @@ import {
   codeShaped,
   describeCart,
   pickCart,
-  sameLines,
+  sameRequest,
   spell,
   type AddressM,
+  type CheckoutKeyM,
   type CartKind,
   type CodeSpelling,
 } from '../model.carts';
@@ -28,6 +31,8 @@ import {
   INLINE,
   isInline,
   methodFor,
+  recordKey,
+  requestOf,
   seeOrder,
   type AddressKind,
   type MethodKind,
@@ -37,7 +42,7 @@ import { CreateCode } from './discounts';
 import { PayOrder } from './payments';
 import { Verdict } from './verdict';
 
-export const CHECKOUT_KEYS = ['fresh', 'replay', 'crossed', 'long129', 'empty'] as const;
+export const CHECKOUT_KEYS = ['fresh', 'replay', 'reuse', 'crossed', 'long129', 'empty'] as const;
 export type CheckoutKey = (typeof CHECKOUT_KEYS)[number];
 
 const KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -179,7 +184,19 @@ export class Checkout extends Step {
     const mine = m.checkoutKeys.filter((k) => k.user === user);
     const placed = m.placeKeys.filter((k) => k.user === user && k.orderId);
     let key = `checkout-${m.next++}`;
-    const prev = this.keyMode === 'replay' && mine.length > 0 ? mine[this.keyPick % mine.length] : undefined;
+    if (this.keyMode === 'replay' && mine.length > 0) {
+      // The same request again: the first order, whatever the cart holds by now.
+      const first = mine[this.keyPick % mine.length]!;
+      this.resolved = `${actor.name}, the request of ${first.key} again (${show(first.request)})`;
+      const res = await w.mutate(
+        'checkout',
+        { input: { ...first.input, idempotencyKey: first.key } },
+        actor.auth,
+      );
+      if (res) replayed(w, res, first, 'same');
+      return;
+    }
+    const prev = this.keyMode === 'reuse' && mine.length > 0 ? mine[this.keyPick % mine.length] : undefined;
     const crossed =
       this.keyMode === 'crossed' && placed.length > 0 ? placed[this.keyPick % placed.length] : undefined;
     if (prev) key = prev.key;
@@ -214,7 +231,8 @@ export class Checkout extends Step {
       w.expect(field.endsWith(where.invalid), `checkout with a bad ${where.invalid} blamed ${field}`);
     }
     const shapeRefused = v.sure.size > 0;
-    if (!shapeRefused && prev?.orderId) return this.replayed(m, w, res, prev, t);
+    if (!shapeRefused && prev)
+      return replayed(w, res, prev, sameRequest(prev.request, requestOf(input, where.snapshot)));
     if (!shapeRefused && crossed) {
       w.expect(tn === 'IdempotencyKeyReusedError', `checkout with placeOrder's key answered ${tn}`);
       const first = (res as { orderId?: string }).orderId;
@@ -247,38 +265,33 @@ export class Checkout extends Step {
       w.note(`a fresh checkout key answered the existing order ${a.number}`);
     const answeredCode = a.discountCode === null ? null : codeNamed(m, a.discountCode);
     seeOrder(m, w, a, codeOpen ? { ...plan, code: answeredCode } : plan, startedAt, 'checkout');
-    m.checkoutKeys.push({ key, user, cartIdSent: t.idSent, orderId: a.id, lines: plan.lines ?? [] });
+    recordKey(m, key, user, a.id, input, where.snapshot);
     Object.assign(cart, { lines: [], code: null, exact: true });
     // Paid at once (the newest order is this one): orders that can be shipped.
     if (this.pay) await new PayOrder(0, 0, 'canonical', 'ok', 'fresh', 0).run(m, w);
   }
+}
 
-  /** A key that placed an order: the first order again, or IdempotencyKeyReusedError for other content. */
-  private replayed(
-    m: Model,
-    w: World,
-    res: Result,
-    prev: (typeof m.checkoutKeys)[number],
-    t: ReturnType<typeof pickCart>,
-  ) {
-    const tn = res.__typename;
-    const id = (res as { id?: string }).id;
-    if (tn === 'Order')
-      w.expect(id === prev.orderId, `a replayed checkout key answered ${id}, not ${prev.orderId}`);
-    let due: 'first' | 'reused' | 'open' = 'open';
-    if (t.idSent === prev.cartIdSent) {
-      if (!t.usable) due = 'first';
-      else if (t.cart!.exact)
-        due = t.cart!.lines.length === 0 || sameLines(t.cart!.lines, prev.lines) ? 'first' : 'reused';
-    }
-    if (due === 'first')
-      w.expect(tn === 'Order' || tn === 'ProductsUnavailableError', `a replayed checkout key answered ${tn}`);
-    else if (due === 'reused')
-      w.expect(tn === 'IdempotencyKeyReusedError', `a checkout key replayed on other content answered ${tn}`);
-    else
-      w.expect(
-        tn === 'Order' || tn === 'IdempotencyKeyReusedError' || tn === 'ProductsUnavailableError',
-        `a replayed checkout key answered ${tn}`,
-      );
-  }
+/**
+ * A checkout with a key that placed an order: the same request answers that order, any other one
+ * is IdempotencyKeyReusedError naming it.
+ */
+function replayed(w: World, res: Result, first: CheckoutKeyM, due: 'same' | 'different' | 'open') {
+  const tn = res.__typename;
+  const id = (res as { id?: string; orderId?: string }).id ?? (res as { orderId?: string }).orderId;
+  if (tn === 'Order' || tn === 'IdempotencyKeyReusedError')
+    w.expect(
+      id === first.orderId,
+      `checkout with the key ${first.key} answered ${tn} ${id}, not ${first.orderId}`,
+    );
+  const allowed =
+    due === 'same'
+      ? ['Order']
+      : due === 'different'
+        ? ['IdempotencyKeyReusedError']
+        : ['Order', 'IdempotencyKeyReusedError'];
+  w.expect(
+    allowed.includes(tn ?? '') || tn === 'ProductsUnavailableError',
+    `checkout with the key ${first.key} (${due === 'same' ? 'the same request' : due === 'different' ? 'another request' : 'the code spelled otherwise'}) answered ${tn}`,
+  );
 }

@@ -160,7 +160,8 @@ export function judge(m: Model, w: World, p: Placement, res: Result | null) {
     const short = res as { available?: number };
     w.expect((short.available ?? 0) >= 0, `InsufficientStockError says ${short.available} available`);
   }
-  const fits = [...perProduct].every(([i, q]) => q >= 1 && q <= surelyAvailable(m, i));
+  // MAX_LINE_QUANTITY (100) units of a product at most, whatever is on hand.
+  const fits = [...perProduct].every(([i, q]) => q >= 1 && q <= 100 && q <= surelyAvailable(m, i));
   if (
     issued &&
     positive &&
