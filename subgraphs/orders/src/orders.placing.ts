@@ -1,14 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { requireViewer, type Viewer } from '@shop/auth';
 import type { Money } from '@shop/graphql';
-import {
-  isProductId,
-  mergeLines,
-  ServiceUnavailableError,
-  type OrderCancelledEvent,
-  type ReserveReply,
-} from '@shop/messaging';
+import { isProductId, mergeLines, ServiceUnavailableError, type ReserveReply } from '@shop/messaging';
 import { asResult, withoutCheckout, type CheckoutParts, type OrderModel, type OrderResult } from './models';
+import { queuePlaced, releaseReservation } from './orders.placing.outbox';
 import { DuplicateIdempotencyKeyError, type NewItem, type OrdersTx } from './orders.repository';
 import type { OrdersDeps } from './orders.service';
 
@@ -16,7 +11,7 @@ import type { OrdersDeps } from './orders.service';
  * placeOrder, and the placing core it shares with checkout (placeLines): shape checks, idempotency,
  * the unpaid-orders cap, products.reserve, price snapshots and the total limit, then one insert under
  * the user's placing lock (the key and the cap checked again there, checkout's cart, discount and
- * shipping in the same transaction). Every refusal after the reserve gives the stock back and stores
+ * shipping and the orders.placed outbox row in the same transaction). Every refusal after the reserve gives the stock back and stores
  * no order.
  */
 
@@ -104,8 +99,8 @@ class Refused<R> extends Error {
 /**
  * The placing core of placeOrder and checkout: idempotency, the unpaid-orders cap, products.reserve,
  * price snapshots and the total limit, then one transaction under the user's placing lock (the key
- * and the cap checked again there, the caller's `complete`, the insert). Every refusal after the
- * reserve gives the stock back and stores nothing.
+ * and the cap checked again there, the caller's `complete`, the insert and its orders.placed outbox
+ * row). Every refusal after the reserve gives the stock back and stores nothing.
  */
 export async function placeLines<R>(deps: OrdersDeps, p: Placement<R>): Promise<PlaceOrderResult | R> {
   const { viewer, lines } = p;
@@ -175,14 +170,15 @@ export async function placeLines<R>(deps: OrdersDeps, p: Placement<R>): Promise<
       const total = subtotal.amount - parts.discount.amount + parts.shipping.amount;
       if (total > deps.maxOrderTotal || total < 0)
         throw new Refused(totalLimit(deps, orderId, viewer.id, subtotal.currency));
-      await tx.insertOrder(
+      const orderTotal = { amount: total, currency: subtotal.currency };
+      const seq = await tx.insertOrder(
         {
           ...parts,
           id: orderId,
           userId: viewer.id,
           status: 'PENDING_PAYMENT',
           subtotal,
-          total: { amount: total, currency: subtotal.currency },
+          total: orderTotal,
           idempotencyKey: p.idempotencyKey,
           fingerprint: p.fingerprint,
           createdAt,
@@ -190,6 +186,8 @@ export async function placeLines<R>(deps: OrdersDeps, p: Placement<R>): Promise<
         },
         items,
       );
+      // In the same transaction: exactly one orders.placed per stored order (a replay stores none).
+      await queuePlaced(tx, { id: orderId, seq, userId: viewer.id, total: orderTotal, createdAt });
       return 'PLACED' as const;
     });
   } catch (error) {
@@ -319,47 +317,6 @@ function snapshot(
   });
   const currencies = new Set(items.map((i) => i.unitPrice.currency));
   return currencies.size === 1 ? items : null;
-}
-
-/**
- * Gives back the reservation of an order that was not stored. Durably, through the outbox: an
- * orders.cancelled row (reason NOT_PLACED) that the relay publishes and products applies whenever
- * it gets to it. A direct products.release could time out just like the reserve did, leaving the
- * stock taken for ever; products records a release that arrives before a late reserve, so that
- * reserve then takes nothing. Only when MySQL itself fails do we fall back to asking directly.
- */
-async function releaseReservation(
-  deps: OrdersDeps,
-  orderId: string,
-  userId: string,
-  lines: Line[],
-): Promise<void> {
-  const at = deps.now();
-  const eventId = randomUUID();
-  const payload: OrderCancelledEvent = {
-    eventId,
-    orderId,
-    userId,
-    reason: 'NOT_PLACED',
-    items: lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
-    cancelledAt: at.toISOString(),
-  };
-  try {
-    await deps.repository.transaction((tx) =>
-      tx.insertOutbox([{ eventId, kind: 'orders.cancelled', payload, createdAt: at }]),
-    );
-  } catch (error) {
-    deps.log.error(
-      { err: error, orderId },
-      'could not queue the release of a reservation; asking products directly',
-    );
-    await deps.products.release(orderId).catch((releaseError: unknown) => {
-      deps.log.error(
-        { err: releaseError, orderId },
-        'could not release a reservation; its stock stays taken',
-      );
-    });
-  }
 }
 
 export const unknownProduct = (productId: string) => ({

@@ -51,7 +51,8 @@ export type OutboxKind =
   | 'orders.refund_requested'
   | 'orders.refunded'
   | 'orders.fulfilled'
-  | 'orders.delivered';
+  | 'orders.delivered'
+  | 'orders.placed';
 export interface OutboxRow {
   seq: number;
   eventId: string;
@@ -113,9 +114,11 @@ export class OrdersTx extends RefundsTx {
     return itemsFor(this.sql, orderIds);
   }
 
-  async insertOrder(order: NewOrder, items: NewItem[]): Promise<void> {
+  /** Inserts an order and its items; returns its seq (the order number's source, orderNumber). */
+  async insertOrder(order: NewOrder, items: NewItem[]): Promise<number> {
+    let seq: number;
     try {
-      await this.sql.run(
+      ({ insertId: seq } = await this.sql.run(
         `INSERT INTO orders (id, user_id, status, currency, total_amount, idempotency_key, fingerprint, created_at, expires_at,
            ${CHECKOUT_COLUMNS})
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -131,7 +134,7 @@ export class OrdersTx extends RefundsTx {
           order.expiresAt,
           ...checkoutValues(order),
         ],
-      );
+      ));
     } catch (error) {
       if (isDuplicateKey(error)) throw new DuplicateIdempotencyKeyError();
       throw error;
@@ -149,6 +152,7 @@ export class OrdersTx extends RefundsTx {
         i.unitPrice.currency,
       ]),
     ]);
+    return seq;
   }
 
   /**

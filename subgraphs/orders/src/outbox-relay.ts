@@ -30,6 +30,7 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
     'orders.refunded': options.names.events.ordersRefunded,
     'orders.fulfilled': options.names.events.ordersFulfilled,
     'orders.delivered': options.names.events.ordersDelivered,
+    'orders.placed': options.names.events.ordersPlaced,
   };
   const subjectOf = (kind: OutboxKind) => subjects[kind];
   const batchSize = options.batchSize ?? 100;
