@@ -192,7 +192,13 @@ const cartSteps: fc.WeightedArbitrary<fc.AsyncCommand<Model, World>>[] = [
         fc.array(form, { minLength: 1, maxLength: 3 }),
         mostly(fc.constantFrom('DHL' as const, 'UPS' as const), fc.constantFrom(...CARRIER_KINDS)),
         mostly(fc.constant('same' as const), fc.constantFrom(...TRACKING_KINDS)),
-        fc.constantFrom('nothing' as const, 'deliver' as const, 'refund' as const, 'raceRefund' as const),
+        fc.oneof(
+          { weight: 2, arbitrary: fc.constant('deliver' as const) },
+          {
+            weight: 1,
+            arbitrary: fc.constantFrom('nothing' as const, 'refund' as const, 'raceRefund' as const),
+          },
+        ),
       )
       .map((a) => new Fulfil(...a)),
   },
