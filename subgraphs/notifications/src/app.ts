@@ -4,7 +4,7 @@ import { createLogger, stopAll, type Logger, type Stoppable } from '@shop/server
 import { smtpEmailSender, recordingSmsProvider, type EmailSender, type SmsProvider } from './channels';
 import type { Config } from './config';
 import { ConfirmationsService } from './confirmations.service';
-import { startMessaging, usersClient } from './messaging';
+import { sentEventsPublisher, startMessaging, usersClient } from './messaging';
 import { NotificationsRepository, openBucket } from './notifications.repository';
 import { NotificationsService } from './notifications.service';
 import { createServer } from './server';
@@ -22,8 +22,9 @@ export interface AppOverrides {
 
 /**
  * The notifications subgraph: the consumers of orders.paid, .refunded, .fulfilled and .delivered
- * that send confirmations, refund, shipped and delivered notices, and the GraphQL server that shows
- * them. Connections open here; nothing listens or consumes until start().
+ * that send confirmations, refund, shipped and delivered notices (each final status announced as
+ * notifications.sent), and the GraphQL server that shows them. Connections open here; nothing
+ * listens or consumes until start().
  */
 export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const log = overrides.log ?? createLogger({ name: 'notifications', level: config.LOG_LEVEL });
@@ -40,6 +41,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       users: usersClient(nc, names, config.USERS_TIMEOUT_MS),
       email,
       sms,
+      events: sentEventsPublisher(nc, names, log),
       log,
     });
     const service = new NotificationsService({ repository });

@@ -3,6 +3,7 @@ import {
   isOrderId,
   isPaymentId,
   isUserId,
+  type NotificationSentEvent,
   type OrderDeliveredEvent,
   type OrderFulfilledEvent,
   type OrderPaidEvent,
@@ -47,11 +48,32 @@ export interface UsersClient {
   contact(userId: string): Promise<Contact>;
 }
 
+/** Where a notification's final status is announced (sentEventsPublisher in messaging.ts). */
+export interface SentEvents {
+  /** Publishes notifications.sent; never throws (it retries, then logs), so it cannot hold an ack. */
+  publish(event: NotificationSentEvent): Promise<void>;
+}
+
+/**
+ * The notifications.sent event of a notification in its final status (SENT, or FAILED for good).
+ * Its event id, the Nats-Msg-Id, is `<notificationId>:<status>`: a second publication of the same
+ * outcome inside JetStream's duplicate window is dropped by the stream.
+ */
+export function sentEventOf(
+  notification: NotificationModel & { status: 'SENT' | 'FAILED' },
+  at: string,
+): NotificationSentEvent {
+  const { id, orderId, userId, channel, kind, status } = notification;
+  return { eventId: `${id}:${status}`, notificationId: id, orderId, userId, channel, kind, status, at };
+}
+
 export interface ConfirmationsServiceDeps {
   repository: NotificationsStore;
   users: UsersClient;
   email: EmailSender;
   sms: SmsProvider;
+  /** notifications.sent after each final status is recorded; none without it (unit tests). */
+  events?: SentEvents;
   log: Pick<Logger, 'info' | 'warn'>;
   now?: () => Date;
   /**
@@ -116,6 +138,11 @@ interface Rendering {
  *    send, at once or one after the other), the message sent and the record marked SENT;
  * 4. when every channel is SENT the event is DONE and the caller acks the message.
  *
+ * Each notification's final status (SENT here, FAILED in markFailed after the last delivery) is
+ * announced as notifications.sent right after it is recorded (deps.events: retried a few times,
+ * then logged, never holding the ack; see docs/reliability.md). A redelivery sends, records and
+ * announces only the channels not yet SENT; an event already DONE announces nothing again.
+ *
  * A failure of one channel does not stop the others; the event then fails as a whole and is
  * redelivered, resending only the channels not yet SENT. The one remaining window is a crash
  * between a successful send and its SENT mark: once the lease has lapsed that channel is sent again
@@ -174,13 +201,16 @@ export class ConfirmationsService {
       });
       throw new Error(`${plan.channel} to ${plan.recipient} failed: ${reason}`, { cause: error });
     }
+    const sentAt = this.now();
     await this.deps.repository.updateNotification(current, {
       ...current.value,
       status: 'SENT',
-      sentAt: this.now(),
+      sentAt,
       lastError: null,
       sendingUntil: null,
     });
+    // After the record: a subscriber that reads the notification on the event finds it SENT.
+    await this.deps.events?.publish(sentEventOf({ ...current.value, status: 'SENT' }, sentAt));
   }
 
   /** Handles one delivery of an orders.paid event; throws when it must be retried. */
@@ -322,7 +352,8 @@ export class ConfirmationsService {
 
   /**
    * After the last delivery: the event (the claim of `kind`) and every notification of it not yet
-   * SENT become FAILED. A claim another event of the order already completed stays DONE.
+   * SENT become FAILED (each announced as notifications.sent FAILED when it turns FAILED). A claim
+   * another event of the order already completed stays DONE.
    */
   async markFailed(
     event: OrderEventRef,
@@ -342,8 +373,11 @@ export class ConfirmationsService {
     for (const channel of CHANNELS) {
       const current = await this.deps.repository.getNotification(notificationId(claimId, channel));
       if (current && current.value.status !== 'SENT') {
-        const failed: NotificationModel = { ...current.value, status: 'FAILED', lastError: reason };
+        const failed = { ...current.value, status: 'FAILED' as const, lastError: reason };
         await this.deps.repository.updateNotification(current, failed);
+        // Announced when it becomes FAILED, not again on a later dead letter of the same claim.
+        if (current.value.status !== 'FAILED')
+          await this.deps.events?.publish(sentEventOf(failed, this.now()));
       }
     }
     this.deps.log.warn(

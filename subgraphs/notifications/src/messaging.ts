@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   consumeDurable,
   ContactReply,
@@ -8,12 +9,14 @@ import {
   OrderFulfilledEvent,
   OrderPaidEvent,
   OrderRefundedEvent,
+  jetstream,
+  publishEvent,
   request,
   type NatsConnection,
   type NatsNames,
 } from '@shop/messaging';
 import { stopAll, type Logger, type Stoppable } from '@shop/server';
-import type { ConfirmationsService, UsersClient } from './confirmations.service';
+import type { ConfirmationsService, SentEvents, UsersClient } from './confirmations.service';
 
 export interface MessagingDeps {
   nc: NatsConnection;
@@ -86,6 +89,7 @@ export const IssuedOrderDeliveredEvent = OrderDeliveredEvent.refine((event) => i
  * confirmations), orders.refunded (refund notices), orders.fulfilled ("shipped") and
  * orders.delivered ("delivered"), each through its own durable consumer on the ORDERS stream with
  * dead letters to notifications.deadletter, and calls users.contact through usersClient below.
+ * It publishes notifications.sent (NOTIFICATIONS stream) through sentEventsPublisher below.
  */
 export async function startMessaging(deps: MessagingDeps): Promise<Stoppable> {
   const { names, confirmations } = deps;
@@ -170,6 +174,55 @@ export function usersClient(nc: NatsConnection, names: NatsNames, timeoutMs: num
       const reply = await request(nc, names.commands.usersContact, { userId }, ContactReply, timeoutMs);
       if (!reply.ok) throw new Error(`users.contact refused user ${userId}: ${reply.code}: ${reply.message}`);
       return { name: reply.name, email: reply.email, phone: reply.phone };
+    },
+  };
+}
+
+export interface SentEventsOptions {
+  /** Publish attempts per event (default 4). */
+  attempts?: number;
+  /** Waits between attempts in ms; the last one repeats (default 100, 400, 1600). */
+  backoffMs?: number[];
+  /** How long one attempt waits for the stream's PubAck (default 2000). */
+  timeoutMs?: number;
+}
+
+/**
+ * notifications.sent on the NOTIFICATIONS stream, with Nats-Msg-Id = the event id
+ * (`<notificationId>:<status>`), so a second publication of one outcome inside the duplicate window
+ * is dropped by JetStream. Called after the status is recorded in KV; a publish that fails is
+ * retried `attempts` times with backoff (bounded: 4 x 2 s + 2.1 s by default, well inside the
+ * consumer's 30 s ack wait), then logged and given up: the event is best-effort, the KV record is
+ * the truth (docs/reliability.md). It never throws, so it never holds the consumer's ack.
+ */
+export function sentEventsPublisher(
+  nc: NatsConnection,
+  names: NatsNames,
+  log: Pick<Logger, 'warn' | 'error'>,
+  options: SentEventsOptions = {},
+): SentEvents {
+  const attempts = Math.max(1, options.attempts ?? 4);
+  const backoff = options.backoffMs ?? [100, 400, 1600];
+  const js = jetstream(nc, { timeout: options.timeoutMs ?? 2000 });
+  return {
+    async publish(event) {
+      const about = { notificationId: event.notificationId, orderId: event.orderId, status: event.status };
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await publishEvent(js, names.events.notificationsSent, event.eventId, event);
+          return;
+        } catch (error) {
+          if (attempt >= attempts) {
+            log.error(
+              { err: error, ...about, attempts },
+              'could not publish notifications.sent; live subscribers miss it (the record is stored)',
+            );
+            return;
+          }
+          log.warn({ err: error, ...about, attempt }, 'publishing notifications.sent failed; retrying');
+          await sleep(backoff[Math.min(attempt - 1, backoff.length - 1)] ?? 1000);
+        }
+      }
     },
   };
 }
