@@ -35,7 +35,7 @@ const sections: [string, string, z.ZodObject][] = [
   ],
 ];
 
-const SECRET = /SECRET|PASSWORD|PRIVATE|KEYS?$/;
+const SECRET = /SECRET|PASSWORD$|PRIVATE|KEYS?$/;
 
 function defaultOf(key: string, field: z.ZodType): string {
   const parsed = field.safeParse(undefined);

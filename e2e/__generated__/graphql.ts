@@ -129,14 +129,18 @@ export type ApplyDiscountCodeInput = {
 /** The result of applyDiscountCode: the cart with the code, or why the code does not apply. */
 export type ApplyDiscountCodeResult = Cart | CartNotFoundError | DiscountCodeAlreadyUsedError | DiscountCodeMinimumNotMetError | DiscountCodeNotActiveError | DiscountCodeNotFoundError | DiscountCodeUsedUpError | InvalidInputError | ProductsUnavailableError;
 
-/** A successful registration or sign-in: a short-lived access token and the account. */
+/** A successful sign-in (register, login, refreshSession, changePassword): a short-lived access token, the session's refresh token and the account. */
 export type AuthPayload = {
   __typename?: 'AuthPayload';
-  /** When the access token stops being accepted; sign in again after that. */
+  /** When the access token stops being accepted (JWT_TTL_SECONDS, 15 minutes by default); get a new one with refreshSession. */
   expiresAt: Scalars['DateTime']['output'];
+  /** When the refresh token expires if it is not used (SESSION_IDLE_SECONDS after it was issued, never past the session's absolute lifetime, SESSION_MAX_SECONDS after the sign-in). */
+  refreshExpiresAt: Scalars['DateTime']['output'];
+  /** Refresh token of this session: opaque (43 characters), single use. Send it once to refreshSession for a new access token and the next refresh token; a refresh token used twice ends the session. Keep it secret and never send it anywhere else. */
+  refreshToken: Scalars['String']['output'];
   /** Access token (JWT, EdDSA) to send as `Authorization: Bearer <token>`. */
   token: Scalars['String']['output'];
-  /** The account the token belongs to. */
+  /** The account the tokens belong to. */
   user: User;
 };
 
@@ -256,6 +260,9 @@ export type CartNotFoundError = Error & {
 
 /** The result of the cart mutations: the cart as it is now, or why nothing changed. */
 export type CartResult = Cart | CartLineLimitError | CartNotFoundError | InvalidInputError | ProductsUnavailableError | UnknownProductError;
+
+/** The result of changePassword: a new session for the caller (every other one ended), or why the change was refused. */
+export type ChangePasswordResult = AuthPayload | InvalidCredentialsError | InvalidInputError | TooManyAttemptsError;
 
 /** Where and how to ship a cart, and the key that makes checkout safe to retry. */
 export type CheckoutInput = {
@@ -559,7 +566,7 @@ export type InvalidCardReason =
   /** The number fails the Luhn check digit. */
   | 'LUHN_CHECK_FAILED';
 
-/** The email address or password is wrong (deliberately not saying which). */
+/** The email address or password is wrong (deliberately not saying which); for changePassword, the current password is wrong. */
 export type InvalidCredentialsError = Error & {
   __typename?: 'InvalidCredentialsError';
   /** Human-readable description of what went wrong. */
@@ -575,6 +582,20 @@ export type InvalidInputError = Error & {
   message: Scalars['String']['output'];
 };
 
+/** The refresh token is unknown, expired, revoked, or was already used (using a spent refresh token also ends its whole session, as it means someone else holds a copy); sign in again. */
+export type InvalidRefreshTokenError = Error & {
+  __typename?: 'InvalidRefreshTokenError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** The password reset token is unknown, already used or expired; ask for a new link. */
+export type InvalidResetTokenError = Error & {
+  __typename?: 'InvalidResetTokenError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
 /** Credentials for signing in. */
 export type LoginInput = {
   /** Email address of the account (letter case does not matter). */
@@ -585,6 +606,20 @@ export type LoginInput = {
 
 /** The result of login: a token, or why it was refused. */
 export type LoginResult = AuthPayload | InvalidCredentialsError | InvalidInputError | TooManyAttemptsError;
+
+/** Every session of the signed-in user was ended. */
+export type LogoutEverywhereSuccess = {
+  __typename?: 'LogoutEverywhereSuccess';
+  /** How many sessions were ended (0 when none was open). */
+  revokedSessions: Scalars['Int']['output'];
+};
+
+/** The sign-out was carried out; deliberately the same answer whether the refresh token named a session or not. */
+export type LogoutSuccess = {
+  __typename?: 'LogoutSuccess';
+  /** Always true. */
+  ok: Scalars['Boolean']['output'];
+};
 
 /** The result of markOrderDelivered. */
 export type MarkOrderDeliveredResult = Order | OrderNotFoundError | OrderStatusError;
@@ -619,6 +654,8 @@ export type Mutation = {
   applyDiscountCode: ApplyDiscountCodeResult;
   /** Cancels an order of the signed-in user that is still waiting for payment; its stock goes back to products. Refused while a payment of it is in progress. */
   cancelOrder: CancelOrderResult;
+  /** Changes the signed-in user's password. The current password is checked with the same throttling as login. Every session of the account is ended, and the answer is a new session for the caller. Requires authentication. */
+  changePassword: ChangePasswordResult;
   /** Signed-in customers: turns a cart into an order waiting for payment (then payOrder as with placeOrder). Reserves the stock at the products' current prices, snapshots the shipping address, prices shipping, applies and uses the discount code, and empties the cart. Repeating it with the same idempotency key answers the first order. */
   checkout: CheckoutResult;
   /** Removes every line and the discount code from a cart. */
@@ -633,8 +670,12 @@ export type Mutation = {
   deleteAddress: DeleteAddressResult;
   /** Administrators only: hands a PAID order to a carrier. It becomes FULFILLED and the customer gets a shipped email with the tracking link. */
   fulfillOrder: FulfillOrderResult;
-  /** Signs in with email and password. After repeated failures for one email from one client address (or from one address overall) each further attempt from there must wait, progressively longer. */
+  /** Signs in with email and password (a new session). After repeated failures for one email from one client address (or from one address overall) each further attempt from there must wait, progressively longer. */
   login: LoginResult;
+  /** Ends the session the refresh token belongs to: its refresh tokens stop working. Access tokens already issued stay valid until they expire (at most JWT_TTL_SECONDS). Always answers LogoutSuccess, whatever the token. */
+  logout: LogoutSuccess;
+  /** Ends every session of the signed-in user (every device); access tokens already issued stay valid until they expire. Requires authentication. */
+  logoutEverywhere: LogoutEverywhereSuccess;
   /** Administrators only: records that a FULFILLED order reached the customer; it becomes DELIVERED. */
   markOrderDelivered: MarkOrderDeliveredResult;
   /** Signed-in customers: moves an anonymous cart's lines and discount code into the customer's cart (created if missing; quantities of the same product added up, at most MAX_LINE_QUANTITY; new products appended while the cart has fewer than MAX_CART_LINES, the rest dropped; the code only when the customer's cart has none) and deletes the anonymous cart. Call it right after login with the cart the shopper filled before; a repeated call is CartNotFoundError and changes nothing. */
@@ -643,14 +684,20 @@ export type Mutation = {
   payOrder: PayOrderResult;
   /** Places an order for the signed-in user from a list of items, without cart, address or shipping (for API clients that do not use carts; storefronts use checkout): reserves the items' stock in products and stores the order with price snapshots, waiting for payment until it expires. */
   placeOrder: PlaceOrderResult;
+  /** Spends a refresh token for a new access token and the session's next refresh token (rotation). Needs no access token (an expired one is fine). Presenting a refresh token that was already spent ends its whole session (reuse detection): of several concurrent refreshes with one token exactly one succeeds and the session is then ended, so a client refreshes once at a time. */
+  refreshSession: RefreshSessionResult;
   /** Administrators only: refunds a PAID, FULFILLED or DELIVERED order in full. It becomes REFUNDED at once and payments gives its charge back; the customer is emailed when the refund is confirmed. Its stock is not given back (the goods may have shipped; adjust stock by hand). Calling it again for a REFUNDED order answers the order and refunds nothing more. */
   refundOrder: RefundOrderResult;
-  /** Opens a customer account and signs it in. */
+  /** Opens a customer account and signs it in (a new session). */
   register: RegisterResult;
   /** Removes a product's line from a cart; a product that is not in it is no error (the cart is answered unchanged). */
   removeCartLine: CartResult;
   /** Takes the discount code off a cart. */
   removeDiscountCode: CartResult;
+  /** Asks for a password-reset email: if an account uses the address, a single-use link (PASSWORD_RESET_URL with ?token=, valid PASSWORD_RESET_TTL_SECONDS, 30 minutes by default) is emailed to it. Always the same answer for a well-formed address, whether an account uses it or not; limited per email address and per client address (TooManyAttemptsError). */
+  requestPasswordReset: RequestPasswordResetResult;
+  /** Sets a new password with the token of a reset email: the token is spent (single use), every session of the account ends and every other reset link stops working. Signs nobody in. */
+  resetPassword: ResetPasswordResult;
   /** Makes one of the signed-in user's addresses the default shipping address (the previous default stops being one). Requires authentication. */
   setDefaultShippingAddress: SetDefaultShippingAddressResult;
   /** Replaces every field of one of the signed-in user's addresses (omitted optional fields are cleared); it stays default or not. Requires authentication. */
@@ -682,6 +729,12 @@ export type MutationApplyDiscountCodeArgs = {
 
 export type MutationCancelOrderArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationChangePasswordArgs = {
+  currentPassword: Scalars['String']['input'];
+  newPassword: Scalars['String']['input'];
 };
 
 
@@ -726,6 +779,11 @@ export type MutationLoginArgs = {
 };
 
 
+export type MutationLogoutArgs = {
+  refreshToken: Scalars['String']['input'];
+};
+
+
 export type MutationMarkOrderDeliveredArgs = {
   id: Scalars['ID']['input'];
 };
@@ -746,6 +804,11 @@ export type MutationPlaceOrderArgs = {
 };
 
 
+export type MutationRefreshSessionArgs = {
+  refreshToken: Scalars['String']['input'];
+};
+
+
 export type MutationRefundOrderArgs = {
   id: Scalars['ID']['input'];
 };
@@ -763,6 +826,17 @@ export type MutationRemoveCartLineArgs = {
 
 export type MutationRemoveDiscountCodeArgs = {
   cartId: Scalars['ID']['input'];
+};
+
+
+export type MutationRequestPasswordResetArgs = {
+  email: Scalars['String']['input'];
+};
+
+
+export type MutationResetPasswordArgs = {
+  newPassword: Scalars['String']['input'];
+  token: Scalars['String']['input'];
 };
 
 
@@ -1365,6 +1439,9 @@ export type QueryShippingMethodsArgs = {
   country: Scalars['String']['input'];
 };
 
+/** The result of refreshSession: a new access token with the session's next refresh token, or why the refresh token was refused. */
+export type RefreshSessionResult = AuthPayload | InvalidRefreshTokenError;
+
 /** Money given back to the card of a successful payment, confirmed by the payment provider. */
 export type Refund = {
   __typename?: 'Refund';
@@ -1415,6 +1492,26 @@ export type RemoveCartLineInput = {
   cartId: Scalars['ID']['input'];
   /** The product of the line. */
   productId: Scalars['ID']['input'];
+};
+
+/** The result of requestPasswordReset. */
+export type RequestPasswordResetResult = InvalidInputError | RequestPasswordResetSuccess | TooManyAttemptsError;
+
+/** The request was taken; the same answer whether an account uses the address or not. */
+export type RequestPasswordResetSuccess = {
+  __typename?: 'RequestPasswordResetSuccess';
+  /** Always the same text: if an account uses the address, a link is on its way. */
+  message: Scalars['String']['output'];
+};
+
+/** The result of resetPassword. */
+export type ResetPasswordResult = InvalidInputError | InvalidResetTokenError | ResetPasswordSuccess;
+
+/** The new password was set, every session of the account ended and the token spent; sign in with the new password. */
+export type ResetPasswordSuccess = {
+  __typename?: 'ResetPasswordSuccess';
+  /** The email address of the account, e.g. to prefill the sign-in form. */
+  email: Scalars['String']['output'];
 };
 
 /** What a user account may do. */
@@ -1502,7 +1599,7 @@ export type StockLimitError = Error & {
   message: Scalars['String']['output'];
 };
 
-/** Too many failed sign-ins for this email address from this client address, or from this client address overall; try again after retryAfterSeconds. Other addresses are not affected. */
+/** Too many failed sign-ins (or password checks of changePassword) for this email address from this client address, or from this client address overall; or, for requestPasswordReset, too many requests for this email address or from this client address. Try again after retryAfterSeconds. Other addresses are not affected. */
 export type TooManyAttemptsError = Error & {
   __typename?: 'TooManyAttemptsError';
   /** Human-readable description of what went wrong. */

@@ -4,10 +4,13 @@ import { connectNats, natsNames, type NatsConnection } from '@shop/messaging';
 import { createLogger, every, stopAll, type Logger, type Stoppable } from '@shop/server';
 import type { Config } from './config';
 import { loadSigningKeys } from './keys';
-import { startMessaging } from './messaging';
+import { notificationsClient, startMessaging } from './messaging';
 import { createPasswordHasher, type PasswordHasher } from './passwords';
 import { createServer } from './server';
 import { AddressesRepository } from './addresses.repository';
+import { PasswordResetsRepository } from './resets.repository';
+import { SessionsRepository } from './sessions.repository';
+import { Deliveries } from './users.resets';
 import { UsersRepository } from './users.repository';
 import { UsersService, type AuthPayload, type RegisterInput } from './users.service';
 
@@ -22,6 +25,10 @@ export interface AppOverrides {
 
 /** How often throttling buckets older than LOGIN_WINDOW_SECONDS are deleted. */
 const THROTTLE_PRUNE_INTERVAL_MS = 5 * 60_000;
+/** How often old sessions, reset tokens and reset throttle windows are deleted. */
+const SESSION_PRUNE_INTERVAL_MS = 15 * 60_000;
+/** Reset emails in flight at once (after their answers); one more is dropped and logged. */
+const MAX_RESET_DELIVERIES = 100;
 
 /** Creates the database of the URL when it does not exist yet (local development convenience). */
 async function ensureDatabase(url: string, log: Logger): Promise<void> {
@@ -50,8 +57,8 @@ async function ensureDatabase(url: string, log: Logger): Promise<void> {
 }
 
 /**
- * The users subgraph: PostgreSQL, the users.contact and users.address NATS endpoints and the GraphQL
- * HTTP server.
+ * The users subgraph: PostgreSQL, the users.contact and users.address NATS endpoints, the
+ * notifications.password_reset client and the GraphQL HTTP server.
  * Builds everything and starts nothing (the pool connects lazily); start() migrates, then serves.
  */
 export async function createApp(config: Config, overrides: AppOverrides = {}) {
@@ -63,6 +70,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const signer = await createTokenSigner(await loadSigningKeys(config, log), config.JWT_TTL_SECONDS);
   const verifyToken = overrides.verifyToken ?? createTokenVerifier({ jwks: signer.jwks() });
   const addresses = new AddressesRepository({ pool });
+  const names = natsNames(config.NATS_PREFIX);
+  // NATS connects in start(), after the migrations; readiness needs it open.
+  let nc: NatsConnection | undefined;
+  const deliveries = new Deliveries(MAX_RESET_DELIVERIES, log);
   const service = new UsersService({
     repository,
     addresses,
@@ -76,11 +87,23 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       delaySeconds: config.LOGIN_DELAY_SECONDS,
       maxDelaySeconds: config.LOGIN_MAX_DELAY_SECONDS,
     },
+    sessions: new SessionsRepository({ pool }),
+    sessionPolicy: {
+      idleSeconds: config.SESSION_IDLE_SECONDS,
+      maxSeconds: config.SESSION_MAX_SECONDS,
+      maxPerUser: config.SESSIONS_PER_USER,
+    },
+    resets: new PasswordResetsRepository({ pool }),
+    resetPolicy: {
+      ttlSeconds: config.PASSWORD_RESET_TTL_SECONDS,
+      url: config.PASSWORD_RESET_URL,
+      maxPerEmail: config.PASSWORD_RESET_MAX_PER_EMAIL,
+      maxPerClient: config.PASSWORD_RESET_MAX_PER_CLIENT,
+      windowSeconds: config.PASSWORD_RESET_WINDOW_SECONDS,
+    },
+    mailer: notificationsClient(() => nc, names, config.NOTIFICATIONS_TIMEOUT_MS),
+    deliveries,
   });
-  const names = natsNames(config.NATS_PREFIX);
-
-  // NATS connects in start(), after the migrations; readiness needs it open.
-  let nc: NatsConnection | undefined;
   const server = await createServer({
     service,
     signer,
@@ -102,7 +125,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     service,
     signer,
     verifyToken,
-    /** Applies migrations, ensures the admin, serves users.contact/address, prunes throttling, then listens. */
+    /** Password reset emails still being sent (tests wait for them with settle()). */
+    deliveries,
+    /**
+     * Applies migrations, ensures the admin, serves users.contact/address, prunes throttling and
+     * sessions, then listens.
+     */
     async start(): Promise<{ url: string; port: number }> {
       await ensureDatabase(config.POSTGRES_URL, log);
       const applied = await repository.migrate();
@@ -116,6 +144,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       running.push(
         every(THROTTLE_PRUNE_INTERVAL_MS, () => service.pruneLoginThrottle(), log, 'login throttle pruning'),
       );
+      running.push(every(SESSION_PRUNE_INTERVAL_MS, () => service.pruneSessions(), log, 'session pruning'));
+      // Stopped after the server (no new requests): the reset emails already asked for are sent.
+      running.push({ stop: () => deliveries.settle() });
       const address = await server.listen(config.PORT, config.HOST);
       running.push({ stop: () => server.close() });
       log.info({ url: address.url }, 'users subgraph listening');

@@ -17,6 +17,21 @@ import { checkPassword, isInvalid, normalizeEmail } from './validation';
 /** The administrator password of the demo (docker-compose.yml, `npm start`): refused in production. */
 export const DEMO_ADMIN_PASSWORD = 'admin-password-123';
 
+/** Where a password-reset link points unless PASSWORD_RESET_URL says otherwise (a storefront page). */
+export const DEFAULT_PASSWORD_RESET_URL = 'http://localhost:3000/reset-password';
+
+/** An integer from `min` to `max`, e.g. a lifetime in seconds. */
+const intBetween = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .default(String(fallback))
+    .refine((v) => /^\d{1,10}$/.test(v) && Number(v) >= min && Number(v) <= max, {
+      message: `must be an integer from ${min} to ${max}`,
+    })
+    .transform(Number);
+
+const DAY = 86_400;
+
 /** The users subgraph's database unless POSTGRES_URL says otherwise. */
 export const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/shop_users';
 
@@ -84,6 +99,30 @@ export const configSchema = z
     LOGIN_DELAY_SECONDS: positiveInt(30),
     /** The longest wait between attempts, in seconds. */
     LOGIN_MAX_DELAY_SECONDS: positiveInt(900),
+    /**
+     * A session's refresh token expires when unused this many seconds (each refresh starts it
+     * again): 14 days by default, 5 minutes to 90 days.
+     */
+    SESSION_IDLE_SECONDS: intBetween(14 * DAY, 300, 90 * DAY),
+    /**
+     * A session accepts no refresh this many seconds after its sign-in, however active (then the
+     * user signs in again): 30 days by default, 5 minutes to 365 days; at least SESSION_IDLE_SECONDS.
+     */
+    SESSION_MAX_SECONDS: intBetween(30 * DAY, 300, 365 * DAY),
+    /** Live sessions per user (1-100); one more sign-in revokes the oldest. */
+    SESSIONS_PER_USER: intBetween(20, 1, 100),
+    /** How long a password-reset link works, in seconds: 30 minutes by default, 5 minutes to 1 day. */
+    PASSWORD_RESET_TTL_SECONDS: intBetween(1800, 300, DAY),
+    /** The storefront page a reset link opens, with `?token=` added (use https outside development). */
+    PASSWORD_RESET_URL: urlWith(['http', 'https'], DEFAULT_PASSWORD_RESET_URL),
+    /** Reset requests per email address within PASSWORD_RESET_WINDOW_SECONDS (1-100). */
+    PASSWORD_RESET_MAX_PER_EMAIL: intBetween(3, 1, 100),
+    /** Reset requests per client address within PASSWORD_RESET_WINDOW_SECONDS (1-10000). */
+    PASSWORD_RESET_MAX_PER_CLIENT: intBetween(20, 1, 10_000),
+    /** The window of the reset request limits, in seconds (1 minute to 1 day). */
+    PASSWORD_RESET_WINDOW_SECONDS: intBetween(3600, 60, DAY),
+    /** How long to wait for notifications.password_reset (the email send) in ms (100-60000). */
+    NOTIFICATIONS_TIMEOUT_MS: intBetween(10_000, 100, 60_000),
     /** An administrator account created at start-up when missing (both or neither). */
     ADMIN_EMAIL: z.string().optional(),
     ADMIN_PASSWORD: z.string().optional(),
@@ -110,6 +149,12 @@ export const configSchema = z
       config.ADMIN_PASSWORD === undefined ? undefined : checkPassword(config.ADMIN_PASSWORD);
     if (isInvalid(adminPassword))
       ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: adminPassword.message });
+    if (config.SESSION_MAX_SECONDS < config.SESSION_IDLE_SECONDS)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SESSION_MAX_SECONDS'],
+        message: 'must be at least SESSION_IDLE_SECONDS',
+      });
     if (config.LOGIN_MAX_DELAY_SECONDS < config.LOGIN_DELAY_SECONDS)
       ctx.addIssue({
         code: 'custom',

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import type { AttemptDecision, LockedBuckets } from './users.repository';
 
 /**
  * Sign-in throttling, after OWASP's Authentication Cheat Sheet: no account is ever locked for
@@ -51,6 +52,22 @@ export function admit(bucket: ThrottleBucket, limit: number, policy: ThrottlePol
     if (ageSeconds < delay) return { admitted: false, waitSeconds: delay - ageSeconds };
   }
   return { admitted: true, failures: failures + 1 };
+}
+
+/**
+ * The rule for one locked attempt (login, changePassword): admitted when both the account's bucket
+ * at this address and the address's own bucket admit it; otherwise the longer of their waits.
+ */
+export function decideAttempt(
+  policy: ThrottlePolicy,
+  { address, account, now }: LockedBuckets,
+): AttemptDecision {
+  const byAddress = admit(address, policy.addressMaxFailures, policy, now);
+  const byAccount = admit(account, policy.maxFailures, policy, now);
+  if (byAddress.admitted && byAccount.admitted)
+    return { admitted: true, address: byAddress.failures, account: byAccount.failures };
+  const waits = [byAddress, byAccount].map((a) => (a.admitted ? 0 : a.waitSeconds));
+  return { admitted: false, waitSeconds: Math.max(...waits) };
 }
 
 /** The bucket of requests that carry no (usable) client address. */

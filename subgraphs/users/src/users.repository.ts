@@ -3,6 +3,8 @@ import type { Role } from '@shop/auth';
 import { isUserId } from '@shop/messaging';
 import type { NewUser, ProfileChanges, UserModel } from './models';
 import type { PasswordHasher } from './passwords';
+import { RESETS_MIGRATION } from './resets.repository';
+import { SESSIONS_MIGRATION } from './sessions.repository';
 import type { ThrottleBucket } from './throttle';
 
 /**
@@ -87,6 +89,9 @@ export const MIGRATIONS: { id: string; sql: string }[] = [
       CREATE INDEX users_email_trgm ON users USING gin ((email::text) gin_trgm_ops);
       CREATE INDEX users_name_trgm ON users USING gin (name gin_trgm_ops);`,
   },
+  // Sessions and refresh tokens (sessions.repository.ts), password resets (resets.repository.ts).
+  SESSIONS_MIGRATION,
+  RESETS_MIGRATION,
 ];
 
 const USER_COLUMNS = 'id, email::text AS email, name, phone, role, created_at';

@@ -14,8 +14,13 @@ import { isUserId, type AddressReply, type ContactReply } from '@shop/messaging'
 import type { AddressesRepository } from './addresses.repository';
 import type { AddressModel, CountryModel, ProfileChanges, UserModel } from './models';
 import type { PasswordHasher } from './passwords';
-import { admit, UNKNOWN_ADDRESS, type ThrottlePolicy } from './throttle';
-import type { AttemptDecision, LockedBuckets, UsersRepository } from './users.repository';
+import type { PasswordResetsRepository } from './resets.repository';
+import type { SessionPolicy, SessionsRepository } from './sessions.repository';
+import { UNKNOWN_ADDRESS, type ThrottlePolicy } from './throttle';
+import type { UsersRepository } from './users.repository';
+import * as resets from './users.resets';
+import * as sessions from './users.sessions';
+import type { AuthPayload, InvalidCredentials, TooManyAttempts } from './users.sessions';
 import {
   checkPassword,
   CONTROL,
@@ -29,25 +34,12 @@ import {
 } from './validation';
 import * as book from './users.addresses';
 
-export interface AuthPayload {
-  __typename: 'AuthPayload';
-  token: string;
-  expiresAt: Date;
-  user: UserModel;
-}
+export type { AuthPayload, InvalidCredentials, TooManyAttempts } from './users.sessions';
+
 export interface EmailTaken {
   __typename: 'EmailTakenError';
   message: string;
   email: string;
-}
-export interface InvalidCredentials {
-  __typename: 'InvalidCredentialsError';
-  message: string;
-}
-export interface TooManyAttempts {
-  __typename: 'TooManyAttemptsError';
-  message: string;
-  retryAfterSeconds: number;
 }
 export interface ProfileUpdated {
   __typename: 'UpdateProfileSuccess';
@@ -74,6 +66,16 @@ export interface UsersServiceDeps {
   log: Logger;
   /** Sign-in throttling (throttle.ts): per account and client address, and per client address. */
   throttle: ThrottlePolicy;
+  /** Sessions and their refresh tokens (users.sessions.ts). */
+  sessions: SessionsRepository;
+  sessionPolicy: SessionPolicy;
+  /** Password reset tokens and their throttle (users.resets.ts). */
+  resets: PasswordResetsRepository;
+  resetPolicy: resets.ResetPolicy;
+  /** notifications.password_reset: emails the reset link. */
+  mailer: resets.PasswordResetMailer;
+  /** Reset emails being sent after their answer. */
+  deliveries: resets.Deliveries;
 }
 
 /** Where a sign-in comes from: the throttling bucket of the client's address (clientBucket). */
@@ -107,13 +109,9 @@ const INVALID_CREDENTIALS: InvalidCredentials = {
 export class UsersService {
   constructor(private readonly deps: UsersServiceDeps) {}
 
-  private async issue(user: UserModel): Promise<AuthPayload> {
-    const { token, expiresAt } = await this.deps.signer.sign({
-      id: user.id,
-      role: user.role,
-      email: user.email,
-    });
-    return { __typename: 'AuthPayload', token, expiresAt, user };
+  /** A sign-in: a new session (refresh token) and an access token. */
+  private issue(user: UserModel): Promise<AuthPayload> {
+    return sessions.signIn(this.deps, user);
   }
 
   private validateNewAccount(input: RegisterInput) {
@@ -145,20 +143,6 @@ export class UsersService {
   }
 
   /**
-   * The throttling rule for one locked attempt: admitted when both the account's bucket at this
-   * address and the address's own bucket admit it; otherwise the longer of their waits.
-   */
-  private decideAttempt({ address, account, now }: LockedBuckets): AttemptDecision {
-    const policy = this.deps.throttle;
-    const byAddress = admit(address, policy.addressMaxFailures, policy, now);
-    const byAccount = admit(account, policy.maxFailures, policy, now);
-    if (byAddress.admitted && byAccount.admitted)
-      return { admitted: true, address: byAddress.failures, account: byAccount.failures };
-    const waits = [byAddress, byAccount].map((a) => (a.admitted ? 0 : a.waitSeconds));
-    return { admitted: false, waitSeconds: Math.max(...waits) };
-  }
-
-  /**
    * Signs in. The attempt is counted (UsersRepository.countLoginAttempt) before the password is
    * compared, so a burst of parallel guesses gets at most the throttle's number of comparisons; a
    * refused attempt compares nothing and says how long to wait (TooManyAttemptsError). Throttling
@@ -178,21 +162,11 @@ export class UsersService {
     if (!isWellFormed(input.password))
       return invalidInput('password', 'password must be well-formed Unicode text');
     const { clientAddress } = origin;
-    const attempt = await this.deps.repository.countLoginAttempt(email, clientAddress, (buckets) =>
-      this.decideAttempt(buckets),
-    );
-    if (!attempt.admitted) {
-      const retryAfterSeconds = Math.max(1, Math.ceil(attempt.waitSeconds));
-      this.deps.log.warn({ retryAfterSeconds }, 'login throttled');
-      return {
-        __typename: 'TooManyAttemptsError',
-        message: `Too many failed sign-ins; try again in ${retryAfterSeconds} seconds`,
-        retryAfterSeconds,
-      };
-    }
+    const attempt = await sessions.throttledAttempt(this.deps, email, clientAddress);
+    if ('__typename' in attempt) return attempt;
     const user = await this.deps.repository.authenticate(email, input.password);
     if (!user) {
-      this.deps.log.info({ failures: attempt.account }, 'login failed');
+      this.deps.log.info({ failures: attempt.failures }, 'login failed');
       return INVALID_CREDENTIALS;
     }
     await this.deps.repository.loginSucceeded(email, clientAddress);
@@ -203,6 +177,51 @@ export class UsersService {
   /** Forgets throttling buckets without a failure within the window (a job in app.ts). */
   pruneLoginThrottle(): Promise<number> {
     return this.deps.repository.pruneLoginThrottle(this.deps.throttle.windowSeconds);
+  }
+
+  // ---- sessions (users.sessions.ts) and password reset (users.resets.ts) ------------------------
+
+  /** refreshSession: rotates the refresh token; a spent one revokes its session. */
+  refreshSession(refreshToken: string): Promise<sessions.RefreshSessionOutcome> {
+    return sessions.refreshSession(this.deps, refreshToken);
+  }
+
+  /** logout: revokes the token's session; the same answer whatever the token. */
+  logout(refreshToken: string): Promise<sessions.LogoutSuccess> {
+    return sessions.logout(this.deps, refreshToken);
+  }
+
+  /** logoutEverywhere: revokes every session of the signed-in user. */
+  logoutEverywhere(viewer: Viewer | null): Promise<sessions.LogoutEverywhereSuccess> {
+    return sessions.logoutEverywhere(this.deps, viewer);
+  }
+
+  /** changePassword: checked like a login; revokes every session and opens the caller's new one. */
+  changePassword(
+    viewer: Viewer | null,
+    input: { currentPassword: string; newPassword: string },
+    origin: LoginOrigin = { clientAddress: UNKNOWN_ADDRESS },
+  ): Promise<sessions.ChangePasswordOutcome> {
+    return sessions.changePassword(this.deps, viewer, input, origin.clientAddress);
+  }
+
+  /** requestPasswordReset: the same answer for every address; the email is sent after it. */
+  requestPasswordReset(
+    email: string,
+    origin: LoginOrigin = { clientAddress: UNKNOWN_ADDRESS },
+  ): Promise<resets.RequestPasswordResetOutcome> {
+    return resets.requestPasswordReset(this.deps, email, origin.clientAddress);
+  }
+
+  /** resetPassword: spends the reset token, sets the password, revokes every session. */
+  resetPassword(token: string, newPassword: string): Promise<resets.ResetPasswordOutcome> {
+    return resets.resetPassword(this.deps, token, newPassword);
+  }
+
+  /** Deletes old sessions, reset tokens and reset throttle windows (a job in app.ts). */
+  async pruneSessions(): Promise<number> {
+    const ended = await this.deps.sessions.prune();
+    return ended + (await this.deps.resets.prune(this.deps.resetPolicy.windowSeconds));
   }
 
   async updateProfile(

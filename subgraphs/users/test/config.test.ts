@@ -35,6 +35,39 @@ describe('config', () => {
     });
   });
 
+  it('has the session and password-reset defaults of docs/sessions.md, each bounded', () => {
+    expect(loadConfig(configSchema, {})).toMatchObject({
+      SESSION_IDLE_SECONDS: 14 * 86_400,
+      SESSION_MAX_SECONDS: 30 * 86_400,
+      SESSIONS_PER_USER: 20,
+      PASSWORD_RESET_TTL_SECONDS: 1800,
+      PASSWORD_RESET_URL: 'http://localhost:3000/reset-password',
+      PASSWORD_RESET_MAX_PER_EMAIL: 3,
+      PASSWORD_RESET_MAX_PER_CLIENT: 20,
+      PASSWORD_RESET_WINDOW_SECONDS: 3600,
+      NOTIFICATIONS_TIMEOUT_MS: 10_000,
+    });
+    for (const [key, value] of [
+      ['SESSION_IDLE_SECONDS', '299'],
+      ['SESSION_MAX_SECONDS', String(365 * 86_400 + 1)],
+      ['SESSIONS_PER_USER', '0'],
+      ['SESSIONS_PER_USER', '101'],
+      ['PASSWORD_RESET_TTL_SECONDS', '86401'],
+      ['PASSWORD_RESET_TTL_SECONDS', '1e3'],
+      ['PASSWORD_RESET_MAX_PER_EMAIL', '-1'],
+      ['PASSWORD_RESET_URL', 'javascript:alert(1)'],
+      ['PASSWORD_RESET_URL', 'shop.example/reset'],
+      ['NOTIFICATIONS_TIMEOUT_MS', '99999999999'],
+    ])
+      expect(problems({ [key!]: value! })).toEqual([expect.stringMatching(new RegExp(`^${key}: `))]);
+    expect(
+      problems({ SESSION_IDLE_SECONDS: String(90 * 86_400 + 1), SESSION_MAX_SECONDS: String(365 * 86_400) }),
+    ).toEqual([expect.stringMatching(/^SESSION_IDLE_SECONDS: must be an integer from 300 to 7776000/)]);
+    expect(problems({ SESSION_IDLE_SECONDS: '7200', SESSION_MAX_SECONDS: '3600' })).toEqual([
+      expect.stringMatching(/^SESSION_MAX_SECONDS: must be at least SESSION_IDLE_SECONDS/),
+    ]);
+  });
+
   it('finding 7: production refuses the development ROUTER_SECRET, also when it is the default', () => {
     expect(problems(production())).toEqual([]);
     const { ROUTER_SECRET: _set, ...unset } = production();

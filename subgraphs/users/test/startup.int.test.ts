@@ -5,6 +5,8 @@ import pg from 'pg';
 import { ConfigError, loadConfig } from '@shop/config';
 import { createLogger } from '@shop/server';
 import { createPgDatabase, endpoints, memoryLog, natsPrefix, runId, withDatabase } from '@shop/testing';
+import { SessionsRepository } from '../src/sessions.repository';
+import { newToken } from '../src/tokens';
 import { AddressesRepository } from '../src/addresses.repository';
 import { configSchema, createApp } from '../src/index';
 import { createPasswordHasher } from '../src/passwords';
@@ -34,6 +36,8 @@ describe('start-up', () => {
       '003_login_throttle',
       '004_addresses',
       '005_customer_search',
+      '006_sessions',
+      '007_password_resets',
     ]);
   });
 
@@ -52,7 +56,12 @@ describe('start-up', () => {
         "INSERT INTO users (email, name, password_hash) VALUES ('old@example.com', 'Old', 'h') RETURNING id",
       );
       const repository = new UsersRepository({ pool, passwords: await createPasswordHasher() });
-      expect(await repository.migrate()).toEqual(['004_addresses', '005_customer_search']);
+      expect(await repository.migrate()).toEqual([
+        '004_addresses',
+        '005_customer_search',
+        '006_sessions',
+        '007_password_resets',
+      ]);
       const addresses = new AddressesRepository({ pool });
       const created = await addresses.create(
         rows[0]!.id,
@@ -72,6 +81,10 @@ describe('start-up', () => {
       );
       expect(created).toMatchObject({ kind: 'created', address: { isDefaultShipping: true } });
       expect(await repository.listCustomers('%old%', 10, null)).toMatchObject([{ email: 'old@example.com' }]);
+      // ... and sessions (migration 006)
+      const policy = { idleSeconds: 600, maxSeconds: 3600, maxPerUser: 5 };
+      const opened = await new SessionsRepository({ pool }).open(rows[0]!.id, newToken().hash, policy);
+      expect(opened.refreshExpiresAt.getTime()).toBeGreaterThan(Date.now() + 590_000);
     } finally {
       await pool.end();
       await db.drop();

@@ -112,16 +112,23 @@ export type AddressNotFoundError = Error & {
   message: Scalars['String']['output'];
 };
 
-/** A successful registration or sign-in: a short-lived access token and the account. */
+/** A successful sign-in (register, login, refreshSession, changePassword): a short-lived access token, the session's refresh token and the account. */
 export type AuthPayload = {
   __typename?: 'AuthPayload';
-  /** When the access token stops being accepted; sign in again after that. */
+  /** When the access token stops being accepted (JWT_TTL_SECONDS, 15 minutes by default); get a new one with refreshSession. */
   expiresAt: Scalars['DateTime']['output'];
+  /** When the refresh token expires if it is not used (SESSION_IDLE_SECONDS after it was issued, never past the session's absolute lifetime, SESSION_MAX_SECONDS after the sign-in). */
+  refreshExpiresAt: Scalars['DateTime']['output'];
+  /** Refresh token of this session: opaque (43 characters), single use. Send it once to refreshSession for a new access token and the next refresh token; a refresh token used twice ends the session. Keep it secret and never send it anywhere else. */
+  refreshToken: Scalars['String']['output'];
   /** Access token (JWT, EdDSA) to send as `Authorization: Bearer <token>`. */
   token: Scalars['String']['output'];
-  /** The account the token belongs to. */
+  /** The account the tokens belong to. */
   user: User;
 };
+
+/** The result of changePassword: a new session for the caller (every other one ended), or why the change was refused. */
+export type ChangePasswordResult = AuthPayload | InvalidCredentialsError | InvalidInputError | TooManyAttemptsError;
 
 /** A country the shop ships to, with what its addresses need. */
 export type Country = {
@@ -166,7 +173,7 @@ export type Error = {
   message: Scalars['String']['output'];
 };
 
-/** The email address or password is wrong (deliberately not saying which). */
+/** The email address or password is wrong (deliberately not saying which); for changePassword, the current password is wrong. */
 export type InvalidCredentialsError = Error & {
   __typename?: 'InvalidCredentialsError';
   /** Human-readable description of what went wrong. */
@@ -182,6 +189,20 @@ export type InvalidInputError = Error & {
   message: Scalars['String']['output'];
 };
 
+/** The refresh token is unknown, expired, revoked, or was already used (using a spent refresh token also ends its whole session, as it means someone else holds a copy); sign in again. */
+export type InvalidRefreshTokenError = Error & {
+  __typename?: 'InvalidRefreshTokenError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** The password reset token is unknown, already used or expired; ask for a new link. */
+export type InvalidResetTokenError = Error & {
+  __typename?: 'InvalidResetTokenError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
 /** Credentials for signing in. */
 export type LoginInput = {
   /** Email address of the account (letter case does not matter). */
@@ -192,6 +213,20 @@ export type LoginInput = {
 
 /** The result of login: a token, or why it was refused. */
 export type LoginResult = AuthPayload | InvalidCredentialsError | InvalidInputError | TooManyAttemptsError;
+
+/** Every session of the signed-in user was ended. */
+export type LogoutEverywhereSuccess = {
+  __typename?: 'LogoutEverywhereSuccess';
+  /** How many sessions were ended (0 when none was open). */
+  revokedSessions: Scalars['Int']['output'];
+};
+
+/** The sign-out was carried out; deliberately the same answer whether the refresh token named a session or not. */
+export type LogoutSuccess = {
+  __typename?: 'LogoutSuccess';
+  /** Always true. */
+  ok: Scalars['Boolean']['output'];
+};
 
 /** An amount of money in minor units (cents) of a currency. Never a float. */
 export type Money = {
@@ -204,20 +239,38 @@ export type Money = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Changes the signed-in user's password. The current password is checked with the same throttling as login. Every session of the account is ended, and the answer is a new session for the caller. Requires authentication. */
+  changePassword: ChangePasswordResult;
   /** Adds an address to the signed-in user's address book (at most 20), validated for its country. The first address becomes the default shipping address. Requires authentication. */
   createAddress: CreateAddressResult;
   /** Deletes one of the signed-in user's addresses. When it was the default, the newest remaining address becomes the default. Orders keep their own copy. Requires authentication. */
   deleteAddress: DeleteAddressResult;
-  /** Signs in with email and password. After repeated failures for one email from one client address (or from one address overall) each further attempt from there must wait, progressively longer. */
+  /** Signs in with email and password (a new session). After repeated failures for one email from one client address (or from one address overall) each further attempt from there must wait, progressively longer. */
   login: LoginResult;
-  /** Opens a customer account and signs it in. */
+  /** Ends the session the refresh token belongs to: its refresh tokens stop working. Access tokens already issued stay valid until they expire (at most JWT_TTL_SECONDS). Always answers LogoutSuccess, whatever the token. */
+  logout: LogoutSuccess;
+  /** Ends every session of the signed-in user (every device); access tokens already issued stay valid until they expire. Requires authentication. */
+  logoutEverywhere: LogoutEverywhereSuccess;
+  /** Spends a refresh token for a new access token and the session's next refresh token (rotation). Needs no access token (an expired one is fine). Presenting a refresh token that was already spent ends its whole session (reuse detection): of several concurrent refreshes with one token exactly one succeeds and the session is then ended, so a client refreshes once at a time. */
+  refreshSession: RefreshSessionResult;
+  /** Opens a customer account and signs it in (a new session). */
   register: RegisterResult;
+  /** Asks for a password-reset email: if an account uses the address, a single-use link (PASSWORD_RESET_URL with ?token=, valid PASSWORD_RESET_TTL_SECONDS, 30 minutes by default) is emailed to it. Always the same answer for a well-formed address, whether an account uses it or not; limited per email address and per client address (TooManyAttemptsError). */
+  requestPasswordReset: RequestPasswordResetResult;
+  /** Sets a new password with the token of a reset email: the token is spent (single use), every session of the account ends and every other reset link stops working. Signs nobody in. */
+  resetPassword: ResetPasswordResult;
   /** Makes one of the signed-in user's addresses the default shipping address (the previous default stops being one). Requires authentication. */
   setDefaultShippingAddress: SetDefaultShippingAddressResult;
   /** Replaces every field of one of the signed-in user's addresses (omitted optional fields are cleared); it stays default or not. Requires authentication. */
   updateAddress: UpdateAddressResult;
   /** Changes the signed-in user's name or phone. Requires authentication. */
   updateProfile: UpdateProfileResult;
+};
+
+
+export type MutationChangePasswordArgs = {
+  currentPassword: Scalars['String']['input'];
+  newPassword: Scalars['String']['input'];
 };
 
 
@@ -237,8 +290,29 @@ export type MutationLoginArgs = {
 };
 
 
+export type MutationLogoutArgs = {
+  refreshToken: Scalars['String']['input'];
+};
+
+
+export type MutationRefreshSessionArgs = {
+  refreshToken: Scalars['String']['input'];
+};
+
+
 export type MutationRegisterArgs = {
   input: RegisterInput;
+};
+
+
+export type MutationRequestPasswordResetArgs = {
+  email: Scalars['String']['input'];
+};
+
+
+export type MutationResetPasswordArgs = {
+  newPassword: Scalars['String']['input'];
+  token: Scalars['String']['input'];
 };
 
 
@@ -287,6 +361,9 @@ export type QueryCustomersArgs = {
   search?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** The result of refreshSession: a new access token with the session's next refresh token, or why the refresh token was refused. */
+export type RefreshSessionResult = AuthPayload | InvalidRefreshTokenError;
+
 /** Everything needed to open an account. */
 export type RegisterInput = {
   /** Email address to sign in with, as a plain name@domain (no display name, comment, quotes or list; ASCII before the @); unique regardless of letter case. Stored lower-case with the domain in ASCII (punycode). */
@@ -302,6 +379,26 @@ export type RegisterInput = {
 /** The result of register: the new account with a token, or why it was refused. */
 export type RegisterResult = AuthPayload | EmailTakenError | InvalidInputError;
 
+/** The result of requestPasswordReset. */
+export type RequestPasswordResetResult = InvalidInputError | RequestPasswordResetSuccess | TooManyAttemptsError;
+
+/** The request was taken; the same answer whether an account uses the address or not. */
+export type RequestPasswordResetSuccess = {
+  __typename?: 'RequestPasswordResetSuccess';
+  /** Always the same text: if an account uses the address, a link is on its way. */
+  message: Scalars['String']['output'];
+};
+
+/** The result of resetPassword. */
+export type ResetPasswordResult = InvalidInputError | InvalidResetTokenError | ResetPasswordSuccess;
+
+/** The new password was set, every session of the account ended and the token spent; sign in with the new password. */
+export type ResetPasswordSuccess = {
+  __typename?: 'ResetPasswordSuccess';
+  /** The email address of the account, e.g. to prefill the sign-in form. */
+  email: Scalars['String']['output'];
+};
+
 /** What a user account may do. */
 export type Role =
   /** An administrator: manages the catalogue and sees every account. */
@@ -312,7 +409,7 @@ export type Role =
 /** The result of setDefaultShippingAddress: the new default address, or why it was refused. */
 export type SetDefaultShippingAddressResult = Address | AddressNotFoundError;
 
-/** Too many failed sign-ins for this email address from this client address, or from this client address overall; try again after retryAfterSeconds. Other addresses are not affected. */
+/** Too many failed sign-ins (or password checks of changePassword) for this email address from this client address, or from this client address overall; or, for requestPasswordReset, too many requests for this email address or from this client address. Try again after retryAfterSeconds. Other addresses are not affected. */
 export type TooManyAttemptsError = Error & {
   __typename?: 'TooManyAttemptsError';
   /** Human-readable description of what went wrong. */
@@ -484,6 +581,12 @@ export type FederationReferenceTypes = {
 
 /** Mapping of union types */
 export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
+  ChangePasswordResult:
+    | ( Omit<AuthPayload, 'user'> & { user: _RefType['User'] } & { __typename: 'AuthPayload' } )
+    | ( InvalidCredentialsError & { __typename: 'InvalidCredentialsError' } )
+    | ( InvalidInputError & { __typename: 'InvalidInputError' } )
+    | ( TooManyAttemptsError & { __typename: 'TooManyAttemptsError' } )
+  ;
   CreateAddressResult:
     | ( AddressModel & { __typename: 'Address' } )
     | ( AddressLimitError & { __typename: 'AddressLimitError' } )
@@ -499,10 +602,24 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( TooManyAttemptsError & { __typename: 'TooManyAttemptsError' } )
   ;
+  RefreshSessionResult:
+    | ( Omit<AuthPayload, 'user'> & { user: _RefType['User'] } & { __typename: 'AuthPayload' } )
+    | ( InvalidRefreshTokenError & { __typename: 'InvalidRefreshTokenError' } )
+  ;
   RegisterResult:
     | ( Omit<AuthPayload, 'user'> & { user: _RefType['User'] } & { __typename: 'AuthPayload' } )
     | ( EmailTakenError & { __typename: 'EmailTakenError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
+  ;
+  RequestPasswordResetResult:
+    | ( InvalidInputError & { __typename: 'InvalidInputError' } )
+    | ( RequestPasswordResetSuccess & { __typename: 'RequestPasswordResetSuccess' } )
+    | ( TooManyAttemptsError & { __typename: 'TooManyAttemptsError' } )
+  ;
+  ResetPasswordResult:
+    | ( InvalidInputError & { __typename: 'InvalidInputError' } )
+    | ( InvalidResetTokenError & { __typename: 'InvalidResetTokenError' } )
+    | ( ResetPasswordSuccess & { __typename: 'ResetPasswordSuccess' } )
   ;
   SetDefaultShippingAddressResult:
     | ( AddressModel & { __typename: 'Address' } )
@@ -527,6 +644,8 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
     | ( EmailTakenError & { __typename: 'EmailTakenError' } )
     | ( InvalidCredentialsError & { __typename: 'InvalidCredentialsError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
+    | ( InvalidRefreshTokenError & { __typename: 'InvalidRefreshTokenError' } )
+    | ( InvalidResetTokenError & { __typename: 'InvalidResetTokenError' } )
     | ( TooManyAttemptsError & { __typename: 'TooManyAttemptsError' } )
   ;
 };
@@ -543,6 +662,7 @@ export type ResolversTypes = {
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AddressNotFoundError: ResolverTypeWrapper<AddressNotFoundError>;
   AuthPayload: ResolverTypeWrapper<Omit<AuthPayload, 'user'> & { user: ResolversTypes['User'] }>;
+  ChangePasswordResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['ChangePasswordResult']>;
   Country: ResolverTypeWrapper<CountryModel>;
   CreateAddressResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CreateAddressResult']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -552,14 +672,23 @@ export type ResolversTypes = {
   Error: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Error']>;
   InvalidCredentialsError: ResolverTypeWrapper<InvalidCredentialsError>;
   InvalidInputError: ResolverTypeWrapper<InvalidInputError>;
+  InvalidRefreshTokenError: ResolverTypeWrapper<InvalidRefreshTokenError>;
+  InvalidResetTokenError: ResolverTypeWrapper<InvalidResetTokenError>;
   LoginInput: LoginInput;
   LoginResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['LoginResult']>;
+  LogoutEverywhereSuccess: ResolverTypeWrapper<LogoutEverywhereSuccess>;
+  LogoutSuccess: ResolverTypeWrapper<LogoutSuccess>;
   Money: ResolverTypeWrapper<Money>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RefreshSessionResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['RefreshSessionResult']>;
   RegisterInput: RegisterInput;
   RegisterResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['RegisterResult']>;
+  RequestPasswordResetResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['RequestPasswordResetResult']>;
+  RequestPasswordResetSuccess: ResolverTypeWrapper<RequestPasswordResetSuccess>;
+  ResetPasswordResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['ResetPasswordResult']>;
+  ResetPasswordSuccess: ResolverTypeWrapper<ResetPasswordSuccess>;
   Role: Role;
   SetDefaultShippingAddressResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['SetDefaultShippingAddressResult']>;
   TooManyAttemptsError: ResolverTypeWrapper<TooManyAttemptsError>;
@@ -587,6 +716,7 @@ export type ResolversParentTypes = {
   Int: Scalars['Int']['output'];
   AddressNotFoundError: AddressNotFoundError;
   AuthPayload: Omit<AuthPayload, 'user'> & { user: ResolversParentTypes['User'] };
+  ChangePasswordResult: ResolversUnionTypes<ResolversParentTypes>['ChangePasswordResult'];
   Country: CountryModel;
   CreateAddressResult: ResolversUnionTypes<ResolversParentTypes>['CreateAddressResult'];
   DateTime: Scalars['DateTime']['output'];
@@ -596,14 +726,23 @@ export type ResolversParentTypes = {
   Error: ResolversInterfaceTypes<ResolversParentTypes>['Error'];
   InvalidCredentialsError: InvalidCredentialsError;
   InvalidInputError: InvalidInputError;
+  InvalidRefreshTokenError: InvalidRefreshTokenError;
+  InvalidResetTokenError: InvalidResetTokenError;
   LoginInput: LoginInput;
   LoginResult: ResolversUnionTypes<ResolversParentTypes>['LoginResult'];
+  LogoutEverywhereSuccess: LogoutEverywhereSuccess;
+  LogoutSuccess: LogoutSuccess;
   Money: Money;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
+  RefreshSessionResult: ResolversUnionTypes<ResolversParentTypes>['RefreshSessionResult'];
   RegisterInput: RegisterInput;
   RegisterResult: ResolversUnionTypes<ResolversParentTypes>['RegisterResult'];
+  RequestPasswordResetResult: ResolversUnionTypes<ResolversParentTypes>['RequestPasswordResetResult'];
+  RequestPasswordResetSuccess: RequestPasswordResetSuccess;
+  ResetPasswordResult: ResolversUnionTypes<ResolversParentTypes>['ResetPasswordResult'];
+  ResetPasswordSuccess: ResetPasswordSuccess;
   SetDefaultShippingAddressResult: ResolversUnionTypes<ResolversParentTypes>['SetDefaultShippingAddressResult'];
   TooManyAttemptsError: TooManyAttemptsError;
   UpdateAddressResult: ResolversUnionTypes<ResolversParentTypes>['UpdateAddressResult'];
@@ -690,9 +829,15 @@ export type AddressNotFoundErrorResolvers<ContextType = Context, ParentType exte
 
 export type AuthPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = {
   expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  refreshExpiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  refreshToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   token?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ChangePasswordResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ChangePasswordResult'] = ResolversParentTypes['ChangePasswordResult']> = {
+  __resolveType: TypeResolveFn<'AuthPayload' | 'InvalidCredentialsError' | 'InvalidInputError' | 'TooManyAttemptsError', ParentType, ContextType>;
 };
 
 export type CountryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Country'] = ResolversParentTypes['Country']> = {
@@ -727,7 +872,7 @@ export type EmailTakenErrorResolvers<ContextType = Context, ParentType extends R
 };
 
 export type ErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Error'] = ResolversParentTypes['Error']> = {
-  __resolveType: TypeResolveFn<'AddressLimitError' | 'AddressNotFoundError' | 'EmailTakenError' | 'InvalidCredentialsError' | 'InvalidInputError' | 'TooManyAttemptsError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'AddressLimitError' | 'AddressNotFoundError' | 'EmailTakenError' | 'InvalidCredentialsError' | 'InvalidInputError' | 'InvalidRefreshTokenError' | 'InvalidResetTokenError' | 'TooManyAttemptsError', ParentType, ContextType>;
 };
 
 export type InvalidCredentialsErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['InvalidCredentialsError'] = ResolversParentTypes['InvalidCredentialsError']> = {
@@ -741,8 +886,26 @@ export type InvalidInputErrorResolvers<ContextType = Context, ParentType extends
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type InvalidRefreshTokenErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['InvalidRefreshTokenError'] = ResolversParentTypes['InvalidRefreshTokenError']> = {
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type InvalidResetTokenErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['InvalidResetTokenError'] = ResolversParentTypes['InvalidResetTokenError']> = {
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type LoginResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['LoginResult'] = ResolversParentTypes['LoginResult']> = {
   __resolveType: TypeResolveFn<'AuthPayload' | 'InvalidCredentialsError' | 'InvalidInputError' | 'TooManyAttemptsError', ParentType, ContextType>;
+};
+
+export type LogoutEverywhereSuccessResolvers<ContextType = Context, ParentType extends ResolversParentTypes['LogoutEverywhereSuccess'] = ResolversParentTypes['LogoutEverywhereSuccess']> = {
+  revokedSessions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type LogoutSuccessResolvers<ContextType = Context, ParentType extends ResolversParentTypes['LogoutSuccess'] = ResolversParentTypes['LogoutSuccess']> = {
+  ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type MoneyResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = {
@@ -751,10 +914,16 @@ export type MoneyResolvers<ContextType = Context, ParentType extends ResolversPa
 };
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  changePassword?: Resolver<ResolversTypes['ChangePasswordResult'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'currentPassword' | 'newPassword'>>;
   createAddress?: Resolver<ResolversTypes['CreateAddressResult'], ParentType, ContextType, RequireFields<MutationCreateAddressArgs, 'input'>>;
   deleteAddress?: Resolver<ResolversTypes['DeleteAddressResult'], ParentType, ContextType, RequireFields<MutationDeleteAddressArgs, 'id'>>;
   login?: Resolver<ResolversTypes['LoginResult'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'input'>>;
+  logout?: Resolver<ResolversTypes['LogoutSuccess'], ParentType, ContextType, RequireFields<MutationLogoutArgs, 'refreshToken'>>;
+  logoutEverywhere?: Resolver<ResolversTypes['LogoutEverywhereSuccess'], ParentType, ContextType>;
+  refreshSession?: Resolver<ResolversTypes['RefreshSessionResult'], ParentType, ContextType, RequireFields<MutationRefreshSessionArgs, 'refreshToken'>>;
   register?: Resolver<ResolversTypes['RegisterResult'], ParentType, ContextType, RequireFields<MutationRegisterArgs, 'input'>>;
+  requestPasswordReset?: Resolver<ResolversTypes['RequestPasswordResetResult'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
+  resetPassword?: Resolver<ResolversTypes['ResetPasswordResult'], ParentType, ContextType, RequireFields<MutationResetPasswordArgs, 'newPassword' | 'token'>>;
   setDefaultShippingAddress?: Resolver<ResolversTypes['SetDefaultShippingAddressResult'], ParentType, ContextType, RequireFields<MutationSetDefaultShippingAddressArgs, 'id'>>;
   updateAddress?: Resolver<ResolversTypes['UpdateAddressResult'], ParentType, ContextType, RequireFields<MutationUpdateAddressArgs, 'id' | 'input'>>;
   updateProfile?: Resolver<ResolversTypes['UpdateProfileResult'], ParentType, ContextType, RequireFields<MutationUpdateProfileArgs, 'input'>>;
@@ -773,8 +942,30 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
 };
 
+export type RefreshSessionResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RefreshSessionResult'] = ResolversParentTypes['RefreshSessionResult']> = {
+  __resolveType: TypeResolveFn<'AuthPayload' | 'InvalidRefreshTokenError', ParentType, ContextType>;
+};
+
 export type RegisterResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RegisterResult'] = ResolversParentTypes['RegisterResult']> = {
   __resolveType: TypeResolveFn<'AuthPayload' | 'EmailTakenError' | 'InvalidInputError', ParentType, ContextType>;
+};
+
+export type RequestPasswordResetResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RequestPasswordResetResult'] = ResolversParentTypes['RequestPasswordResetResult']> = {
+  __resolveType: TypeResolveFn<'InvalidInputError' | 'RequestPasswordResetSuccess' | 'TooManyAttemptsError', ParentType, ContextType>;
+};
+
+export type RequestPasswordResetSuccessResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RequestPasswordResetSuccess'] = ResolversParentTypes['RequestPasswordResetSuccess']> = {
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ResetPasswordResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ResetPasswordResult'] = ResolversParentTypes['ResetPasswordResult']> = {
+  __resolveType: TypeResolveFn<'InvalidInputError' | 'InvalidResetTokenError' | 'ResetPasswordSuccess', ParentType, ContextType>;
+};
+
+export type ResetPasswordSuccessResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ResetPasswordSuccess'] = ResolversParentTypes['ResetPasswordSuccess']> = {
+  email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type SetDefaultShippingAddressResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SetDefaultShippingAddressResult'] = ResolversParentTypes['SetDefaultShippingAddressResult']> = {
@@ -833,6 +1024,7 @@ export type Resolvers<ContextType = Context> = {
   AddressLimitError?: AddressLimitErrorResolvers<ContextType>;
   AddressNotFoundError?: AddressNotFoundErrorResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
+  ChangePasswordResult?: ChangePasswordResultResolvers<ContextType>;
   Country?: CountryResolvers<ContextType>;
   CreateAddressResult?: CreateAddressResultResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
@@ -842,12 +1034,21 @@ export type Resolvers<ContextType = Context> = {
   Error?: ErrorResolvers<ContextType>;
   InvalidCredentialsError?: InvalidCredentialsErrorResolvers<ContextType>;
   InvalidInputError?: InvalidInputErrorResolvers<ContextType>;
+  InvalidRefreshTokenError?: InvalidRefreshTokenErrorResolvers<ContextType>;
+  InvalidResetTokenError?: InvalidResetTokenErrorResolvers<ContextType>;
   LoginResult?: LoginResultResolvers<ContextType>;
+  LogoutEverywhereSuccess?: LogoutEverywhereSuccessResolvers<ContextType>;
+  LogoutSuccess?: LogoutSuccessResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RefreshSessionResult?: RefreshSessionResultResolvers<ContextType>;
   RegisterResult?: RegisterResultResolvers<ContextType>;
+  RequestPasswordResetResult?: RequestPasswordResetResultResolvers<ContextType>;
+  RequestPasswordResetSuccess?: RequestPasswordResetSuccessResolvers<ContextType>;
+  ResetPasswordResult?: ResetPasswordResultResolvers<ContextType>;
+  ResetPasswordSuccess?: ResetPasswordSuccessResolvers<ContextType>;
   SetDefaultShippingAddressResult?: SetDefaultShippingAddressResultResolvers<ContextType>;
   TooManyAttemptsError?: TooManyAttemptsErrorResolvers<ContextType>;
   UpdateAddressResult?: UpdateAddressResultResolvers<ContextType>;

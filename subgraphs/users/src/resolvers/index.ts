@@ -24,6 +24,19 @@ export function createResolvers(service: UsersService): Resolvers {
       register: async (_parent, { input }, ctx) => signedIn(ctx, await service.register(input)),
       login: async (_parent, { input }, ctx) =>
         signedIn(ctx, await service.login(input, { clientAddress: ctx.clientAddress })),
+      refreshSession: async (_parent, { refreshToken }, ctx) =>
+        signedIn(ctx, await service.refreshSession(refreshToken)),
+      logout: (_parent, { refreshToken }) => service.logout(refreshToken),
+      logoutEverywhere: (_parent, _args, ctx) => service.logoutEverywhere(ctx.viewer),
+      changePassword: (_parent, { currentPassword, newPassword }, ctx) =>
+        service.changePassword(
+          ctx.viewer,
+          { currentPassword, newPassword },
+          { clientAddress: ctx.clientAddress },
+        ),
+      requestPasswordReset: (_parent, { email }, ctx) =>
+        service.requestPasswordReset(email, { clientAddress: ctx.clientAddress }),
+      resetPassword: (_parent, { token, newPassword }) => service.resetPassword(token, newPassword),
       updateProfile: (_parent, { input }, ctx) => service.updateProfile(ctx.viewer, input),
       createAddress: (_parent, { input, makeDefault }, ctx) =>
         service.createAddress(ctx.viewer, input, makeDefault),
