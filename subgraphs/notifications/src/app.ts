@@ -71,6 +71,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
             confirmations,
             maxDeliver: config.MAX_DELIVER,
             backoffMs: config.BACKOFF_MS,
+            email,
             log,
           }),
         );

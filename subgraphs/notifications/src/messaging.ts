@@ -9,14 +9,19 @@ import {
   OrderFulfilledEvent,
   OrderPaidEvent,
   OrderRefundedEvent,
+  PasswordResetRequest,
+  endpoint,
   jetstream,
+  serveEndpoints,
   publishEvent,
   request,
   type NatsConnection,
   type NatsNames,
 } from '@shop/messaging';
 import { stopAll, type Logger, type Stoppable } from '@shop/server';
+import type { EmailSender } from './channels';
 import type { ConfirmationsService, SentEvents, UsersClient } from './confirmations.service';
+import { PasswordResetMailer } from './password-reset';
 
 export interface MessagingDeps {
   nc: NatsConnection;
@@ -26,6 +31,8 @@ export interface MessagingDeps {
   maxDeliver: number;
   /** Redelivery delays after a failure, in ms; the last one repeats. */
   backoffMs: number[];
+  /** The SMTP channel, for notifications.password_reset (password-reset.ts). */
+  email: EmailSender;
   log: Logger;
 }
 
@@ -85,7 +92,8 @@ export const IssuedOrderDeliveredEvent = OrderDeliveredEvent.refine((event) => i
 });
 
 /**
- * The whole NATS surface of notifications: it serves no command; it consumes orders.paid (order
+ * The whole NATS surface of notifications: it serves notifications.password_reset (request-reply:
+ * the password-reset email of password-reset.ts, sent at once and kept nowhere); it consumes orders.paid (order
  * confirmations), orders.refunded (refund notices), orders.fulfilled ("shipped") and
  * orders.delivered ("delivered"), each through its own durable consumer on the ORDERS stream with
  * dead letters to notifications.deadletter, and calls users.contact through usersClient below.
@@ -102,6 +110,23 @@ export async function startMessaging(deps: MessagingDeps): Promise<Stoppable> {
   };
   const running: Stoppable[] = [];
   try {
+    const passwordResets = new PasswordResetMailer({ email: deps.email, log: deps.log });
+    running.push(
+      serveEndpoints(
+        deps.nc,
+        // the queue group of every notifications instance (the services table has no entry for it)
+        names.prefix ? `${names.prefix}_notifications` : 'notifications',
+        [
+          endpoint({
+            name: 'password-reset',
+            subject: names.commands.notificationsPasswordReset,
+            schema: PasswordResetRequest,
+            handler: (request) => passwordResets.send(request),
+          }),
+        ],
+        deps.log,
+      ),
+    );
     running.push(
       await consumeDurable(deps.nc, {
         ...common,
