@@ -105,12 +105,51 @@ export function createTokenVerifier(source: KeySource) {
       typeof payload.email !== 'string' ||
       !ROLES.includes(role as Role)
     ) {
-      throw new Error('token claims are malformed');
+      // a jose error: a token of ours that can never verify is INVALID, not a reason to retry
+      throw new joseErrors.JWTClaimValidationFailed(
+        'token claims are malformed',
+        payload,
+        'role',
+        'check_failed',
+      );
     }
     return { id: payload.sub, role: role as Role, email: payload.email };
   };
 }
 export type TokenVerifier = ReturnType<typeof createTokenVerifier>;
+
+/**
+ * What an Authorization header says, without throwing: no header (ANONYMOUS), a verified token
+ * (VIEWER), a token whose signature is ours but whose time is over (EXPIRED: jose checks the
+ * signature before the claims), anything else that is not a valid token of ours (INVALID: not
+ * "Bearer <token>", another key, tampered, wrong issuer or audience, malformed claims), or the keys
+ * could not be fetched (UNAVAILABLE: the users subgraph is down or slow; the token may be fine).
+ */
+export type AuthorizationCheck =
+  | { kind: 'ANONYMOUS' }
+  | { kind: 'VIEWER'; viewer: Viewer }
+  | { kind: 'EXPIRED' }
+  | { kind: 'INVALID'; malformed: boolean }
+  | { kind: 'UNAVAILABLE' };
+
+export async function checkAuthorization(
+  authorization: string | undefined,
+  verify: TokenVerifier,
+): Promise<AuthorizationCheck> {
+  if (!authorization) return { kind: 'ANONYMOUS' };
+  const match = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(authorization.trim());
+  if (!match?.[1]) return { kind: 'INVALID', malformed: true };
+  try {
+    return { kind: 'VIEWER', viewer: await verify(match[1]) };
+  } catch (error) {
+    // jose's errors say the token is bad; anything else (the JWKS could not be fetched because the
+    // users subgraph is down or slow) is our problem, and the client should retry, not log in again.
+    if (error instanceof joseErrors.JWTExpired) return { kind: 'EXPIRED' };
+    if (error instanceof joseErrors.JOSEError && !(error instanceof joseErrors.JWKSTimeout))
+      return { kind: 'INVALID', malformed: false };
+    return { kind: 'UNAVAILABLE' };
+  }
+}
 
 /**
  * The viewer of a request: null without an Authorization header; a present but invalid token is
@@ -120,18 +159,20 @@ export async function viewerFromAuthorization(
   authorization: string | undefined,
   verify: TokenVerifier,
 ): Promise<Viewer | null> {
-  if (!authorization) return null;
-  const match = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(authorization.trim());
-  if (!match?.[1]) throw invalidToken('Authorization header must be "Bearer <token>"');
-  try {
-    return await verify(match[1]);
-  } catch (error) {
-    // jose's errors say the token is bad; anything else (the JWKS could not be fetched because the
-    // users subgraph is down or slow) is our problem, and the client should retry, not log in again.
-    if (error instanceof joseErrors.JOSEError && !(error instanceof joseErrors.JWKSTimeout)) {
+  const check = await checkAuthorization(authorization, verify);
+  switch (check.kind) {
+    case 'ANONYMOUS':
+      return null;
+    case 'VIEWER':
+      return check.viewer;
+    case 'INVALID':
+      throw invalidToken(
+        check.malformed ? 'Authorization header must be "Bearer <token>"' : 'Invalid or expired token',
+      );
+    case 'EXPIRED':
       throw invalidToken('Invalid or expired token');
-    }
-    throw keysUnavailable();
+    case 'UNAVAILABLE':
+      throw keysUnavailable();
   }
 }
 

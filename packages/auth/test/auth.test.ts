@@ -1,5 +1,6 @@
 import { SignJWT, importJWK, generateKeyPair } from 'jose';
 import {
+  checkAuthorization,
   createTokenSigner,
   createTokenVerifier,
   generateSigningKey,
@@ -76,6 +77,79 @@ describe('tokens', () => {
     await expect(viewerFromAuthorization(`Bearer ${token}`, verify)).rejects.toMatchObject({
       extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } },
     });
+  });
+});
+
+describe('checkAuthorization (the router decides with it what an old token does)', () => {
+  const signed = async (
+    key: Awaited<ReturnType<typeof generateSigningKey>>,
+    claims: Record<string, unknown>,
+    exp: number,
+  ) =>
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'EdDSA', kid: key.kid })
+      .setSubject(alice.id)
+      .setIssuer('shop-users')
+      .setAudience('shop')
+      .setExpirationTime(exp)
+      .sign(await importJWK(key.privateJwk, 'EdDSA'));
+
+  it('tells anonymous, a viewer, an expired token of ours and an invalid one apart', async () => {
+    const key = await generateSigningKey('k');
+    const signer = await createTokenSigner([key], 900);
+    const verify = createTokenVerifier({ jwks: signer.jwks() });
+    const { token } = await signer.sign(alice);
+    const past = Math.floor(Date.now() / 1000) - 60;
+    const claims = { role: 'CUSTOMER', email: alice.email };
+    expect(await checkAuthorization(undefined, verify)).toEqual({ kind: 'ANONYMOUS' });
+    expect(await checkAuthorization('', verify)).toEqual({ kind: 'ANONYMOUS' });
+    expect(await checkAuthorization(`Bearer ${token}`, verify)).toEqual({ kind: 'VIEWER', viewer: alice });
+    expect(await checkAuthorization(`Bearer ${await signed(key, claims, past)}`, verify)).toEqual({
+      kind: 'EXPIRED',
+    });
+    // expired and signed by someone else: the signature is checked first, so it is not "ours, expired"
+    const stranger = await generateSigningKey('k');
+    expect(await checkAuthorization(`Bearer ${await signed(stranger, claims, past)}`, verify)).toEqual({
+      kind: 'INVALID',
+      malformed: false,
+    });
+    const [h, p, sig] = token.split('.') as [string, string, string];
+    for (const variant of [
+      token.toUpperCase(),
+      token.toLowerCase(),
+      token.slice(0, -1),
+      `${token}=`,
+      `${h}.${p}`,
+      `${h}.${p}.${sig.slice(0, -2)}`,
+    ])
+      expect((await checkAuthorization(`Bearer ${variant}`, verify)).kind).toBe('INVALID');
+    expect(await checkAuthorization(`Basic ${token}`, verify)).toEqual({ kind: 'INVALID', malformed: true });
+    expect(await checkAuthorization(`bearer ${token}`, verify)).toEqual({ kind: 'INVALID', malformed: true });
+    expect(await checkAuthorization(`Bearer ${token} x`, verify)).toEqual({
+      kind: 'INVALID',
+      malformed: true,
+    });
+  });
+
+  it('a token of ours with malformed claims is INVALID (UNAUTHENTICATED), never a reason to retry', async () => {
+    const key = await generateSigningKey('k');
+    const verify = createTokenVerifier({ jwks: (await createTokenSigner([key], 900)).jwks() });
+    const future = Math.floor(Date.now() / 1000) + 600;
+    const token = await signed(key, { role: 'ROOT', email: alice.email }, future);
+    expect(await checkAuthorization(`Bearer ${token}`, verify)).toEqual({
+      kind: 'INVALID',
+      malformed: false,
+    });
+    await expect(viewerFromAuthorization(`Bearer ${token}`, verify)).rejects.toMatchObject({
+      message: 'Invalid or expired token',
+      extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+    });
+  });
+
+  it('is UNAVAILABLE when the keys cannot be fetched', async () => {
+    const { token } = await (await createTokenSigner([await generateSigningKey('k')], 900)).sign(alice);
+    const verify = createTokenVerifier({ jwksUrl: 'http://127.0.0.1:9/.well-known/jwks.json' });
+    expect(await checkAuthorization(`Bearer ${token}`, verify)).toEqual({ kind: 'UNAVAILABLE' });
   });
 });
 
