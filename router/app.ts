@@ -1,13 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createTokenVerifier, viewerFromAuthorization, type TokenVerifier } from '@shop/auth';
+import { createTokenVerifier, type TokenVerifier } from '@shop/auth';
 import { ErrorCode } from '@shop/errors';
 import { createLogger, requestListener, sendGraphQLError, sendJson, type Logger } from '@shop/server';
-import { GraphQLError } from 'graphql';
 import { Redis } from 'ioredis';
 import { clientAddressOf } from './client-address';
 import { jwksUrl, sandboxEnabled, subgraphUrls, type Config } from './config';
 import { createGraphQLApollo } from './graphql';
+import { authenticateRequest, authenticationPlugin } from './plugins/authentication';
 import { API_KEY_HEADER, createRateLimiter, partnerForKey } from './plugins/partners';
 import { subgraphClientFor } from './subgraph-client';
 
@@ -48,6 +48,8 @@ export function createRouter(config: Config, overrides: RouterOverrides = {}): R
     introspection: sandbox,
     landingPage: sandbox,
   });
+  // plugins/authentication.ts: the extension of a request whose expired or invalid token was dropped
+  main.apollo.addPlugin(authenticationPlugin());
   const contract = createGraphQLApollo(config, {
     ...common,
     supergraphPath: config.PUBLIC_SUPERGRAPH_PATH,
@@ -140,31 +142,11 @@ export function createRouter(config: Config, overrides: RouterOverrides = {}): R
       return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', subgraphs });
     }
     if (path === '/graphql' || (path === '/' && sandbox)) {
-      const authorization = req.headers.authorization;
-      // Tokens are checked at the edge (401 before any planning); every subgraph checks them again.
-      try {
-        await viewerFromAuthorization(authorization, verifyToken);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : 'Invalid token';
-        const code = error instanceof GraphQLError ? error.extensions.code : undefined;
-        if (code === ErrorCode.SERVICE_UNAVAILABLE) {
-          // The signing keys could not be fetched: a valid token must not be told to log in again.
-          return sendGraphQLError(res, 503, message, code, { requestId }, { 'retry-after': '1' });
-        }
-        return sendGraphQLError(
-          res,
-          401,
-          message,
-          ErrorCode.UNAUTHENTICATED,
-          { requestId },
-          { 'www-authenticate': 'Bearer' },
-        );
-      }
-      return main.serve(req, res, {
-        requestId,
-        ...(authorization ? { authorization } : {}),
-        ...clientAddress(req),
-      });
+      // Tokens are checked at the edge (plugins/authentication.ts): an expired or invalid one is
+      // dropped, the request served anonymously and the answer says so; the subgraphs check again.
+      const authenticated = await authenticateRequest(req, res, verifyToken, requestId);
+      if (!authenticated) return;
+      return main.serve(req, res, { requestId, ...authenticated, ...clientAddress(req) });
     }
     if (path === '/public/graphql') return servePartner(req, res, requestId);
     sendJson(res, 404, { error: 'not found' });

@@ -3,8 +3,13 @@ import type { SubgraphReplay } from './sharing';
 /** What the router knows about a request, passed to every subgraph fetch. */
 export interface RouterContext {
   requestId: string;
-  /** The client's Authorization header (storefront endpoint only; partners never forward one). */
+  /**
+   * The client's Authorization header (storefront endpoint only; partners never forward one), only
+   * when its token is valid (plugins/authentication.ts).
+   */
   authorization?: string;
+  /** Set when the client's token was expired or invalid and dropped (plugins/authentication.ts). */
+  authentication?: 'EXPIRED' | 'INVALID';
   /**
    * The client's address (clientAddressOf: the socket's, or X-Forwarded-For's entry of the nearest
    * trusted proxy), sent to the subgraphs in x-client-address on every request that is not shared.
