@@ -148,7 +148,12 @@ export interface CartModel {
   updatedAt: Date;
 }
 
-export const CART_LINE_STATUSES = ['AVAILABLE', 'INSUFFICIENT_STOCK', 'OUT_OF_STOCK', 'PRODUCT_UNAVAILABLE'] as const;
+export const CART_LINE_STATUSES = [
+  'AVAILABLE',
+  'INSUFFICIENT_STOCK',
+  'OUT_OF_STOCK',
+  'PRODUCT_UNAVAILABLE',
+] as const;
 export type CartLineStatus = (typeof CART_LINE_STATUSES)[number];
 
 /** A cart line at today's prices and stock (products.lookup). */
