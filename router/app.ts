@@ -10,6 +10,7 @@ import { createGraphQLApollo } from './graphql';
 import { authenticateRequest, authenticationPlugin } from './plugins/authentication';
 import { API_KEY_HEADER, createRateLimiter, partnerForKey } from './plugins/partners';
 import { subgraphClientFor } from './subgraph-client';
+import { createSubscriptions, type SubscriptionStats } from './subscriptions';
 
 export interface RouterOverrides {
   /** Tests pass a logger writing to memoryLog(). */
@@ -21,6 +22,8 @@ export interface RouterOverrides {
 export interface Router {
   start(): Promise<{ url: string; publicUrl: string; port: number }>;
   stop(): Promise<void>;
+  /** Subscription connections, subscriptions and events of this process (e.g. for the benchmark). */
+  subscriptionStats(): SubscriptionStats;
 }
 
 const HEALTH_TIMEOUT_MS = 2_000;
@@ -42,8 +45,16 @@ export function createRouter(config: Config, overrides: RouterOverrides = {}): R
   // one subgraph client (a keep-alive pool per subgraph) for both endpoints
   const client = subgraphClientFor(config);
   const common = { log, subgraphUrls: urls, client };
+  // subscriptions/: graphql-ws on the server's upgrades, multipart HTTP through /graphql
+  const subscriptions = createSubscriptions(config, {
+    log,
+    verifyToken,
+    apollo: () => main.apollo,
+    paths: sandbox ? ['/graphql', '/'] : ['/graphql'],
+  });
   const main = createGraphQLApollo(config, {
     ...common,
+    ...(config.SUBSCRIPTIONS === 'true' ? { subscriptions: subscriptions.http } : {}),
     supergraphPath: config.SUPERGRAPH_PATH,
     introspection: sandbox,
     landingPage: sandbox,
@@ -154,6 +165,7 @@ export function createRouter(config: Config, overrides: RouterOverrides = {}): R
 
   const server = createServer(requestListener(log, handle));
   server.keepAliveTimeout = 65_000;
+  subscriptions.attach(server);
 
   let started = false;
   return {
@@ -165,6 +177,7 @@ export function createRouter(config: Config, overrides: RouterOverrides = {}): R
         );
       await main.start();
       await contract.start();
+      subscriptions.start();
       started = true;
       await new Promise<void>((resolveListen, reject) => {
         server.once('error', reject);
@@ -177,6 +190,9 @@ export function createRouter(config: Config, overrides: RouterOverrides = {}): R
     },
     /** Stops accepting connections, lets in-flight requests finish (up to SHUTDOWN_TIMEOUT_MS), then closes everything. */
     async stop() {
+      // subscriptions first: every one ends cleanly (1001, the final multipart boundary) while the
+      // server still runs, and open streams do not hold server.close() up
+      await subscriptions.stop();
       if (server.listening) {
         const closed = new Promise<void>((resolveClose) => server.close(() => resolveClose()));
         server.closeIdleConnections();
@@ -193,5 +209,6 @@ export function createRouter(config: Config, overrides: RouterOverrides = {}): R
       else redis.disconnect();
       log.info('router stopped');
     },
+    subscriptionStats: () => subscriptions.stats(),
   };
 }

@@ -3,6 +3,7 @@ import {
   defaultSubgraphUrl,
   DEV_ROUTER_SECRET,
   endpointFields,
+  natsPrefixField,
   nonNegativeInt,
   port,
   positiveInt,
@@ -20,6 +21,16 @@ import {
 export const DEMO_PARTNER_KEY = 'shop-demo-partner-key';
 const DEMO_PARTNER_HASH = '97751d53fe67d4efd34e96c1854b7569c5a1f2ded720db912dc0288c7bf00b04';
 const DEMO_PARTNER_KEYS = `demo:${DEMO_PARTNER_HASH}`;
+
+/** An integer from `min` to `max` (every limit is bounded). */
+const intFrom = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .default(String(fallback))
+    .refine((v) => /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max, {
+      message: `must be an integer from ${min} to ${max}`,
+    })
+    .transform(Number);
 
 const subgraphUrlField = (name: SubgraphName) => urlWith(['http', 'https'], defaultSubgraphUrl(name));
 
@@ -101,6 +112,21 @@ export const configSchema = z
      * entry the nearest of these proxies added. Set it to the number of proxies you run, never more.
      */
     TRUST_PROXY_HOPS: nonNegativeInt(0, 10),
+    /** Subscriptions on /graphql (router/subscriptions.graphql): graphql-ws over WebSocket and multipart HTTP. */
+    SUBSCRIPTIONS: z.enum(['true', 'false']).default('true'),
+    /** Where the events subscriptions are made of come from (the ORDERS, PAYMENTS and NOTIFICATIONS streams). */
+    NATS_URL: endpointFields.NATS_URL,
+    NATS_PREFIX: natsPrefixField,
+    /** Subscriptions one WebSocket connection may hold at once (a multipart request holds one). */
+    SUBSCRIPTIONS_PER_CONNECTION: intFrom(10, 1, 100),
+    /** Subscriptions one user may hold at once in this router process, over all connections. */
+    SUBSCRIPTIONS_PER_USER: intFrom(20, 1, 1000),
+    /** WebSocket connections plus multipart subscription requests this router process holds at once. */
+    SUBSCRIPTION_CONNECTIONS_MAX: intFrom(10_000, 1, 100_000),
+    /** Multipart heartbeat ({} part) and WebSocket ping interval; a WebSocket that misses a pong for as long is closed. */
+    SUBSCRIPTION_HEARTBEAT_MS: intFrom(5000, 100, 60_000),
+    /** Events waiting to be resolved per subscription; beyond it the oldest is dropped (a slow client). */
+    SUBSCRIPTION_QUEUE_MAX: intFrom(100, 1, 10_000),
   })
   // Production refuses the published router secret and the demo partner key, named in one error.
   .superRefine(

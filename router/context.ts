@@ -22,4 +22,10 @@ export interface RouterContext {
    * to Apollo's executor when the query is handed over to it. Unset, every fetch is sent.
    */
   replay?: SubgraphReplay;
+  /**
+   * Set on the queries the router runs itself to resolve a subscription's event (subscriptions/):
+   * their subscription document passed the operation limits when it was subscribed, so the limits
+   * plugin does not measure each event's query again.
+   */
+  limitsChecked?: boolean;
 }

@@ -25,6 +25,8 @@ import type { RouterContext } from './context';
 import { createGateway } from './gateway';
 import { operationLimitsPlugin } from './plugins/limits';
 import { subgraphClientFor, type SubgraphClient } from './subgraph-client';
+import type { HttpSubscriptions } from './subscriptions';
+import { extendedGateway } from './subscriptions/schema';
 
 /** Relative supergraph paths are resolved from the repository root, whatever the working directory. */
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -43,6 +45,12 @@ export interface GraphQLApolloOptions {
   introspection?: boolean;
   /** Apollo Sandbox as the landing page. Default: off. */
   landingPage?: boolean;
+  /**
+   * The router's subscriptions (subscriptions/): their router-level extension is merged into the API
+   * schema Apollo Server validates and introspects with, and a multipart subscription request is
+   * served by them instead of Apollo Server. Default: none (the partner contract has none).
+   */
+  subscriptions?: HttpSubscriptions;
 }
 
 export interface GraphQLApollo {
@@ -102,7 +110,7 @@ export function createGraphQLApollo(config: Config, options: GraphQLApolloOption
     ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
     : ApolloServerPluginLandingPageDisabled();
   const apollo = new ApolloServer<RouterContext>({
-    gateway,
+    gateway: options.subscriptions ? extendedGateway(gateway, options.subscriptions.onSchema) : gateway,
     formatError: shared.formatError,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
@@ -146,6 +154,7 @@ export function createGraphQLApollo(config: Config, options: GraphQLApolloOption
       });
       return;
     }
+    if (await options.subscriptions?.serveHttp(req, res, read.body, query, context)) return;
     await executeApollo(apollo, req, res, read.body, async () => context);
   };
 

@@ -6,3 +6,4 @@ export { createGraphQLApollo, type GraphQLApollo, type GraphQLApolloOptions } fr
 // the types in createGraphQLApollo's signature
 export type { RouterContext } from './context';
 export type { SubgraphClient } from './subgraph-client';
+export type { SubscriptionStats } from './subscriptions';

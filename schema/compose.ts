@@ -2,7 +2,8 @@
  * Composes the subgraphs' schema.graphql files into the committed schema files:
  *
  *   supergraph.graphql         the supergraph the router serves at /graphql
- *   supergraph-api.graphql     its API schema (client codegen in e2e/)
+ *   supergraph-api.graphql     its API schema (client codegen in e2e/), with the router-level
+ *                              subscriptions of router/subscriptions.graphql merged in
  *   public.supergraph.graphql  the partner contract supergraph (/public/graphql)
  *   public.graphql             the contract's API schema (what partners see)
  *

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { parse, printSchema } from 'graphql';
 import { defaultSubgraphUrl, SUBGRAPHS as SERVICE_TABLE } from '@shop/config';
+import { extendApiSdl } from '../router/subscriptions/schema';
 import { applyContract, planContract } from './contract';
 
 /** The subgraphs of the supergraph (the service table of @shop/config) and the routing URLs written into it. */
@@ -74,7 +75,9 @@ export function composeAll(subgraphs: SubgraphSdl[]): { files: Record<string, st
   return {
     files: {
       'supergraph.graphql': full.supergraphSdl,
-      'supergraph-api.graphql': full.apiSdl,
+      // with the router-level subscriptions (router/subscriptions.graphql), for client codegen;
+      // the supergraph and the partner contract never get them
+      'supergraph-api.graphql': extendApiSdl(full.apiSdl),
       'public.supergraph.graphql': contract.supergraphSdl,
       'public.graphql': contract.apiSdl,
     },

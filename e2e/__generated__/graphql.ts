@@ -1009,6 +1009,46 @@ export type OrderEdge = {
   node: Order;
 };
 
+/** Something that happened to one of the viewer's orders, as myOrderEvents delivers it. */
+export type OrderEvent = {
+  __typename?: 'OrderEvent';
+  /** When it happened (the event's own time, not the time of delivery). */
+  at: Scalars['DateTime']['output'];
+  /** What happened. */
+  kind: OrderEventKind;
+  /** The notification the event is about (NOTIFICATION_SENT, NOTIFICATION_FAILED); null for every other kind. */
+  notification?: Maybe<Notification>;
+  /** The order as it is when the event is delivered, which may already be past the event (a PAYMENT_SUCCEEDED may show the order PAID). */
+  order: Order;
+  /** The payment the event is about (PAYMENT_SUCCEEDED, PAYMENT_FAILED, PAYMENT_REFUNDED) while it is the order's payment (Order.payment: the successful one, else the latest failed attempt); null for every other kind, and for an attempt another one has replaced since. */
+  payment?: Maybe<Payment>;
+};
+
+/** What happened to an order. */
+export type OrderEventKind =
+  /** The order was cancelled: by the customer, or because it expired unpaid. */
+  | 'CANCELLED'
+  /** The order reached the customer (DELIVERED). */
+  | 'DELIVERED'
+  /** The order was handed to a carrier (FULFILLED). */
+  | 'FULFILLED'
+  /** A notification about the order failed for good after its last attempt. */
+  | 'NOTIFICATION_FAILED'
+  /** A notification about the order was sent. */
+  | 'NOTIFICATION_SENT'
+  /** The order is paid (PAID). */
+  | 'PAID'
+  /** A charge of the order was declined; the order still waits for payment. */
+  | 'PAYMENT_FAILED'
+  /** A charge of the order was given back by the payment provider (an admin refund, a duplicate charge, a charge of a cancelled order). */
+  | 'PAYMENT_REFUNDED'
+  /** A charge of the order succeeded (the order becomes PAID right after). */
+  | 'PAYMENT_SUCCEEDED'
+  /** The order was placed and waits for payment (PENDING_PAYMENT). */
+  | 'PLACED'
+  /** An administrator's refund of the order was paid back (REFUNDED). */
+  | 'REFUNDED';
+
 /** Which orders Query.orders lists; every given condition must hold. */
 export type OrderFilter = {
   /** Only orders placed at or after this instant. */
@@ -1597,6 +1637,21 @@ export type StockLimitError = Error & {
   max: Scalars['Int']['output'];
   /** Human-readable description of what went wrong. */
   message: Scalars['String']['output'];
+};
+
+/** Live updates of the signed-in user's orders, served by the router (a router-level extension: no subgraph owns it). Over WebSocket (graphql-ws, subprotocol graphql-transport-ws) or multipart HTTP (Accept: multipart/mixed;subscriptionSpec=1.0). Signed-in users only; every update is resolved through the supergraph with the subscriber's token, so it shows exactly what the query order(id:) would show them. */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Every event of the signed-in user's own orders from the moment of subscribing (nothing is sent on subscribing), each with the order as it is when the event is delivered. An administrator gets the events of their own orders too, not everyone's. */
+  myOrderEvents: OrderEvent;
+  /** One order, live: the order as it is now, then the order again after every event of it (placed, paid, payment succeeded or failed, cancelled, shipped, delivered, refunded, notification sent or failed). Only the order's owner or an admin: any other id ends the subscription at once with BAD_USER_INPUT (an order of someone else and one that does not exist are indistinguishable). */
+  orderUpdated: Order;
+};
+
+
+/** Live updates of the signed-in user's orders, served by the router (a router-level extension: no subgraph owns it). Over WebSocket (graphql-ws, subprotocol graphql-transport-ws) or multipart HTTP (Accept: multipart/mixed;subscriptionSpec=1.0). Signed-in users only; every update is resolved through the supergraph with the subscriber's token, so it shows exactly what the query order(id:) would show them. */
+export type SubscriptionOrderUpdatedArgs = {
+  id: Scalars['ID']['input'];
 };
 
 /** Too many failed sign-ins (or password checks of changePassword) for this email address from this client address, or from this client address overall; or, for requestPasswordReset, too many requests for this email address or from this client address. Try again after retryAfterSeconds. Other addresses are not affected. */

@@ -333,8 +333,11 @@ export function operationLimitsPlugin<TContext extends BaseContext>(
       document,
       operation,
       schema,
+      contextValue,
     }: GraphQLRequestContextDidResolveOperation<TContext>) {
       if (!operation) throw operationResolutionError(document, request.operationName);
+      // an event query of a subscription (RouterContext.limitsChecked): measured when subscribed
+      if ((contextValue as { limitsChecked?: boolean }).limitsChecked === true) return;
       const query = request.query ?? '';
       const bytes = Buffer.byteLength(query, 'utf8');
       if (bytes > limits.maxQueryBytes) {

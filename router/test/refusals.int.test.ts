@@ -135,16 +135,21 @@ describe('operation resolution', () => {
     ),
   );
 
-  it.each(['main', 'public'] as const)(
-    '%s: a subscription (no Subscription type) is a validation error',
-    (endpoint) =>
-      refused(
-        endpoint,
-        { query: 'subscription { products { edges { cursor } } }' },
-        'GRAPHQL_VALIDATION_FAILED',
-        'The subscription operation is not supported by the schema.',
-      ),
-  );
+  it('public: a subscription (no Subscription type) is a validation error', () =>
+    refused(
+      'public',
+      { query: 'subscription { products { edges { cursor } } }' },
+      'GRAPHQL_VALIDATION_FAILED',
+      'The subscription operation is not supported by the schema.',
+    ));
+
+  it('main: a subscription sent as a plain request (not WebSocket, not multipart) is 400 BAD_REQUEST', () =>
+    refused(
+      'main',
+      { query: 'subscription { myOrderEvents { kind order { id } } }' },
+      'BAD_REQUEST',
+      'Subscriptions are served over WebSocket (graphql-ws, subprotocol graphql-transport-ws) or multipart HTTP (a POST with Accept: multipart/mixed;subscriptionSpec=1.0), not as a plain request.',
+    ));
 
   it('a mutation on the partner contract (no Mutation type) is a validation error', () =>
     refused(

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, subgraphUrlVariable, type SubgraphName } from '@shop/config';
 import { createLogger } from '@shop/server';
-import { memoryLog, redisPrefix, runId } from '@shop/testing';
+import { memoryLog, natsPrefix, redisPrefix, runId } from '@shop/testing';
 import { composeAll } from '../../schema/composition';
 import { configSchema, createRouter } from '../index';
 import { fakeVerifyToken, fixtureSubgraphs, startFakeSubgraph, type FakeSubgraph } from './fake-subgraphs';
@@ -69,6 +69,8 @@ export async function startTestRouter(
     MAX_ALIASES: '3',
     MAX_COST: '1000',
     SUBGRAPH_TIMEOUT_MS: '3000',
+    // streams of its own (which do not exist): the subscriptions' consumers never read a developer's
+    NATS_PREFIX: natsPrefix(label),
     ...env,
   });
   const router = createRouter(config, { log, verifyToken: fakeVerifyToken });
