@@ -119,6 +119,8 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
       publicUrl: new URL('/public/graphql', url).toString(),
       partnerKey: secrets.partnerKey,
       admin: secrets.admin,
+      /** users' JWT_PRIVATE_KEYS, for tests that need a token users would sign (e.g. an expired one). */
+      jwtPrivateKeys: secrets.jwtPrivateKeys,
       logs: logs.lines,
       /** Where this environment's data lives, for tests that count or inspect what was stored. */
       stores: {
