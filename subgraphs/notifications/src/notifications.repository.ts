@@ -23,6 +23,9 @@ import type { Channel, EventRecord, NotificationModel, RecordedSms, Versioned } 
 
 const PLAIN = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** How long a read of many records waits after a message before it takes the list as complete (valuesUnder). */
+export const QUIET_MS = 200;
+
 /** The KV key token of an id. */
 export function keyToken(id: string): string {
   return PLAIN.test(id) ? id : `=${createHash('sha256').update(id).digest('base64url')}`;
@@ -183,9 +186,23 @@ export class NotificationsRepository {
    */
   private async valuesUnder<T>(prefix: string): Promise<T[]> {
     const latest = new Map<string, T | null>();
-    for await (const entry of await this.kv.history({ key: `${prefix}.>` })) {
-      // Stream order: a later entry of a key (with a bucket history > 1) replaces the earlier one.
-      latest.set(entry.key, entry.operation === 'PUT' ? entry.json<T>() : null);
+    const entries = await this.kv.history({ key: `${prefix}.>` });
+    // The read normally ends with the message the server says has nothing pending after it. When a
+    // record is updated while it is read (history 1: the old revision is removed as the new one is
+    // stored) the server can go on counting the removed revision, and the read would then wait for
+    // the consumer's heartbeat, 5 to 30 s (a subscription resolving Order.notifications right as
+    // the records change hit this). Messages are pushed as soon as they exist, so a read that got
+    // nothing more for QUIET_MS after a message has everything there was.
+    let quiet: ReturnType<typeof setTimeout> | undefined;
+    try {
+      for await (const entry of entries) {
+        clearTimeout(quiet);
+        quiet = setTimeout(() => entries.stop(), QUIET_MS);
+        // Stream order: a later entry of a key (with a bucket history > 1) replaces the earlier one.
+        latest.set(entry.key, entry.operation === 'PUT' ? entry.json<T>() : null);
+      }
+    } finally {
+      clearTimeout(quiet);
     }
     return [...latest.values()].filter((value): value is T => value !== null);
   }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstreamManager, NotificationSentEvent, type NatsConnection } from '@shop/messaging';
 import { claimIdOf, sentEventOf } from '../src/confirmations.service';
@@ -198,6 +199,61 @@ describe('notifications.sent (NATS, KV, Mailpit)', () => {
     );
     expect(events.map((e) => e.msgId)).toEqual([`${base.id}:SENT`, `${base.id}:FAILED`]);
   });
+});
+
+describe('reading the records while they change (what a subscription does right after each event)', () => {
+  let s: Scenario;
+  beforeAll(async () => {
+    s = await scenario('nsentr');
+  });
+  afterAll(async () => {
+    await s.cleanup();
+  });
+
+  it('a list read racing the updates of its records answers at once (not after the consumer heartbeat) and misses none', async () => {
+    const userId = randomUUID();
+    const orders = Array.from({ length: 30 }, () => randomUUID());
+    const record = (orderId: string, channel: 'EMAIL' | 'SMS'): NotificationModel => ({
+      id: notificationId(`race-${orderId}`, channel),
+      eventId: `race-${orderId}`,
+      channel,
+      kind: 'ORDER_CONFIRMATION',
+      recipient: 'j***@example.com',
+      subject: 'x',
+      status: 'PENDING',
+      attempts: 0,
+      lastError: null,
+      createdAt: new Date().toISOString(),
+      sentAt: null,
+      sendingUntil: null,
+      orderId,
+      userId,
+    });
+    // Like deliver(): create, take the lease, mark SENT; both channels at once.
+    const write = async (orderId: string) =>
+      Promise.all(
+        (['EMAIL', 'SMS'] as const).map(async (channel) => {
+          let current = await s.repo.createNotification(record(orderId, channel));
+          current = await s.repo.updateNotification(current, { ...current.value, attempts: 1 });
+          await s.repo.updateNotification(current, { ...current.value, status: 'SENT' });
+        }),
+      );
+    const readTimes: number[] = [];
+    const read = async (orderId: string) => {
+      for (let i = 0; i < 4; i += 1) {
+        const t0 = Date.now();
+        await s.repo.notificationsOfUser(userId, orderId);
+        readTimes.push(Date.now() - t0);
+      }
+    };
+    await Promise.all(orders.flatMap((orderId) => [write(orderId), read(orderId)]));
+    expect(Math.max(...readTimes)).toBeLessThan(3_000);
+    for (const orderId of orders) {
+      const stored = await s.repo.notificationsOfUser(userId, orderId);
+      expect(stored.map((n) => `${n.channel}:${n.status}`).sort()).toEqual(['EMAIL:SENT', 'SMS:SENT']);
+    }
+    expect((await s.repo.notificationsOfUser(userId)).length).toBe(60);
+  }, 90_000);
 });
 
 describe('notifications.sent when the stream cannot take it', () => {
