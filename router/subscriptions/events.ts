@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { jetstream, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type Consumer, type ConsumerMessages } from '@nats-io/jetstream';
 import {
   connectNats,
   isOrderId,
@@ -171,6 +171,7 @@ export class EventSource {
   private nc: NatsConnection | undefined;
   private stopped = false;
   private readonly running = new Map<string, ConsumerMessages>();
+  private readonly consumers = new Set<Consumer>();
   private readonly loops: Promise<void>[] = [];
   private readonly abort = new AbortController();
   private readonly mappings: ReturnType<typeof eventMappings>;
@@ -200,6 +201,8 @@ export class EventSource {
     this.abort.abort();
     for (const messages of this.running.values()) messages.stop();
     await Promise.allSettled(this.loops);
+    // the server would drop them after their inactivity threshold (5 min); do it now
+    await Promise.allSettled([...this.consumers].map((consumer) => consumer.delete()));
     await this.nc?.close().catch(() => undefined);
   }
 
@@ -241,6 +244,7 @@ export class EventSource {
         // a stream that was recreated starts its sequences again
         const from = last !== undefined && last <= state.last_seq ? last + 1 : state.last_seq + 1;
         const consumer = await jetstream(nc).consumers.get(stream, { opt_start_seq: from });
+        this.consumers.add(consumer);
         const messages = await consumer.consume({ max_messages: 256 });
         if (this.stopped) {
           messages.stop();
@@ -283,6 +287,7 @@ export class EventSource {
       } finally {
         this.running.delete(stream);
       }
+      // a consumer that ended is not deleted here: the stream may be gone, the server drops it anyway
       if (!this.stopped) await this.wait(this.retryMs);
     }
   }

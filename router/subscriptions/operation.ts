@@ -250,7 +250,14 @@ export function prepareSubscription(
   } catch (e) {
     return [error((e as Error).message, ErrorCode.GRAPHQL_PARSE_FAILED)];
   }
-  const invalid = validate(schema, document);
+  let invalid: readonly GraphQLError[];
+  try {
+    invalid = validate(schema, document);
+  } catch (e) {
+    // graphql-js 16's SingleFieldSubscriptionsRule evaluates @skip/@include on the root without
+    // variables, and throws when they use one
+    invalid = [error((e as Error).message, ErrorCode.GRAPHQL_VALIDATION_FAILED)];
+  }
   if (invalid.length > 0) {
     return invalid.map((e) => error(e.message, ErrorCode.GRAPHQL_VALIDATION_FAILED));
   }
@@ -323,11 +330,12 @@ export function prepareSubscription(
     for (const [key, nodes] of byKey) {
       const kind = nodes[0]!.name.value;
       const inner = nodes.flatMap((f) => f.selectionSet?.selections ?? []);
+      if (kind !== 'order' && kind !== 'payment' && kind !== 'notification') continue;
       const alias = `e${n++}`;
       if (kind === 'order') {
         selections.push(fieldNode('order', inner, { alias, orderIdVariable }));
         eventFields.set(key, { alias });
-      } else if (kind === 'payment' || kind === 'notification') {
+      } else {
         const idAlias = fresh('eventId');
         const wrapped = [fieldNode('id', undefined, { alias: idAlias }), ...inner];
         const list = kind === 'payment' ? 'payment' : 'notifications';
