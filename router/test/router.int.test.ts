@@ -34,7 +34,6 @@ const JOIN_ALL = /* GraphQL */ `
 
 let t: TestRouter;
 let url: string;
-const totalRequests = () => t.totalRequests();
 
 beforeAll(async () => {
   t = await startTestRouter('router-test');

@@ -69,6 +69,7 @@ export function natsNames(prefix = '') {
       products: n('products'),
       orders: n('orders'),
       users: n('users'),
+      notifications: n('notifications'),
     },
     buckets: {
       notifications: n('notifications'),

@@ -114,8 +114,7 @@ export async function startMessaging(deps: MessagingDeps): Promise<Stoppable> {
     running.push(
       serveEndpoints(
         deps.nc,
-        // the queue group of every notifications instance (the services table has no entry for it)
-        names.prefix ? `${names.prefix}_notifications` : 'notifications',
+        names.services.notifications,
         [
           endpoint({
             name: 'password-reset',
