@@ -51,5 +51,15 @@ if (existsSync('e2e/operations')) {
   };
 }
 
+/**
+ * possibleTypes for Apollo Client's InMemoryCache, from the API schema storefronts query: without it
+ * the cache cannot match `... on Error { message }` on a union member and drops the fields.
+ */
+generates['schema/possible-types.json'] = {
+  schema: 'schema/supergraph-api.graphql',
+  plugins: ['fragment-matcher'],
+  config: { apolloClientVersion: 3 },
+};
+
 const config: CodegenConfig = { overwrite: true, generates, silent: true };
 export default config;
