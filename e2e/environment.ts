@@ -99,19 +99,19 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
       }
     }
 
-    const routerApp = await router.createRouter(
+    const routerConfig = (port: number) =>
       loadConfig(router.configSchema, {
         ...common,
+        PORT: String(port),
         ...stores.envFor(ROUTER.name),
         ...secrets.envFor(ROUTER.name),
         ...Object.fromEntries(
           Object.entries(urls).map(([name, url]) => [subgraphUrlVariable(name as SubgraphName), url]),
         ),
         ...(options.partnerRateLimit ? { PARTNER_RATE_LIMIT: String(options.partnerRateLimit) } : {}),
-      }),
-      { log: log.child({ service: ROUTER.name }) },
-    );
-    const { url } = await routerApp.start();
+      });
+    let routerApp = router.createRouter(routerConfig(0), { log: log.child({ service: ROUTER.name }) });
+    const { url, port: routerPort } = await routerApp.start();
     stops.push(() => routerApp.stop());
 
     return {
@@ -140,6 +140,19 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
       /** Shared secret the router sends to the subgraphs in x-router-secret. */
       routerSecret: secrets.routerSecret,
       subgraphs: urls,
+      /** The router's subscription counts (connections, subscriptions, events). */
+      subscriptionStats: () => routerApp.subscriptionStats(),
+      /**
+       * Stops the router (its subscriptions end: WebSockets closed with 1001, multipart streams
+       * ended) and starts a new one on the same port, as a deployment would.
+       */
+      async restartRouter() {
+        await routerApp.stop();
+        routerApp = router.createRouter(routerConfig(routerPort), {
+          log: log.child({ service: ROUTER.name }),
+        });
+        await routerApp.start();
+      },
       /** Stops every service (last started, first stopped), then drops every store of the run. */
       async stop() {
         for (const stop of stops.reverse()) await stop();

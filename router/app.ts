@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { createTokenVerifier, type TokenVerifier } from '@shop/auth';
 import { ErrorCode } from '@shop/errors';
 import { createLogger, requestListener, sendGraphQLError, sendJson, type Logger } from '@shop/server';
@@ -166,6 +166,11 @@ export function createRouter(config: Config, overrides: RouterOverrides = {}): R
   const server = createServer(requestListener(log, handle));
   server.keepAliveTimeout = 65_000;
   subscriptions.attach(server);
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
 
   let started = false;
   return {
@@ -195,9 +200,18 @@ export function createRouter(config: Config, overrides: RouterOverrides = {}): R
       await subscriptions.stop();
       if (server.listening) {
         const closed = new Promise<void>((resolveClose) => server.close(() => resolveClose()));
-        server.closeIdleConnections();
+        // Idle connections are closed now and every 100 ms while draining: keep-alive ones whose
+        // request ends meanwhile, and ones that never sent a request (clients open spare ones, and
+        // Node counts those busy until headersTimeout, which held a restart up for SHUTDOWN_TIMEOUT_MS)
+        const closeIdle = () => {
+          server.closeIdleConnections();
+          for (const socket of sockets) if (socket.bytesRead === 0) socket.destroy();
+        };
+        closeIdle();
+        const idle = setInterval(closeIdle, 100);
         const timer = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS);
         await closed;
+        clearInterval(idle);
         clearTimeout(timer);
       }
       if (started) {

@@ -170,9 +170,14 @@ export function webSocketTransport(options: WebSocketTransportOptions) {
   };
 
   return {
-    /** Takes an upgrade request of a subscription path (refused while stopping or at the connection limit). */
+    /** Takes an upgrade request of a subscription path (503 at the connection limit; closed with 1001 while stopping). */
     upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-      if (stopping) return refuseUpgrade(socket, 503, 'The router is shutting down');
+      if (stopping) {
+        // taken and closed with 1001 at once: graphql-ws clients retry after a close event, not
+        // after a refused upgrade (an error event)
+        wss.handleUpgrade(req, socket, head, (ws) => ws.close(GOING_AWAY, 'Going away'));
+        return;
+      }
       const connection = hub.open('websocket');
       if (connection instanceof GraphQLError) return refuseUpgrade(socket, 503, connection.message);
       let upgraded = false;
