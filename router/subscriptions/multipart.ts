@@ -58,7 +58,8 @@ export function sendRefusal(
   res.writeHead(status, {
     'content-type': type,
     'content-length': Buffer.byteLength(body),
-    ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}),
+    // the edge may have said what was wrong with the token already (plugins/authentication.ts)
+    ...(status === 401 && !res.hasHeader('www-authenticate') ? { 'www-authenticate': 'Bearer' } : {}),
   });
   res.end(body);
 }
