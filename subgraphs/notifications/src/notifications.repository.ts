@@ -24,7 +24,7 @@ import type { Channel, EventRecord, NotificationModel, RecordedSms, Versioned } 
 const PLAIN = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** How long a read of many records waits after a message before it takes the list as complete (valuesUnder). */
-export const QUIET_MS = 200;
+export const QUIET_MS = 50;
 
 /** The KV key token of an id. */
 export function keyToken(id: string): string {
@@ -192,12 +192,17 @@ export class NotificationsRepository {
     // stored) the server can go on counting the removed revision, and the read would then wait for
     // the consumer's heartbeat, 5 to 30 s (a subscription resolving Order.notifications right as
     // the records change hit this). Messages are pushed as soon as they exist, so a read that got
-    // nothing more for QUIET_MS after a message has everything there was.
+    // nothing more for QUIET_MS after a message has everything there was. The stop waits for one
+    // turn of I/O (setImmediate after the timer), so a stalled event loop never cuts a read short:
+    // messages that arrived meanwhile are taken first, and any of them re-arms the wait.
+    let received = 0;
     let quiet: ReturnType<typeof setTimeout> | undefined;
+    const stopIfQuiet = (at: number) => setImmediate(() => received === at && entries.stop());
     try {
       for await (const entry of entries) {
+        received += 1;
         clearTimeout(quiet);
-        quiet = setTimeout(() => entries.stop(), QUIET_MS);
+        quiet = setTimeout(stopIfQuiet, QUIET_MS, received);
         // Stream order: a later entry of a key (with a bucket history > 1) replaces the earlier one.
         latest.set(entry.key, entry.operation === 'PUT' ? entry.json<T>() : null);
       }
