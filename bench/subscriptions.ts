@@ -30,7 +30,7 @@
  * (subscriptions-order-* for --selection=order).
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -325,11 +325,7 @@ async function main() {
       await fetch(`${endpoints.mailpit}/api/v1/search?query=${query}`, { method: 'DELETE' });
     });
     log(`stores ${stores.label}; starting the graph`);
-    const graph = await startGraph(stores, {
-      routerCpu: ROUTER_CORE,
-      // production refuses the published development value (createRunSecrets has none for payments)
-      env: { payments: { CARD_FINGERPRINT_SECRET: `bench-${randomBytes(16).toString('hex')}` } },
-    });
+    const graph = await startGraph(stores, { routerCpu: ROUTER_CORE });
     cleanups.push(() => graph.stop());
     result = await run(graph, stores, domain);
     load.after = loadavg();

@@ -39,11 +39,10 @@ function refused(schema: Schema, env: Record<string, string>): string[] {
 }
 
 let secrets: RunSecrets;
-/** Real values for a service in production: the run's own secrets, and payments' card secret. */
+/** Real values for a service in production: the run's own secrets (payments' card secret included). */
 const realEnv = (name: ProcessName): Record<string, string> => ({
   NODE_ENV: 'production',
   ...secrets.envFor(name),
-  ...(name === 'payments' ? { CARD_FINGERPRINT_SECRET: `card-${secrets.routerSecret}` } : {}),
 });
 
 beforeAll(async () => {

@@ -1,6 +1,7 @@
 /**
  * createRunSecrets(label): the secrets of one run of the graph, never the development defaults: the
- * router secret, a partner API key, the admin account and users' signing key.
+ * router secret, a partner API key, the admin account, users' signing key and payments' card
+ * fingerprint secret.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { generateSigningKey } from '@shop/auth';
@@ -14,7 +15,9 @@ export interface RunSecrets {
   admin: { email: string; password: string };
   /** JWT_PRIVATE_KEYS of users: a fixed key, so tokens issued before a restart of users still verify. */
   jwtPrivateKeys: string;
-  /** ROUTER_SECRET, and the variables of the process that holds a secret (users, the router). */
+  /** payments' CARD_FINGERPRINT_SECRET (the development value is refused in production). */
+  cardFingerprintSecret: string;
+  /** ROUTER_SECRET, and the variables of the process that holds a secret (users, payments, the router). */
   envFor(name: ProcessName): Record<string, string>;
 }
 
@@ -27,6 +30,7 @@ export async function createRunSecrets(label: string): Promise<RunSecrets> {
     partnerKey: `partner-${label}-${hex(8)}`,
     admin: { email: `admin-${label}@example.com`, password: `admin-${hex(8)}-secret` },
     jwtPrivateKeys: JSON.stringify([key.privateJwk]),
+    cardFingerprintSecret: `fingerprint-${label}-${hex(16)}`,
   };
   const partnerApiKeys = `run:${createHash('sha256').update(secrets.partnerKey).digest('hex')}`;
   return {
@@ -40,6 +44,7 @@ export async function createRunSecrets(label: string): Promise<RunSecrets> {
           JWT_PRIVATE_KEYS: secrets.jwtPrivateKeys,
         });
       if (name === ROUTER.name) env.PARTNER_API_KEYS = partnerApiKeys;
+      if (name === 'payments') env.CARD_FINGERPRINT_SECRET = secrets.cardFingerprintSecret;
       return env;
     },
   };
