@@ -126,9 +126,9 @@ describe('prepareSubscription', () => {
     expect(refusal('subscription($id: ID!) { orderUpdated(id: $id) { id } }', { id: ['x'] })).toEqual([
       'BAD_USER_INPUT',
     ]);
-    expect(refusal('subscription { orderUpdated(id: "1") { items(first: 10000) { thing { id } } } }')).toEqual(
-      ['BAD_USER_INPUT'],
-    );
+    expect(
+      refusal('subscription { orderUpdated(id: "1") { items(first: 10000) { thing { id } } } }'),
+    ).toEqual(['BAD_USER_INPUT']);
   });
 });
 
