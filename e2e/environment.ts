@@ -61,6 +61,9 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
       ORDER_TTL_SECONDS: String(options.orderTtlSeconds ?? 900),
       EXPIRY_INTERVAL_MS: '250',
       OUTBOX_POLL_MS: '50',
+      // A cart read waits for products.lookup; a loaded CI machine (a 50-line checkout burst in
+      // products meanwhile) took over the 2 s default once. These suites judge answers, not speed.
+      LOOKUP_TIMEOUT_MS: '10000',
       ...(options.paymentLeaseSeconds ? { PAYMENT_LEASE_SECONDS: String(options.paymentLeaseSeconds) } : {}),
       ...(options.maxOrderAgeSeconds ? { MAX_ORDER_AGE_SECONDS: String(options.maxOrderAgeSeconds) } : {}),
       ...(options.maxUnpaidOrders ? { MAX_UNPAID_ORDERS: String(options.maxUnpaidOrders) } : {}),
