@@ -111,6 +111,10 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
         ...Object.fromEntries(
           Object.entries(urls).map(([name, url]) => [subgraphUrlVariable(name as SubgraphName), url]),
         ),
+        // Every subgraph and the router share this one process; on a loaded CI machine 50 concurrent
+        // adds to one cart (each answered with its cart priced live) took over the 10 s default once.
+        // These suites judge answers, not speed (the fault cluster keeps a short timeout and tests it).
+        SUBGRAPH_TIMEOUT_MS: '30000',
         ...(options.partnerRateLimit ? { PARTNER_RATE_LIMIT: String(options.partnerRateLimit) } : {}),
       });
     let routerApp = router.createRouter(routerConfig(0), { log: log.child({ service: ROUTER.name }) });
