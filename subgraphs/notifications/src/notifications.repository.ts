@@ -10,12 +10,14 @@ import type { Channel, EventRecord, NotificationModel, RecordedSms, Versioned } 
  *   event.<eventId>                            EventRecord (created only if absent)
  *   user.<userId>.<orderId>.<notificationId>   NotificationModel (the record itself)
  *   notification.<notificationId>              NotificationLocation: where the record is
- *   order.<orderId>                            OrderOwner: whose notifications the order has
+ *   order.<orderId>                            OrderIndex: the order's owner and its notifications
  *   sms.<notificationId>                       RecordedSms (development SMS provider)
  *
  * The records live under their owner, so one filtered read of the bucket's stream (one consumer,
  * values included) returns all of a user's notifications, or one order's: lists cost the same
- * number of round trips whatever their length.
+ * number of round trips whatever their length. One order's notifications are read by key instead
+ * (its index entry, then its few records): a consumer costs more than a few direct gets, and the
+ * stream read can stall on a record updated while it is read (valuesUnder).
  *
  * Ids that are not plain KV key tokens ([A-Za-z0-9_-], at most 64) are stored as `=` + their
  * SHA-256 (base64url), so any id from another service makes a valid, collision-free key.
@@ -42,6 +44,19 @@ export interface NotificationLocation {
   orderId: string;
 }
 
+/**
+ * Value of `order.<orderId>`: the order's owner and the ids of its notifications in the order they
+ * were created. `notificationIds` is absent in entries written before it existed; such an order is
+ * read from the stream (and its list completed when its next notification is created).
+ */
+export interface OrderIndex {
+  userId: string;
+  notificationIds?: string[];
+}
+
+/** Compare-and-set attempts of an order's index entry (concurrent notifications of one order). */
+const INDEX_ATTEMPTS = 10;
+
 const encode = (value: unknown) => JSON.stringify(value);
 
 /**
@@ -56,6 +71,7 @@ const recordKey = (n: { userId: string; orderId: string; id: string }) =>
   `user.${keyToken(n.userId)}.${keyToken(n.orderId)}.${keyToken(n.id)}`;
 const locationKey = (id: string) => `notification.${keyToken(id)}`;
 const orderKey = (orderId: string) => `order.${keyToken(orderId)}`;
+const orderPrefix = (userId: string, orderId: string) => `user.${keyToken(userId)}.${keyToken(orderId)}`;
 
 /** Opens (creating if needed) the bucket: file storage, history 1 (only the current value counts). */
 export async function openBucket(nc: NatsConnection, bucket: string): Promise<KV> {
@@ -95,9 +111,55 @@ export class NotificationsRepository {
     // entries that point at nothing (read as unknown), and the retry writes the record.
     const location: NotificationLocation = { userId: model.userId, orderId: model.orderId };
     await this.kv.put(locationKey(model.id), encode(location));
-    await this.kv.put(orderKey(model.orderId), encode({ userId: model.userId }));
+    await this.indexUnderOrder(model);
     const { record } = await this.createIfAbsent(recordKey(model), model);
     return { ...record, value: withKind(record.value) };
+  }
+
+  /** Adds the notification's id to its order's index entry (compare-and-set; a no-op when listed). */
+  private async indexUnderOrder(model: NotificationModel): Promise<void> {
+    const key = orderKey(model.orderId);
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.read<OrderIndex>(key);
+      const listed = current?.value.notificationIds;
+      if (listed?.includes(model.id)) return;
+      const known = !current
+        ? []
+        : (listed ??
+          (await this.valuesUnder<NotificationModel>(orderPrefix(model.userId, model.orderId))).map(
+            (n) => n.id,
+          ));
+      const next: OrderIndex = { userId: model.userId, notificationIds: [...known, model.id] };
+      try {
+        if (current) await this.kv.update(key, encode(next), current.revision);
+        else await this.kv.create(key, encode(next));
+        return;
+      } catch (error) {
+        // another notification of the order was indexed meanwhile: read again
+        if (attempt >= INDEX_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  /**
+   * One order's owner and notifications, by key: its index entry, then each record (direct gets,
+   * no consumer). Null when the order has none. An id listed before its record was written (a
+   * crash in between, or a creation in flight) is left out.
+   */
+  async notificationsOfOrder(
+    orderId: string,
+  ): Promise<{ userId: string; notifications: NotificationModel[] } | null> {
+    const index = await this.read<OrderIndex>(orderKey(orderId));
+    if (!index) return null;
+    const { userId, notificationIds } = index.value;
+    const stored = notificationIds
+      ? (
+          await Promise.all(
+            notificationIds.map((id) => this.read<NotificationModel>(recordKey({ userId, orderId, id }))),
+          )
+        ).flatMap((record) => (record ? [record.value] : []))
+      : await this.valuesUnder<NotificationModel>(orderPrefix(userId, orderId));
+    return { userId, notifications: stored.map(withKind) };
   }
 
   /** One notification by id (two reads: its location, then the record). */
@@ -122,7 +184,7 @@ export class NotificationsRepository {
    */
   async notificationsOfUser(userId: string, orderId?: string): Promise<NotificationModel[]> {
     const stored = await this.valuesUnder<NotificationModel>(
-      orderId === undefined ? `user.${keyToken(userId)}` : `user.${keyToken(userId)}.${keyToken(orderId)}`,
+      orderId === undefined ? `user.${keyToken(userId)}` : orderPrefix(userId, orderId),
     );
     return stored.map(withKind);
   }

@@ -92,6 +92,13 @@ export class NotificationsService {
   ): Promise<(NotificationModel[] | Error)[]> {
     const v = requireViewer(viewer);
     const issued = orderIds.filter(isOrderId);
+    const distinct = [...new Set(issued)];
+    if (distinct.length === 1) {
+      // One order (a subscription event, an order page): read by key, no stream read.
+      const [orderId] = distinct as [string];
+      const one = await this.ofOrder(v, orderId);
+      return orderIds.map((id) => (id !== orderId ? [] : one instanceof Error ? one : [...one]));
+    }
     const byOrder = groupBy(issued.length > 0 ? await this.ofUser(v.id, issued) : [], (n) => n.orderId);
     const failed = new Map<string, Error>();
     const others = [...new Set(issued)].filter((id) => !byOrder.has(id));
@@ -164,6 +171,16 @@ export class NotificationsService {
     if (!notification) return null;
     if (!canAccess(v, notification.userId)) throw forbidden(NOTIFICATION_FORBIDDEN);
     return notification;
+  }
+
+  /** One order's notifications by key, oldest first; FORBIDDEN when they are someone else's. */
+  private async ofOrder(v: Viewer, orderId: string): Promise<NotificationModel[] | Error> {
+    const found = await this.repository.notificationsOfOrder(orderId);
+    if (!found) return [];
+    if (!canAccess(v, found.userId)) return forbidden(ORDER_FORBIDDEN);
+    return found.notifications
+      .filter((n) => n.userId === found.userId && n.orderId === orderId)
+      .sort(oldestFirst);
   }
 
   /** Every notification of `userId`, or of one of their orders, from one read. */

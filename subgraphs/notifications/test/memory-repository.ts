@@ -1,4 +1,4 @@
-import type { NotificationLocation, NotificationsStore } from '../src/notifications.repository';
+import type { NotificationLocation, NotificationsStore, OrderIndex } from '../src/notifications.repository';
 import type { NotificationModel, Versioned } from '../src/models';
 
 /**
@@ -41,8 +41,21 @@ export function memoryRepository(): NotificationsStore & {
     updateEvent: async (current, next) => update(`event.${next.eventId}`, current, next),
     async createNotification(model) {
       put(`notification.${model.id}`, { userId: model.userId, orderId: model.orderId });
-      put(`order.${model.orderId}`, { userId: model.userId });
+      const index = get<OrderIndex>(`order.${model.orderId}`)?.value;
+      const ids = index?.notificationIds ?? [];
+      if (!ids.includes(model.id))
+        put(`order.${model.orderId}`, { userId: model.userId, notificationIds: [...ids, model.id] });
       return create(recordKey(model), model).record;
+    },
+    async notificationsOfOrder(orderId) {
+      const index = read<OrderIndex>(`order.${orderId}`)?.value;
+      if (!index) return null;
+      const { userId, notificationIds = [] } = index;
+      const notifications = notificationIds.flatMap((id) => {
+        const record = read<NotificationModel>(recordKey({ userId, orderId, id }));
+        return record ? [record.value] : [];
+      });
+      return { userId, notifications };
     },
     async getNotification(id) {
       const location = read<NotificationLocation>(`notification.${id}`);
