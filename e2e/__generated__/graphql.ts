@@ -26,6 +26,8 @@ export type AddToCartInput = {
   productId: Scalars['ID']['input'];
   /** How many units to add: 1 to 100; the line may hold at most MAX_LINE_QUANTITY. */
   quantity: Scalars['Int']['input'];
+  /** Its variant (as issued); omitted: the product's only variant (refused for a product with several). */
+  variantId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** An address of a user's address book, validated and normalised for its country. */
@@ -116,7 +118,7 @@ export type AddressNotFoundError = Error & {
 };
 
 /** Result of adjustStock. */
-export type AdjustStockResult = InvalidInputError | Product | ProductNotFoundError | StockBelowZeroError | StockLimitError;
+export type AdjustStockResult = InvalidInputError | Product | ProductNotFoundError | StockBelowZeroError | StockLimitError | VariantNotFoundError;
 
 /** A code to put on a cart. */
 export type ApplyDiscountCodeInput = {
@@ -143,6 +145,18 @@ export type AuthPayload = {
   /** The account the tokens belong to. */
   user: User;
 };
+
+/**
+ * How many units a shopper can order, without the exact count (exact counts help scrapers; admins see
+ * `stock`). LOW_STOCK: 1 to LOW_STOCK_THRESHOLD units (default 5).
+ */
+export type Availability =
+  /** More than LOW_STOCK_THRESHOLD units can be ordered. */
+  | 'IN_STOCK'
+  /** Between 1 and LOW_STOCK_THRESHOLD units can be ordered. */
+  | 'LOW_STOCK'
+  /** Nothing can be ordered now. */
+  | 'OUT_OF_STOCK';
 
 /** The result of cancelOrder: the cancelled order, or why it was not cancelled. */
 export type CancelOrderResult = Order | OrderNotCancellableError | OrderNotFoundError | OrderPaymentInProgressError;
@@ -225,6 +239,10 @@ export type CartLine = {
   status: CartLineStatus;
   /** Price of one unit now; null when the product is gone. */
   unitPrice?: Maybe<Money>;
+  /** The variant in the cart (a line is one variant). */
+  variant: ProductVariant;
+  /** The variant's option values now (e.g. M / Blue); empty for a product without options. */
+  variantTitle: Scalars['String']['output'];
 };
 
 /** A cart holds at most MAX_CART_LINES products and MAX_LINE_QUANTITY units of one; nothing was changed. */
@@ -260,6 +278,63 @@ export type CartNotFoundError = Error & {
 
 /** The result of the cart mutations: the cart as it is now, or why nothing changed. */
 export type CartResult = Cart | CartLineLimitError | CartNotFoundError | InvalidInputError | ProductsUnavailableError | UnknownProductError;
+
+/** A category of the catalogue: a tree (a category has at most one parent). */
+export type Category = {
+  __typename?: 'Category';
+  /** The path from the top-level category down to this one, itself included (for breadcrumbs). */
+  breadcrumbs: Array<Category>;
+  /** The sub-categories, in menu order. */
+  children: Array<Category>;
+  /** Description (plain text, at most 2,000 characters; may be empty). */
+  description: Scalars['String']['output'];
+  /** Opaque identifier of the category. */
+  id: Scalars['ID']['output'];
+  /** Display name. */
+  name: Scalars['String']['output'];
+  /** The parent; null for a top-level category. */
+  parent?: Maybe<Category>;
+  /** Position among its siblings (menus sort by it, then by name). */
+  position: Scalars['Int']['output'];
+  /** Products of this category and of its sub-categories, as a connection with the usual filters. */
+  products: ProductConnection;
+  /** Unique, stable URL name, e.g. headphones. */
+  slug: Scalars['String']['output'];
+};
+
+
+/** A category of the catalogue: a tree (a category has at most one parent). */
+export type CategoryProductsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<ProductFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+  sort?: InputMaybe<ProductSort>;
+};
+
+/** The category cannot be deleted: it has sub-categories or products. */
+export type CategoryNotEmptyError = Error & {
+  __typename?: 'CategoryNotEmptyError';
+  /** Its sub-categories. */
+  children: Scalars['Int']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** Products that belong to it. */
+  products: Scalars['Int']['output'];
+};
+
+/** No category has this id. */
+export type CategoryNotFoundError = Error & {
+  __typename?: 'CategoryNotFoundError';
+  /** The id that was looked up. */
+  categoryId: Scalars['ID']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** Result of createCategory and updateCategory. */
+export type CategoryResult = Category | CategoryNotFoundError | DuplicateSlugError | InvalidInputError;
 
 /** The result of changePassword: a new session for the caller (every other one ended), or why the change was refused. */
 export type ChangePasswordResult = AuthPayload | InvalidCredentialsError | InvalidInputError | TooManyAttemptsError;
@@ -301,6 +376,20 @@ export type Country = {
 /** The result of createAddress: the new address, or why it was refused. */
 export type CreateAddressResult = Address | AddressLimitError | InvalidInputError;
 
+/** A new category. */
+export type CreateCategoryInput = {
+  /** Description, at most 2,000 characters. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** Display name, 1-100 characters. */
+  name: Scalars['String']['input'];
+  /** The parent category's id; omitted: a top-level category. */
+  parentId?: InputMaybe<Scalars['ID']['input']>;
+  /** Position among its siblings (default 0). */
+  position?: InputMaybe<Scalars['Int']['input']>;
+  /** URL name (default: made from the name); unique among all categories. */
+  slug?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** A new discount code. */
 export type CreateDiscountCodeInput = {
   /** The code: 3 to 32 letters, digits, - and _; stored upper case, unique regardless of case. */
@@ -326,22 +415,32 @@ export type CreateDiscountCodeResult = DiscountCode | DiscountCodeTakenError | I
 
 /** A new product. */
 export type CreateProductInput = {
-  /** Category, 1-64 characters. */
-  category: Scalars['String']['input'];
+  /** Slug of its category; created as a top-level category when there is none. Give this or categoryIds. */
+  category?: InputMaybe<Scalars['String']['input']>;
+  /** Ids of its categories (1 to 10), the primary first. Give this or category. */
+  categoryIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** Description, at most 10,000 characters (default empty). */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** Images in display order (at most 20). */
+  images?: InputMaybe<Array<ImageInput>>;
   /** Display name, 1-200 characters. */
   name: Scalars['String']['input'];
-  /** Unit price. */
+  /** Options (at most 3, each with 1 to 50 values); with options, give variants too. */
+  options?: InputMaybe<Array<ProductOptionInput>>;
+  /** Unit price of the default variant. */
   price: MoneyInput;
-  /** Unique stock-keeping unit: 1-64 characters of letters, digits, '-' and '_'. */
+  /** Unique stock-keeping unit of the default variant: 1-64 characters of letters, digits, '-' and '_'. */
   sku: Scalars['String']['input'];
-  /** Initial stock, zero up to the maximum (MAX_STOCK, default 1,000,000; default 0). */
+  /** URL name: 1-100 lower-case letters, digits and single '-' (default: made from the name, made unique). */
+  slug?: InputMaybe<Scalars['String']['input']>;
+  /** Initial stock of the default variant, zero up to the maximum (MAX_STOCK, default 1,000,000; default 0). */
   stock?: InputMaybe<Scalars['Int']['input']>;
+  /** The variants (1 to 100), each with one value of every option; without options, the default variant is made from sku, price and stock. */
+  variants?: InputMaybe<Array<VariantInput>>;
 };
 
 /** Result of createProduct. */
-export type CreateProductResult = DuplicateSkuError | InvalidInputError | PriceLimitError | Product | StockLimitError;
+export type CreateProductResult = CategoryNotFoundError | DuplicateSkuError | DuplicateSlugError | InvalidInputError | PriceLimitError | Product | StockLimitError;
 
 /** The result of deleteAddress. */
 export type DeleteAddressResult = AddressNotFoundError | DeleteAddressSuccess;
@@ -351,6 +450,16 @@ export type DeleteAddressSuccess = {
   __typename?: 'DeleteAddressSuccess';
   /** The id of the deleted address. */
   deletedId: Scalars['ID']['output'];
+};
+
+/** Result of deleteCategory. */
+export type DeleteCategoryResult = CategoryNotEmptyError | CategoryNotFoundError | DeletedCategory;
+
+/** A category that was deleted. */
+export type DeletedCategory = {
+  __typename?: 'DeletedCategory';
+  /** Its id. */
+  id: Scalars['ID']['output'];
 };
 
 /** A discount code (administrators only). */
@@ -472,6 +581,15 @@ export type DuplicateSkuError = Error & {
   sku: Scalars['String']['output'];
 };
 
+/** Another product or category already uses this slug. */
+export type DuplicateSlugError = Error & {
+  __typename?: 'DuplicateSlugError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** The slug that is taken. */
+  slug: Scalars['String']['output'];
+};
+
 /** An account with this email address already exists. */
 export type EmailTakenError = Error & {
   __typename?: 'EmailTakenError';
@@ -525,6 +643,31 @@ export type IdempotencyKeyReusedError = Error & {
   message: Scalars['String']['output'];
   /** The order first placed with this key. */
   orderId: Scalars['ID']['output'];
+};
+
+/** An image of a product, served with long cache headers. */
+export type Image = {
+  __typename?: 'Image';
+  /** Text alternative for screen readers and when the image cannot be shown. */
+  altText: Scalars['String']['output'];
+  /** Height in pixels. */
+  height: Scalars['Int']['output'];
+  /** Absolute URL of the image. */
+  url: Scalars['String']['output'];
+  /** Width in pixels. */
+  width: Scalars['Int']['output'];
+};
+
+/** An image to show with a product or variant. */
+export type ImageInput = {
+  /** Text alternative, at most 500 characters. */
+  altText: Scalars['String']['input'];
+  /** Height in pixels, 1 to 10,000. */
+  height: Scalars['Int']['input'];
+  /** Absolute https URL, or a path under /images/ of this service (at most 2,000 characters). */
+  url: Scalars['String']['input'];
+  /** Width in pixels, 1 to 10,000. */
+  width: Scalars['Int']['input'];
 };
 
 /** A product has fewer units in stock than ordered; nothing was reserved. */
@@ -645,6 +788,8 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Adds units of a product to a cart. Without cartId it adds to the signed-in customer's cart, or, for an anonymous request, creates a new anonymous cart (keep its id: it is the only key to it). No stock is held by a cart. */
   addToCart: CartResult;
+  /** Adds a variant to a product with options (one value of each option, a combination not offered yet). Administrators only. */
+  addVariant: VariantResult;
   /**
    * Adds (positive delta) or removes (negative delta) units of stock atomically; never below zero nor
    * above the maximum on hand (MAX_STOCK). Administrators only.
@@ -662,12 +807,16 @@ export type Mutation = {
   clearCart: CartResult;
   /** Adds an address to the signed-in user's address book (at most 20), validated for its country. The first address becomes the default shipping address. Requires authentication. */
   createAddress: CreateAddressResult;
+  /** Adds a category. Administrators only. */
+  createCategory: CategoryResult;
   /** Administrators only: creates a discount code. */
   createDiscountCode: CreateDiscountCodeResult;
   /** Adds a product to the catalogue. Administrators only. */
   createProduct: CreateProductResult;
   /** Deletes one of the signed-in user's addresses. When it was the default, the newest remaining address becomes the default. Orders keep their own copy. Requires authentication. */
   deleteAddress: DeleteAddressResult;
+  /** Deletes a category without sub-categories or products. Administrators only. */
+  deleteCategory: DeleteCategoryResult;
   /** Administrators only: hands a PAID order to a carrier. It becomes FULFILLED and the customer gets a shipped email with the tracking link. */
   fulfillOrder: FulfillOrderResult;
   /** Signs in with email and password (a new session). After repeated failures for one email from one client address (or from one address overall) each further attempt from there must wait, progressively longer. */
@@ -694,6 +843,8 @@ export type Mutation = {
   removeCartLine: CartResult;
   /** Takes the discount code off a cart. */
   removeDiscountCode: CartResult;
+  /** Takes a variant off sale (refused for a product's last variant or while orders hold its units). Administrators only. */
+  removeVariant: VariantResult;
   /** Asks for a password-reset email: if an account uses the address, a single-use link (PASSWORD_RESET_URL with ?token=, valid PASSWORD_RESET_TTL_SECONDS, 30 minutes by default) is emailed to it. Always the same answer for a well-formed address, whether an account uses it or not; limited per email address and per client address (TooManyAttemptsError). */
   requestPasswordReset: RequestPasswordResetResult;
   /** Sets a new password with the token of a reset email: the token is spent (single use), every session of the account ends and every other reset link stops working. Signs nobody in. */
@@ -704,15 +855,25 @@ export type Mutation = {
   updateAddress: UpdateAddressResult;
   /** Sets the quantity of a product's line in a cart at the product's current price; 0 removes the line, and a product not in the cart yet is added. */
   updateCartLine: CartResult;
+  /** Changes a category (moving it keeps its sub-tree). Administrators only. */
+  updateCategory: CategoryResult;
   /** Changes a product's details. Administrators only. */
   updateProduct: UpdateProductResult;
   /** Changes the signed-in user's name or phone. Requires authentication. */
   updateProfile: UpdateProfileResult;
+  /** Changes a variant's SKU, price or images. Administrators only. */
+  updateVariant: VariantResult;
 };
 
 
 export type MutationAddToCartArgs = {
   input: AddToCartInput;
+};
+
+
+export type MutationAddVariantArgs = {
+  input: VariantInput;
+  productId: Scalars['ID']['input'];
 };
 
 
@@ -754,6 +915,11 @@ export type MutationCreateAddressArgs = {
 };
 
 
+export type MutationCreateCategoryArgs = {
+  input: CreateCategoryInput;
+};
+
+
 export type MutationCreateDiscountCodeArgs = {
   input: CreateDiscountCodeInput;
 };
@@ -765,6 +931,11 @@ export type MutationCreateProductArgs = {
 
 
 export type MutationDeleteAddressArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationDeleteCategoryArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -829,6 +1000,11 @@ export type MutationRemoveDiscountCodeArgs = {
 };
 
 
+export type MutationRemoveVariantArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationRequestPasswordResetArgs = {
   email: Scalars['String']['input'];
 };
@@ -856,6 +1032,12 @@ export type MutationUpdateCartLineArgs = {
 };
 
 
+export type MutationUpdateCategoryArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateCategoryInput;
+};
+
+
 export type MutationUpdateProductArgs = {
   id: Scalars['ID']['input'];
   input: UpdateProductInput;
@@ -864,6 +1046,12 @@ export type MutationUpdateProductArgs = {
 
 export type MutationUpdateProfileArgs = {
   input: UpdateProfileInput;
+};
+
+
+export type MutationUpdateVariantArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateVariantInput;
 };
 
 /** A message sent to a customer on one channel, e.g. the email confirming a paid order, telling of its refund, that it has shipped or that it has been delivered. */
@@ -1072,16 +1260,24 @@ export type OrderItem = {
   productName: Scalars['String']['output'];
   /** How many units were ordered. */
   quantity: Scalars['Int']['output'];
+  /** The variant's SKU when the order was placed. */
+  sku: Scalars['String']['output'];
   /** Price of one unit when the order was placed. */
   unitPrice: Money;
+  /** The ordered variant. */
+  variant: ProductVariant;
+  /** The variant's option values when the order was placed (e.g. M / Blue); empty for a product without options. */
+  variantTitle: Scalars['String']['output'];
 };
 
 /** One line to order. */
 export type OrderLineInput = {
   /** The product to order. */
   productId: Scalars['ID']['input'];
-  /** How many units: 1 to 100 (MAX_LINE_QUANTITY). Lines of the same product are added up. */
+  /** How many units: 1 to 100 (MAX_LINE_QUANTITY). Lines of the same variant are added up. */
   quantity: Scalars['Int']['input'];
+  /** Its variant (as issued); omitted: the product's only variant (refused for a product with several). */
+  variantId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** The order is no longer waiting for payment, so it cannot be cancelled. */
@@ -1323,10 +1519,17 @@ export type PriceLimitError = Error & {
   message: Scalars['String']['output'];
 };
 
-/** A product of the catalogue, with its price and stock. */
+/** A product of the catalogue: what a shopper browses. What is bought is one of its variants. */
 export type Product = {
   __typename?: 'Product';
-  /** Catalogue category, e.g. electronics. */
+  /** Availability over all variants. */
+  availability: Availability;
+  /** The categories the product belongs to (at least one), the primary first. */
+  categories: Array<Category>;
+  /**
+   * Slug of the product's first category, e.g. electronics.
+   * @deprecated Use categories.
+   */
   category: Scalars['String']['output'];
   /** When the product was created. */
   createdAt: Scalars['DateTime']['output'];
@@ -1334,18 +1537,26 @@ export type Product = {
   description: Scalars['String']['output'];
   /** Opaque identifier of the product. */
   id: Scalars['ID']['output'];
-  /** True when at least one unit can be ordered. */
+  /** The product's images in display order (the first is the main image). */
+  images: Array<Image>;
+  /** True when at least one unit of some variant can be ordered. */
   inStock: Scalars['Boolean']['output'];
   /** Display name. */
   name: Scalars['String']['output'];
-  /** Current unit price. */
+  /** The options a shopper chooses between, e.g. Size and Colour; empty for a product without options. */
+  options: Array<ProductOption>;
+  /** The lowest unit price of its variants (the price of a product without options). */
   price: Money;
-  /** Stock-keeping unit, unique across the catalogue, e.g. ELEC-HEAD-001. */
+  /** Stock-keeping unit of the default (first) variant, e.g. ELEC-HEAD-001. */
   sku: Scalars['String']['output'];
-  /** Units on hand that are not reserved by an order. Not part of the partner contract. */
-  stock: Scalars['Int']['output'];
+  /** Unique, stable URL name (lower-case letters, digits and '-'), e.g. noise-cancelling-headphones. */
+  slug: Scalars['String']['output'];
+  /** Units of all variants that can be ordered now. Administrators only (null for everyone else). */
+  stock?: Maybe<Scalars['Int']['output']>;
   /** When the product was last changed (including its stock). */
   updatedAt: Scalars['DateTime']['output'];
+  /** What can be bought: one default variant for a product without options, else one per combination offered. */
+  variants: Array<ProductVariant>;
 };
 
 /** A page of products (Relay connection). */
@@ -1355,6 +1566,8 @@ export type ProductConnection = {
   edges: Array<ProductEdge>;
   /** Where this page is in the whole list. */
   pageInfo: PageInfo;
+  /** How many products match the filter over all pages. */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** One product in a page of products. */
@@ -1368,15 +1581,21 @@ export type ProductEdge = {
 
 /** Narrows the product list; all given conditions must hold. */
 export type ProductFilter = {
-  /** Only products of this category (exact match). */
+  /** Only products of the category with this slug (or of its sub-categories). */
   category?: InputMaybe<Scalars['String']['input']>;
+  /** Only products of the category with this id (or of its sub-categories). */
+  categoryId?: InputMaybe<Scalars['ID']['input']>;
   /** True: only products with stock; false: only sold-out products. */
   inStock?: InputMaybe<Scalars['Boolean']['input']>;
   /** Highest price in minor units (inclusive). */
   maxPrice?: InputMaybe<Scalars['Int']['input']>;
   /** Lowest price in minor units (inclusive). */
   minPrice?: InputMaybe<Scalars['Int']['input']>;
-  /** Case-insensitive text searched in name, description and SKU (at most 200 characters). */
+  /**
+   * Words searched in name, description and SKU (at most 200 characters), in any order, ignoring letter
+   * case, accents and simple plurals ("Soaps" finds "soap"); every word must match. Ranked: a match in
+   * the name above one in the description (sort RELEVANCE, the default with a search).
+   */
   search?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -1389,16 +1608,60 @@ export type ProductNotFoundError = Error & {
   productId: Scalars['ID']['output'];
 };
 
+/** An option of a product and the values offered, e.g. Size: S, M, L. */
+export type ProductOption = {
+  __typename?: 'ProductOption';
+  /** The option's name, e.g. Size. */
+  name: Scalars['String']['output'];
+  /** The values in display order, e.g. [S, M, L]. */
+  values: Array<Scalars['String']['output']>;
+};
+
+/** An option and its values, e.g. Size: S, M, L. */
+export type ProductOptionInput = {
+  /** 1-50 characters, unique within the product. */
+  name: Scalars['String']['input'];
+  /** 1 to 50 distinct values of 1-50 characters each. */
+  values: Array<Scalars['String']['input']>;
+};
+
 /** Order of the product list. */
 export type ProductSort =
   /** Alphabetically by name. */
   | 'NAME_ASC'
-  /** Most recently created first (the default). */
+  /** Most recently created first (the default without a search). */
   | 'NEWEST'
   /** Cheapest first. */
   | 'PRICE_ASC'
   /** Most expensive first. */
-  | 'PRICE_DESC';
+  | 'PRICE_DESC'
+  /** Best match first (the default with a search; without one it is NEWEST). */
+  | 'RELEVANCE';
+
+/** One buyable version of a product, with its own SKU, price and stock. */
+export type ProductVariant = {
+  __typename?: 'ProductVariant';
+  /** How many units can be ordered, without the exact count. */
+  availability: Availability;
+  /** Opaque identifier of the variant (as issued; it names its product). */
+  id: Scalars['ID']['output'];
+  /** Images of this variant (e.g. its colour); the product's images when it has none of its own. */
+  images: Array<Image>;
+  /** True when at least one unit can be ordered. */
+  inStock: Scalars['Boolean']['output'];
+  /** Unit price. */
+  price: Money;
+  /** The product it belongs to. */
+  product: Product;
+  /** The variant's value of each of the product's options, in the product's option order. */
+  selectedOptions: Array<SelectedOption>;
+  /** Stock-keeping unit, unique across the catalogue. */
+  sku: Scalars['String']['output'];
+  /** Units that can be ordered now. Administrators only (null for everyone else). */
+  stock?: Maybe<Scalars['Int']['output']>;
+  /** The option values joined for display, e.g. M / Blue; empty for the default variant of a product without options. */
+  title: Scalars['String']['output'];
+};
 
 /** The products service did not answer in time; nothing was ordered. Retrying with the same idempotency key is safe. */
 export type ProductsUnavailableError = Error & {
@@ -1411,6 +1674,10 @@ export type Query = {
   __typename?: 'Query';
   /** A cart. With an id: that cart when it is anonymous (whoever holds its id may use it) or belongs to the signed-in customer. Without an id: the signed-in customer's cart. Null when there is no such cart, it expired, or it is someone else's (indistinguishable). */
   cart?: Maybe<Cart>;
+  /** The top-level categories in menu order (each with its children). */
+  categories: Array<Category>;
+  /** One category by slug; null when there is none. */
+  category?: Maybe<Category>;
   /** The countries the shop ships to, with their address rules; public. */
   countries: Array<Country>;
   /** Administrators only: the customer accounts (role CUSTOMER), newest first, optionally searched by email or name. */
@@ -1423,8 +1690,10 @@ export type Query = {
   order?: Maybe<Order>;
   /** Administrators only: every customer's orders, newest first, filtered by status, placing date and customer. */
   orders: OrderConnection;
-  /** One product by id; null when it does not exist. */
+  /** One product by id or by slug (exactly one of them); null when it does not exist. */
   product?: Maybe<Product>;
+  /** One variant by id; null when it does not exist. */
+  productVariant?: Maybe<ProductVariant>;
   /** Lists the catalogue as a Relay connection (default page 20, maximum 100). */
   products: ProductConnection;
   /** The shipping methods that deliver to a country, cheapest first. Empty for a country the shop does not ship to. */
@@ -1434,6 +1703,11 @@ export type Query = {
 
 export type QueryCartArgs = {
   id?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type QueryCategoryArgs = {
+  slug: Scalars['String']['input'];
 };
 
 
@@ -1463,14 +1737,22 @@ export type QueryOrdersArgs = {
 
 
 export type QueryProductArgs = {
+  id?: InputMaybe<Scalars['ID']['input']>;
+  slug?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryProductVariantArgs = {
   id: Scalars['ID']['input'];
 };
 
 
 export type QueryProductsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<ProductFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   sort?: InputMaybe<ProductSort>;
 };
 
@@ -1532,6 +1814,8 @@ export type RemoveCartLineInput = {
   cartId: Scalars['ID']['input'];
   /** The product of the line. */
   productId: Scalars['ID']['input'];
+  /** The variant of the line; omitted: every line of the product. */
+  variantId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** The result of requestPasswordReset. */
@@ -1560,6 +1844,23 @@ export type Role =
   | 'ADMIN'
   /** A shopper: sees and changes only their own data. */
   | 'CUSTOMER';
+
+/** The value a variant has for one option, e.g. Size = M. */
+export type SelectedOption = {
+  __typename?: 'SelectedOption';
+  /** The option's name. */
+  name: Scalars['String']['output'];
+  /** The variant's value of it. */
+  value: Scalars['String']['output'];
+};
+
+/** A variant's value of one option. */
+export type SelectedOptionInput = {
+  /** The option's name. */
+  name: Scalars['String']['input'];
+  /** One of the option's values. */
+  value: Scalars['String']['input'];
+};
 
 /** The result of setDefaultShippingAddress: the new default address, or why it was refused. */
 export type SetDefaultShippingAddressResult = Address | AddressNotFoundError;
@@ -1692,24 +1993,48 @@ export type UpdateCartLineInput = {
   productId: Scalars['ID']['input'];
   /** The new quantity: 0 (removes the line) to MAX_LINE_QUANTITY. */
   quantity: Scalars['Int']['input'];
+  /** The variant of the line; omitted: the product's only line in the cart. */
+  variantId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** Changes to a category; omitted fields stay as they are. */
+export type UpdateCategoryInput = {
+  /** New description. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** New display name. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** New parent's id (not itself or one of its descendants). */
+  parentId?: InputMaybe<Scalars['ID']['input']>;
+  /** New position among its siblings. */
+  position?: InputMaybe<Scalars['Int']['input']>;
+  /** New slug (old links stop working). */
+  slug?: InputMaybe<Scalars['String']['input']>;
+  /** True: make it a top-level category. */
+  topLevel?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 /** Changes to a product; omitted fields stay as they are. Stock changes go through adjustStock. */
 export type UpdateProductInput = {
-  /** New category. */
+  /** New category by slug (replaces its categories). */
   category?: InputMaybe<Scalars['String']['input']>;
+  /** New categories by id (replace its categories; 1 to 10). */
+  categoryIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** New description. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** New images (replace the product's). */
+  images?: InputMaybe<Array<ImageInput>>;
   /** New display name. */
   name?: InputMaybe<Scalars['String']['input']>;
   /** New unit price. */
   price?: InputMaybe<MoneyInput>;
   /** New SKU (must stay unique). */
   sku?: InputMaybe<Scalars['String']['input']>;
+  /** New slug (old links stop working). */
+  slug?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** Result of updateProduct. */
-export type UpdateProductResult = DuplicateSkuError | InvalidInputError | PriceLimitError | Product | ProductNotFoundError;
+export type UpdateProductResult = CategoryNotFoundError | DuplicateSkuError | DuplicateSlugError | InvalidInputError | PriceLimitError | Product | ProductNotFoundError;
 
 /** Changes to the signed-in user's profile; omitted fields stay as they are. */
 export type UpdateProfileInput = {
@@ -1727,6 +2052,16 @@ export type UpdateProfileSuccess = {
   __typename?: 'UpdateProfileSuccess';
   /** The account with its new profile. */
   user: User;
+};
+
+/** Changes to a variant; omitted fields stay as they are. Stock changes go through adjustStock. */
+export type UpdateVariantInput = {
+  /** New images (replace the variant's own). */
+  images?: InputMaybe<Array<ImageInput>>;
+  /** New unit price. */
+  price?: InputMaybe<MoneyInput>;
+  /** New SKU (must stay unique). */
+  sku?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** A person with an account in the shop. */
@@ -1792,6 +2127,32 @@ export type UserEdge = {
   /** The user. */
   node: User;
 };
+
+/** A variant of a new product, or one added later. */
+export type VariantInput = {
+  /** Images of this variant (at most 10). */
+  images?: InputMaybe<Array<ImageInput>>;
+  /** Unit price. */
+  price: MoneyInput;
+  /** The variant's value of each option, in any order. */
+  selectedOptions: Array<SelectedOptionInput>;
+  /** Unique stock-keeping unit. */
+  sku: Scalars['String']['input'];
+  /** Initial stock (default 0). */
+  stock?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** No variant has this id. */
+export type VariantNotFoundError = Error & {
+  __typename?: 'VariantNotFoundError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** The id that was looked up. */
+  variantId: Scalars['ID']['output'];
+};
+
+/** Result of addVariant, updateVariant and removeVariant: the product with its variants. */
+export type VariantResult = DuplicateSkuError | InvalidInputError | PriceLimitError | Product | ProductNotFoundError | StockLimitError | VariantNotFoundError;
 
 export type RegisterMutationVariables = Exact<{
   input: RegisterInput;
@@ -1953,7 +2314,7 @@ export type ProductStockQueryVariables = Exact<{
 }>;
 
 
-export type ProductStockQuery = { __typename?: 'Query', product?: { __typename?: 'Product', id: string, name: string, stock: number } | null };
+export type ProductStockQuery = { __typename?: 'Query', product?: { __typename?: 'Product', id: string, name: string, stock?: number | null } | null };
 
 export type AdjustStockMutationVariables = Exact<{
   id: Scalars['ID']['input'];
@@ -1963,10 +2324,11 @@ export type AdjustStockMutationVariables = Exact<{
 
 export type AdjustStockMutation = { __typename?: 'Mutation', adjustStock:
     | { __typename: 'InvalidInputError', message: string }
-    | { __typename: 'Product', id: string, stock: number }
+    | { __typename: 'Product', id: string, stock?: number | null }
     | { __typename: 'ProductNotFoundError', message: string }
     | { __typename: 'StockBelowZeroError', message: string }
     | { __typename: 'StockLimitError', message: string }
+    | { __typename: 'VariantNotFoundError', message: string }
    };
 
 export type PlaceOrderMutationVariables = Exact<{
@@ -2021,10 +2383,12 @@ export type CreateProductMutationVariables = Exact<{
 
 
 export type CreateProductMutation = { __typename?: 'Mutation', createProduct:
+    | { __typename: 'CategoryNotFoundError', message: string }
     | { __typename: 'DuplicateSkuError', message: string }
+    | { __typename: 'DuplicateSlugError', message: string }
     | { __typename: 'InvalidInputError', message: string }
     | { __typename: 'PriceLimitError', message: string }
-    | { __typename: 'Product', id: string, sku: string, stock: number, price: { __typename?: 'Money', amount: number, currency: string } }
+    | { __typename: 'Product', id: string, sku: string, stock?: number | null, price: { __typename?: 'Money', amount: number, currency: string } }
     | { __typename: 'StockLimitError', message: string }
    };
 

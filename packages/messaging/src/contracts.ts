@@ -18,28 +18,48 @@ export const InvalidRequest = z.object({
 
 // ---- products.reserve / products.release ------------------------------------------------------
 
+/**
+ * One line to reserve: a variant of a product. Without variantId, the product's only variant
+ * (a product with several answers VARIANT_REQUIRED).
+ */
+export const ReserveItem = z.object({
+  productId: id,
+  variantId: id.optional(),
+  quantity: z.number().int().positive(),
+});
+export type ReserveItem = z.infer<typeof ReserveItem>;
+
 export const ReserveRequest = z.object({
   orderId: id,
-  items: z.array(z.object({ productId: id, quantity: z.number().int().positive() })).min(1),
+  items: z.array(ReserveItem).min(1),
 });
 export type ReserveRequest = z.infer<typeof ReserveRequest>;
 
 /**
- * Order lines with the quantities of the same product added up, in the order each product first
- * appears: what orders asks products to reserve, and what products reserves for a request.
+ * Order lines with the quantities of the same variant (the same product and variantId, or the same
+ * product without one) added up, in the order each first appears: what orders asks products to
+ * reserve, and what products reserves for a request.
  */
-export function mergeLines(
-  lines: readonly { productId: string; quantity: number }[],
-): { productId: string; quantity: number }[] {
-  const merged = new Map<string, number>();
-  for (const line of lines) merged.set(line.productId, (merged.get(line.productId) ?? 0) + line.quantity);
-  return [...merged].map(([productId, quantity]) => ({ productId, quantity }));
+export function mergeLines(lines: readonly ReserveItem[]): ReserveItem[] {
+  const merged = new Map<string, ReserveItem>();
+  for (const line of lines) {
+    const key = `${line.productId} ${line.variantId ?? ''}`;
+    const seen = merged.get(key);
+    merged.set(key, { ...(seen ?? line), quantity: (seen?.quantity ?? 0) + line.quantity });
+  }
+  return [...merged.values()];
 }
 
 export const ReservedLine = z.object({
   productId: id,
+  /** The variant taken (the product's only one when the request named none). */
+  variantId: id,
+  /** The variant's SKU. */
   sku: z.string(),
+  /** The product's name. */
   name: z.string(),
+  /** The variant's option values for display (`M / Blue`); empty for a product without options. */
+  variantTitle: z.string(),
   quantity: z.number().int().positive(),
   unitPrice: Money,
 });
@@ -49,9 +69,11 @@ export const ReserveReply = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), lines: z.array(ReservedLine) }),
   z.object({
     ok: z.literal(false),
-    code: z.enum(['OUT_OF_STOCK', 'NOT_FOUND', 'INVALID_REQUEST']),
+    /** VARIANT_REQUIRED: a line without variantId names a product with several variants. */
+    code: z.enum(['OUT_OF_STOCK', 'NOT_FOUND', 'VARIANT_REQUIRED', 'INVALID_REQUEST']),
     message: z.string(),
     productId: id.optional(),
+    variantId: id.optional(),
     requested: z.number().int().optional(),
     available: z.number().int().optional(),
   }),
@@ -126,13 +148,28 @@ export type AddressReply = z.infer<typeof AddressReply>;
 export const LookupRequest = z.object({ productIds: z.array(id).min(1).max(100) });
 export type LookupRequest = z.infer<typeof LookupRequest>;
 
+export const LookedUpVariant = z.object({
+  variantId: id,
+  sku: z.string(),
+  /** Option values for display (`M / Blue`); empty for a product without options. */
+  title: z.string(),
+  unitPrice: Money,
+  /** Units that can be reserved now, never below 0. */
+  available: z.number().int().nonnegative(),
+});
+export type LookedUpVariant = z.infer<typeof LookedUpVariant>;
+
 export const LookedUpProduct = z.object({
   productId: id,
+  /** The first variant's SKU. */
   sku: z.string(),
   name: z.string(),
+  /** The lowest price of its variants. */
   unitPrice: Money,
-  /** Units that can be reserved now (stock minus holds), never below 0. */
+  /** Units of all its variants that can be reserved now (what orders hold is not), never below 0. */
   available: z.number().int().nonnegative(),
+  /** Every variant on sale, in the product's order (at least one). */
+  variants: z.array(LookedUpVariant).min(1),
 });
 export type LookedUpProduct = z.infer<typeof LookedUpProduct>;
 
@@ -160,7 +197,11 @@ export type PaymentEvent = z.infer<typeof PaymentEvent>;
 
 export const OrderEventItem = z.object({
   productId: id,
+  /** Absent in events written before variants existed. */
+  variantId: id.optional(),
   name: z.string(),
+  /** The variant's option values (`M / Blue`); empty or absent for a product without options. */
+  variantTitle: z.string().optional(),
   quantity: z.number().int().positive(),
   unitPrice: Money,
   lineTotal: Money,
@@ -203,7 +244,7 @@ export const OrderCancelledEvent = z.object({
   orderId: id,
   userId: id,
   reason: z.enum(['CANCELLED_BY_USER', 'EXPIRED', 'NOT_PLACED']),
-  items: z.array(z.object({ productId: id, quantity: z.number().int().positive() })),
+  items: z.array(ReserveItem),
   cancelledAt: z.string(),
 });
 export type OrderCancelledEvent = z.infer<typeof OrderCancelledEvent>;

@@ -14,22 +14,57 @@ import type { ProductModel } from './models';
  * read, and writes go through `findOneAndUpdate({_id})`. Reservations are never deleted.
  */
 
+export interface ImageDoc {
+  url: string;
+  altText: string;
+  width: number;
+  height: number;
+}
+
+/** A variant inside its product's document; `n` is its number (id `<productId>-<n>`), never reused. */
+export interface VariantDoc {
+  n: number;
+  sku: string;
+  options: { name: string; value: string }[];
+  price: { amount: number; currency: string };
+  /** Units that can be reserved now (what orders hold is in `holds`). */
+  stock: number;
+  images?: ImageDoc[];
+}
+
+/**
+ * A product and everything of it that changes together, in one document: its variants with their
+ * stock, and the holds of orders on them (so a stock change and its hold are one write). `sku`,
+ * `price` and `stock` are derived from the variants in the same write (first SKU, lowest price, sum
+ * of stock) for the list's filters and sorts. Documents written before variants existed have no
+ * `variants` until the start-up migration gives them one (number 1, from sku, price and stock).
+ */
 export interface ProductDoc {
   _id: Types.ObjectId;
+  slug?: string;
   sku: string;
   name: string;
   description: string;
   price: { amount: number; currency: string };
   stock: number;
-  category: string;
+  /** Before categories were entities: the free-text category (the migration makes it one). */
+  category?: string;
+  categoryIds?: string[];
+  images?: ImageDoc[];
+  options?: { name: string; values: string[] }[];
+  variants?: VariantDoc[];
+  /** The number the next variant gets. */
+  nextVariant?: number;
   /** Units taken by orders whose reservation is not settled (sold or released) yet. */
   holds?: Hold[];
   createdAt: Date;
   updatedAt: Date;
 }
 
+/** What an order took of one variant (`variant` absent in holds written before variants: number 1). */
 export interface Hold {
   orderId: string;
+  variant?: number;
   quantity: number;
 }
 

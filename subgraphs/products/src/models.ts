@@ -9,35 +9,129 @@ export const DEFAULT_MAX_PRICE_AMOUNT = 1_000_000;
 export const CURRENCIES = ['EUR', 'USD', 'GBP'] as const;
 export type Currency = (typeof CURRENCIES)[number];
 
-/** What createProduct stores (validated). */
-export interface NewProduct {
-  sku: string;
-  name: string;
-  description: string;
-  /** Minor units (cents). */
-  price: Money;
-  stock: number;
-  category: string;
+/** An image of a product or variant (url absolute, or a path under /images/ of this service). */
+export interface ImageModel {
+  url: string;
+  altText: string;
+  width: number;
+  height: number;
 }
 
-/** A stored product: what createProduct stored, with its id and timestamps. */
-export interface ProductModel extends NewProduct {
+/** An option of a product and its values in display order, e.g. Size: S, M, L. */
+export interface OptionModel {
+  name: string;
+  values: string[];
+}
+
+/** A variant's value of one option. */
+export interface SelectedOption {
+  name: string;
+  value: string;
+}
+
+/** A variant as createProduct / addVariant store it (validated). */
+export interface NewVariant {
+  sku: string;
+  /** One value of each of the product's options, in the product's option order. */
+  selectedOptions: SelectedOption[];
+  price: Money;
+  stock: number;
+  images: ImageModel[];
+}
+
+/**
+ * A stored variant: its number within the product (ids are `<productId>-<n>`, @shop/messaging
+ * variantIdOf) and the units that can be reserved now (`stock`; what orders hold is not in it).
+ */
+export interface VariantModel extends NewVariant {
   id: string;
+  n: number;
+  /** The option values joined for display (`M / Blue`); '' without options. */
+  title: string;
+}
+
+/** What createProduct stores (validated). */
+export interface NewProduct {
+  name: string;
+  /** Unique URL name; made from the name when the input gives none. */
+  slug: string;
+  description: string;
+  /** Category ids (ObjectId hex), the primary first; at least one. */
+  categoryIds: string[];
+  images: ImageModel[];
+  options: OptionModel[];
+  /** At least one; a product without options has exactly one (number 1). */
+  variants: NewVariant[];
+}
+
+/**
+ * A stored product. `sku`, `price` and `stock` are derived from the variants and stored with them
+ * (the first variant's SKU, the lowest price, the sum of the stock) so that lists filter and sort
+ * on them.
+ */
+export interface ProductModel {
+  id: string;
+  slug: string;
+  name: string;
+  description: string;
+  categoryIds: string[];
+  images: ImageModel[];
+  options: OptionModel[];
+  /** The variants on sale, in the product's order. */
+  variants: VariantModel[];
+  sku: string;
+  price: Money;
+  stock: number;
   createdAt: Date;
   updatedAt: Date;
 }
 
-export type ProductPatch = Partial<Omit<NewProduct, 'stock'>>;
+/** Product-level changes (variants change through the variant mutations). */
+export interface ProductPatch {
+  name?: string;
+  slug?: string;
+  description?: string;
+  categoryIds?: string[];
+  images?: ImageModel[];
+}
 
-export const PRODUCT_SORTS = ['PRICE_ASC', 'PRICE_DESC', 'NAME_ASC', 'NEWEST'] as const;
+export const PRODUCT_SORTS = ['PRICE_ASC', 'PRICE_DESC', 'NAME_ASC', 'NEWEST', 'RELEVANCE'] as const;
 export type ProductSort = (typeof PRODUCT_SORTS)[number];
 
+/** The filter as the API takes it. */
 export interface ProductFilter {
   search?: string | null;
+  /** A category's slug. */
   category?: string | null;
+  categoryId?: string | null;
   inStock?: boolean | null;
   minPrice?: number | null;
   maxPrice?: number | null;
+}
+
+/**
+ * The filter the repositories run: the category (by slug or id) resolved to the ids of the category
+ * and of its whole sub-tree (null: any category; [] never happens: an unknown category is answered
+ * with an empty page before any query).
+ */
+export interface ResolvedFilter {
+  search: string | null;
+  categoryIds: string[] | null;
+  inStock: boolean | null;
+  minPrice: number | null;
+  maxPrice: number | null;
+}
+
+/** A category as stored. */
+export interface CategoryModel {
+  id: string;
+  slug: string;
+  name: string;
+  description: string;
+  position: number;
+  parentId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
 }
 
 /** Where a keyset page starts: the sort key value and id of the last row seen. */
@@ -48,11 +142,13 @@ export interface ProductCursor {
   id: string;
 }
 
-/** One product taken by a reservation, priced when it was taken. */
+/** One variant taken by a reservation, priced when it was taken. */
 export interface ReservedLine {
   productId: string;
+  variantId: string;
   sku: string;
   name: string;
+  variantTitle: string;
   quantity: number;
   unitPrice: Money;
 }
@@ -64,9 +160,10 @@ export interface ReservedLine {
 export const RESERVATION_STATUSES = ['PENDING', 'RESERVED', 'RELEASED', 'SOLD'] as const;
 export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
 
-/** One product an order asks for. */
+/** One variant an order asks for (variantId absent: the product's only variant). */
 export interface ReservationItem {
   productId: string;
+  variantId?: string;
   quantity: number;
 }
 
@@ -74,7 +171,7 @@ export interface ReservationItem {
 export interface ReservationModel {
   orderId: string;
   status: ReservationStatus;
-  /** What was asked for, one entry per product. */
+  /** What was asked for, one entry per variant. */
   items: ReservationItem[];
   lines: ReservedLine[];
   createdAt: Date;

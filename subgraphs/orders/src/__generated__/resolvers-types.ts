@@ -33,6 +33,8 @@ export type AddToCartInput = {
   productId: Scalars['ID']['input'];
   /** How many units to add: 1 to 100; the line may hold at most MAX_LINE_QUANTITY. */
   quantity: Scalars['Int']['input'];
+  /** Its variant (as issued); omitted: the product's only variant (refused for a product with several). */
+  variantId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** A postal address, given inline (checkout) or stored in the address book (users). */
@@ -133,6 +135,10 @@ export type CartLine = {
   status: CartLineStatus;
   /** Price of one unit now; null when the product is gone. */
   unitPrice?: Maybe<Money>;
+  /** The variant in the cart (a line is one variant). */
+  variant: ProductVariant;
+  /** The variant's option values now (e.g. M / Blue); empty for a product without options. */
+  variantTitle: Scalars['String']['output'];
 };
 
 /** A cart holds at most MAX_CART_LINES products and MAX_LINE_QUANTITY units of one; nothing was changed. */
@@ -595,16 +601,24 @@ export type OrderItem = {
   productName: Scalars['String']['output'];
   /** How many units were ordered. */
   quantity: Scalars['Int']['output'];
+  /** The variant's SKU when the order was placed. */
+  sku: Scalars['String']['output'];
   /** Price of one unit when the order was placed. */
   unitPrice: Money;
+  /** The ordered variant. */
+  variant: ProductVariant;
+  /** The variant's option values when the order was placed (e.g. M / Blue); empty for a product without options. */
+  variantTitle: Scalars['String']['output'];
 };
 
 /** One line to order. */
 export type OrderLineInput = {
   /** The product to order. */
   productId: Scalars['ID']['input'];
-  /** How many units: 1 to 100 (MAX_LINE_QUANTITY). Lines of the same product are added up. */
+  /** How many units: 1 to 100 (MAX_LINE_QUANTITY). Lines of the same variant are added up. */
   quantity: Scalars['Int']['input'];
+  /** Its variant (as issued); omitted: the product's only variant (refused for a product with several). */
+  variantId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** The order is no longer waiting for payment, so it cannot be cancelled. */
@@ -718,10 +732,17 @@ export type PlaceOrderInput = {
 /** The result of placeOrder: the order, or why it was not placed. */
 export type PlaceOrderResult = EmptyCartError | IdempotencyKeyReusedError | InsufficientStockError | InvalidInputError | Order | OrderTotalLimitError | ProductsUnavailableError | TooManyUnpaidOrdersError | UnknownProductError;
 
-/** A product of the catalogue, with its price and stock. */
+/** A product of the catalogue: what a shopper browses. What is bought is one of its variants. */
 export type Product = {
   __typename?: 'Product';
   /** Opaque identifier of the product. */
+  id: Scalars['ID']['output'];
+};
+
+/** One buyable version of a product, with its own SKU, price and stock. */
+export type ProductVariant = {
+  __typename?: 'ProductVariant';
+  /** Opaque identifier of the variant (as issued; it names its product). */
   id: Scalars['ID']['output'];
 };
 
@@ -783,6 +804,8 @@ export type RemoveCartLineInput = {
   cartId: Scalars['ID']['input'];
   /** The product of the line. */
   productId: Scalars['ID']['input'];
+  /** The variant of the line; omitted: every line of the product. */
+  variantId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** A postal address as the order keeps it (a snapshot). */
@@ -862,6 +885,8 @@ export type UpdateCartLineInput = {
   productId: Scalars['ID']['input'];
   /** The new quantity: 0 (removes the line) to MAX_LINE_QUANTITY. */
   quantity: Scalars['Int']['input'];
+  /** The variant of the line; omitted: the product's only line in the cart. */
+  variantId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** A person with an account in the shop. */
@@ -1152,6 +1177,7 @@ export type ResolversTypes = {
   PlaceOrderInput: PlaceOrderInput;
   PlaceOrderResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['PlaceOrderResult']>;
   Product: ResolverTypeWrapper<ProductRef>;
+  ProductVariant: ResolverTypeWrapper<ProductVariant>;
   ProductsUnavailableError: ResolverTypeWrapper<ProductsUnavailableError>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RefundOrderResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['RefundOrderResult']>;
@@ -1228,6 +1254,7 @@ export type ResolversParentTypes = {
   PlaceOrderInput: PlaceOrderInput;
   PlaceOrderResult: ResolversUnionTypes<ResolversParentTypes>['PlaceOrderResult'];
   Product: ProductRef;
+  ProductVariant: ProductVariant;
   ProductsUnavailableError: ProductsUnavailableError;
   Query: Record<PropertyKey, never>;
   RefundOrderResult: ResolversUnionTypes<ResolversParentTypes>['RefundOrderResult'];
@@ -1319,6 +1346,8 @@ export type CartLineResolvers<ContextType = Context, ParentType extends Resolver
   quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['CartLineStatus'], ParentType, ContextType>;
   unitPrice?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  variant?: Resolver<ResolversTypes['ProductVariant'], ParentType, ContextType>;
+  variantTitle?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type CartLineLimitErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CartLineLimitError'] = ResolversParentTypes['CartLineLimitError']> = {
@@ -1521,7 +1550,10 @@ export type OrderItemResolvers<ContextType = Context, ParentType extends Resolve
   product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
   productName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sku?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   unitPrice?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  variant?: Resolver<ResolversTypes['ProductVariant'], ParentType, ContextType>;
+  variantTitle?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type OrderNotCancellableErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OrderNotCancellableError'] = ResolversParentTypes['OrderNotCancellableError']> = {
@@ -1582,6 +1614,10 @@ export type PlaceOrderResultResolvers<ContextType = Context, ParentType extends 
 };
 
 export type ProductResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type ProductVariantResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ProductVariant'] = ResolversParentTypes['ProductVariant']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
@@ -1699,6 +1735,7 @@ export type Resolvers<ContextType = Context> = {
   PageInfo?: PageInfoResolvers<ContextType>;
   PlaceOrderResult?: PlaceOrderResultResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
+  ProductVariant?: ProductVariantResolvers<ContextType>;
   ProductsUnavailableError?: ProductsUnavailableErrorResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RefundOrderResult?: RefundOrderResultResolvers<ContextType>;

@@ -26,26 +26,129 @@ export type Scalars = {
 };
 
 /** Result of adjustStock. */
-export type AdjustStockResult = InvalidInputError | Product | ProductNotFoundError | StockBelowZeroError | StockLimitError;
+export type AdjustStockResult = InvalidInputError | Product | ProductNotFoundError | StockBelowZeroError | StockLimitError | VariantNotFoundError;
+
+/**
+ * How many units a shopper can order, without the exact count (exact counts help scrapers; admins see
+ * `stock`). LOW_STOCK: 1 to LOW_STOCK_THRESHOLD units (default 5).
+ */
+export type Availability =
+  /** More than LOW_STOCK_THRESHOLD units can be ordered. */
+  | 'IN_STOCK'
+  /** Between 1 and LOW_STOCK_THRESHOLD units can be ordered. */
+  | 'LOW_STOCK'
+  /** Nothing can be ordered now. */
+  | 'OUT_OF_STOCK';
+
+/** A category of the catalogue: a tree (a category has at most one parent). */
+export type Category = {
+  __typename?: 'Category';
+  /** The path from the top-level category down to this one, itself included (for breadcrumbs). */
+  breadcrumbs: Array<Category>;
+  /** The sub-categories, in menu order. */
+  children: Array<Category>;
+  /** Description (plain text, at most 2,000 characters; may be empty). */
+  description: Scalars['String']['output'];
+  /** Opaque identifier of the category. */
+  id: Scalars['ID']['output'];
+  /** Display name. */
+  name: Scalars['String']['output'];
+  /** The parent; null for a top-level category. */
+  parent?: Maybe<Category>;
+  /** Position among its siblings (menus sort by it, then by name). */
+  position: Scalars['Int']['output'];
+  /** Products of this category and of its sub-categories, as a connection with the usual filters. */
+  products: ProductConnection;
+  /** Unique, stable URL name, e.g. headphones. */
+  slug: Scalars['String']['output'];
+};
+
+
+/** A category of the catalogue: a tree (a category has at most one parent). */
+export type CategoryProductsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<ProductFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+  sort?: InputMaybe<ProductSort>;
+};
+
+/** The category cannot be deleted: it has sub-categories or products. */
+export type CategoryNotEmptyError = Error & {
+  __typename?: 'CategoryNotEmptyError';
+  /** Its sub-categories. */
+  children: Scalars['Int']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** Products that belong to it. */
+  products: Scalars['Int']['output'];
+};
+
+/** No category has this id. */
+export type CategoryNotFoundError = Error & {
+  __typename?: 'CategoryNotFoundError';
+  /** The id that was looked up. */
+  categoryId: Scalars['ID']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** Result of createCategory and updateCategory. */
+export type CategoryResult = Category | CategoryNotFoundError | DuplicateSlugError | InvalidInputError;
+
+/** A new category. */
+export type CreateCategoryInput = {
+  /** Description, at most 2,000 characters. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** Display name, 1-100 characters. */
+  name: Scalars['String']['input'];
+  /** The parent category's id; omitted: a top-level category. */
+  parentId?: InputMaybe<Scalars['ID']['input']>;
+  /** Position among its siblings (default 0). */
+  position?: InputMaybe<Scalars['Int']['input']>;
+  /** URL name (default: made from the name); unique among all categories. */
+  slug?: InputMaybe<Scalars['String']['input']>;
+};
 
 /** A new product. */
 export type CreateProductInput = {
-  /** Category, 1-64 characters. */
-  category: Scalars['String']['input'];
+  /** Slug of its category; created as a top-level category when there is none. Give this or categoryIds. */
+  category?: InputMaybe<Scalars['String']['input']>;
+  /** Ids of its categories (1 to 10), the primary first. Give this or category. */
+  categoryIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** Description, at most 10,000 characters (default empty). */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** Images in display order (at most 20). */
+  images?: InputMaybe<Array<ImageInput>>;
   /** Display name, 1-200 characters. */
   name: Scalars['String']['input'];
-  /** Unit price. */
+  /** Options (at most 3, each with 1 to 50 values); with options, give variants too. */
+  options?: InputMaybe<Array<ProductOptionInput>>;
+  /** Unit price of the default variant. */
   price: MoneyInput;
-  /** Unique stock-keeping unit: 1-64 characters of letters, digits, '-' and '_'. */
+  /** Unique stock-keeping unit of the default variant: 1-64 characters of letters, digits, '-' and '_'. */
   sku: Scalars['String']['input'];
-  /** Initial stock, zero up to the maximum (MAX_STOCK, default 1,000,000; default 0). */
+  /** URL name: 1-100 lower-case letters, digits and single '-' (default: made from the name, made unique). */
+  slug?: InputMaybe<Scalars['String']['input']>;
+  /** Initial stock of the default variant, zero up to the maximum (MAX_STOCK, default 1,000,000; default 0). */
   stock?: InputMaybe<Scalars['Int']['input']>;
+  /** The variants (1 to 100), each with one value of every option; without options, the default variant is made from sku, price and stock. */
+  variants?: InputMaybe<Array<VariantInput>>;
 };
 
 /** Result of createProduct. */
-export type CreateProductResult = DuplicateSkuError | InvalidInputError | PriceLimitError | Product | StockLimitError;
+export type CreateProductResult = CategoryNotFoundError | DuplicateSkuError | DuplicateSlugError | InvalidInputError | PriceLimitError | Product | StockLimitError;
+
+/** Result of deleteCategory. */
+export type DeleteCategoryResult = CategoryNotEmptyError | CategoryNotFoundError | DeletedCategory;
+
+/** A category that was deleted. */
+export type DeletedCategory = {
+  __typename?: 'DeletedCategory';
+  /** Its id. */
+  id: Scalars['ID']['output'];
+};
 
 /** Another product already uses this SKU. */
 export type DuplicateSkuError = Error & {
@@ -56,10 +159,44 @@ export type DuplicateSkuError = Error & {
   sku: Scalars['String']['output'];
 };
 
+/** Another product or category already uses this slug. */
+export type DuplicateSlugError = Error & {
+  __typename?: 'DuplicateSlugError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** The slug that is taken. */
+  slug: Scalars['String']['output'];
+};
+
 /** A failure a client is expected to handle; returned as data in mutation results. */
 export type Error = {
   /** Human-readable description of what went wrong. */
   message: Scalars['String']['output'];
+};
+
+/** An image of a product, served with long cache headers. */
+export type Image = {
+  __typename?: 'Image';
+  /** Text alternative for screen readers and when the image cannot be shown. */
+  altText: Scalars['String']['output'];
+  /** Height in pixels. */
+  height: Scalars['Int']['output'];
+  /** Absolute URL of the image. */
+  url: Scalars['String']['output'];
+  /** Width in pixels. */
+  width: Scalars['Int']['output'];
+};
+
+/** An image to show with a product or variant. */
+export type ImageInput = {
+  /** Text alternative, at most 500 characters. */
+  altText: Scalars['String']['input'];
+  /** Height in pixels, 1 to 10,000. */
+  height: Scalars['Int']['input'];
+  /** Absolute https URL, or a path under /images/ of this service (at most 2,000 characters). */
+  url: Scalars['String']['input'];
+  /** Width in pixels, 1 to 10,000. */
+  width: Scalars['Int']['input'];
 };
 
 /** An input value was rejected; field names the offending input field. */
@@ -90,15 +227,33 @@ export type MoneyInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Adds a variant to a product with options (one value of each option, a combination not offered yet). Administrators only. */
+  addVariant: VariantResult;
   /**
    * Adds (positive delta) or removes (negative delta) units of stock atomically; never below zero nor
    * above the maximum on hand (MAX_STOCK). Administrators only.
    */
   adjustStock: AdjustStockResult;
+  /** Adds a category. Administrators only. */
+  createCategory: CategoryResult;
   /** Adds a product to the catalogue. Administrators only. */
   createProduct: CreateProductResult;
+  /** Deletes a category without sub-categories or products. Administrators only. */
+  deleteCategory: DeleteCategoryResult;
+  /** Takes a variant off sale (refused for a product's last variant or while orders hold its units). Administrators only. */
+  removeVariant: VariantResult;
+  /** Changes a category (moving it keeps its sub-tree). Administrators only. */
+  updateCategory: CategoryResult;
   /** Changes a product's details. Administrators only. */
   updateProduct: UpdateProductResult;
+  /** Changes a variant's SKU, price or images. Administrators only. */
+  updateVariant: VariantResult;
+};
+
+
+export type MutationAddVariantArgs = {
+  input: VariantInput;
+  productId: Scalars['ID']['input'];
 };
 
 
@@ -108,14 +263,41 @@ export type MutationAdjustStockArgs = {
 };
 
 
+export type MutationCreateCategoryArgs = {
+  input: CreateCategoryInput;
+};
+
+
 export type MutationCreateProductArgs = {
   input: CreateProductInput;
+};
+
+
+export type MutationDeleteCategoryArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationRemoveVariantArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationUpdateCategoryArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateCategoryInput;
 };
 
 
 export type MutationUpdateProductArgs = {
   id: Scalars['ID']['input'];
   input: UpdateProductInput;
+};
+
+
+export type MutationUpdateVariantArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateVariantInput;
 };
 
 /** Relay page information. */
@@ -140,10 +322,17 @@ export type PriceLimitError = Error & {
   message: Scalars['String']['output'];
 };
 
-/** A product of the catalogue, with its price and stock. */
+/** A product of the catalogue: what a shopper browses. What is bought is one of its variants. */
 export type Product = {
   __typename?: 'Product';
-  /** Catalogue category, e.g. electronics. */
+  /** Availability over all variants. */
+  availability: Availability;
+  /** The categories the product belongs to (at least one), the primary first. */
+  categories: Array<Category>;
+  /**
+   * Slug of the product's first category, e.g. electronics.
+   * @deprecated Use categories.
+   */
   category: Scalars['String']['output'];
   /** When the product was created. */
   createdAt: Scalars['DateTime']['output'];
@@ -151,18 +340,26 @@ export type Product = {
   description: Scalars['String']['output'];
   /** Opaque identifier of the product. */
   id: Scalars['ID']['output'];
-  /** True when at least one unit can be ordered. */
+  /** The product's images in display order (the first is the main image). */
+  images: Array<Image>;
+  /** True when at least one unit of some variant can be ordered. */
   inStock: Scalars['Boolean']['output'];
   /** Display name. */
   name: Scalars['String']['output'];
-  /** Current unit price. */
+  /** The options a shopper chooses between, e.g. Size and Colour; empty for a product without options. */
+  options: Array<ProductOption>;
+  /** The lowest unit price of its variants (the price of a product without options). */
   price: Money;
-  /** Stock-keeping unit, unique across the catalogue, e.g. ELEC-HEAD-001. */
+  /** Stock-keeping unit of the default (first) variant, e.g. ELEC-HEAD-001. */
   sku: Scalars['String']['output'];
-  /** Units on hand that are not reserved by an order. Not part of the partner contract. */
-  stock: Scalars['Int']['output'];
+  /** Unique, stable URL name (lower-case letters, digits and '-'), e.g. noise-cancelling-headphones. */
+  slug: Scalars['String']['output'];
+  /** Units of all variants that can be ordered now. Administrators only (null for everyone else). */
+  stock?: Maybe<Scalars['Int']['output']>;
   /** When the product was last changed (including its stock). */
   updatedAt: Scalars['DateTime']['output'];
+  /** What can be bought: one default variant for a product without options, else one per combination offered. */
+  variants: Array<ProductVariant>;
 };
 
 /** A page of products (Relay connection). */
@@ -172,6 +369,8 @@ export type ProductConnection = {
   edges: Array<ProductEdge>;
   /** Where this page is in the whole list. */
   pageInfo: PageInfo;
+  /** How many products match the filter over all pages. */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** One product in a page of products. */
@@ -185,15 +384,21 @@ export type ProductEdge = {
 
 /** Narrows the product list; all given conditions must hold. */
 export type ProductFilter = {
-  /** Only products of this category (exact match). */
+  /** Only products of the category with this slug (or of its sub-categories). */
   category?: InputMaybe<Scalars['String']['input']>;
+  /** Only products of the category with this id (or of its sub-categories). */
+  categoryId?: InputMaybe<Scalars['ID']['input']>;
   /** True: only products with stock; false: only sold-out products. */
   inStock?: InputMaybe<Scalars['Boolean']['input']>;
   /** Highest price in minor units (inclusive). */
   maxPrice?: InputMaybe<Scalars['Int']['input']>;
   /** Lowest price in minor units (inclusive). */
   minPrice?: InputMaybe<Scalars['Int']['input']>;
-  /** Case-insensitive text searched in name, description and SKU (at most 200 characters). */
+  /**
+   * Words searched in name, description and SKU (at most 200 characters), in any order, ignoring letter
+   * case, accents and simple plurals ("Soaps" finds "soap"); every word must match. Ranked: a match in
+   * the name above one in the description (sort RELEVANCE, the default with a search).
+   */
   search?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -206,36 +411,116 @@ export type ProductNotFoundError = Error & {
   productId: Scalars['ID']['output'];
 };
 
+/** An option of a product and the values offered, e.g. Size: S, M, L. */
+export type ProductOption = {
+  __typename?: 'ProductOption';
+  /** The option's name, e.g. Size. */
+  name: Scalars['String']['output'];
+  /** The values in display order, e.g. [S, M, L]. */
+  values: Array<Scalars['String']['output']>;
+};
+
+/** An option and its values, e.g. Size: S, M, L. */
+export type ProductOptionInput = {
+  /** 1-50 characters, unique within the product. */
+  name: Scalars['String']['input'];
+  /** 1 to 50 distinct values of 1-50 characters each. */
+  values: Array<Scalars['String']['input']>;
+};
+
 /** Order of the product list. */
 export type ProductSort =
   /** Alphabetically by name. */
   | 'NAME_ASC'
-  /** Most recently created first (the default). */
+  /** Most recently created first (the default without a search). */
   | 'NEWEST'
   /** Cheapest first. */
   | 'PRICE_ASC'
   /** Most expensive first. */
-  | 'PRICE_DESC';
+  | 'PRICE_DESC'
+  /** Best match first (the default with a search; without one it is NEWEST). */
+  | 'RELEVANCE';
+
+/** One buyable version of a product, with its own SKU, price and stock. */
+export type ProductVariant = {
+  __typename?: 'ProductVariant';
+  /** How many units can be ordered, without the exact count. */
+  availability: Availability;
+  /** Opaque identifier of the variant (as issued; it names its product). */
+  id: Scalars['ID']['output'];
+  /** Images of this variant (e.g. its colour); the product's images when it has none of its own. */
+  images: Array<Image>;
+  /** True when at least one unit can be ordered. */
+  inStock: Scalars['Boolean']['output'];
+  /** Unit price. */
+  price: Money;
+  /** The product it belongs to. */
+  product: Product;
+  /** The variant's value of each of the product's options, in the product's option order. */
+  selectedOptions: Array<SelectedOption>;
+  /** Stock-keeping unit, unique across the catalogue. */
+  sku: Scalars['String']['output'];
+  /** Units that can be ordered now. Administrators only (null for everyone else). */
+  stock?: Maybe<Scalars['Int']['output']>;
+  /** The option values joined for display, e.g. M / Blue; empty for the default variant of a product without options. */
+  title: Scalars['String']['output'];
+};
 
 export type Query = {
   __typename?: 'Query';
-  /** One product by id; null when it does not exist. */
+  /** The top-level categories in menu order (each with its children). */
+  categories: Array<Category>;
+  /** One category by slug; null when there is none. */
+  category?: Maybe<Category>;
+  /** One product by id or by slug (exactly one of them); null when it does not exist. */
   product?: Maybe<Product>;
+  /** One variant by id; null when it does not exist. */
+  productVariant?: Maybe<ProductVariant>;
   /** Lists the catalogue as a Relay connection (default page 20, maximum 100). */
   products: ProductConnection;
 };
 
 
+export type QueryCategoryArgs = {
+  slug: Scalars['String']['input'];
+};
+
+
 export type QueryProductArgs = {
+  id?: InputMaybe<Scalars['ID']['input']>;
+  slug?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryProductVariantArgs = {
   id: Scalars['ID']['input'];
 };
 
 
 export type QueryProductsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<ProductFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   sort?: InputMaybe<ProductSort>;
+};
+
+/** The value a variant has for one option, e.g. Size = M. */
+export type SelectedOption = {
+  __typename?: 'SelectedOption';
+  /** The option's name. */
+  name: Scalars['String']['output'];
+  /** The variant's value of it. */
+  value: Scalars['String']['output'];
+};
+
+/** A variant's value of one option. */
+export type SelectedOptionInput = {
+  /** The option's name. */
+  name: Scalars['String']['input'];
+  /** One of the option's values. */
+  value: Scalars['String']['input'];
 };
 
 /** The stock change would leave the stock below zero; nothing was changed. */
@@ -262,22 +547,80 @@ export type StockLimitError = Error & {
   message: Scalars['String']['output'];
 };
 
-/** Changes to a product; omitted fields stay as they are. Stock changes go through adjustStock. */
-export type UpdateProductInput = {
-  /** New category. */
-  category?: InputMaybe<Scalars['String']['input']>;
+/** Changes to a category; omitted fields stay as they are. */
+export type UpdateCategoryInput = {
   /** New description. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** New display name. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** New parent's id (not itself or one of its descendants). */
+  parentId?: InputMaybe<Scalars['ID']['input']>;
+  /** New position among its siblings. */
+  position?: InputMaybe<Scalars['Int']['input']>;
+  /** New slug (old links stop working). */
+  slug?: InputMaybe<Scalars['String']['input']>;
+  /** True: make it a top-level category. */
+  topLevel?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+/** Changes to a product; omitted fields stay as they are. Stock changes go through adjustStock. */
+export type UpdateProductInput = {
+  /** New category by slug (replaces its categories). */
+  category?: InputMaybe<Scalars['String']['input']>;
+  /** New categories by id (replace its categories; 1 to 10). */
+  categoryIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** New description. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** New images (replace the product's). */
+  images?: InputMaybe<Array<ImageInput>>;
   /** New display name. */
   name?: InputMaybe<Scalars['String']['input']>;
   /** New unit price. */
   price?: InputMaybe<MoneyInput>;
   /** New SKU (must stay unique). */
   sku?: InputMaybe<Scalars['String']['input']>;
+  /** New slug (old links stop working). */
+  slug?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** Result of updateProduct. */
-export type UpdateProductResult = DuplicateSkuError | InvalidInputError | PriceLimitError | Product | ProductNotFoundError;
+export type UpdateProductResult = CategoryNotFoundError | DuplicateSkuError | DuplicateSlugError | InvalidInputError | PriceLimitError | Product | ProductNotFoundError;
+
+/** Changes to a variant; omitted fields stay as they are. Stock changes go through adjustStock. */
+export type UpdateVariantInput = {
+  /** New images (replace the variant's own). */
+  images?: InputMaybe<Array<ImageInput>>;
+  /** New unit price. */
+  price?: InputMaybe<MoneyInput>;
+  /** New SKU (must stay unique). */
+  sku?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A variant of a new product, or one added later. */
+export type VariantInput = {
+  /** Images of this variant (at most 10). */
+  images?: InputMaybe<Array<ImageInput>>;
+  /** Unit price. */
+  price: MoneyInput;
+  /** The variant's value of each option, in any order. */
+  selectedOptions: Array<SelectedOptionInput>;
+  /** Unique stock-keeping unit. */
+  sku: Scalars['String']['input'];
+  /** Initial stock (default 0). */
+  stock?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** No variant has this id. */
+export type VariantNotFoundError = Error & {
+  __typename?: 'VariantNotFoundError';
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+  /** The id that was looked up. */
+  variantId: Scalars['ID']['output'];
+};
+
+/** Result of addVariant, updateVariant and removeVariant: the product with its variants. */
+export type VariantResult = DuplicateSkuError | InvalidInputError | PriceLimitError | Product | ProductNotFoundError | StockLimitError | VariantNotFoundError;
 
 export type Link__Purpose =
   | 'EXECUTION'
@@ -363,14 +706,22 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping of federation types */
 export type FederationTypes = {
+  Category: Category;
   Product: Product;
+  ProductVariant: ProductVariant;
 };
 
 /** Mapping of federation reference types */
 export type FederationReferenceTypes = {
+  Category:
+    ( { __typename: 'Category' }
+    & GraphQLRecursivePick<FederationTypes['Category'], {"id":true}> );
   Product:
     ( { __typename: 'Product' }
     & GraphQLRecursivePick<FederationTypes['Product'], {"id":true}> );
+  ProductVariant:
+    ( { __typename: 'ProductVariant' }
+    & GraphQLRecursivePick<FederationTypes['ProductVariant'], {"id":true}> );
 };
 
 /** Mapping of union types */
@@ -381,49 +732,89 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
     | ( ProductNotFoundError & { __typename: 'ProductNotFoundError' } )
     | ( StockBelowZeroError & { __typename: 'StockBelowZeroError' } )
     | ( StockLimitError & { __typename: 'StockLimitError' } )
+    | ( VariantNotFoundError & { __typename: 'VariantNotFoundError' } )
+  ;
+  CategoryResult:
+    | ( Omit<Category, 'breadcrumbs' | 'children' | 'parent' | 'products'> & { breadcrumbs: Array<_RefType['Category']>, children: Array<_RefType['Category']>, parent?: Maybe<_RefType['Category']>, products: _RefType['ProductConnection'] } & { __typename: 'Category' } )
+    | ( CategoryNotFoundError & { __typename: 'CategoryNotFoundError' } )
+    | ( DuplicateSlugError & { __typename: 'DuplicateSlugError' } )
+    | ( InvalidInputError & { __typename: 'InvalidInputError' } )
   ;
   CreateProductResult:
+    | ( CategoryNotFoundError & { __typename: 'CategoryNotFoundError' } )
     | ( DuplicateSkuError & { __typename: 'DuplicateSkuError' } )
+    | ( DuplicateSlugError & { __typename: 'DuplicateSlugError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( PriceLimitError & { __typename: 'PriceLimitError' } )
     | ( ProductModel & { __typename: 'Product' } )
     | ( StockLimitError & { __typename: 'StockLimitError' } )
   ;
+  DeleteCategoryResult:
+    | ( CategoryNotEmptyError & { __typename: 'CategoryNotEmptyError' } )
+    | ( CategoryNotFoundError & { __typename: 'CategoryNotFoundError' } )
+    | ( DeletedCategory & { __typename: 'DeletedCategory' } )
+  ;
   UpdateProductResult:
+    | ( CategoryNotFoundError & { __typename: 'CategoryNotFoundError' } )
+    | ( DuplicateSkuError & { __typename: 'DuplicateSkuError' } )
+    | ( DuplicateSlugError & { __typename: 'DuplicateSlugError' } )
+    | ( InvalidInputError & { __typename: 'InvalidInputError' } )
+    | ( PriceLimitError & { __typename: 'PriceLimitError' } )
+    | ( ProductModel & { __typename: 'Product' } )
+    | ( ProductNotFoundError & { __typename: 'ProductNotFoundError' } )
+  ;
+  VariantResult:
     | ( DuplicateSkuError & { __typename: 'DuplicateSkuError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( PriceLimitError & { __typename: 'PriceLimitError' } )
     | ( ProductModel & { __typename: 'Product' } )
     | ( ProductNotFoundError & { __typename: 'ProductNotFoundError' } )
+    | ( StockLimitError & { __typename: 'StockLimitError' } )
+    | ( VariantNotFoundError & { __typename: 'VariantNotFoundError' } )
   ;
 };
 
 /** Mapping of interface types */
 export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
   Error:
+    | ( CategoryNotEmptyError & { __typename: 'CategoryNotEmptyError' } )
+    | ( CategoryNotFoundError & { __typename: 'CategoryNotFoundError' } )
     | ( DuplicateSkuError & { __typename: 'DuplicateSkuError' } )
+    | ( DuplicateSlugError & { __typename: 'DuplicateSlugError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( PriceLimitError & { __typename: 'PriceLimitError' } )
     | ( ProductNotFoundError & { __typename: 'ProductNotFoundError' } )
     | ( StockBelowZeroError & { __typename: 'StockBelowZeroError' } )
     | ( StockLimitError & { __typename: 'StockLimitError' } )
+    | ( VariantNotFoundError & { __typename: 'VariantNotFoundError' } )
   ;
 };
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   AdjustStockResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['AdjustStockResult']>;
-  CreateProductInput: CreateProductInput;
+  Availability: Availability;
+  Category: ResolverTypeWrapper<Omit<Category, 'breadcrumbs' | 'children' | 'parent' | 'products'> & { breadcrumbs: Array<ResolversTypes['Category']>, children: Array<ResolversTypes['Category']>, parent?: Maybe<ResolversTypes['Category']>, products: ResolversTypes['ProductConnection'] }>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  CategoryNotEmptyError: ResolverTypeWrapper<CategoryNotEmptyError>;
+  CategoryNotFoundError: ResolverTypeWrapper<CategoryNotFoundError>;
+  CategoryResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CategoryResult']>;
+  CreateCategoryInput: CreateCategoryInput;
+  CreateProductInput: CreateProductInput;
   CreateProductResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CreateProductResult']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeleteCategoryResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['DeleteCategoryResult']>;
+  DeletedCategory: ResolverTypeWrapper<DeletedCategory>;
   DuplicateSkuError: ResolverTypeWrapper<DuplicateSkuError>;
+  DuplicateSlugError: ResolverTypeWrapper<DuplicateSlugError>;
   Error: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Error']>;
+  Image: ResolverTypeWrapper<Image>;
+  ImageInput: ImageInput;
   InvalidInputError: ResolverTypeWrapper<InvalidInputError>;
   Money: ResolverTypeWrapper<Money>;
   MoneyInput: MoneyInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   PriceLimitError: ResolverTypeWrapper<PriceLimitError>;
@@ -432,12 +823,22 @@ export type ResolversTypes = {
   ProductEdge: ResolverTypeWrapper<Omit<ProductEdge, 'node'> & { node: ResolversTypes['Product'] }>;
   ProductFilter: ProductFilter;
   ProductNotFoundError: ResolverTypeWrapper<ProductNotFoundError>;
+  ProductOption: ResolverTypeWrapper<ProductOption>;
+  ProductOptionInput: ProductOptionInput;
   ProductSort: ProductSort;
+  ProductVariant: ResolverTypeWrapper<Omit<ProductVariant, 'product'> & { product: ResolversTypes['Product'] }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  SelectedOption: ResolverTypeWrapper<SelectedOption>;
+  SelectedOptionInput: SelectedOptionInput;
   StockBelowZeroError: ResolverTypeWrapper<StockBelowZeroError>;
   StockLimitError: ResolverTypeWrapper<StockLimitError>;
+  UpdateCategoryInput: UpdateCategoryInput;
   UpdateProductInput: UpdateProductInput;
   UpdateProductResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['UpdateProductResult']>;
+  UpdateVariantInput: UpdateVariantInput;
+  VariantInput: VariantInput;
+  VariantNotFoundError: ResolverTypeWrapper<VariantNotFoundError>;
+  VariantResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['VariantResult']>;
   link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
   link__Purpose: Link__Purpose;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -446,17 +847,27 @@ export type ResolversTypes = {
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   AdjustStockResult: ResolversUnionTypes<ResolversParentTypes>['AdjustStockResult'];
-  CreateProductInput: CreateProductInput;
+  Category: Omit<Category, 'breadcrumbs' | 'children' | 'parent' | 'products'> & { breadcrumbs: Array<ResolversParentTypes['Category']>, children: Array<ResolversParentTypes['Category']>, parent?: Maybe<ResolversParentTypes['Category']>, products: ResolversParentTypes['ProductConnection'] } | FederationReferenceTypes['Category'];
+  ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
+  CategoryNotEmptyError: CategoryNotEmptyError;
+  CategoryNotFoundError: CategoryNotFoundError;
+  CategoryResult: ResolversUnionTypes<ResolversParentTypes>['CategoryResult'];
+  CreateCategoryInput: CreateCategoryInput;
+  CreateProductInput: CreateProductInput;
   CreateProductResult: ResolversUnionTypes<ResolversParentTypes>['CreateProductResult'];
   DateTime: Scalars['DateTime']['output'];
+  DeleteCategoryResult: ResolversUnionTypes<ResolversParentTypes>['DeleteCategoryResult'];
+  DeletedCategory: DeletedCategory;
   DuplicateSkuError: DuplicateSkuError;
+  DuplicateSlugError: DuplicateSlugError;
   Error: ResolversInterfaceTypes<ResolversParentTypes>['Error'];
+  Image: Image;
+  ImageInput: ImageInput;
   InvalidInputError: InvalidInputError;
   Money: Money;
   MoneyInput: MoneyInput;
   Mutation: Record<PropertyKey, never>;
-  ID: Scalars['ID']['output'];
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
   PriceLimitError: PriceLimitError;
@@ -465,11 +876,21 @@ export type ResolversParentTypes = {
   ProductEdge: Omit<ProductEdge, 'node'> & { node: ResolversParentTypes['Product'] };
   ProductFilter: ProductFilter;
   ProductNotFoundError: ProductNotFoundError;
+  ProductOption: ProductOption;
+  ProductOptionInput: ProductOptionInput;
+  ProductVariant: Omit<ProductVariant, 'product'> & { product: ResolversParentTypes['Product'] } | FederationReferenceTypes['ProductVariant'];
   Query: Record<PropertyKey, never>;
+  SelectedOption: SelectedOption;
+  SelectedOptionInput: SelectedOptionInput;
   StockBelowZeroError: StockBelowZeroError;
   StockLimitError: StockLimitError;
+  UpdateCategoryInput: UpdateCategoryInput;
   UpdateProductInput: UpdateProductInput;
   UpdateProductResult: ResolversUnionTypes<ResolversParentTypes>['UpdateProductResult'];
+  UpdateVariantInput: UpdateVariantInput;
+  VariantInput: VariantInput;
+  VariantNotFoundError: VariantNotFoundError;
+  VariantResult: ResolversUnionTypes<ResolversParentTypes>['VariantResult'];
   link__Import: Scalars['link__Import']['output'];
   String: Scalars['String']['output'];
 };
@@ -508,16 +929,56 @@ export type TagDirectiveArgs = {
 export type TagDirectiveResolver<Result, Parent, ContextType = Context, Args = TagDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type AdjustStockResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AdjustStockResult'] = ResolversParentTypes['AdjustStockResult']> = {
-  __resolveType: TypeResolveFn<'InvalidInputError' | 'Product' | 'ProductNotFoundError' | 'StockBelowZeroError' | 'StockLimitError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'InvalidInputError' | 'Product' | 'ProductNotFoundError' | 'StockBelowZeroError' | 'StockLimitError' | 'VariantNotFoundError', ParentType, ContextType>;
+};
+
+export type CategoryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Category'] = ResolversParentTypes['Category'], FederationReferenceType extends FederationReferenceTypes['Category'] = FederationReferenceTypes['Category']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Category']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  breadcrumbs?: Resolver<Array<ResolversTypes['Category']>, ParentType, ContextType>;
+  children?: Resolver<Array<ResolversTypes['Category']>, ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  parent?: Resolver<Maybe<ResolversTypes['Category']>, ParentType, ContextType>;
+  position?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  products?: Resolver<ResolversTypes['ProductConnection'], ParentType, ContextType, Partial<CategoryProductsArgs>>;
+  slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type CategoryNotEmptyErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CategoryNotEmptyError'] = ResolversParentTypes['CategoryNotEmptyError']> = {
+  children?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  products?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type CategoryNotFoundErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CategoryNotFoundError'] = ResolversParentTypes['CategoryNotFoundError']> = {
+  categoryId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type CategoryResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CategoryResult'] = ResolversParentTypes['CategoryResult']> = {
+  __resolveType: TypeResolveFn<'Category' | 'CategoryNotFoundError' | 'DuplicateSlugError' | 'InvalidInputError', ParentType, ContextType>;
 };
 
 export type CreateProductResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CreateProductResult'] = ResolversParentTypes['CreateProductResult']> = {
-  __resolveType: TypeResolveFn<'DuplicateSkuError' | 'InvalidInputError' | 'PriceLimitError' | 'Product' | 'StockLimitError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'CategoryNotFoundError' | 'DuplicateSkuError' | 'DuplicateSlugError' | 'InvalidInputError' | 'PriceLimitError' | 'Product' | 'StockLimitError', ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type DeleteCategoryResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DeleteCategoryResult'] = ResolversParentTypes['DeleteCategoryResult']> = {
+  __resolveType: TypeResolveFn<'CategoryNotEmptyError' | 'CategoryNotFoundError' | 'DeletedCategory', ParentType, ContextType>;
+};
+
+export type DeletedCategoryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DeletedCategory'] = ResolversParentTypes['DeletedCategory']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
 
 export type DuplicateSkuErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DuplicateSkuError'] = ResolversParentTypes['DuplicateSkuError']> = {
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -525,8 +986,21 @@ export type DuplicateSkuErrorResolvers<ContextType = Context, ParentType extends
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type DuplicateSlugErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DuplicateSlugError'] = ResolversParentTypes['DuplicateSlugError']> = {
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type ErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Error'] = ResolversParentTypes['Error']> = {
-  __resolveType: TypeResolveFn<'DuplicateSkuError' | 'InvalidInputError' | 'PriceLimitError' | 'ProductNotFoundError' | 'StockBelowZeroError' | 'StockLimitError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'CategoryNotEmptyError' | 'CategoryNotFoundError' | 'DuplicateSkuError' | 'DuplicateSlugError' | 'InvalidInputError' | 'PriceLimitError' | 'ProductNotFoundError' | 'StockBelowZeroError' | 'StockLimitError' | 'VariantNotFoundError', ParentType, ContextType>;
+};
+
+export type ImageResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Image'] = ResolversParentTypes['Image']> = {
+  altText?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  height?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  width?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type InvalidInputErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['InvalidInputError'] = ResolversParentTypes['InvalidInputError']> = {
@@ -541,9 +1015,15 @@ export type MoneyResolvers<ContextType = Context, ParentType extends ResolversPa
 };
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  addVariant?: Resolver<ResolversTypes['VariantResult'], ParentType, ContextType, RequireFields<MutationAddVariantArgs, 'input' | 'productId'>>;
   adjustStock?: Resolver<ResolversTypes['AdjustStockResult'], ParentType, ContextType, RequireFields<MutationAdjustStockArgs, 'delta' | 'id'>>;
+  createCategory?: Resolver<ResolversTypes['CategoryResult'], ParentType, ContextType, RequireFields<MutationCreateCategoryArgs, 'input'>>;
   createProduct?: Resolver<ResolversTypes['CreateProductResult'], ParentType, ContextType, RequireFields<MutationCreateProductArgs, 'input'>>;
+  deleteCategory?: Resolver<ResolversTypes['DeleteCategoryResult'], ParentType, ContextType, RequireFields<MutationDeleteCategoryArgs, 'id'>>;
+  removeVariant?: Resolver<ResolversTypes['VariantResult'], ParentType, ContextType, RequireFields<MutationRemoveVariantArgs, 'id'>>;
+  updateCategory?: Resolver<ResolversTypes['CategoryResult'], ParentType, ContextType, RequireFields<MutationUpdateCategoryArgs, 'id' | 'input'>>;
   updateProduct?: Resolver<ResolversTypes['UpdateProductResult'], ParentType, ContextType, RequireFields<MutationUpdateProductArgs, 'id' | 'input'>>;
+  updateVariant?: Resolver<ResolversTypes['VariantResult'], ParentType, ContextType, RequireFields<MutationUpdateVariantArgs, 'id' | 'input'>>;
 };
 
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -561,22 +1041,29 @@ export type PriceLimitErrorResolvers<ContextType = Context, ParentType extends R
 
 export type ProductResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product'], FederationReferenceType extends FederationReferenceTypes['Product'] = FederationReferenceTypes['Product']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Product']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  availability?: Resolver<ResolversTypes['Availability'], ParentType, ContextType>;
+  categories?: Resolver<Array<ResolversTypes['Category']>, ParentType, ContextType>;
   category?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  images?: Resolver<Array<ResolversTypes['Image']>, ParentType, ContextType>;
   inStock?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  options?: Resolver<Array<ResolversTypes['ProductOption']>, ParentType, ContextType>;
   price?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   sku?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  stock?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  stock?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  variants?: Resolver<Array<ResolversTypes['ProductVariant']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type ProductConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ProductConnection'] = ResolversParentTypes['ProductConnection']> = {
   edges?: Resolver<Array<ResolversTypes['ProductEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type ProductEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ProductEdge'] = ResolversParentTypes['ProductEdge']> = {
@@ -590,9 +1077,36 @@ export type ProductNotFoundErrorResolvers<ContextType = Context, ParentType exte
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type ProductOptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ProductOption'] = ResolversParentTypes['ProductOption']> = {
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  values?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type ProductVariantResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ProductVariant'] = ResolversParentTypes['ProductVariant'], FederationReferenceType extends FederationReferenceTypes['ProductVariant'] = FederationReferenceTypes['ProductVariant']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['ProductVariant']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  availability?: Resolver<ResolversTypes['Availability'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  images?: Resolver<Array<ResolversTypes['Image']>, ParentType, ContextType>;
+  inStock?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  price?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
+  selectedOptions?: Resolver<Array<ResolversTypes['SelectedOption']>, ParentType, ContextType>;
+  sku?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  stock?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
-  product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<QueryProductArgs, 'id'>>;
-  products?: Resolver<ResolversTypes['ProductConnection'], ParentType, ContextType, RequireFields<QueryProductsArgs, 'sort'>>;
+  categories?: Resolver<Array<ResolversTypes['Category']>, ParentType, ContextType>;
+  category?: Resolver<Maybe<ResolversTypes['Category']>, ParentType, ContextType, RequireFields<QueryCategoryArgs, 'slug'>>;
+  product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType, Partial<QueryProductArgs>>;
+  productVariant?: Resolver<Maybe<ResolversTypes['ProductVariant']>, ParentType, ContextType, RequireFields<QueryProductVariantArgs, 'id'>>;
+  products?: Resolver<ResolversTypes['ProductConnection'], ParentType, ContextType, Partial<QueryProductsArgs>>;
+};
+
+export type SelectedOptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SelectedOption'] = ResolversParentTypes['SelectedOption']> = {
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type StockBelowZeroErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StockBelowZeroError'] = ResolversParentTypes['StockBelowZeroError']> = {
@@ -609,7 +1123,17 @@ export type StockLimitErrorResolvers<ContextType = Context, ParentType extends R
 };
 
 export type UpdateProductResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['UpdateProductResult'] = ResolversParentTypes['UpdateProductResult']> = {
-  __resolveType: TypeResolveFn<'DuplicateSkuError' | 'InvalidInputError' | 'PriceLimitError' | 'Product' | 'ProductNotFoundError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'CategoryNotFoundError' | 'DuplicateSkuError' | 'DuplicateSlugError' | 'InvalidInputError' | 'PriceLimitError' | 'Product' | 'ProductNotFoundError', ParentType, ContextType>;
+};
+
+export type VariantNotFoundErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['VariantNotFoundError'] = ResolversParentTypes['VariantNotFoundError']> = {
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  variantId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type VariantResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['VariantResult'] = ResolversParentTypes['VariantResult']> = {
+  __resolveType: TypeResolveFn<'DuplicateSkuError' | 'InvalidInputError' | 'PriceLimitError' | 'Product' | 'ProductNotFoundError' | 'StockLimitError' | 'VariantNotFoundError', ParentType, ContextType>;
 };
 
 export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['link__Import'], any> {
@@ -618,10 +1142,18 @@ export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<Resolv
 
 export type Resolvers<ContextType = Context> = {
   AdjustStockResult?: AdjustStockResultResolvers<ContextType>;
+  Category?: CategoryResolvers<ContextType>;
+  CategoryNotEmptyError?: CategoryNotEmptyErrorResolvers<ContextType>;
+  CategoryNotFoundError?: CategoryNotFoundErrorResolvers<ContextType>;
+  CategoryResult?: CategoryResultResolvers<ContextType>;
   CreateProductResult?: CreateProductResultResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DeleteCategoryResult?: DeleteCategoryResultResolvers<ContextType>;
+  DeletedCategory?: DeletedCategoryResolvers<ContextType>;
   DuplicateSkuError?: DuplicateSkuErrorResolvers<ContextType>;
+  DuplicateSlugError?: DuplicateSlugErrorResolvers<ContextType>;
   Error?: ErrorResolvers<ContextType>;
+  Image?: ImageResolvers<ContextType>;
   InvalidInputError?: InvalidInputErrorResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
@@ -631,10 +1163,15 @@ export type Resolvers<ContextType = Context> = {
   ProductConnection?: ProductConnectionResolvers<ContextType>;
   ProductEdge?: ProductEdgeResolvers<ContextType>;
   ProductNotFoundError?: ProductNotFoundErrorResolvers<ContextType>;
+  ProductOption?: ProductOptionResolvers<ContextType>;
+  ProductVariant?: ProductVariantResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  SelectedOption?: SelectedOptionResolvers<ContextType>;
   StockBelowZeroError?: StockBelowZeroErrorResolvers<ContextType>;
   StockLimitError?: StockLimitErrorResolvers<ContextType>;
   UpdateProductResult?: UpdateProductResultResolvers<ContextType>;
+  VariantNotFoundError?: VariantNotFoundErrorResolvers<ContextType>;
+  VariantResult?: VariantResultResolvers<ContextType>;
   link__Import?: GraphQLScalarType;
 };
 
