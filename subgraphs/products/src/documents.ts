@@ -78,7 +78,15 @@ const productSchema = new Schema<ProductDoc>(
       currency: { type: String, required: true },
     },
     stock: { type: Number, required: true, default: 0 },
-    category: { type: String, required: true, index: true },
+    // Catalogue (categories, slugs, images): products.repository.ts writes these.
+    slug: { type: String },
+    /** Before categories were entities; kept on old documents, never written any more. */
+    category: { type: String },
+    categoryIds: { type: [String], default: undefined },
+    images: {
+      type: [new Schema<ImageDoc>({ url: String, altText: String, width: Number, height: Number }, { _id: false })],
+      default: undefined,
+    },
     holds: {
       type: [new Schema<Hold>({ orderId: String, quantity: Number }, { _id: false })],
       default: [],
@@ -106,7 +114,9 @@ export const toProduct = (doc: ProductDoc): ProductModel => ({
   description: doc.description ?? '',
   price: { amount: doc.price.amount, currency: doc.price.currency },
   stock: doc.stock,
-  category: doc.category,
+  slug: doc.slug ?? '',
+  categoryIds: doc.categoryIds ?? [],
+  images: (doc.images ?? []).map((i) => ({ url: i.url, altText: i.altText, width: i.width, height: i.height })),
   createdAt: doc.createdAt,
   updatedAt: doc.updatedAt,
 });
