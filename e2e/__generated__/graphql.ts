@@ -670,7 +670,7 @@ export type ImageInput = {
   width: Scalars['Int']['input'];
 };
 
-/** A product has fewer units in stock than ordered; nothing was reserved. */
+/** A variant of a product has fewer units in stock than ordered; nothing was reserved. */
 export type InsufficientStockError = Error & {
   __typename?: 'InsufficientStockError';
   /** How many units are available now. */
@@ -681,6 +681,8 @@ export type InsufficientStockError = Error & {
   productId: Scalars['ID']['output'];
   /** How many units were ordered. */
   requested: Scalars['Int']['output'];
+  /** Its variant that is short (null only if products did not say). */
+  variantId?: Maybe<Scalars['ID']['output']>;
 };
 
 /** The card failed validation; it was not sent to the provider and nothing was recorded. */
@@ -1973,13 +1975,15 @@ export type TooManyUnpaidOrdersError = Error & {
   message: Scalars['String']['output'];
 };
 
-/** A product in the order does not exist. */
+/** A product (or the variant of it asked for) does not exist, or no longer does. */
 export type UnknownProductError = Error & {
   __typename?: 'UnknownProductError';
   /** Human-readable description of what went wrong. */
   message: Scalars['String']['output'];
-  /** The id that matched no product. */
+  /** The id that matched no product, or the product of the variant that matched none. */
   productId: Scalars['ID']['output'];
+  /** The variant id that matched no variant of the product (another form, another product's, removed); null when the product itself is unknown. */
+  variantId?: Maybe<Scalars['ID']['output']>;
 };
 
 /** The result of updateAddress: the changed address, or why the change was refused. */

@@ -373,7 +373,7 @@ export type IdempotencyKeyReusedError = Error & {
   orderId: Scalars['ID']['output'];
 };
 
-/** A product has fewer units in stock than ordered; nothing was reserved. */
+/** A variant of a product has fewer units in stock than ordered; nothing was reserved. */
 export type InsufficientStockError = Error & {
   __typename?: 'InsufficientStockError';
   /** How many units are available now. */
@@ -384,6 +384,8 @@ export type InsufficientStockError = Error & {
   productId: Scalars['ID']['output'];
   /** How many units were ordered. */
   requested: Scalars['Int']['output'];
+  /** Its variant that is short (null only if products did not say). */
+  variantId?: Maybe<Scalars['ID']['output']>;
 };
 
 /** An input value was rejected; field names the offending input field. */
@@ -868,13 +870,15 @@ export type TooManyUnpaidOrdersError = Error & {
   message: Scalars['String']['output'];
 };
 
-/** A product in the order does not exist. */
+/** A product (or the variant of it asked for) does not exist, or no longer does. */
 export type UnknownProductError = Error & {
   __typename?: 'UnknownProductError';
   /** Human-readable description of what went wrong. */
   message: Scalars['String']['output'];
-  /** The id that matched no product. */
+  /** The id that matched no product, or the product of the variant that matched none. */
   productId: Scalars['ID']['output'];
+  /** The variant id that matched no variant of the product (another form, another product's, removed); null when the product itself is unknown. */
+  variantId?: Maybe<Scalars['ID']['output']>;
 };
 
 /** A line's new quantity. */
@@ -1472,6 +1476,7 @@ export type InsufficientStockErrorResolvers<ContextType = Context, ParentType ex
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   productId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   requested?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  variantId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -1675,6 +1680,7 @@ export type TooManyUnpaidOrdersErrorResolvers<ContextType = Context, ParentType 
 export type UnknownProductErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['UnknownProductError'] = ResolversParentTypes['UnknownProductError']> = {
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   productId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  variantId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
