@@ -1,76 +1,57 @@
 import type { Viewer } from '@shop/auth';
 import { requireViewer } from '@shop/auth';
-import { isProductId, ServiceUnavailableError, type LookedUpProduct } from '@shop/messaging';
+import { isProductId, type LookedUpProduct, type LookedUpVariant } from '@shop/messaging';
 import type { Sql } from './db';
 import type { CartLineWrite } from './carts.repository';
-import { isCartId, isExpired, lookupProducts, mayUse, newCartId, type CartsDeps } from './carts.rules';
-import type { CartModel } from './models';
+import { isCartId, isExpired, isVariantOf, mayUse, newCartId, type CartsDeps } from './carts.rules';
+import {
+  asCart,
+  cartNotFound,
+  chooseVariant,
+  invalid,
+  lineLimit,
+  lineVariant,
+  lookupOne,
+  Refused,
+  severalLines,
+  unknownProduct,
+  unknownVariant,
+  type CartResult,
+  type Refusal,
+} from './carts.variants';
+
+export { cartNotFound, type CartResult } from './carts.variants';
 
 /**
- * The editing rules of carts: addToCart, updateCartLine, removeCartLine, clearCart, mergeCart. Each
- * runs in one transaction holding the cart's row lock (SELECT ... FOR UPDATE), so concurrent edits
- * of one cart queue up and none is lost; every change bumps version and updated_at. A refusal
- * changes nothing (the transaction is rolled back).
+ * The editing rules of carts: addToCart, updateCartLine, removeCartLine, clearCart, mergeCart. A
+ * line is one variant of a product (carts.variants.ts says which). Each runs in one transaction
+ * holding the cart's row lock (SELECT ... FOR UPDATE), so concurrent edits of one cart queue up and
+ * none is lost; every change bumps version and updated_at. A refusal changes nothing (the
+ * transaction is rolled back).
  */
 
 export interface AddToCartInput {
   cartId?: string | null;
   productId: string;
+  /** Absent: the product's only variant (refused for a product with several). */
+  variantId?: string | null;
   quantity: number;
 }
 export interface UpdateCartLineInput {
   cartId: string;
   productId: string;
+  /** Absent: the cart's only line of the product (refused when it holds several). */
+  variantId?: string | null;
   quantity: number;
 }
 export interface RemoveCartLineInput {
   cartId: string;
   productId: string;
+  /** Absent: every line of the product. */
+  variantId?: string | null;
 }
 
-export type CartResult =
-  | (CartModel & { __typename: 'Cart' })
-  | { __typename: 'CartNotFoundError'; message: string; cartId: string }
-  | { __typename: 'InvalidInputError'; message: string; field: string }
-  | { __typename: 'UnknownProductError'; message: string; productId: string }
-  | { __typename: 'CartLineLimitError'; message: string; maxLines: number; maxQuantity: number }
-  | { __typename: 'ProductsUnavailableError'; message: string };
-type Refusal = Exclude<CartResult, { __typename: 'Cart' }>;
-
-const asCart = (cart: CartModel): CartResult => ({ ...cart, __typename: 'Cart' });
-
-export const cartNotFound = (cartId: string): Refusal => ({
-  __typename: 'CartNotFoundError',
-  message: 'No such cart (it may have expired or been merged).',
-  cartId,
-});
-const invalid = (message: string, field: string): Refusal => ({
-  __typename: 'InvalidInputError',
-  message,
-  field,
-});
-const unknownProduct = (productId: string): Refusal => ({
-  __typename: 'UnknownProductError',
-  message: `No product with id ${productId}.`,
-  productId,
-});
-const lineLimit = (deps: CartsDeps): Refusal => ({
-  __typename: 'CartLineLimitError',
-  message: `A cart holds at most ${deps.maxCartLines} products and ${deps.maxLineQuantity} units of one; nothing was changed.`,
-  maxLines: deps.maxCartLines,
-  maxQuantity: deps.maxLineQuantity,
-});
-const productsUnavailable: Refusal = {
-  __typename: 'ProductsUnavailableError',
-  message: 'The products service did not answer; the cart was not changed. Try again.',
-};
-
-/** Thrown inside a transaction to roll it back and answer the refusal. */
-class Refused extends Error {
-  constructor(readonly refusal: Refusal) {
-    super(refusal.__typename);
-  }
-}
+const given = <T>(value: T | null | undefined): value is T => value !== null && value !== undefined;
 
 /** What an edit did: nothing to bump (the cart as it is), or changed (version and updated_at bumped). */
 type Edit = (conn: Sql, cartId: string, lines: CartLineWrite[]) => Promise<'changed' | 'unchanged'>;
@@ -130,20 +111,10 @@ export async function lockCustomerCart(deps: CartsDeps, conn: Sql, userId: strin
 /** Quantities are whole numbers; the bounds are checked by the callers. */
 const isCount = (n: number) => Number.isSafeInteger(n);
 
-/** products.lookup of one product: the product, its absence (UnknownProductError) or no answer. */
-async function lookupOne(deps: CartsDeps, productId: string): Promise<LookedUpProduct | Refusal> {
-  try {
-    const found = await lookupProducts(deps, [productId]);
-    return found.get(productId) ?? unknownProduct(productId);
-  } catch (error) {
-    if (error instanceof ServiceUnavailableError) return productsUnavailable;
-    throw error;
-  }
-}
-
 /**
- * Writes a line of `quantity` units at the looked-up price and name, checking the line count, the
- * currency (one per cart) and the line's and cart's total at the added prices.
+ * Writes the variant's line with `quantity` units at its looked-up price, the product's name and the
+ * variant's title, checking the line count, the currency (one per cart) and the line's and cart's
+ * total at the added prices.
  */
 function writeLine(
   deps: CartsDeps,
@@ -151,13 +122,14 @@ function writeLine(
   cartId: string,
   lines: CartLineWrite[],
   product: LookedUpProduct,
+  variant: LookedUpVariant,
   quantity: number,
 ): Promise<'changed'> {
-  const existing = lines.find((l) => l.productId === product.productId);
-  const others = lines.filter((l) => l.productId !== product.productId);
+  const existing = lines.find((l) => l.variantId === variant.variantId);
+  const others = lines.filter((l) => l.variantId !== variant.variantId);
   if (quantity > deps.maxLineQuantity) throw new Refused(lineLimit(deps));
   if (!existing && lines.length >= deps.maxCartLines) throw new Refused(lineLimit(deps));
-  const currency = product.unitPrice.currency;
+  const currency = variant.unitPrice.currency;
   if (others.some((l) => l.addedUnitPrice.currency !== currency))
     throw new Refused(
       invalid(
@@ -167,38 +139,55 @@ function writeLine(
     );
   const total =
     others.reduce((sum, l) => sum + l.addedUnitPrice.amount * l.quantity, 0) +
-    product.unitPrice.amount * quantity;
+    variant.unitPrice.amount * quantity;
   if (total > deps.maxOrderTotal)
     throw new Refused(invalid(`A cart may total at most ${deps.maxOrderTotal} (minor units).`, 'quantity'));
   const position = existing?.position ?? lines.reduce((max, l) => Math.max(max, l.position + 1), 0);
   return deps.repository
     .putLine(conn, cartId, {
       productId: product.productId,
+      variantId: variant.variantId,
       quantity,
-      addedUnitPrice: product.unitPrice,
+      addedUnitPrice: variant.unitPrice,
       productName: product.name,
+      variantTitle: variant.title,
       position,
     })
     .then(() => 'changed' as const);
 }
 
-/** addToCart: adds units to a line (or a new line) of the cart, the customer's or a new anonymous one. */
+/**
+ * The ids of an edit before anything is read: a product id in the issued form, a variant id (when
+ * given) in the issued form of that product. Anything else names nothing and never reaches
+ * products or a query.
+ */
+function checkIds(productId: string, variantId: string | null | undefined): Refusal | null {
+  if (!isProductId(productId)) return unknownProduct(productId);
+  if (given(variantId) && !isVariantOf(variantId, productId)) return unknownVariant(productId, variantId);
+  return null;
+}
+
+/**
+ * addToCart: adds units to the variant's line (or a new line) of the cart, the customer's or a new
+ * anonymous one.
+ */
 export async function addToCart(
   deps: CartsDeps,
   viewer: Viewer | null,
   input: AddToCartInput,
 ): Promise<CartResult> {
-  const { cartId, productId, quantity } = input;
-  const given = cartId !== null && cartId !== undefined;
-  if (given && !isCartId(cartId)) return cartNotFound(cartId);
+  const { cartId, productId, variantId, quantity } = input;
+  if (given(cartId) && !isCartId(cartId)) return cartNotFound(cartId);
   if (!isCount(quantity) || quantity < 1) return invalid('quantity must be at least 1', 'quantity');
   if (quantity > deps.maxLineQuantity) return lineLimit(deps);
-  // A product id not in the issued form names no product: it never reaches products or a query.
-  if (!isProductId(productId)) return unknownProduct(productId);
+  const bad = checkIds(productId, variantId);
+  if (bad) return bad;
   const product = await lookupOne(deps, productId);
   if ('__typename' in product) return product;
+  const variant = chooseVariant(product, variantId);
+  if ('__typename' in variant) return variant;
 
-  const locate = given
+  const locate = given(cartId)
     ? byId(deps, viewer, cartId)
     : viewer
       ? (conn: Sql) => lockCustomerCart(deps, conn, viewer.id)
@@ -208,41 +197,72 @@ export async function addToCart(
           return id;
         };
   return editCart(deps, locate, (conn, id, lines) => {
-    const existing = lines.find((l) => l.productId === productId);
-    return writeLine(deps, conn, id, lines, product, (existing?.quantity ?? 0) + quantity);
+    const existing = lines.find((l) => l.variantId === variant.variantId);
+    return writeLine(deps, conn, id, lines, product, variant, (existing?.quantity ?? 0) + quantity);
   });
 }
 
-/** updateCartLine: sets a line's quantity (0 removes it; a missing line with a quantity is added). */
+/**
+ * updateCartLine: sets a line's quantity (0 removes it; a missing line with a quantity is added).
+ * Without a variantId it means the cart's only line of the product (see lineVariant).
+ */
 export async function updateCartLine(
   deps: CartsDeps,
   viewer: Viewer | null,
   input: UpdateCartLineInput,
 ): Promise<CartResult> {
-  const { cartId, productId, quantity } = input;
+  const { cartId, productId, variantId, quantity } = input;
   if (!isCartId(cartId)) return cartNotFound(cartId);
   if (!isCount(quantity) || quantity < 0) return invalid('quantity must be 0 or more', 'quantity');
   if (quantity > deps.maxLineQuantity) return lineLimit(deps);
-  if (quantity === 0) return removeCartLine(deps, viewer, { cartId, productId });
-  if (!isProductId(productId)) return unknownProduct(productId);
+  if (quantity === 0) return dropLines(deps, viewer, { cartId, productId, variantId }, 'one');
+  const bad = checkIds(productId, variantId);
+  if (bad) return bad;
   const product = await lookupOne(deps, productId);
   if ('__typename' in product) return product;
-  return editCart(deps, byId(deps, viewer, cartId), (conn, id, lines) =>
-    writeLine(deps, conn, id, lines, product, quantity),
-  );
+  // Which variant is decided under the lock, from the lines as they are then.
+  return editCart(deps, byId(deps, viewer, cartId), (conn, id, lines) => {
+    const variant = given(variantId) ? chooseVariant(product, variantId) : lineVariant(product, lines);
+    if ('__typename' in variant) throw new Refused(variant);
+    return writeLine(deps, conn, id, lines, product, variant, quantity);
+  });
 }
 
-/** removeCartLine: removes the line; a product not in the cart (or not an issued id) is no error. */
+/**
+ * removeCartLine: removes the variant's line, or without a variantId every line of the product; a
+ * line not in the cart (or an id not in the issued form) is no error.
+ */
 export function removeCartLine(
   deps: CartsDeps,
   viewer: Viewer | null,
   input: RemoveCartLineInput,
 ): Promise<CartResult> {
-  const { cartId, productId } = input;
+  return dropLines(deps, viewer, input, 'all');
+}
+
+/**
+ * Deletes the lines an input names: the variant's, or without a variantId the product's (`all`:
+ * every one; `one`: updateCartLine's quantity 0, refused when the cart holds several).
+ */
+function dropLines(
+  deps: CartsDeps,
+  viewer: Viewer | null,
+  input: RemoveCartLineInput,
+  many: 'all' | 'one',
+): Promise<CartResult> {
+  const { cartId, productId, variantId } = input;
   if (!isCartId(cartId)) return Promise.resolve(cartNotFound(cartId));
   return editCart(deps, byId(deps, viewer, cartId), async (conn, id, lines) => {
-    if (!lines.some((l) => l.productId === productId)) return 'unchanged';
-    await deps.repository.deleteLine(conn, id, productId);
+    const named = lines.filter(
+      (l) => l.productId === productId && (!given(variantId) || l.variantId === variantId),
+    );
+    if (named.length === 0) return 'unchanged';
+    if (named.length > 1 && many === 'one') throw new Refused(severalLines(productId, named.length));
+    await deps.repository.deleteLines(
+      conn,
+      id,
+      named.map((l) => l.variantId),
+    );
     return 'changed';
   });
 }
@@ -261,7 +281,7 @@ export function clearCart(deps: CartsDeps, viewer: Viewer | null, cartId: string
 
 /**
  * mergeCart: the anonymous cart's lines go into the signed-in customer's cart (created when
- * missing): quantities of one product added up to at most MAX_LINE_QUANTITY, new products appended
+ * missing): quantities of one variant added up to at most MAX_LINE_QUANTITY, new variants appended
  * in their order while the cart has fewer than MAX_CART_LINES lines (the rest are dropped); its
  * code is taken when the customer's cart has none; the anonymous cart is deleted. Both rows are
  * locked in id order (no deadlock between merges); a replay finds the anonymous cart gone.
@@ -293,16 +313,16 @@ export async function mergeCart(
       await repository.lineRowsOf(conn, target),
       await repository.findById(target, conn),
     ];
-    const byProduct = new Map(targetLines.map((l) => [l.productId, l]));
+    const byVariant = new Map(targetLines.map((l) => [l.variantId, l]));
     let next = targetLines.reduce((max, l) => Math.max(max, l.position + 1), 0);
     for (const line of sourceLines) {
-      const mine = byProduct.get(line.productId);
+      const mine = byVariant.get(line.variantId);
       if (mine) {
         const quantity = Math.min(deps.maxLineQuantity, mine.quantity + line.quantity);
         if (quantity !== mine.quantity) await repository.putLine(conn, target, { ...mine, quantity });
-      } else if (byProduct.size < deps.maxCartLines) {
+      } else if (byVariant.size < deps.maxCartLines) {
         const added = { ...line, quantity: Math.min(deps.maxLineQuantity, line.quantity), position: next++ };
-        byProduct.set(line.productId, added);
+        byVariant.set(line.variantId, added);
         await repository.putLine(conn, target, added);
       }
     }

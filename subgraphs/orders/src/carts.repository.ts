@@ -28,21 +28,26 @@ interface CartRow {
 interface LineRow {
   cart_id: string;
   product_id: string;
+  variant_id: string;
   quantity: number;
   added_unit_amount: number;
   currency: string;
   product_name: string;
+  variant_title: string;
   position: number;
 }
 
 const CART_COLUMNS = 'id, user_id, discount_code, version, created_at, updated_at';
-const LINE_COLUMNS = 'cart_id, product_id, quantity, added_unit_amount, currency, product_name, position';
+const LINE_COLUMNS =
+  'cart_id, product_id, variant_id, quantity, added_unit_amount, currency, product_name, variant_title, position';
 
 const toLine = (r: LineRow): CartLineModel => ({
   productId: r.product_id,
+  variantId: r.variant_id,
   quantity: Number(r.quantity),
   addedUnitPrice: { amount: Number(r.added_unit_amount), currency: r.currency },
   productName: r.product_name,
+  variantTitle: r.variant_title,
 });
 
 const toCart = (r: CartRow, lines: CartLineModel[]): CartModel => ({
@@ -104,7 +109,7 @@ export class CartsRepository {
 
   async linesOf(conn: CartConn, cartId: string): Promise<CartLineModel[]> {
     const rows = await sqlOf(conn).rows<LineRow>(
-      `SELECT ${LINE_COLUMNS} FROM cart_lines WHERE cart_id = ? ORDER BY position, product_id`,
+      `SELECT ${LINE_COLUMNS} FROM cart_lines WHERE cart_id = ? ORDER BY position, variant_id`,
       [cartId],
     );
     return rows.map(toLine);
@@ -113,7 +118,7 @@ export class CartsRepository {
   /** The lines with their positions (what the service needs to place a new line last). */
   async lineRowsOf(conn: CartConn, cartId: string): Promise<CartLineWrite[]> {
     const rows = await sqlOf(conn).rows<LineRow>(
-      `SELECT ${LINE_COLUMNS} FROM cart_lines WHERE cart_id = ? ORDER BY position, product_id`,
+      `SELECT ${LINE_COLUMNS} FROM cart_lines WHERE cart_id = ? ORDER BY position, variant_id`,
       [cartId],
     );
     return rows.map((r) => ({ ...toLine(r), position: Number(r.position) }));
@@ -160,31 +165,35 @@ export class CartsRepository {
     return result.affectedRows === 1;
   }
 
-  /** Inserts or replaces a line (its position included). */
+  /** Inserts or replaces a line, keyed by its variant (its position included). */
   async putLine(conn: CartConn, cartId: string, line: CartLineWrite): Promise<void> {
     await sqlOf(conn).run(
-      `INSERT INTO cart_lines (${LINE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO cart_lines (${LINE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON DUPLICATE KEY UPDATE quantity = VALUES(quantity), added_unit_amount = VALUES(added_unit_amount),
-         currency = VALUES(currency), product_name = VALUES(product_name), position = VALUES(position)`,
+         currency = VALUES(currency), product_name = VALUES(product_name),
+         variant_title = VALUES(variant_title), position = VALUES(position)`,
       [
         cartId,
         line.productId,
+        line.variantId,
         line.quantity,
         line.addedUnitPrice.amount,
         line.addedUnitPrice.currency,
         line.productName,
+        line.variantTitle,
         line.position,
       ],
     );
   }
 
-  /** Deletes a line; true when there was one. */
-  async deleteLine(conn: CartConn, cartId: string, productId: string): Promise<boolean> {
-    const result = await sqlOf(conn).run('DELETE FROM cart_lines WHERE cart_id = ? AND product_id = ?', [
+  /** Deletes the lines of these variants; the number deleted. */
+  async deleteLines(conn: CartConn, cartId: string, variantIds: readonly string[]): Promise<number> {
+    if (variantIds.length === 0) return 0;
+    const result = await sqlOf(conn).run('DELETE FROM cart_lines WHERE cart_id = ? AND variant_id IN (?)', [
       cartId,
-      productId,
+      [...variantIds],
     ]);
-    return result.affectedRows > 0;
+    return result.affectedRows;
   }
 
   /** Bumps version and updated_at: every change of a cart ends with it. */

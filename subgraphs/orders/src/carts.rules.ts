@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Viewer } from '@shop/auth';
 import type { Money } from '@shop/graphql';
-import { ID_FORMS, type LookedUpProduct, type LookupReply } from '@shop/messaging';
+import {
+  ID_FORMS,
+  isVariantId,
+  parseVariantId,
+  type LookedUpProduct,
+  type LookedUpVariant,
+  type LookupReply,
+} from '@shop/messaging';
 import type { Logger } from '@shop/server';
 import type { CartsRepository } from './carts.repository';
 import type { CartLineStatus, CartModel, PricedCart, PricedCartLine } from './models';
@@ -20,9 +27,9 @@ export interface CartsServiceDeps {
   log: Logger;
   /** A cart not changed for this long is gone (CART_IDLE_SECONDS). */
   idleSeconds: number;
-  /** Most distinct products in a cart (MAX_CART_LINES). */
+  /** Most lines (variants) in a cart (MAX_CART_LINES). */
   maxCartLines: number;
-  /** Most units of one product in a cart (MAX_LINE_QUANTITY). */
+  /** Most units of one line (variant) in a cart (MAX_LINE_QUANTITY). */
   maxLineQuantity: number;
   /** Largest total of a line or a cart at the prices its lines were added at (MAX_ORDER_TOTAL). */
   maxOrderTotal?: number;
@@ -69,39 +76,62 @@ export async function lookupProducts(
     const reply = await deps.products.lookup(chunk);
     if (!reply.ok) throw new Error(`products refused a lookup: ${reply.message}`);
     const asked = new Set(chunk);
-    // Only what was asked, in the form asked: a broken answer never prices another product.
-    for (const p of reply.products) if (asked.has(p.productId)) found.set(p.productId, p);
+    // Only what was asked, in the form asked, with variants of that product in the issued form: a
+    // broken answer never prices another product or variant.
+    for (const p of reply.products)
+      if (asked.has(p.productId))
+        found.set(p.productId, {
+          ...p,
+          variants: p.variants.filter((v) => isVariantOf(v.variantId, p.productId)),
+        });
   }
   return found;
 }
 
-/** A cart's lines at the looked-up prices; the subtotal in the first priced line's currency. */
+/** A variant id in the issued form (`<productId>-<n>`) of this product. */
+export const isVariantOf = (variantId: unknown, productId: string): variantId is string =>
+  isVariantId(variantId) && parseVariantId(variantId).productId === productId;
+
+/** The looked-up variant of a line, or undefined when the product or the variant is gone. */
+export const variantOf = (
+  products: ReadonlyMap<string, LookedUpProduct>,
+  line: { productId: string; variantId: string },
+): LookedUpVariant | undefined =>
+  products.get(line.productId)?.variants.find((v) => v.variantId === line.variantId);
+
+/**
+ * A cart's lines at the looked-up prices and stock of their variants; the subtotal in the first
+ * priced line's currency. A line whose product or variant is gone is PRODUCT_UNAVAILABLE.
+ */
 export function priceCart(cart: CartModel, products: ReadonlyMap<string, LookedUpProduct>): PricedCart {
   const lines = cart.lines.map((line): PricedCartLine => {
     const product = products.get(line.productId);
-    if (!product) {
+    const variant = variantOf(products, line);
+    if (!product || !variant) {
       return {
         line,
         unitPrice: null,
         lineTotal: null,
         available: 0,
         status: 'PRODUCT_UNAVAILABLE',
-        productName: line.productName,
+        productName: product?.name ?? line.productName,
+        variantTitle: line.variantTitle,
       };
     }
     const status: CartLineStatus =
-      product.available >= line.quantity
+      variant.available >= line.quantity
         ? 'AVAILABLE'
-        : product.available > 0
+        : variant.available > 0
           ? 'INSUFFICIENT_STOCK'
           : 'OUT_OF_STOCK';
     return {
       line,
-      unitPrice: product.unitPrice,
-      lineTotal: { amount: product.unitPrice.amount * line.quantity, currency: product.unitPrice.currency },
-      available: product.available,
+      unitPrice: variant.unitPrice,
+      lineTotal: { amount: variant.unitPrice.amount * line.quantity, currency: variant.unitPrice.currency },
+      available: variant.available,
       status,
       productName: product.name,
+      variantTitle: variant.title,
     };
   });
   const currency =

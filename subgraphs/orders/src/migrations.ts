@@ -226,6 +226,31 @@ export const MIGRATIONS: { version: number; name: string; statements: string[] }
       'ALTER TABLE orders ADD INDEX IF NOT EXISTS orders_created (created_at)',
     ],
   },
+  {
+    // Variants (issue 18): a cart line and an order item are one variant of a product. A variant id
+    // is `<productId>-<n>` (@shop/messaging isVariantId); every product stored before variants
+    // existed became a product with one variant number 1, so existing rows get `<productId>-1`.
+    // cart_lines is keyed by (cart_id, variant_id): two variants of one product are two lines.
+    // variant_title is the variant's option values for display (`M / Blue`), '' for a product
+    // without options and for existing rows. Each statement can run again: columns are added only
+    // when missing, only rows without a variant are filled, MODIFY and the primary key's
+    // DROP + ADD in one statement leave a migrated table as it is.
+    version: 8,
+    name: 'cart lines and order items per variant',
+    statements: [
+      `ALTER TABLE cart_lines ADD COLUMN IF NOT EXISTS variant_id VARCHAR(29) ${BIN} NULL AFTER product_id`,
+      "ALTER TABLE cart_lines ADD COLUMN IF NOT EXISTS variant_title VARCHAR(200) NOT NULL DEFAULT '' AFTER product_name",
+      "UPDATE cart_lines SET variant_id = CONCAT(product_id, '-1') WHERE variant_id IS NULL",
+      `ALTER TABLE cart_lines MODIFY variant_id VARCHAR(29) ${BIN} NOT NULL`,
+      // The new key starts with cart_id as the old one did, so the foreign key keeps its index.
+      'ALTER TABLE cart_lines DROP PRIMARY KEY, ADD PRIMARY KEY (cart_id, variant_id)',
+      // order_items.product_id is VARCHAR(64) (migration 1): room for any id it may hold, plus `-1`.
+      `ALTER TABLE order_items ADD COLUMN IF NOT EXISTS variant_id VARCHAR(70) ${BIN} NULL AFTER product_id`,
+      "ALTER TABLE order_items ADD COLUMN IF NOT EXISTS variant_title VARCHAR(500) NOT NULL DEFAULT '' AFTER product_name",
+      "UPDATE order_items SET variant_id = CONCAT(product_id, '-1') WHERE variant_id IS NULL",
+      `ALTER TABLE order_items MODIFY variant_id VARCHAR(70) ${BIN} NOT NULL`,
+    ],
+  },
 ];
 
 const LOCK = 'shop_orders_migrations';

@@ -70,8 +70,13 @@ export interface OrderItemModel {
   orderId: string;
   position: number;
   productId: string;
+  /** The variant ordered (`<productId>-<n>`); `<productId>-1` for items from before variants. */
+  variantId: string;
+  /** The variant's SKU when the order was placed. */
   sku: string;
   productName: string;
+  /** The variant's option values when the order was placed (`M / Blue`); '' without options. */
+  variantTitle: string;
   quantity: number;
   unitPrice: Money;
   lineTotal: Money;
@@ -89,6 +94,11 @@ export interface UserRef {
 
 /** A Product entity reference: products resolves the rest. */
 export interface ProductRef {
+  id: string;
+}
+
+/** A ProductVariant entity reference: products resolves the rest. */
+export interface VariantRef {
   id: string;
 }
 
@@ -124,14 +134,18 @@ export const asResult = (order: OrderModel): OrderResult => ({ ...order, __typen
 
 // ---- carts (carts.service.ts, carts.repository.ts) ------------------------------------------
 
-/** One product in a cart, as stored: what was added and at which price. */
+/** One variant of a product in a cart, as stored: what was added and at which price. */
 export interface CartLineModel {
   productId: string;
+  /** The line's key within its cart: one line per variant (`<productId>-<n>`). */
+  variantId: string;
   quantity: number;
   /** The unit price when the line was last added to or changed. */
   addedUnitPrice: Money;
   /** The product's name when the line was last added to or changed (the fallback once it is gone). */
   productName: string;
+  /** The variant's option values then (`M / Blue`; '' without options), the fallback once it is gone. */
+  variantTitle: string;
 }
 
 /** A cart as stored: anonymous (userId null, the id is its only key) or a customer's. */
@@ -142,7 +156,7 @@ export interface CartModel {
   discountCode: string | null;
   /** Bumped by every change of the cart (lines, discount code). */
   version: number;
-  /** In the order their products were first added. */
+  /** In the order their variants were first added. */
   lines: CartLineModel[];
   createdAt: Date;
   updatedAt: Date;
@@ -156,18 +170,20 @@ export const CART_LINE_STATUSES = [
 ] as const;
 export type CartLineStatus = (typeof CART_LINE_STATUSES)[number];
 
-/** A cart line at today's prices and stock (products.lookup). */
+/** A cart line at today's prices and stock of its variant (products.lookup). */
 export interface PricedCartLine {
   line: CartLineModel;
-  /** Null when the product is gone. */
+  /** Null when the product or the variant is gone. */
   unitPrice: Money | null;
-  /** unitPrice × quantity; null when the product is gone. */
+  /** unitPrice × quantity; null when the product or the variant is gone. */
   lineTotal: Money | null;
-  /** Units that can be reserved now (0 when the product is gone). */
+  /** Units of the variant that can be reserved now (0 when it is gone). */
   available: number;
   status: CartLineStatus;
   /** The product's name now, or the stored name once it is gone. */
   productName: string;
+  /** The variant's option values now, or the stored ones once it is gone. */
+  variantTitle: string;
 }
 
 /** A cart priced live: its lines, the subtotal of the lines still in the catalogue, the units. */

@@ -3,6 +3,7 @@ import { requireViewer, type Viewer } from '@shop/auth';
 import { countryByCode, validateAddress, vatIncluded, type AddressInput } from '@shop/config';
 import { serviceUnavailable } from '@shop/errors';
 import { isAddressId, isProductId, ServiceUnavailableError, type PostalAddress } from '@shop/messaging';
+import { isVariantOf } from './carts.rules';
 import type { DiscountRefusal } from './discounts.service';
 import { normalizeCode } from './discounts.service';
 import { asResult, type CartModel, type OrderModel } from './models';
@@ -100,13 +101,19 @@ export async function checkout(
   if (!cart) return cartNotFound(input.cartId);
   if (cart.lines.length === 0)
     return { __typename: 'EmptyCartError', message: 'The cart is empty; add something first.' };
-  const lines = cart.lines.map((l) => ({ productId: l.productId, quantity: l.quantity }));
+  // One line per variant, as the cart holds them.
+  const lines = cart.lines.map((l) => ({
+    productId: l.productId,
+    variantId: l.variantId,
+    quantity: l.quantity,
+  }));
   // The cart keeps the same caps as an order; a cart that does not is refused, not trimmed.
   if (
     lines.length > deps.maxCartLines ||
     lines.some(
       (l) =>
         !isProductId(l.productId) ||
+        !isVariantOf(l.variantId, l.productId) ||
         !Number.isInteger(l.quantity) ||
         l.quantity < 1 ||
         l.quantity > deps.maxQuantity,

@@ -138,7 +138,7 @@ async function cancelLocked(
         reason,
         items: items
           .filter((i) => i.orderId === o.id)
-          .map((i) => ({ productId: i.productId, quantity: i.quantity })),
+          .map((i) => ({ productId: i.productId, variantId: i.variantId, quantity: i.quantity })),
         cancelledAt: at.toISOString(),
       };
       return { eventId, kind: 'orders.cancelled' as const, payload, createdAt: at };
@@ -343,7 +343,9 @@ async function decidePayment(
 
 const toEventItem = (i: OrderItemModel) => ({
   productId: i.productId,
+  variantId: i.variantId,
   name: i.productName,
+  variantTitle: i.variantTitle,
   quantity: i.quantity,
   unitPrice: i.unitPrice,
   lineTotal: i.lineTotal,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Money } from '@shop/graphql';
-import type { OrderCancelledEvent, OrderPlacedEvent } from '@shop/messaging';
+import type { OrderCancelledEvent, OrderPlacedEvent, ReserveItem } from '@shop/messaging';
 import { orderNumber } from './models';
 import type { OrdersTx } from './orders.repository';
 import type { OrdersDeps } from './orders.service';
@@ -43,7 +43,7 @@ export async function releaseReservation(
   deps: OrdersDeps,
   orderId: string,
   userId: string,
-  lines: { productId: string; quantity: number }[],
+  lines: readonly ReserveItem[],
 ): Promise<void> {
   const at = deps.now();
   const eventId = randomUUID();
@@ -52,7 +52,11 @@ export async function releaseReservation(
     orderId,
     userId,
     reason: 'NOT_PLACED',
-    items: lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
+    items: lines.map((l) =>
+      l.variantId === undefined
+        ? { productId: l.productId, quantity: l.quantity }
+        : { productId: l.productId, variantId: l.variantId, quantity: l.quantity },
+    ),
     cancelledAt: at.toISOString(),
   };
   try {

@@ -1,8 +1,9 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { requireViewer, type Viewer } from '@shop/auth';
 import type { Money } from '@shop/graphql';
-import { isProductId, mergeLines, ServiceUnavailableError, type ReserveReply } from '@shop/messaging';
+import { ServiceUnavailableError, type ReserveReply } from '@shop/messaging';
 import { asResult, withoutCheckout, type CheckoutParts, type OrderModel, type OrderResult } from './models';
+import { reserveRefusal, snapshot, validate, type Line } from './orders.placing.lines';
 import { queuePlaced, releaseReservation } from './orders.placing.outbox';
 import { DuplicateIdempotencyKeyError, type NewItem, type OrdersTx } from './orders.repository';
 import type { OrdersDeps } from './orders.service';
@@ -16,21 +17,20 @@ import type { OrdersDeps } from './orders.service';
  */
 
 export interface PlaceOrderInput {
-  items: Line[];
+  items: { productId: string; variantId?: string | null; quantity: number }[];
   idempotencyKey: string;
 }
-
-type Line = { productId: string; quantity: number };
 
 export type PlaceOrderResult =
   | OrderResult
   | { __typename: 'EmptyCartError'; message: string }
   | { __typename: 'InvalidInputError'; message: string; field: string }
-  | { __typename: 'UnknownProductError'; message: string; productId: string }
+  | { __typename: 'UnknownProductError'; message: string; productId: string; variantId: string | null }
   | {
       __typename: 'InsufficientStockError';
       message: string;
       productId: string;
+      variantId: string | null;
       requested: number;
       available: number;
     }
@@ -38,8 +38,6 @@ export type PlaceOrderResult =
   | { __typename: 'ProductsUnavailableError'; message: string }
   | { __typename: 'OrderTotalLimitError'; message: string; maxTotal: Money }
   | { __typename: 'TooManyUnpaidOrdersError'; message: string; max: number };
-
-export const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 export async function placeOrder(
   deps: OrdersDeps,
@@ -56,6 +54,10 @@ export async function placeOrder(
     idempotencyKey: input.idempotencyKey,
     fingerprint,
     replay: (existing) => replay(existing, fingerprint),
+    variantField: (productId) => {
+      const i = input.items.findIndex((item) => item.productId === productId);
+      return i < 0 ? 'items' : `items.${i}.variantId`;
+    },
   });
 }
 
@@ -74,8 +76,13 @@ export interface Draft {
 /** One placing: the lines to reserve, the key, and what the caller adds (checkout). */
 export interface Placement<R> {
   viewer: Viewer;
-  /** Canonical product ids, one line per product, within the caps (the caller checked). */
+  /**
+   * Canonical product ids and variant ids of those products, one line per variant (a product named
+   * without a variant is named so on its only line), within the caps (the caller checked).
+   */
   lines: Line[];
+  /** The input field to blame when products says a line needs a variant (VARIANT_REQUIRED). */
+  variantField?: (productId: string) => string;
   idempotencyKey: string;
   fingerprint: string;
   /** What an order already stored with this key answers: itself, or IdempotencyKeyReusedError. */
@@ -126,7 +133,7 @@ export async function placeLines<R>(deps: OrdersDeps, p: Placement<R>): Promise<
       message: 'The products service did not answer; nothing was ordered. Try again.',
     };
   }
-  if (!reply.ok) return reserveRefusal(reply, lines);
+  if (!reply.ok) return reserveRefusal(reply, lines, p.variantField ?? (() => 'variantId'));
 
   let items: NewItem[] | null;
   try {
@@ -218,46 +225,6 @@ function totalLimit(deps: OrdersDeps, orderId: string, userId: string, currency:
   };
 }
 
-/** Shape checks: empty, too many lines, quantities, key. Merges lines of the same product. */
-function validate(
-  deps: OrdersDeps,
-  input: PlaceOrderInput,
-):
-  | { lines: Line[]; fingerprint: string }
-  | Extract<
-      PlaceOrderResult,
-      { __typename: 'EmptyCartError' | 'InvalidInputError' | 'UnknownProductError' }
-    > {
-  if (!IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
-    return invalid('idempotencyKey must be 1-128 letters, digits or - _ . :', 'idempotencyKey');
-  }
-  if (input.items.length === 0)
-    return { __typename: 'EmptyCartError', message: 'An order needs at least one item.' };
-  for (const [i, item] of input.items.entries()) {
-    if (!Number.isInteger(item.quantity) || item.quantity < 1) {
-      return invalid('quantity must be at least 1', `items.${i}.quantity`);
-    }
-  }
-  // A product id not in the issued form (another letter case, spaces, ...) names no product: it
-  // never reaches products, a lock key or a query.
-  const unknown = input.items.find((item) => !isProductId(item.productId));
-  if (unknown) return unknownProduct(unknown.productId);
-  const lines = mergeLines(input.items);
-  if (lines.length > deps.maxCartLines) {
-    return invalid(`An order can hold at most ${deps.maxCartLines} different products.`, 'items');
-  }
-  for (const { productId, quantity } of lines) {
-    if (quantity > deps.maxQuantity) {
-      const index = input.items.findIndex((item) => item.productId === productId);
-      return invalid(
-        `At most ${deps.maxQuantity} units of one product per order.`,
-        `items.${index}.quantity`,
-      );
-    }
-  }
-  return { lines, fingerprint: fingerprintOf(lines) };
-}
-
 function replay(existing: OrderModel, fingerprint: string): PlaceOrderResult {
   if (existing.fingerprint === fingerprint) return asResult(existing);
   return {
@@ -267,82 +234,16 @@ function replay(existing: OrderModel, fingerprint: string): PlaceOrderResult {
   };
 }
 
-function reserveRefusal(reply: Extract<ReserveReply, { ok: false }>, lines: Line[]): PlaceOrderResult {
-  const productId = reply.productId ?? '';
-  if (reply.code === 'NOT_FOUND') return unknownProduct(productId);
-  if (reply.code === 'OUT_OF_STOCK') {
-    const requested = reply.requested ?? lines.find((l) => l.productId === productId)?.quantity ?? 0;
-    const available = reply.available ?? 0;
-    return {
-      __typename: 'InsufficientStockError',
-      message: `Only ${available} of product ${productId} in stock, ${requested} requested.`,
-      productId,
-      requested,
-      available,
-    };
-  }
-  throw new Error(`products refused the reserve request: ${reply.message}`);
-}
-
-/**
- * Price snapshots for the requested lines; null when the lines are priced in several currencies.
- * products must answer exactly the ids asked for (they are canonical, so it does): anything else is
- * a broken contract, thrown with what differed (the caller releases first).
- */
-function snapshot(
-  orderId: string,
-  lines: Line[],
-  reserved: Extract<ReserveReply, { ok: true }>['lines'],
-): NewItem[] | null {
-  const byId = new Map(reserved.map((l) => [l.productId, l]));
-  const items = lines.map((line, position): NewItem => {
-    const r = byId.get(line.productId);
-    if (!r || r.quantity !== line.quantity || reserved.length !== lines.length) {
-      throw new Error(
-        `products answered the reserve of order ${orderId} with other lines than asked: ` +
-          `asked ${line.quantity} of ${line.productId}, got ${JSON.stringify(reserved.map((l) => [l.productId, l.quantity]))}`,
-      );
-    }
-    if (!Number.isSafeInteger(r.unitPrice.amount) || r.unitPrice.amount < 0)
-      throw new Error(`products answered an invalid price for ${line.productId}: ${r.unitPrice.amount}`);
-    return {
-      position,
-      productId: line.productId,
-      sku: r.sku,
-      productName: r.name,
-      quantity: line.quantity,
-      unitPrice: r.unitPrice,
-      lineTotal: { amount: r.unitPrice.amount * line.quantity, currency: r.unitPrice.currency },
-    };
-  });
-  const currencies = new Set(items.map((i) => i.unitPrice.currency));
-  return currencies.size === 1 ? items : null;
-}
-
-export const unknownProduct = (productId: string) => ({
-  __typename: 'UnknownProductError' as const,
-  message: `No product with id ${productId}.`,
-  productId,
-});
-
 const tooManyUnpaid = (deps: OrdersDeps) => ({
   __typename: 'TooManyUnpaidOrdersError' as const,
   message: `At most ${deps.maxUnpaidOrders} orders may wait for payment at once; pay or cancel one first.`,
   max: deps.maxUnpaidOrders,
 });
 
-export const invalid = (message: string, field: string) => ({
-  __typename: 'InvalidInputError' as const,
-  message,
-  field,
-});
-
-/** The same items in any order give the same fingerprint. */
-export function fingerprintOf(lines: Line[]): string {
-  const canonical = [...lines].sort((a, b) =>
-    a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0,
-  );
-  return createHash('sha256')
-    .update(JSON.stringify(canonical.map((l) => [l.productId, l.quantity])))
-    .digest('hex');
-}
+export {
+  fingerprintOf,
+  IDEMPOTENCY_KEY,
+  invalid,
+  unknownProduct,
+  unknownVariant,
+} from './orders.placing.lines';

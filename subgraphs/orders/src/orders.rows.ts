@@ -52,8 +52,10 @@ export interface ItemRow {
   order_id: string;
   position: number;
   product_id: string;
+  variant_id: string;
   sku: string;
   product_name: string;
+  variant_title: string;
   quantity: number;
   unit_amount: number;
   line_amount: number;
@@ -64,7 +66,7 @@ export const ORDER_COLUMNS =
   'id, seq, user_id, status, currency, total_amount, idempotency_key, fingerprint, created_at, expires_at, paid_at, cancelled_at, payment_id, payment_lease_until, refund_requested_at, refunded_at, fulfilled_at, delivered_at, carrier, tracking_number, ' +
   CHECKOUT_COLUMNS;
 export const ITEM_COLUMNS =
-  'order_id, position, product_id, sku, product_name, quantity, unit_amount, line_amount, currency';
+  'order_id, position, product_id, variant_id, sku, product_name, variant_title, quantity, unit_amount, line_amount, currency';
 
 export const toOrder = (r: OrderRow): OrderModel => ({
   id: r.id,
@@ -94,8 +96,10 @@ export const toItem = (r: ItemRow): OrderItemModel => ({
   orderId: r.order_id,
   position: r.position,
   productId: r.product_id,
+  variantId: r.variant_id,
   sku: r.sku,
   productName: r.product_name,
+  variantTitle: r.variant_title,
   quantity: r.quantity,
   unitPrice: { amount: Number(r.unit_amount), currency: r.currency },
   lineTotal: { amount: Number(r.line_amount), currency: r.currency },

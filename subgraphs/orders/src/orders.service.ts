@@ -7,6 +7,7 @@ import {
   type PayableReply,
   type PaymentEvent,
   type PaymentRefundedEvent,
+  type ReserveItem,
   type ReserveReply,
 } from '@shop/messaging';
 import type { Logger } from '@shop/server';
@@ -59,7 +60,8 @@ export type {
 /** How the service reaches products (NATS in the app, a fake in unit tests). */
 export interface ProductsClient {
   /** products.reserve; throws ServiceUnavailableError when products does not answer. */
-  reserve(orderId: string, items: { productId: string; quantity: number }[]): Promise<ReserveReply>;
+  /** One line per variant; a line without variantId means the product's only variant. */
+  reserve(orderId: string, items: ReserveItem[]): Promise<ReserveReply>;
   /** products.release; throws ServiceUnavailableError when products does not answer. */
   release(orderId: string): Promise<void>;
 }

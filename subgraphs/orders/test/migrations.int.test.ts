@@ -81,12 +81,12 @@ describe('migration 2: ids compare exactly (finding 1)', () => {
         expect(await count(sql, value)).toBe(1);
         expect(await count(sql, value.toUpperCase())).toBe(0);
       }
-      // The foreign key is back.
+      // The foreign key is back (variant_id: migration 8 made it required).
       await expect(
         db.run(
-          `INSERT INTO order_items (order_id, position, product_id, sku, product_name, quantity, unit_amount, line_amount, currency)
-           VALUES (?, 0, ?, 'S', 'P', 1, 100, 100, 'EUR')`,
-          [orderId.toUpperCase(), productId],
+          `INSERT INTO order_items (order_id, position, product_id, variant_id, sku, product_name, quantity, unit_amount, line_amount, currency)
+           VALUES (?, 0, ?, ?, 'S', 'P', 1, 100, 100, 'EUR')`,
+          [orderId.toUpperCase(), productId, `${productId}-1`],
         ),
       ).rejects.toMatchObject({ code: 'ER_NO_REFERENCED_ROW_2' });
       // Each statement of the new migrations can run again (a start-up that died half-way).

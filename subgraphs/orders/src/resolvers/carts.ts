@@ -36,6 +36,8 @@ export function cartResolvers(service: OrdersService) {
     } satisfies CartResolvers,
     CartLine: {
       product: (line) => ({ id: line.line.productId }),
+      // A reference products resolves (a line is one variant; variantTitle is the priced line's).
+      variant: (line) => ({ id: line.line.variantId }),
       quantity: (line) => line.line.quantity,
       addedUnitPrice: (line) => line.line.addedUnitPrice,
       priceChanged: (line) => priceChanged(line),

@@ -49,6 +49,7 @@ export function createResolvers(service: OrdersService): Resolvers {
     DiscountCode: checkout.DiscountCode,
     OrderItem: {
       product: (item) => ({ id: item.productId }),
+      variant: (item) => ({ id: item.variantId }),
     },
   };
 }
