@@ -28,13 +28,44 @@ import { configSchema } from '../src/config';
 
 export const ROUTER_SECRET = 'test-router-secret-0123456789';
 
-/** A product of the fakeProducts catalogue. */
+/**
+ * A product of the fakeProducts catalogue. Without `variants` it is a product without options: one
+ * variant, number 1, with the entry's sku, price and stock (so changing those changes the variant).
+ */
 export interface CatalogueEntry {
   sku: string;
   name: string;
   price: { amount: number; currency: string };
   stock: number;
+  variants?: FakeVariant[];
 }
+/** A variant of a fakeProducts product: `<productId>-<n>`. */
+export interface FakeVariant {
+  n: number;
+  sku: string;
+  title: string;
+  price: { amount: number; currency: string };
+  stock: number;
+}
+
+/** The variants of a catalogue entry (one, number 1, for an entry without variants). */
+export const variantsOf = (entry: CatalogueEntry): FakeVariant[] =>
+  entry.variants ?? [
+    {
+      n: 1,
+      sku: entry.sku,
+      title: '',
+      get price() {
+        return entry.price;
+      },
+      get stock() {
+        return entry.stock;
+      },
+      set stock(units: number) {
+        entry.stock = units;
+      },
+    },
+  ];
 export type FakeProducts = ReturnType<typeof fakeProducts>;
 
 /**
@@ -51,7 +82,11 @@ export interface FakeProductsOptions {
 export function fakeProducts(nc: NatsConnection, prefix: string, opts: FakeProductsOptions = {}) {
   const names = natsNames(prefix);
   const catalogue = new Map<string, CatalogueEntry>();
-  const reservations = new Map<string, { productId: string; quantity: number }[]>();
+  const reservations = new Map<string, { productId: string; variantId: string; quantity: number }[]>();
+  const variant = (productId: string, variantId: string) => {
+    const entry = catalogue.get(productId);
+    return entry && variantsOf(entry).find((v) => `${productId}-${v.n}` === variantId);
+  };
   const calls = { reserve: 0, release: 0 };
   const released = new Set<string>();
   const release = (orderId: string) => {
@@ -59,7 +94,7 @@ export function fakeProducts(nc: NatsConnection, prefix: string, opts: FakeProdu
     released.add(orderId);
     const items = reservations.get(orderId);
     if (!items) return false;
-    for (const item of items) catalogue.get(item.productId)!.stock += item.quantity;
+    for (const item of items) variant(item.productId, item.variantId)!.stock += item.quantity;
     reservations.delete(orderId);
     return true;
   };
@@ -88,35 +123,62 @@ export function fakeProducts(nc: NatsConnection, prefix: string, opts: FakeProdu
               productId: req.items[0]!.productId,
             };
           }
-          const lines = () =>
-            req.items.map((i) => {
-              const p = catalogue.get(i.productId)!;
-              return {
-                productId: opts.answerId ? opts.answerId(i.productId) : i.productId,
-                sku: p.sku,
-                name: p.name,
-                quantity: i.quantity,
-                unitPrice: p.price,
-              };
-            });
-          if (reservations.has(req.orderId)) return { ok: true, lines: lines() };
+          // Each line's variant: the one named, or the product's only one (else VARIANT_REQUIRED).
+          const resolved: { productId: string; variantId: string; quantity: number }[] = [];
           for (const item of req.items) {
             const product = catalogue.get(item.productId);
             if (!product)
               return { ok: false, code: 'NOT_FOUND', message: 'no such product', productId: item.productId };
-            if (product.stock < item.quantity) {
+            const all = variantsOf(product);
+            if (item.variantId === undefined && all.length > 1)
+              return {
+                ok: false,
+                code: 'VARIANT_REQUIRED',
+                message: 'choose a variant',
+                productId: item.productId,
+              };
+            const variantId = item.variantId ?? `${item.productId}-${all[0]!.n}`;
+            if (!variant(item.productId, variantId))
+              return {
+                ok: false,
+                code: 'NOT_FOUND',
+                message: 'no such variant',
+                productId: item.productId,
+                variantId,
+              };
+            resolved.push({ productId: item.productId, variantId, quantity: item.quantity });
+          }
+          const lines = () =>
+            (reservations.get(req.orderId) ?? resolved).map((i) => {
+              const p = catalogue.get(i.productId)!;
+              const v = variant(i.productId, i.variantId)!;
+              return {
+                productId: opts.answerId ? opts.answerId(i.productId) : i.productId,
+                variantId: opts.answerId ? `${opts.answerId(i.productId)}-${v.n}` : i.variantId,
+                sku: v.sku,
+                name: p.name,
+                variantTitle: v.title,
+                quantity: i.quantity,
+                unitPrice: v.price,
+              };
+            });
+          if (reservations.has(req.orderId)) return { ok: true, lines: lines() };
+          for (const item of resolved) {
+            const v = variant(item.productId, item.variantId)!;
+            if (v.stock < item.quantity) {
               return {
                 ok: false,
                 code: 'OUT_OF_STOCK',
                 message: 'out of stock',
                 productId: item.productId,
+                variantId: item.variantId,
                 requested: item.quantity,
-                available: product.stock,
+                available: v.stock,
               };
             }
           }
-          for (const item of req.items) catalogue.get(item.productId)!.stock -= item.quantity;
-          reservations.set(req.orderId, req.items);
+          for (const item of resolved) variant(item.productId, item.variantId)!.stock -= item.quantity;
+          reservations.set(req.orderId, resolved);
           return { ok: true, lines: lines() };
         },
       }),
@@ -224,7 +286,7 @@ export type FakeHarness = Awaited<ReturnType<typeof bootWithFakeProducts>>;
 /** Places an order of `items` for `user` (a fresh customer by default) and expects it placed. */
 export async function placeFor(
   h: Harness,
-  items: { productId: string; quantity: number }[],
+  items: { productId: string; variantId?: string; quantity: number }[],
   user: Viewer = customer(),
 ) {
   const res = await (await h.as(user))<Placed>(PLACE, { input: { idempotencyKey: randomUUID(), items } });
@@ -268,7 +330,10 @@ export const ORDER_FIELDS = `
   id number status createdAt expiresAt paidAt cancelledAt
   user { id }
   total { amount currency }
-  items { product { id } productName quantity unitPrice { amount currency } lineTotal { amount currency } }
+  items {
+    product { id } variant { id } sku productName variantTitle quantity
+    unitPrice { amount currency } lineTotal { amount currency }
+  }
 `;
 
 export const PLACE = `mutation Place($input: PlaceOrderInput!) {
@@ -277,8 +342,8 @@ export const PLACE = `mutation Place($input: PlaceOrderInput!) {
     ... on Order { ${ORDER_FIELDS} }
     ... on Error { message }
     ... on InvalidInputError { field }
-    ... on UnknownProductError { productId }
-    ... on InsufficientStockError { productId requested available }
+    ... on UnknownProductError { productId variantId }
+    ... on InsufficientStockError { productId variantId requested available }
     ... on IdempotencyKeyReusedError { orderId }
     ... on OrderTotalLimitError { maxTotal { amount currency } }
     ... on TooManyUnpaidOrdersError { max }
@@ -327,7 +392,10 @@ export interface OrderView {
   total: { amount: number; currency: string };
   items: {
     product: { id: string };
+    variant: { id: string };
+    sku: string;
     productName: string;
+    variantTitle: string;
     quantity: number;
     unitPrice: { amount: number; currency: string };
     lineTotal: { amount: number; currency: string };

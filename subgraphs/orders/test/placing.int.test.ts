@@ -52,14 +52,20 @@ describe('placeOrder against MariaDB and a NATS products responder', () => {
     expect(order.items).toEqual([
       {
         product: { id: pid('a1') },
+        variant: { id: `${pid('a1')}-1` },
+        sku: `SKU-${pid('a1')}`,
         productName: `Product ${pid('a1')}`,
+        variantTitle: '',
         quantity: 2,
         unitPrice: { amount: 1250, currency: 'EUR' },
         lineTotal: { amount: 2500, currency: 'EUR' },
       },
       {
         product: { id: pid('a2') },
+        variant: { id: `${pid('a2')}-1` },
+        sku: `SKU-${pid('a2')}`,
         productName: `Product ${pid('a2')}`,
+        variantTitle: '',
         quantity: 3,
         unitPrice: { amount: 300, currency: 'EUR' },
         lineTotal: { amount: 900, currency: 'EUR' },
