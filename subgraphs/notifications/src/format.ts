@@ -129,14 +129,25 @@ function totalLines(event: OrderPaidEvent): { lines: TotalLine[]; vat: string | 
 }
 
 /**
- * The order confirmation email: greeting by name, order number, every item (name, quantity, unit
- * price, line total), the totals (`totalLines`) and, when the order has one, the shipping address.
- * Everything from outside is put on one line in both parts and escaped in the HTML part.
+ * An item as the confirmation names it: the product's name, and for a variant with option values
+ * its title after a dash ("Shirt — M / Blue"); a product without options (an empty or absent title)
+ * by its name alone. On one line (`oneLine`).
+ */
+export function itemName(item: { name: string; variantTitle?: string | undefined }): string {
+  const title = oneLine(item.variantTitle ?? '').trim();
+  return title ? `${oneLine(item.name)} — ${title}` : oneLine(item.name);
+}
+
+/**
+ * The order confirmation email: greeting by name, order number, every item (name with its variant's
+ * title, quantity, unit price, line total), the totals (`totalLines`) and, when the order has one,
+ * the shipping address. Everything from outside is put on one line in both parts and escaped in the
+ * HTML part.
  */
 export function renderConfirmationEmail(event: OrderPaidEvent, customerName: string): RenderedEmail {
   const subject = confirmationSubject(event);
   const lines = event.items.map((item) => ({
-    name: oneLine(item.name),
+    name: itemName(item),
     quantity: item.quantity,
     unitPrice: formatMoney(item.unitPrice),
     lineTotal: formatMoney(item.lineTotal),

@@ -2,6 +2,7 @@ import {
   addressLines,
   formatMoney,
   formatRate,
+  itemName,
   oneLine,
   maskEmail,
   maskPhone,
@@ -70,6 +71,50 @@ describe('confirmation texts', () => {
     expect(renderConfirmationSms(event, 'Jane')).toBe(
       'Hello Jane, your order SO-1042 (€1,234.56) is paid and confirmed. Thank you!',
     );
+  });
+});
+
+describe('confirmation of variants', () => {
+  const shirt = {
+    ...line('0123456789abcdef01234567', 'Shirt', 2, 2000),
+    variantId: '0123456789abcdef01234567-2',
+    variantTitle: 'M / Blue',
+  };
+  const mug = { ...line('89abcdef0123456789abcdef', 'Mug', 1, 800), variantTitle: '' };
+  const paid = orderPaid(
+    {
+      eventId: 'evt-v',
+      orderId: 'order-v',
+      orderNumber: 'SO-2001',
+      userId: 'user-1',
+      paymentId: 'pay-v',
+      paidAt: '2026-01-01T00:00:00.000Z',
+    },
+    [shirt, mug, line('aaaaaaaaaaaaaaaaaaaaaaaa', 'Tea', 1, 300)],
+  );
+
+  it('names a variant with a title "Name — title", a product without options by its name', () => {
+    const email = renderConfirmationEmail(paid, 'Jane');
+    expect(email.text).toContain('  2 x Shirt — M / Blue (€20.00 each): €40.00');
+    expect(email.text).toContain('  1 x Mug (€8.00 each): €8.00');
+    expect(email.text).toContain('  1 x Tea (€3.00 each): €3.00');
+    expect(email.text).not.toMatch(/Mug —|Tea —/);
+    expect(email.html).toContain('<td>Shirt — M / Blue</td>');
+    expect(email.html).toContain('<td>Mug</td>');
+    // The ids stay out of the customer's email.
+    expect(email.text).not.toContain(shirt.variantId);
+    expect(email.html).not.toContain(shirt.variantId);
+  });
+
+  it('puts a title on one line and escapes it in HTML', () => {
+    expect(itemName({ name: 'Shirt', variantTitle: '  ' })).toBe('Shirt');
+    expect(itemName({ name: 'Shirt', variantTitle: undefined })).toBe('Shirt');
+    const sneaky = { ...shirt, variantTitle: 'M\nTotal: €0.00 <b>' };
+    const email = renderConfirmationEmail(orderPaid({ ...paid }, [sneaky]), 'Jane');
+    expect(email.text).toContain('2 x Shirt — M Total: €0.00 <b> (€20.00 each)');
+    expect(email.text.split('\n').some((l) => l.startsWith('Total: €0.00'))).toBe(false);
+    expect(email.html).toContain('Shirt — M Total: €0.00 &lt;b&gt;');
+    expect(email.html).not.toContain('<b>');
   });
 });
 
