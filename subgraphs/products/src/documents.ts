@@ -1,5 +1,7 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
-import type { ProductModel } from './models';
+import { variantIdOf } from '@shop/messaging';
+import type { ProductModel, VariantModel } from './models';
+import { variantTitle } from './variants';
 
 /**
  * The stored shape of a product, shared by the two repositories that write product documents: the
@@ -68,6 +70,11 @@ export interface Hold {
   quantity: number;
 }
 
+const imageSchema = new Schema<ImageDoc>(
+  { url: String, altText: String, width: Number, height: Number },
+  { _id: false },
+);
+
 const productSchema = new Schema<ProductDoc>(
   {
     sku: { type: String, required: true, unique: true },
@@ -83,12 +90,31 @@ const productSchema = new Schema<ProductDoc>(
     /** Before categories were entities; kept on old documents, never written any more. */
     category: { type: String },
     categoryIds: { type: [String], default: undefined },
-    images: {
-      type: [new Schema<ImageDoc>({ url: String, altText: String, width: Number, height: Number }, { _id: false })],
+    images: { type: [imageSchema], default: undefined },
+    // Variants (variants.repository.ts, reservations.repository.ts write these).
+    options: {
+      type: [new Schema({ name: String, values: [String] }, { _id: false })],
       default: undefined,
     },
+    variants: {
+      type: [
+        new Schema<VariantDoc>(
+          {
+            n: { type: Number, required: true },
+            sku: { type: String, required: true },
+            options: { type: [new Schema({ name: String, value: String }, { _id: false })], default: [] },
+            price: { amount: { type: Number, required: true }, currency: { type: String, required: true } },
+            stock: { type: Number, required: true },
+            images: { type: [imageSchema], default: [] },
+          },
+          { _id: false },
+        ),
+      ],
+      default: undefined,
+    },
+    nextVariant: { type: Number },
     holds: {
-      type: [new Schema<Hold>({ orderId: String, quantity: Number }, { _id: false })],
+      type: [new Schema<Hold>({ orderId: String, variant: Number, quantity: Number }, { _id: false })],
       default: [],
     },
   },
@@ -107,8 +133,63 @@ export function productModel(connection: Connection): Model<ProductDoc> {
 export const heldUnits = (holds: readonly Hold[] | undefined): number =>
   (holds ?? []).reduce((sum, hold) => sum + hold.quantity, 0);
 
+/** What the orders' holds on one variant add up to. */
+export const heldOf = (holds: readonly Hold[] | undefined, n: number): number =>
+  (holds ?? []).reduce((sum, hold) => sum + ((hold.variant ?? 1) === n ? hold.quantity : 0), 0);
+
+/** The holds with their variant: a hold written before variants is on variant 1. */
+export const holdsOf = (doc: Pick<ProductDoc, 'holds'>): Required<Hold>[] =>
+  (doc.holds ?? []).map((h) => ({ orderId: h.orderId, variant: h.variant ?? 1, quantity: h.quantity }));
+
+/**
+ * The variants of a document: the stored ones, or for a document from before variants that the
+ * start-up migration has not reached yet, number 1 made from its sku, price and stock (what the
+ * migration writes). Plain copies, safe to change and write back.
+ */
+export function variantDocsOf(doc: Pick<ProductDoc, 'sku' | 'price' | 'stock' | 'variants'>): VariantDoc[] {
+  if (!doc.variants) {
+    const price = { amount: doc.price.amount, currency: doc.price.currency };
+    return [{ n: 1, sku: doc.sku, options: [], price, stock: doc.stock, images: [] }];
+  }
+  return doc.variants.map((v) => ({
+    n: v.n,
+    sku: v.sku,
+    options: (v.options ?? []).map((o) => ({ name: o.name, value: o.value })),
+    price: { amount: v.price.amount, currency: v.price.currency },
+    stock: v.stock,
+    images: (v.images ?? []).map(toImage),
+  }));
+}
+
+/** The number the next variant of a document gets (numbers are never reused). */
+export const nextVariantOf = (doc: Pick<ProductDoc, 'nextVariant' | 'variants'>): number =>
+  doc.nextVariant ?? Math.max(1, ...(doc.variants ?? []).map((v) => v.n)) + 1;
+
+const toImage = (i: ImageDoc): ImageDoc => ({
+  url: i.url,
+  altText: i.altText,
+  width: i.width,
+  height: i.height,
+});
+
+export const toVariant = (productId: string, v: VariantDoc): VariantModel => {
+  const selectedOptions = v.options.map((o) => ({ name: o.name, value: o.value }));
+  return {
+    id: variantIdOf(productId, v.n),
+    n: v.n,
+    sku: v.sku,
+    selectedOptions,
+    title: variantTitle(selectedOptions),
+    price: { amount: v.price.amount, currency: v.price.currency },
+    stock: v.stock,
+    images: (v.images ?? []).map(toImage),
+  };
+};
+
 export const toProduct = (doc: ProductDoc): ProductModel => ({
   id: doc._id.toHexString(),
+  options: (doc.options ?? []).map((o) => ({ name: o.name, values: [...o.values] })),
+  variants: variantDocsOf(doc).map((v) => toVariant(doc._id.toHexString(), v)),
   sku: doc.sku,
   name: doc.name,
   description: doc.description ?? '',
@@ -116,7 +197,12 @@ export const toProduct = (doc: ProductDoc): ProductModel => ({
   stock: doc.stock,
   slug: doc.slug ?? '',
   categoryIds: doc.categoryIds ?? [],
-  images: (doc.images ?? []).map((i) => ({ url: i.url, altText: i.altText, width: i.width, height: i.height })),
+  images: (doc.images ?? []).map((i) => ({
+    url: i.url,
+    altText: i.altText,
+    width: i.width,
+    height: i.height,
+  })),
   createdAt: doc.createdAt,
   updatedAt: doc.updatedAt,
 });

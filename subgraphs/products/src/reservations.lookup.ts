@@ -5,8 +5,9 @@ import type { ProductsRepository } from './products.repository';
 const READERS = 16;
 
 /**
- * products.lookup: the live facts of products (name, price, units that can be reserved now),
- * reserving nothing; how orders prices a cart. An id not in the issued form (another letter case,
+ * products.lookup: the live facts of products and of every variant of each (SKU, title, price, units
+ * that can be reserved now), reserving nothing; how orders prices a cart. The product's own
+ * unitPrice is its lowest variant price and `available` the sum over its variants. An id not in the issued form (another letter case,
  * spaces, ...) or naming no product is left out of the reply; repeated ids are answered once. Stock
  * is what is on hand minus what orders hold (takeStock subtracts a hold in the write that records
  * it), so it is what can be reserved; never below 0. Each product is read by _id alone (FerretDB
@@ -22,12 +23,20 @@ export async function lookupProducts(
     const batch = await Promise.all(ids.slice(i, i + READERS).map((id) => products.findById(id)));
     for (const product of batch) {
       if (!product) continue;
+      const variants = product.variants.map((v) => ({
+        variantId: v.id,
+        sku: v.sku,
+        title: v.title,
+        unitPrice: v.price,
+        available: Math.max(0, v.stock),
+      }));
       found.push({
         productId: product.id,
         sku: product.sku,
         name: product.name,
         unitPrice: product.price,
-        available: Math.max(0, product.stock),
+        available: variants.reduce((sum, v) => sum + v.available, 0),
+        variants,
       });
     }
   }

@@ -1,7 +1,11 @@
 import {
+  firstVariantId,
   isOrderId,
   isProductId,
+  isVariantId,
   mergeLines,
+  parseVariantId,
+  variantIdOf,
   type LookupReply,
   type LookupRequest,
   type ReleaseReply,
@@ -51,20 +55,57 @@ function notFound(item: ReservationItem): ReserveReply {
   };
 }
 
-function outOfStock(item: ReservationItem, available: number): ReserveReply {
+/** A variant id not in the issued form, of another product, or naming no variant (removed ones too). */
+function variantNotFound(productId: string, variantId: string): ReserveReply {
+  return {
+    ok: false,
+    code: 'NOT_FOUND',
+    message: `product ${productId} has no variant ${variantId}`,
+    productId,
+    variantId,
+  };
+}
+
+function variantRequired(productId: string, count: number): ReserveReply {
+  return {
+    ok: false,
+    code: 'VARIANT_REQUIRED',
+    message: `product ${productId} has ${count} variants: name the one to reserve`,
+    productId,
+  };
+}
+
+function outOfStock(item: Required<ReservationItem>, available: number): ReserveReply {
   return {
     ok: false,
     code: 'OUT_OF_STOCK',
-    message: `product ${item.productId} has ${available} in stock, ${item.quantity} requested`,
+    message: `variant ${item.variantId} has ${available} in stock, ${item.quantity} requested`,
     productId: item.productId,
+    variantId: item.variantId,
     requested: item.quantity,
     available,
   };
 }
 
+/** An item whose variant is known (the precheck resolves a missing variantId to the only variant). */
+type Resolved = Required<ReservationItem>;
+
+/** The same variant asked for twice (once by id, once as the only variant) is one item. */
+function mergeResolved(items: readonly Resolved[]): Resolved[] {
+  const merged = new Map<string, Resolved>();
+  for (const item of items) {
+    const seen = merged.get(item.variantId);
+    merged.set(item.variantId, { ...item, quantity: (seen?.quantity ?? 0) + item.quantity });
+  }
+  return [...merged.values()];
+}
+
 function notAnOrder(orderId: string): { ok: false; code: 'INVALID_REQUEST'; message: string } {
   return { ok: false, code: 'INVALID_REQUEST', message: `${JSON.stringify(orderId)} is not an order id` };
 }
+
+/** The variant a stored item names (records from before variants: variant 1, as the migration says). */
+const variantOfItem = (item: ReservationItem): string => item.variantId ?? firstVariantId(item.productId);
 
 const isStale = (r: ReservationModel, ms: number) => Date.now() - r.updatedAt.getTime() >= ms;
 /** A reservation whose holds are its own: being made (PENDING) or taken and not settled (RESERVED). */
@@ -99,13 +140,13 @@ export interface RecoveryReport {
 }
 
 /**
- * Stock reservations for orders. Per order all or nothing: each item is taken only if enough stock
- * remains, and a failing item gives back the ones already taken. Reserve, release and sell are
- * idempotent per orderId.
+ * Stock reservations for orders, per variant. Per order all or nothing: each item (one variant) is
+ * taken only if enough stock of that variant remains, and a failing item gives back the ones already
+ * taken. Reserve, release and sell are idempotent per orderId.
  *
- * Crash safety: the record is written PENDING (with the items asked for) before any stock is taken,
- * and each product records what the order holds of it in the same write that takes the stock (see
- * the repository). Whatever step a process dies after, the stock can be given back exactly: a
+ * Crash safety: the record is written PENDING (with the items asked for, each naming its variant)
+ * before any stock is taken, and each product records what the order holds of each of its variants
+ * in the same write that takes the stock (see the repository). Whatever step a process dies after, the stock can be given back exactly: a
  * release gives back only what is still held, and recoverStale() releases reservations left PENDING
  * for longer than `staleMs`.
  *
@@ -144,14 +185,23 @@ export class ReservationsService {
 
   /**
    * Reserves every item of an order, or none. A repeat for the same orderId returns the first lines.
-   * Only canonical ids count: an order id that is not one is INVALID_REQUEST, an item whose product
-   * id is not one (another letter case included) is NOT_FOUND; either way nothing is written.
+   * An item is one variant: its variantId, or without one the product's only variant (a product with
+   * several is VARIANT_REQUIRED). Only canonical ids count: an order id that is not one is
+   * INVALID_REQUEST; an item whose product id is not one (another letter case included) is
+   * NOT_FOUND, and so is a variant id not in the issued form, of another product, or naming no
+   * variant (NOT_FOUND with the variantId); in each case nothing is written.
    */
   async reserve(request: ReserveRequest): Promise<ReserveReply> {
     const { orderId } = request;
     if (!isOrderId(orderId)) return notAnOrder(orderId);
-    const variant = request.items.find((item) => !isProductId(item.productId));
-    if (variant) return notFound(variant);
+    const misspelt = request.items.find((item) => !isProductId(item.productId));
+    if (misspelt) return notFound(misspelt);
+    const foreign = request.items.find(
+      (item) =>
+        item.variantId !== undefined &&
+        (!isVariantId(item.variantId) || parseVariantId(item.variantId).productId !== item.productId),
+    );
+    if (foreign?.variantId !== undefined) return variantNotFound(foreign.productId, foreign.variantId);
     /** The answer for an order that already has a record (none: it is being written right now). */
     const answer = (existing: ReservationModel | null): ReserveReply =>
       existing?.status === 'RESERVED' || existing?.status === 'SOLD'
@@ -167,9 +217,9 @@ export class ReservationsService {
     return this.limit(async () => {
       const existing = await this.repository.findReservation(orderId);
       if (existing) return answer(existing);
-      const items = mergeLines(request.items);
-      const refusal = await this.precheck(items);
-      if (refusal) return refusal;
+      const checked = await this.precheck(mergeLines(request.items));
+      if (!Array.isArray(checked)) return checked;
+      const items = checked;
       if (!(await this.repository.insertReservation(orderId, 'PENDING', items))) {
         // Another request for this order got there first.
         return answer(await this.repository.findReservation(orderId));
@@ -205,7 +255,7 @@ export class ReservationsService {
     return this.limit(async () => {
       const existing = await this.repository.findReservation(orderId);
       if (existing?.status !== 'RESERVED') return { sold: false };
-      for (const item of existing.items) await this.repository.settleStock(item.productId, orderId);
+      for (const item of existing.items) await this.repository.settleStock(variantOfItem(item), orderId);
       await this.repository.moveReservation(orderId, ['RESERVED'], 'SOLD');
       return { sold: true };
     });
@@ -250,10 +300,11 @@ export class ReservationsService {
   private async reconcileHolds(): Promise<Omit<RecoveryReport, 'released'>> {
     const report = { orphanHolds: 0, orphanUnits: 0, soldHolds: 0 };
     for (const { productId, holds } of await this.repository.productsWithHolds()) {
-      for (const { orderId } of holds) {
+      for (const { orderId, variant } of holds) {
         // A look without the lock first: nearly every hold belongs to a live reservation.
         if (isLive(await this.repository.findReservation(orderId))) continue;
-        const settle = () => this.settleOrphan(productId, orderId);
+        const variantId = variantIdOf(productId, variant);
+        const settle = () => this.settleOrphan(variantId, orderId);
         // A hold under an id that is no order id (written before ids were checked) has no order
         // that could act on it any more: nothing to lock against.
         const outcome = await this.limit(() =>
@@ -263,21 +314,21 @@ export class ReservationsService {
           report.orphanHolds += 1;
           report.orphanUnits += outcome.units;
           this.log?.warn(
-            { productId, orderId, units: outcome.units, status: outcome.status },
+            { productId, variantId, orderId, units: outcome.units, status: outcome.status },
             'orphan hold given back to stock',
           );
         } else if (outcome.kind === 'sold') {
           report.soldHolds += 1;
-          this.log?.warn({ productId, orderId }, 'hold of a sold reservation dropped');
+          this.log?.warn({ productId, variantId, orderId }, 'hold of a sold reservation dropped');
         }
       }
     }
     return report;
   }
 
-  /** Under the order's lock: settles one hold if its reservation is not live (read again here). */
+  /** Under the order's lock: settles one hold (of one variant) if its reservation is not live (read again here). */
   private async settleOrphan(
-    productId: string,
+    variantId: string,
     orderId: string,
   ): Promise<
     { kind: 'live' | 'gone' } | { kind: 'sold' } | { kind: 'returned'; units: number; status: string }
@@ -285,66 +336,86 @@ export class ReservationsService {
     const current = await this.repository.findReservation(orderId);
     if (isLive(current)) return { kind: 'live' };
     if (current?.status === 'SOLD') {
-      const held = await this.repository.heldBy(productId, orderId);
+      const held = await this.repository.heldBy(variantId, orderId);
       if (held === 0) return { kind: 'gone' };
-      await this.repository.settleStock(productId, orderId);
+      await this.repository.settleStock(variantId, orderId);
       return { kind: 'sold' };
     }
-    const units = await this.returnOne(productId, orderId);
+    const units = await this.returnOne(variantId, orderId);
     return units > 0 ? { kind: 'returned', units, status: current?.status ?? 'MISSING' } : { kind: 'gone' };
   }
 
-  /** Gives back what the order holds of one product; logs a product left above MAX_STOCK. */
-  private async returnOne(productId: string, orderId: string): Promise<number> {
-    const { units, stock } = await this.repository.returnStock(productId, orderId);
+  /** Gives back what the order holds of one variant; logs a variant left above MAX_STOCK on hand. */
+  private async returnOne(variantId: string, orderId: string): Promise<number> {
+    const { units, stock } = await this.repository.returnStock(variantId, orderId);
     if (units > 0 && stock !== null && stock > this.maxStock) {
       // Only possible when MAX_STOCK was lowered while the hold existed: the units are real, so they
-      // go back; adjustStock refuses additions until the product is under the limit again.
+      // go back; adjustStock refuses additions until the variant is under the limit again.
       this.log?.warn(
-        { productId, orderId, units, stock, maxStock: this.maxStock },
+        { variantId, orderId, units, stock, maxStock: this.maxStock },
         'stock given back is above MAX_STOCK',
       );
     }
     return units;
   }
 
-  /** Gives back whatever the order holds of these products (safe to repeat). */
+  /** Gives back whatever the order holds of these variants (safe to repeat). */
   private async giveBack(orderId: string, items: readonly ReservationItem[]): Promise<void> {
-    for (const item of items) await this.returnOne(item.productId, orderId);
+    for (const item of items) await this.returnOne(variantOfItem(item), orderId);
   }
 
   /**
-   * The refusal a plain read already shows (unknown product, not enough stock), so that the common
-   * sold-out case writes nothing. Stock can still run out after this read: takeAll checks again.
+   * The refusal a plain read already shows (unknown product or variant, a product with several
+   * variants and none named, not enough stock of the variant), so that the common sold-out case
+   * writes nothing; otherwise the items with their variant resolved (and merged: the only variant
+   * asked for once by id and once without is one item). Stock can still run out, or a variant be
+   * removed, after this read: takeAll checks again under the product's lock.
    */
-  private async precheck(items: ReservationItem[]): Promise<ReserveReply | undefined> {
-    // One lookup by _id per item (indexed on FerretDB, where `$in` scans the collection).
-    const products = await Promise.all(items.map((i) => this.products.findById(i.productId)));
-    for (const [n, item] of items.entries()) {
-      const product = products[n];
+  private async precheck(items: ReservationItem[]): Promise<Resolved[] | ReserveReply> {
+    // One lookup by _id per product (indexed on FerretDB, where `$in` scans the collection).
+    const ids = [...new Set(items.map((i) => i.productId))];
+    const found = await Promise.all(ids.map((id) => this.products.findById(id)));
+    const byId = new Map(found.flatMap((p) => (p ? [[p.id, p] as const] : [])));
+    const resolved: Resolved[] = [];
+    for (const item of items) {
+      const product = byId.get(item.productId);
       if (!product) return notFound(item);
-      if (product.stock < item.quantity) return outOfStock(item, product.stock);
+      if (item.variantId === undefined && product.variants.length !== 1)
+        return variantRequired(product.id, product.variants.length);
+      const variantId = item.variantId ?? product.variants[0]!.id;
+      if (!product.variants.some((v) => v.id === variantId)) return variantNotFound(product.id, variantId);
+      resolved.push({ productId: product.id, variantId, quantity: item.quantity });
     }
-    return undefined;
+    const merged = mergeResolved(resolved);
+    for (const item of merged) {
+      const variant = byId.get(item.productId)!.variants.find((v) => v.id === item.variantId)!;
+      if (variant.stock < item.quantity) return outOfStock(item, variant.stock);
+    }
+    return merged;
   }
 
-  private async takeAll(orderId: string, items: ReservationItem[]): Promise<ReserveReply> {
+  private async takeAll(orderId: string, items: Resolved[]): Promise<ReserveReply> {
     const taken: ReservedLine[] = [];
     let refusal: ReserveReply | undefined;
     try {
       for (const item of items) {
-        const result = await this.repository.takeStock(item.productId, item.quantity, orderId);
+        const result = await this.repository.takeStock(item.variantId, item.quantity, orderId);
         if (result.kind !== 'ok') {
-          refusal = result.kind === 'short' ? outOfStock(item, result.available) : notFound(item);
+          refusal =
+            result.kind === 'short'
+              ? outOfStock(item, result.available)
+              : variantNotFound(item.productId, item.variantId);
           break;
         }
-        const { product } = result;
+        const { product, variant } = result;
         taken.push({
           productId: product.id,
-          sku: product.sku,
+          variantId: variant.id,
+          sku: variant.sku,
           name: product.name,
+          variantTitle: variant.title,
           quantity: item.quantity,
-          unitPrice: product.price,
+          unitPrice: variant.price,
         });
       }
     } catch (error) {

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { LookupReply, request, ReleaseReply, ReserveReply, type LookedUpProduct } from '@shop/messaging';
 import type { Booted } from './helpers';
 
-const { addProduct, bootProducts } = await import('./helpers');
+const { bootProducts } = await import('./helpers');
+const { addProduct, addVariantProduct, sizes } = await import('./variants.helpers');
 
 let t: Booted;
 const lookup = (productIds: unknown) =>
@@ -12,7 +13,7 @@ const found = async (productIds: string[]): Promise<LookedUpProduct[]> => {
   if (!reply.ok) throw new Error(`lookup refused: ${reply.message}`);
   return reply.products;
 };
-const reserve = (orderId: string, items: { productId: string; quantity: number }[]) =>
+const reserve = (orderId: string, items: { productId: string; variantId?: string; quantity: number }[]) =>
   request(t.nc, t.names.commands.productsReserve, { orderId, items }, ReserveReply, 30_000);
 const release = (orderId: string) =>
   request(t.nc, t.names.commands.productsRelease, { orderId }, ReleaseReply, 30_000);
@@ -37,6 +38,15 @@ describe('products.lookup over NATS', () => {
       name: 'Lamp',
       unitPrice: { amount: 1999, currency: 'EUR' },
       available: 7,
+      variants: [
+        {
+          variantId: `${a.id}-1`,
+          sku: a.sku,
+          title: '',
+          unitPrice: { amount: 1999, currency: 'EUR' },
+          available: 7,
+        },
+      ],
     });
     expect(byId.get(b.id)?.available).toBe(0);
     // Nothing was taken and no reservation written.
@@ -58,10 +68,88 @@ describe('products.lookup over NATS', () => {
 
   it('answers the price and name as they are now', async () => {
     const p = await addProduct(t, { name: 'Old name', amount: 1000 });
-    await t.app.repository.update(p.id, { name: 'New name', price: { amount: 1250, currency: 'EUR' } });
+    await t.app.repository.update(p.id, { name: 'New name' });
+    await t.app.variantsRepository.updateVariant(
+      { productId: p.id, n: 1 },
+      { price: { amount: 1250, currency: 'EUR' } },
+    );
     const [now] = await found([p.id]);
     expect(now?.name).toBe('New name');
     expect(now?.unitPrice).toEqual({ amount: 1250, currency: 'EUR' });
+    expect(now?.variants[0]?.unitPrice).toEqual({ amount: 1250, currency: 'EUR' });
+  });
+
+  it('answers every variant of a product: its SKU, title, price and units; the product the lowest price and the sum', async () => {
+    const p = await addVariantProduct(
+      t,
+      [
+        { name: 'Size', values: ['S', 'M'] },
+        { name: 'Colour', values: ['Red', 'Blue'] },
+      ],
+      [
+        { values: ['M', 'Blue'], stock: 4, amount: 2500 },
+        { values: ['S', 'Red'], stock: 0, amount: 1900 },
+        { values: ['S', 'Blue'], stock: 3, amount: 2100 },
+      ],
+    );
+    const [product] = await found([p.id]);
+    expect(product).toEqual({
+      productId: p.id,
+      sku: p.variants[0]!.sku,
+      name: p.name,
+      unitPrice: { amount: 1900, currency: 'EUR' },
+      available: 7,
+      variants: [
+        {
+          variantId: `${p.id}-1`,
+          sku: p.variants[0]!.sku,
+          title: 'M / Blue',
+          unitPrice: { amount: 2500, currency: 'EUR' },
+          available: 4,
+        },
+        {
+          variantId: `${p.id}-2`,
+          sku: p.variants[1]!.sku,
+          title: 'S / Red',
+          unitPrice: { amount: 1900, currency: 'EUR' },
+          available: 0,
+        },
+        {
+          variantId: `${p.id}-3`,
+          sku: p.variants[2]!.sku,
+          title: 'S / Blue',
+          unitPrice: { amount: 2100, currency: 'EUR' },
+          available: 3,
+        },
+      ],
+    });
+  });
+
+  it('available per variant is its stock minus what live holds take; a removed variant is not answered', async () => {
+    const p = await sizes(t, [5, 6]);
+    const orderId = randomUUID();
+    expect(
+      (
+        await reserve(orderId, [
+          { productId: p.id, variantId: `${p.id}-1`, quantity: 2 },
+          { productId: p.id, variantId: `${p.id}-2`, quantity: 6 },
+        ])
+      ).ok,
+    ).toBe(true);
+    const [held] = await found([p.id]);
+    expect(held?.variants.map((v) => v.available)).toEqual([3, 0]);
+    expect(held?.available).toBe(3);
+    expect((await release(orderId)).ok).toBe(true);
+    expect(await t.app.variantsRepository.removeVariant({ productId: p.id, n: 1 })).toMatchObject({
+      kind: 'ok',
+    });
+    const [after] = await found([p.id]);
+    expect(after?.variants.map((v) => v.variantId)).toEqual([`${p.id}-2`]);
+    expect(after).toMatchObject({
+      available: 6,
+      unitPrice: { amount: 1700, currency: 'EUR' },
+      sku: p.variants[1]!.sku,
+    });
   });
 
   it('leaves out unknown ids and ids not in the issued form; repeated ids are answered once', async () => {

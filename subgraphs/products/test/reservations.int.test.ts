@@ -4,12 +4,15 @@ import { jetstream, publishEvent, ReleaseReply, request, ReserveReply } from '@s
 import { runId, waitFor, deleteStreams } from '@shop/testing';
 import type { Booted } from './helpers';
 
-const { addProduct, bootProducts } = await import('./helpers');
+const { bootProducts } = await import('./helpers');
+const { addProduct } = await import('./variants.helpers');
 const { ReservationBusyError } = await import('../src/reservations.service');
 
 let t: Booted;
 const stockOf = async (id: string) => (await t.app.repository.findById(id))?.stock;
-const reserve = (orderId: string, items: { productId: string; quantity: number }[]) =>
+/** The only variant of a product without options. */
+const only = (productId: string) => `${productId}-1`;
+const reserve = (orderId: string, items: { productId: string; variantId?: string; quantity: number }[]) =>
   request(t.nc, t.names.commands.productsReserve, { orderId, items }, ReserveReply, 120_000);
 const release = (orderId: string) =>
   request(t.nc, t.names.commands.productsRelease, { orderId }, ReleaseReply, 120_000);
@@ -63,15 +66,19 @@ describe('products.reserve / products.release over NATS', () => {
       lines: [
         {
           productId: a.id,
+          variantId: only(a.id),
           sku: a.sku,
           name: a.name,
+          variantTitle: '',
           quantity: 3,
           unitPrice: { amount: 1999, currency: 'EUR' },
         },
         {
           productId: b.id,
+          variantId: only(b.id),
           sku: b.sku,
           name: b.name,
+          variantTitle: '',
           quantity: 1,
           unitPrice: { amount: 500, currency: 'EUR' },
         },
@@ -116,7 +123,7 @@ describe('products.reserve / products.release over NATS', () => {
     expect([await stockOf(a.id), await stockOf(b.id), await stockOf(c.id)]).toEqual([5, 5, 1]);
     expect(await t.app.reservationsRepository.findReservation(orderId)).toBeNull();
     // A failed reservation leaves nothing behind: the same order may try again once stock is back.
-    await t.app.repository.adjustStock(c.id, 1);
+    await t.app.variantsRepository.adjustStock({ productId: c.id, n: null }, 1, 1000);
     expect(await reserve(orderId, [{ productId: c.id, quantity: 2 }])).toMatchObject({ ok: true });
     expect(await stockOf(c.id)).toBe(0);
   });
@@ -212,21 +219,23 @@ describe('products.reserve / products.release over NATS', () => {
 
 describe('crash safety: every stock change is recorded with the order that made it', () => {
   const holds = (productId: string, orderId: string) =>
-    t.app.reservationsRepository.heldBy(productId, orderId);
+    t.app.reservationsRepository.heldBy(only(productId), orderId);
 
   it('taking twice for one order takes once, and giving back twice gives back once', async () => {
     const a = await addProduct(t, { stock: 6 });
     const orderId = randomUUID();
     // As a reserve does: the record first (the recovery sweep gives back holds that have none).
     await t.app.reservationsRepository.insertReservation(orderId, 'PENDING', [
-      { productId: a.id, quantity: 2 },
+      { productId: a.id, variantId: only(a.id), quantity: 2 },
     ]);
-    expect(await t.app.reservationsRepository.takeStock(a.id, 2, orderId)).toMatchObject({ kind: 'ok' });
-    expect(await t.app.reservationsRepository.takeStock(a.id, 2, orderId)).toMatchObject({ kind: 'ok' });
+    const take = () => t.app.reservationsRepository.takeStock(only(a.id), 2, orderId);
+    expect(await take()).toMatchObject({ kind: 'ok' });
+    expect(await take()).toMatchObject({ kind: 'ok' });
     expect(await stockOf(a.id)).toBe(4);
     expect(await holds(a.id, orderId)).toBe(2);
-    expect(await t.app.reservationsRepository.returnStock(a.id, orderId)).toEqual({ units: 2, stock: 6 });
-    expect(await t.app.reservationsRepository.returnStock(a.id, orderId)).toEqual({ units: 0, stock: 6 });
+    const giveBack = () => t.app.reservationsRepository.returnStock(only(a.id), orderId);
+    expect(await giveBack()).toEqual({ units: 2, stock: 6 });
+    expect(await giveBack()).toEqual({ units: 0, stock: 6 });
     expect(await stockOf(a.id)).toBe(6);
     expect(await holds(a.id, orderId)).toBe(0);
   });
@@ -237,11 +246,11 @@ describe('crash safety: every stock change is recorded with the order that made 
     const orderId = randomUUID();
     // What a process killed half-way through leaves: the PENDING record and the first item taken.
     const items = [
-      { productId: a.id, quantity: 3 },
-      { productId: b.id, quantity: 4 },
+      { productId: a.id, variantId: only(a.id), quantity: 3 },
+      { productId: b.id, variantId: only(b.id), quantity: 4 },
     ];
     await t.app.reservationsRepository.insertReservation(orderId, 'PENDING', items);
-    await t.app.reservationsRepository.takeStock(a.id, 3, orderId);
+    await t.app.reservationsRepository.takeStock(only(a.id), 3, orderId);
     expect(await stockOf(a.id)).toBe(7);
 
     // Not stale yet: left alone (its hold is live too).
@@ -259,10 +268,10 @@ describe('crash safety: every stock change is recorded with the order that made 
   it('while a reservation is PENDING, another reserve for the order is refused and a release waits', async () => {
     const a = await addProduct(t, { stock: 10 });
     const orderId = randomUUID();
-    const items = [{ productId: a.id, quantity: 3 }];
+    const items = [{ productId: a.id, variantId: only(a.id), quantity: 3 }];
     // What a reserve in progress (or one that died a moment ago) looks like.
     await t.app.reservationsRepository.insertReservation(orderId, 'PENDING', items);
-    await t.app.reservationsRepository.takeStock(a.id, 3, orderId);
+    await t.app.reservationsRepository.takeStock(only(a.id), 3, orderId);
     expect(await reserve(orderId, items)).toMatchObject({ ok: false, code: 'INVALID_REQUEST' });
     expect(await stockOf(a.id)).toBe(7);
     await expect(t.app.reservations.release(orderId)).rejects.toBeInstanceOf(ReservationBusyError);
@@ -283,7 +292,7 @@ describe('crash safety: every stock change is recorded with the order that made 
         { productId: b.id, quantity: 5 },
       ]),
     ).toMatchObject({ ok: true });
-    await t.app.reservationsRepository.returnStock(a.id, orderId); // the first give-back of a release, then a crash
+    await t.app.reservationsRepository.returnStock(only(a.id), orderId); // the first give-back of a release, then a crash
     expect([await stockOf(a.id), await stockOf(b.id)]).toEqual([10, 5]);
     expect(await release(orderId)).toEqual({ ok: true, released: true });
     expect([await stockOf(a.id), await stockOf(b.id)]).toEqual([10, 10]);
