@@ -3,6 +3,10 @@ import { createTokenVerifier, type TokenVerifier } from '@shop/auth';
 import { connectNats, ensureStreams, natsNames, type NatsConnection } from '@shop/messaging';
 import { createLogger, every, stopAll, type Logger, type Stoppable } from '@shop/server';
 import type { Config } from './config';
+import { migrateCatalogue } from './catalogue.migrations';
+import { CategoriesRepository } from './categories.repository';
+import { CategoriesService } from './categories.service';
+import { ImageStore } from './images';
 import { Locks, type LockOptions } from './locks';
 import { startMessaging } from './messaging';
 import { ProductsRepository } from './products.repository';
@@ -11,6 +15,10 @@ import { ReservationsRepository } from './reservations.repository';
 import { ReservationsService } from './reservations.service';
 import { seedCatalogue } from './seed-data';
 import { createServer } from './server';
+import { SlugRegistry } from './slugs.repository';
+import { SkuRegistry } from './variants.skus';
+import { VariantsRepository } from './variants.repository';
+import { VariantsService } from './variants.service';
 
 export interface AppOverrides {
   /** Tests pass a logger writing to memoryLog(). */
@@ -21,6 +29,8 @@ export interface AppOverrides {
   locks?: LockOptions;
   /** How often the recovery sweep runs (default RECOVERY_EVERY_MS; tests that count what it does set it). */
   recoveryEveryMs?: number;
+  /** The images served at /images/ (default: the committed demo images). */
+  images?: ImageStore;
 }
 
 /**
@@ -32,7 +42,8 @@ const RECOVERY_EVERY_MS = 10_000;
 
 /**
  * The one way to run the products subgraph: connects MongoDB and NATS, creates indexes (and runs the
- * reservations' re-keying migration), seeds an empty catalogue when SEED_IF_EMPTY; start() serves
+ * reservations' re-keying migration and the catalogue's: categories and slugs of older products),
+ * seeds an empty catalogue when SEED_IF_EMPTY; start() serves
  * the NATS endpoints and the orders.cancelled and orders.paid consumers (messaging.ts), the recovery
  * sweep (half-done reservations and holds without a live reservation) and HTTP; stop() stops them in reverse and closes the connections.
  */
@@ -47,18 +58,46 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   let nc: NatsConnection | undefined;
   try {
     const locks = new Locks({ connection, ...overrides.locks });
-    const repository = new ProductsRepository({ connection, locks });
+    const slugs = new SlugRegistry({ connection, locks });
+    const skus = new SkuRegistry({ connection, locks });
+    const repository = new ProductsRepository({ connection, locks, slugs, skus });
+    const categoriesRepository = new CategoriesRepository({ connection, locks, slugs });
     const reservationsRepository = new ReservationsRepository({ connection, locks });
+    const variantsRepository = new VariantsRepository({ connection, locks });
+    const categories = new CategoriesService({
+      repository: categoriesRepository,
+      countProducts: (ids) => repository.countInCategories(ids),
+    });
+    const images = overrides.images ?? ImageStore.fromDirectory();
     await repository.init();
     await reservationsRepository.init();
+    await migrateCatalogue({ products: repository, categories, log });
     if (config.SEED_IF_EMPTY && (await repository.count()) === 0) {
-      const added = await seedCatalogue(repository);
+      const added = await seedCatalogue({ products: repository, categories });
       log.info({ added }, 'empty catalogue seeded');
     }
-    const products = new ProductsService({
-      repository,
+    // After the seed, so that its SKUs are registered too (variants.repository.ts init).
+    const variantsReport = await variantsRepository.init();
+    if (variantsReport.migrated > 0 || variantsReport.registered > 0)
+      log.info(variantsReport, 'products migrated to variants, SKUs registered');
+    if (variantsReport.conflicts.length > 0)
+      log.warn({ skus: variantsReport.conflicts }, 'SKUs stored on two variants (before the SKU registry)');
+    const variants = new VariantsService({
+      repository: variantsRepository,
       maxStock: config.MAX_STOCK,
       maxPriceAmount: config.MAX_PRICE_AMOUNT,
+      lowStockThreshold: config.LOW_STOCK_THRESHOLD,
+      images,
+    });
+    const products = new ProductsService({
+      repository,
+      categories,
+      variants,
+      images,
+      publicUrl: config.PUBLIC_URL,
+      maxStock: config.MAX_STOCK,
+      maxPriceAmount: config.MAX_PRICE_AMOUNT,
+      lowStockThreshold: config.LOW_STOCK_THRESHOLD,
     });
     const reservations = new ReservationsService({
       repository: reservationsRepository,
@@ -76,6 +115,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       verifyToken,
       routerSecret: config.ROUTER_SECRET,
       log,
+      images,
       ready: async () => !natsConnection.isClosed() && (await repository.ping()),
     });
 
@@ -98,8 +138,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       names,
       /** The catalogue (other subgraphs' tests add products through it). */
       repository,
+      /** The category tree (tests add categories through it). */
+      categories,
+      categoriesRepository,
+      slugs,
       reservationsRepository,
+      /** Variants (tests insert products with variants through it) and the SKU registry. */
+      variantsRepository,
       products,
+      variants,
       reservations,
       nats: natsConnection,
       async start(): Promise<{ url: string; port: number }> {

@@ -5,6 +5,7 @@ import {
   endpointFields,
   jwksUrlField,
   natsPrefixField,
+  nonNegativeInt,
   port,
   positiveInt,
   refuseDevelopmentDefaults,
@@ -14,6 +15,7 @@ import {
   z,
 } from '@shop/config';
 import { DEFAULT_MAX_PRICE_AMOUNT, DEFAULT_MAX_STOCK } from './models';
+import { DEFAULT_LOW_STOCK_THRESHOLD } from './variants';
 
 /** The largest value a GraphQL Int (and so `Product.stock`, `Money.amount`) can carry: 2³¹−1. */
 export const GRAPHQL_INT_MAX = 2_147_483_647;
@@ -31,6 +33,26 @@ export const LARGEST_LINE_QUANTITY = 100;
 export const PRICE_AMOUNT_CEILING = 10_000_000;
 
 const atMost = (max: number) => (value: number) => value <= max;
+
+/** Where clients reach this service's /images/ route by default: the products subgraph's own port. */
+export const DEFAULT_PUBLIC_URL = `http://localhost:${subgraph('products').port}`;
+
+/** An http(s) base URL without query or fragment; a trailing '/' is dropped. */
+const publicUrlField = z
+  .string()
+  .default(DEFAULT_PUBLIC_URL)
+  .refine(
+    (value) => {
+      try {
+        const url = new URL(value);
+        return ['http:', 'https:'].includes(url.protocol) && !url.search && !url.hash && !url.username;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be an http:// or https:// URL without query, fragment or credentials' },
+  )
+  .transform((value) => value.replace(/\/+$/, ''));
 
 /** Every variable the products subgraph reads, validated at start-up (all problems at once). */
 export const configSchema = z
@@ -58,6 +80,16 @@ export const configSchema = z
     MAX_PRICE_AMOUNT: positiveInt(DEFAULT_MAX_PRICE_AMOUNT).refine(atMost(PRICE_AMOUNT_CEILING), {
       message: `must be at most ${PRICE_AMOUNT_CEILING}`,
     }),
+    /**
+     * The public base URL of this service's /images/ route (image URLs in the API are absolute:
+     * `<PUBLIC_URL>/images/<name>.<hash>.svg`). Behind a CDN or proxy, its URL.
+     */
+    PUBLIC_URL: publicUrlField,
+    /**
+     * Shoppers see LOW_STOCK for 1 to this many units that can be ordered (0: never), IN_STOCK above
+     * it; the exact count only administrators.
+     */
+    LOW_STOCK_THRESHOLD: nonNegativeInt(DEFAULT_LOW_STOCK_THRESHOLD, DEFAULT_MAX_STOCK),
   })
   .superRefine(refuseDevelopmentDefaults({ ROUTER_SECRET: DEV_ROUTER_SECRET }));
 

@@ -1,183 +1,65 @@
 import { requireAdmin, type Viewer } from '@shop/auth';
 import { badUserInput } from '@shop/errors';
-import {
-  decodeCursor,
-  encodeCursor,
-  isWellFormed,
-  pageSize,
-  toConnection,
-  type Connection,
-  type Money,
-} from '@shop/graphql';
 import { isProductId } from '@shop/messaging';
+import type { CategoriesService, CategoryNotFound, DuplicateSlug } from './categories.service';
+import { categoryNotFound, duplicateSlug } from './categories.service';
+import type { CategoryTree } from './categories.tree';
+import { ImageStore, IMAGES_PATH } from './images';
 import {
-  CURRENCIES,
   DEFAULT_MAX_PRICE_AMOUNT,
   DEFAULT_MAX_STOCK,
-  PRODUCT_SORTS,
-  type NewProduct,
-  type ProductCursor,
+  type CategoryModel,
   type ProductFilter,
   type ProductModel,
-  type ProductPatch,
   type ProductSort,
+  type ResolvedFilter,
 } from './models';
-import { DuplicateSkuError, sortValue, type ProductsRepository } from './products.repository';
+import {
+  checkNewProduct,
+  checkProductPatch,
+  type CategoryChoice,
+  type CreateProductInput,
+  type UpdateProductInput,
+} from './products.checks';
+import { CONTROL_BUT_LAYOUT, invalid, type InvalidInput } from './products.inputs';
+import { emptyPage, pageWindow, toPage, type ProductPage, type WindowArgs } from './products.paging';
+import { DuplicateSkuError, type ProductsRepository } from './products.repository';
+import { isSlug } from './slugs';
+import { isWellFormed } from '@shop/graphql';
+import { DuplicateSlugError } from './slugs.repository';
+import {
+  availabilityOf,
+  checkPrice,
+  checkSku,
+  DEFAULT_LOW_STOCK_THRESHOLD,
+  isProblem,
+  stockLimit,
+  type Availability,
+  type PriceLimit,
+  type StockLimit,
+} from './variants';
+import type { VariantsService } from './variants.service';
 
-export const MAX_DESCRIPTION_LENGTH = 10_000;
+export { type CreateProductInput, type UpdateProductInput } from './products.checks';
+
 export const MAX_SEARCH_LENGTH = 200;
 
-export type InvalidInput = { __typename: 'InvalidInputError'; message: string; field: string };
 export type ProductResult = { __typename: 'Product' } & ProductModel;
 type DuplicateSku = { __typename: 'DuplicateSkuError'; message: string; sku: string };
 type NotFound = { __typename: 'ProductNotFoundError'; message: string; productId: string };
 type StockBelowZero = { __typename: 'StockBelowZeroError'; message: string; stock: number; delta: number };
-type StockLimit = { __typename: 'StockLimitError'; message: string; max: number };
-type PriceLimit = { __typename: 'PriceLimitError'; message: string; max: number };
 
-const invalid = (field: string, message: string): InvalidInput => ({
-  __typename: 'InvalidInputError',
-  field,
-  message,
-});
 const asResult = (product: ProductModel): ProductResult => ({ __typename: 'Product', ...product });
 const notFound = (productId: string): NotFound => ({
   __typename: 'ProductNotFoundError',
   message: `No product with id ${productId}`,
   productId,
 });
-const stockLimit = (max: number, message: string): StockLimit => ({
-  __typename: 'StockLimitError',
-  message,
-  max,
-});
-const priceLimit = (max: number, field: string): PriceLimit => ({
-  __typename: 'PriceLimitError',
-  message: `${field} must be at most ${max} minor units`,
-  max,
-});
 const duplicateSku = (error: DuplicateSkuError): DuplicateSku => ({
   __typename: 'DuplicateSkuError',
   message: error.message,
   sku: error.sku,
 });
-
-export interface MoneyInput {
-  amount: number;
-  currency: string;
-}
-export interface CreateProductInput {
-  sku: string;
-  name: string;
-  description?: string | null;
-  price: MoneyInput;
-  stock?: number | null;
-  category: string;
-}
-export interface UpdateProductInput {
-  sku?: string | null;
-  name?: string | null;
-  description?: string | null;
-  price?: MoneyInput | null;
-  category?: string | null;
-}
-
-// ---- input rules (one per field, so create and update agree) ----------------------------------
-
-/** C0/C1 controls and DEL: never part of a name or category. */
-const CONTROL = /\p{Cc}/u;
-/** The same, except tab and line breaks, which a description may hold. */
-const CONTROL_BUT_LAYOUT = /(?![\t\n\r])\p{Cc}/u;
-
-/** Stored text must be well-formed (else it would be stored altered) and free of control characters. */
-function textProblem(field: string, v: string, control: RegExp): string | null {
-  if (!isWellFormed(v)) return `${field} must be well-formed Unicode text`;
-  if (control.test(v)) return `${field} must not contain control characters`;
-  return null;
-}
-
-const rules = {
-  sku: (v: string) =>
-    /^[A-Za-z0-9_-]{1,64}$/.test(v) ? null : 'SKU must be 1-64 letters, digits, "-" or "_"',
-  name: (v: string) =>
-    textProblem('name', v, CONTROL) ??
-    (v.trim().length >= 1 && v.length <= 200 ? null : 'name must be 1-200 characters'),
-  description: (v: string) =>
-    textProblem('description', v, CONTROL_BUT_LAYOUT) ??
-    (v.length <= MAX_DESCRIPTION_LENGTH
-      ? null
-      : `description must be at most ${MAX_DESCRIPTION_LENGTH} characters`),
-  category: (v: string) =>
-    textProblem('category', v, CONTROL) ??
-    (v.trim().length >= 1 && v.length <= 64 ? null : 'category must be 1-64 characters'),
-  stock: (v: number) => (Number.isInteger(v) && v >= 0 ? null : 'stock must not be negative'),
-};
-
-function checkPrice(price: MoneyInput, field = 'price'): InvalidInput | Money {
-  if (!Number.isInteger(price.amount) || price.amount < 0)
-    return invalid(`${field}.amount`, 'price must not be negative');
-  if (!(CURRENCIES as readonly string[]).includes(price.currency)) {
-    return invalid(`${field}.currency`, `currency must be one of ${CURRENCIES.join(', ')}`);
-  }
-  return { amount: price.amount, currency: price.currency };
-}
-
-function checkNew(input: CreateProductInput): InvalidInput | NewProduct {
-  const product = {
-    sku: input.sku,
-    name: input.name.trim(),
-    description: input.description ?? '',
-    stock: input.stock ?? 0,
-    category: input.category.trim(),
-  };
-  for (const field of ['sku', 'name', 'description', 'category'] as const) {
-    const problem = rules[field](product[field]);
-    if (problem) return invalid(field, problem);
-  }
-  const stockProblem = rules.stock(product.stock);
-  if (stockProblem) return invalid('stock', stockProblem);
-  const price = checkPrice(input.price);
-  if ('__typename' in price) return price;
-  return { ...product, price };
-}
-
-function checkPatch(input: UpdateProductInput): InvalidInput | ProductPatch {
-  const patch: ProductPatch = {};
-  if (input.sku != null) patch.sku = input.sku;
-  if (input.name != null) patch.name = input.name.trim();
-  if (input.description != null) patch.description = input.description;
-  if (input.category != null) patch.category = input.category.trim();
-  for (const field of ['sku', 'name', 'description', 'category'] as const) {
-    const value = patch[field];
-    const problem = value === undefined ? null : rules[field](value);
-    if (problem) return invalid(field, problem);
-  }
-  if (input.price != null) {
-    const price = checkPrice(input.price);
-    if ('__typename' in price) return price;
-    patch.price = price;
-  }
-  return patch;
-}
-
-// ---- list arguments ---------------------------------------------------------------------------
-
-const isCursor = (value: unknown): value is [ProductSort, number | string, string] =>
-  Array.isArray(value) &&
-  value.length === 3 &&
-  (PRODUCT_SORTS as readonly unknown[]).includes(value[0]) &&
-  (typeof value[1] === 'number' || typeof value[1] === 'string') &&
-  typeof value[2] === 'string' &&
-  isProductId(value[2]);
-
-function parseCursor(after: string, sort: ProductSort): ProductCursor {
-  const [cursorSort, value, id] = decodeCursor(after, isCursor);
-  if (cursorSort !== sort) throw badUserInput('after belongs to a different sort order', 'after');
-  if (sort === 'NEWEST' && (typeof value !== 'string' || Number.isNaN(Date.parse(value)))) {
-    throw badUserInput('after is not a valid cursor', 'after');
-  }
-  return { sort, value, id };
-}
 
 function checkFilter(filter: ProductFilter | null | undefined): ProductFilter {
   const f = filter ?? {};
@@ -196,59 +78,140 @@ function checkFilter(filter: ProductFilter | null | undefined): ProductFilter {
 
 /**
  * False when no product can match the search: stored text is well-formed and holds no control
- * character other than tab and line breaks (the rules above), so a search with one matches nothing.
- * Such a search is answered without a query (BSON cannot even carry a regex containing NUL).
+ * character other than tab and line breaks, so a search with one matches nothing. Such a search is
+ * answered without a query (BSON cannot even carry a regex containing NUL).
  */
 const canMatch = (search: string | null | undefined) =>
   search == null || (isWellFormed(search) && !CONTROL_BUT_LAYOUT.test(search));
 
-export interface ListArgs {
-  first?: number | null;
-  after?: string | null;
+export interface ListArgs extends WindowArgs {
   filter?: ProductFilter | null;
   sort?: ProductSort | null;
 }
 
+/** What a list needs of the request: its category tree (loaded once per request, when needed). */
+export interface ListScope {
+  tree: () => Promise<CategoryTree>;
+  /** Only products of these categories (a category's page: its sub-tree). */
+  within?: string[];
+}
+
 export interface ProductsServiceDeps {
   repository: ProductsRepository;
+  categories: CategoriesService;
+  /** Variants: their reads and admin mutations (variants.service.ts; the resolvers use it too). */
+  variants: VariantsService;
+  /** The images this service serves (ImageInput paths are checked against it). */
+  images?: ImageStore;
+  /** Public base URL of this service's /images/ route (PUBLIC_URL). */
+  publicUrl?: string;
   /** Most units of one product on hand: its stock plus what orders hold (MAX_STOCK). */
   maxStock?: number;
   /** Highest unit price in minor units (MAX_PRICE_AMOUNT). */
   maxPriceAmount?: number;
+  /** Up to this many units is LOW_STOCK (LOW_STOCK_THRESHOLD). */
+  lowStockThreshold?: number;
 }
 
 /**
  * The catalogue's rules: listing, lookups and the admin mutations. Only the canonical product id
- * (`isProductId`: 24 lower-case hex digits, as the store issues it) names a product; any other
- * spelling is not found and never reaches the store or a lock. Stock and prices are bounded
- * (`maxStock`, `maxPriceAmount`) and checked before anything is written.
+ * (`isProductId`: 24 lower-case hex digits, as the store issues it) and the slug as issued name a
+ * product; any other spelling is not found and never reaches the store or a lock. Stock and prices
+ * are bounded (`maxStock`, `maxPriceAmount`) and checked before anything is written. Shoppers see
+ * availability; the exact stock only administrators.
  */
 export class ProductsService {
   private readonly repository: ProductsRepository;
+  readonly categories: CategoriesService;
+  readonly variants: VariantsService;
+  readonly images: ImageStore;
+  private readonly publicUrl: string;
   readonly maxStock: number;
   readonly maxPriceAmount: number;
+  readonly lowStockThreshold: number;
 
   constructor({
     repository,
+    categories,
+    variants,
+    images = new ImageStore(),
+    publicUrl = 'http://localhost:4002',
     maxStock = DEFAULT_MAX_STOCK,
     maxPriceAmount = DEFAULT_MAX_PRICE_AMOUNT,
+    lowStockThreshold = DEFAULT_LOW_STOCK_THRESHOLD,
   }: ProductsServiceDeps) {
     this.repository = repository;
+    this.categories = categories;
+    this.variants = variants;
+    this.images = images;
+    this.publicUrl = publicUrl.replace(/\/+$/, '');
     this.maxStock = maxStock;
     this.maxPriceAmount = maxPriceAmount;
+    this.lowStockThreshold = lowStockThreshold;
   }
 
-  /** A keyset page: rows strictly after the cursor in (sort key, _id) order. */
-  async listProducts(args: ListArgs): Promise<Connection<ProductModel>> {
-    const sort = args.sort ?? 'NEWEST';
-    const limit = pageSize(args.first);
+  // ---- reads ------------------------------------------------------------------------------------
+
+  /**
+   * A keyset page (products.paging.ts), forward or backward. The category conditions are resolved
+   * to ids from the request's tree first: an unknown category is an empty page without a query.
+   * totalCount is counted only when asked for.
+   */
+  async listProducts(args: ListArgs, scope: ListScope): Promise<ProductPage> {
     const filter = checkFilter(args.filter);
-    const after = args.after ? parseCursor(args.after, sort) : null;
-    const rows =
-      limit === 0 || !canMatch(filter.search)
-        ? []
-        : await this.repository.list(filter, sort, after, limit + 1);
-    return toConnection(rows, limit, (p) => encodeCursor([sort, sortValue(p, sort), p.id]), after !== null);
+    const sort: ProductSort =
+      filter.search && (args.sort == null || args.sort === 'RELEVANCE')
+        ? 'RELEVANCE'
+        : args.sort == null || args.sort === 'RELEVANCE'
+          ? 'NEWEST'
+          : args.sort;
+    const window = pageWindow(args, sort);
+    const resolved = await this.resolveFilter(filter, scope);
+    if (resolved === null || !canMatch(resolved.search)) return emptyPage();
+    // ---- SEARCH: with a search, the page comes from searchProducts of products.search.ts (the
+    // search helper's; until it is wired here, the repository's substring search below serves it).
+    const totalCount = () => this.repository.countMatching(resolved);
+    if (window.limit === 0) return toPage([], window, sort, false, totalCount);
+    const { cursor } = window;
+    const rows = await this.repository.list(
+      resolved,
+      sort,
+      { direction: window.direction, cursor, inclusive: cursor !== null },
+      window.limit + 1 + (cursor ? 1 : 0),
+    );
+    let beyond = false;
+    if (cursor) {
+      // The cursor's own row, when it is still where it was, says something lies on its other side;
+      // when it is gone (deleted, or its key changed), one more read asks.
+      if (rows[0]?.id === cursor.id) {
+        rows.shift();
+        beyond = true;
+      } else {
+        const opposite = window.direction === 'forward' ? 'backward' : 'forward';
+        beyond =
+          (await this.repository.list(resolved, sort, { direction: opposite, cursor, inclusive: true }, 1))
+            .length > 0;
+      }
+    }
+    return toPage(rows.slice(0, window.limit + 1), window, sort, beyond, totalCount);
+  }
+
+  /** The filter the repository runs; null when no product can match (an unknown category). */
+  private async resolveFilter(filter: ProductFilter, scope: ListScope): Promise<ResolvedFilter | null> {
+    let categoryIds: string[] | null = scope.within ?? null;
+    if (filter.category != null || filter.categoryId != null) {
+      const allowed = this.categories.filterIds(await scope.tree(), filter);
+      if (allowed !== null)
+        categoryIds = categoryIds === null ? allowed : categoryIds.filter((id) => allowed.includes(id));
+    }
+    if (categoryIds !== null && categoryIds.length === 0) return null;
+    return {
+      search: filter.search ?? null,
+      categoryIds,
+      inStock: filter.inStock ?? null,
+      minPrice: filter.minPrice ?? null,
+      maxPrice: filter.maxPrice ?? null,
+    };
   }
 
   /**
@@ -260,48 +223,131 @@ export class ProductsService {
     return ids.map((id) => found.get(id) ?? null);
   }
 
+  /**
+   * `product(id:)` or `product(slug:)`: exactly one (else BAD_USER_INPUT). A slug is looked up only
+   * in the form slugs are issued in (`Mug` is null without a query): one registry read by `_id`, then
+   * the product through `load` (the request's loader).
+   */
+  async product(
+    args: { id?: string | null; slug?: string | null },
+    load: (id: string) => Promise<ProductModel | null>,
+  ): Promise<ProductModel | null> {
+    if ((args.id == null) === (args.slug == null))
+      throw badUserInput('give exactly one of id and slug', 'id');
+    if (args.id != null) return load(args.id);
+    const slug = args.slug!;
+    if (!isSlug(slug)) return null;
+    const id = await this.repository.idBySlug(slug);
+    const product = id ? await load(id) : null;
+    return product?.slug === slug ? product : null; // a stale registry entry names nothing
+  }
+
+  /** The exact stock, for administrators only (everyone else: null, and availability instead). */
+  stockFor(viewer: Viewer | null, units: number): number | null {
+    return viewer?.role === 'ADMIN' ? units : null;
+  }
+
+  availability(units: number): Availability {
+    return availabilityOf(units, this.lowStockThreshold);
+  }
+
+  /** An image's absolute URL: a path of this service's /images/ gets the public base and its hash. */
+  imageUrl(url: string): string {
+    return url.startsWith(IMAGES_PATH) ? `${this.publicUrl}${this.images.hashedPath(url)}` : url;
+  }
+
+  /** A product's categories from the request's tree, the primary first (missing ids skipped). */
+  categoriesOf(product: ProductModel, tree: CategoryTree): CategoryModel[] {
+    return product.categoryIds.flatMap((id) => tree.byIdOrNull(id) ?? []);
+  }
+
+  // ---- admin writes -----------------------------------------------------------------------------
+
+  private async categoryIdsFor(
+    tree: CategoryTree,
+    choice: CategoryChoice,
+  ): Promise<string[] | CategoryNotFound> {
+    if ('legacy' in choice) return [(await this.categories.ensureLegacy(tree, choice.legacy)).id];
+    const missing = choice.ids.find((id) => !tree.byIdOrNull(id));
+    return missing !== undefined ? categoryNotFound(missing) : choice.ids;
+  }
+
   async createProduct(
     viewer: Viewer | null,
     input: CreateProductInput,
-  ): Promise<ProductResult | InvalidInput | DuplicateSku | StockLimit | PriceLimit> {
+  ): Promise<
+    ProductResult | InvalidInput | DuplicateSku | DuplicateSlug | CategoryNotFound | StockLimit | PriceLimit
+  > {
     requireAdmin(viewer);
-    const product = checkNew(input);
-    if ('__typename' in product) return product;
-    if (product.price.amount > this.maxPriceAmount) return priceLimit(this.maxPriceAmount, 'price.amount');
-    if (product.stock > this.maxStock)
-      return stockLimit(this.maxStock, `stock must be at most ${this.maxStock} units`);
-    try {
-      return asResult(await this.repository.insert(product));
-    } catch (error) {
-      if (error instanceof DuplicateSkuError) return duplicateSku(error);
-      throw error;
-    }
+    const checked = checkNewProduct(input, this, this.images);
+    if ('__typename' in checked) return checked;
+    // Under the tree lock: the categories exist when the product is written (deleteCategory takes it too).
+    return this.categories.withTree(async (tree) => {
+      const categoryIds = await this.categoryIdsFor(tree, checked.categories);
+      if (!Array.isArray(categoryIds)) return categoryIds;
+      try {
+        return asResult(await this.repository.insert({ ...checked.product, categoryIds }, checked.slug));
+      } catch (error) {
+        if (error instanceof DuplicateSkuError) return duplicateSku(error);
+        if (error instanceof DuplicateSlugError) return duplicateSlug(error.slug);
+        throw error;
+      }
+    });
   }
 
+  /**
+   * Changes a product's catalogue fields; `sku` and `price` are its only variant's (a product with
+   * options changes them per variant: updateVariant). The slug changes only when given.
+   */
   async updateProduct(
     viewer: Viewer | null,
     id: string,
     input: UpdateProductInput,
-  ): Promise<ProductResult | InvalidInput | DuplicateSku | NotFound | PriceLimit> {
+  ): Promise<
+    ProductResult | InvalidInput | DuplicateSku | DuplicateSlug | CategoryNotFound | NotFound | PriceLimit
+  > {
     requireAdmin(viewer);
     if (!isProductId(id)) return notFound(id);
-    const patch = checkPatch(input);
-    if ('__typename' in patch) return patch;
-    if (patch.price && patch.price.amount > this.maxPriceAmount)
-      return priceLimit(this.maxPriceAmount, 'price.amount');
-    try {
-      const product = await this.repository.update(id, patch);
-      return product ? asResult(product) : notFound(id);
-    } catch (error) {
-      if (error instanceof DuplicateSkuError) return duplicateSku(error);
-      throw error;
+    const checked = checkProductPatch(input, this.images);
+    if ('__typename' in checked) return checked;
+    const only: { sku?: string; price?: { amount: number; currency: string } } = {};
+    if (input.sku != null) {
+      const problem = checkSku(input.sku);
+      if (problem) return problem;
+      only.sku = input.sku;
     }
+    if (input.price != null) {
+      const price = checkPrice(input.price, this.maxPriceAmount);
+      if (isProblem(price)) return price;
+      only.price = price;
+    }
+    const write = async (categoryIds?: string[]) => {
+      try {
+        const result = await this.repository.update(id, { ...checked.patch, categoryIds }, only);
+        if (result === 'has-variants')
+          return invalid(
+            only.sku ? 'sku' : 'price',
+            'the product has variants: change them with updateVariant',
+          );
+        return result ? asResult(result) : notFound(id);
+      } catch (error) {
+        if (error instanceof DuplicateSkuError) return duplicateSku(error);
+        if (error instanceof DuplicateSlugError) return duplicateSlug(error.slug);
+        throw error;
+      }
+    };
+    const { categories } = checked;
+    if (categories === null) return write();
+    return this.categories.withTree(async (tree) => {
+      const categoryIds = await this.categoryIdsFor(tree, categories);
+      return Array.isArray(categoryIds) ? write(categoryIds) : categoryIds;
+    });
   }
 
   /**
-   * Adds delta to the stock. Refused, with nothing written: a zero delta, a delta beyond ±maxStock,
-   * a result below zero, or a result that puts the units on hand (stock plus what orders hold, which
-   * a release gives back) above maxStock.
+   * Adds delta to the stock of a product's only variant. Refused, with nothing written: a zero
+   * delta, a delta beyond ±maxStock, a result below zero, or a result that puts the units on hand
+   * (stock plus what orders hold, which a release gives back) above maxStock.
    */
   async adjustStock(
     viewer: Viewer | null,

@@ -14,6 +14,7 @@ import {
   type ServerDeps as SubgraphServerDeps,
 } from '@shop/server';
 import type { Context } from './context';
+import { ImageStore } from './images';
 import { createLoaders } from './loaders';
 import type { ProductsService } from './products.service';
 import { createResolvers } from './resolvers';
@@ -21,6 +22,8 @@ import { createResolvers } from './resolvers';
 export interface ServerDeps extends SubgraphServerDeps<ProductsService> {
   /** Largest request body accepted, in bytes (default 2 MiB, so an oversized field gets a typed error). */
   bodyLimit?: number;
+  /** The images served at /images/ (default: none). */
+  images?: ImageStore;
 }
 
 const typeDefs = loadTypeDefs(import.meta.url);
@@ -52,7 +55,8 @@ function withCode(error: GraphQLError, statusCode: number | undefined): GraphQLF
 /**
  * The products GraphQL server: Fastify + mercurius serving a Federation 2 schema built by
  * buildSubgraphSchema. Refuses /graphql requests without the router secret, masks unexpected errors
- * (logged in full with the request id), serves /healthz and /readyz. No side effects until listen.
+ * (logged in full with the request id), serves /healthz, /readyz and the catalogue's images
+ * (/images/, images.ts). No side effects until listen.
  */
 export function createServer(deps: ServerDeps): GraphQLServer {
   const schema = buildSubgraphSchema([
@@ -71,6 +75,18 @@ export function createServer(deps: ServerDeps): GraphQLServer {
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  // Public (browsers load them directly): no router secret. The name only picks an in-memory file.
+  const images = deps.images ?? new ImageStore();
+  app.get<{ Params: { file: string } }>('/images/:file', async (request, reply) => {
+    const ifNoneMatch = request.headers['if-none-match'];
+    const answer = images.respond(
+      request.params.file,
+      typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined,
+    );
+    void reply.code(answer.status).headers(answer.headers);
+    if (answer.status === 404) return reply.type('text/plain; charset=utf-8').send('Not found');
+    return reply.send(answer.body ?? null);
+  });
   app.get('/readyz', async (_request, reply) => {
     const ok = deps.ready ? await deps.ready().catch(() => false) : true;
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready' });

@@ -1,6 +1,6 @@
 import { ConfigError, DEV_ROUTER_SECRET, loadConfig } from '@shop/config';
 import { configSchema } from '../src/config';
-import { demoCatalogue } from '../src/seed-data';
+import { demoCatalogue, demoCategories } from '../src/seed-data';
 import { CURRENCIES } from '../src/models';
 
 describe('products config', () => {
@@ -74,15 +74,31 @@ describe('products config', () => {
 });
 
 describe('demo catalogue', () => {
-  it('has at least 60 valid products with unique SKUs in several categories', () => {
+  it('has at least 60 valid products with unique SKUs, each in a demo category and with an image', () => {
     expect(demoCatalogue.length).toBeGreaterThanOrEqual(60);
-    expect(new Set(demoCatalogue.map((p) => p.sku)).size).toBe(demoCatalogue.length);
-    expect(new Set(demoCatalogue.map((p) => p.category)).size).toBeGreaterThanOrEqual(5);
+    const skus = demoCatalogue.flatMap((p) => p.variants.map((v) => v.sku));
+    expect(new Set(skus).size).toBe(skus.length);
+    const categories = new Set(demoCategories.map(([slug]) => slug));
+    expect(new Set(demoCatalogue.flatMap((p) => p.categorySlugs)).size).toBeGreaterThanOrEqual(6);
     for (const p of demoCatalogue) {
-      expect(p.price.amount).toBeGreaterThan(0);
-      expect(CURRENCIES).toContain(p.price.currency);
-      expect(p.stock).toBeGreaterThanOrEqual(0);
-      expect(p.sku).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
+      expect(p.categorySlugs.length).toBeGreaterThanOrEqual(1);
+      for (const slug of p.categorySlugs) expect(categories).toContain(slug);
+      expect(p.images.length).toBeGreaterThanOrEqual(1);
+      expect(p.slug).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+      for (const v of p.variants) {
+        expect(v.price.amount).toBeGreaterThan(0);
+        expect(CURRENCIES).toContain(v.price.currency);
+        expect(v.stock).toBeGreaterThanOrEqual(0);
+        expect(v.sku).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
+      }
     }
+    // Two levels: every parent is a top-level category, and at least six categories in all.
+    expect(demoCategories.length).toBeGreaterThanOrEqual(6);
+    const topLevel = new Set(demoCategories.filter(([, , parent]) => parent === null).map(([slug]) => slug));
+    for (const [, , parent] of demoCategories) if (parent !== null) expect(topLevel).toContain(parent);
+    expect(demoCategories.some(([, , parent]) => parent !== null)).toBe(true);
+    // Products with and without variants (a T-shirt in sizes and colours, a mug in two colours).
+    expect(demoCatalogue.filter((p) => p.variants.length > 1).length).toBeGreaterThanOrEqual(2);
+    expect(demoCatalogue.filter((p) => p.variants.length === 1).length).toBeGreaterThan(50);
   });
 });

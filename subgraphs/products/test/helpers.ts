@@ -14,6 +14,8 @@ import {
 } from '@shop/testing';
 import mongoose from 'mongoose';
 import { configSchema, createApp, type AppOverrides, type ProductsApp } from '../src';
+import type { ProductSort, ResolvedFilter } from '../src/models';
+import { slugify } from '../src/slugs';
 
 export const ROUTER_SECRET = 'test-router-secret-0123456789';
 export const admin: Viewer = { id: 'u-admin', role: 'ADMIN', email: 'admin@example.com' };
@@ -84,18 +86,56 @@ export async function bootProducts(
 
 export type Booted = Awaited<ReturnType<typeof bootProducts>>;
 
+/** No condition: every product. */
+export const anyProduct: ResolvedFilter = {
+  search: null,
+  categoryIds: null,
+  inStock: null,
+  minPrice: null,
+  maxPrice: null,
+};
+
+/** The first `limit` products in a sort order, straight from the repository. */
+export const listAll = (booted: Booted, sort: ProductSort, limit: number) =>
+  booted.app.repository.list(
+    anyProduct,
+    sort,
+    { direction: 'forward', cursor: null, inclusive: false },
+    limit,
+  );
+
+/** The id of the category with this slug, created top-level when missing (through the service's rules). */
+export async function categoryId(booted: Booted, slug: string): Promise<string> {
+  return booted.app.categories.withTree(
+    async (tree) => (await booted.app.categories.ensureLegacy(tree, slug)).id,
+  );
+}
+
 /** Inserts a product straight through the repository (the admin API is tested separately). */
 export async function addProduct(
   booted: Booted,
   overrides: Partial<{ sku: string; name: string; stock: number; amount: number; category: string }> = {},
 ) {
   const n = Math.random().toString(36).slice(2, 10);
-  return booted.app.repository.insert({
-    sku: overrides.sku ?? `SKU-${n}`,
-    name: overrides.name ?? `Product ${n}`,
-    description: 'test product',
-    price: { amount: overrides.amount ?? 1000, currency: 'EUR' },
-    stock: overrides.stock ?? 10,
-    category: overrides.category ?? 'test',
-  });
+  const name = overrides.name ?? `Product ${n}`;
+  return booted.app.repository.insert(
+    {
+      name,
+      slug: slugify(name, 'product'),
+      description: 'test product',
+      categoryIds: [await categoryId(booted, overrides.category ?? 'test')],
+      images: [],
+      options: [],
+      variants: [
+        {
+          sku: overrides.sku ?? `SKU-${n}`,
+          selectedOptions: [],
+          price: { amount: overrides.amount ?? 1000, currency: 'EUR' },
+          stock: overrides.stock ?? 10,
+          images: [],
+        },
+      ],
+    },
+    { base: slugify(name, 'product') },
+  );
 }
