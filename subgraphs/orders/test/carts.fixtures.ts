@@ -32,7 +32,7 @@ const RESULT = `
   ... on Error { message }
   ... on CartNotFoundError { cartId }
   ... on InvalidInputError { field }
-  ... on UnknownProductError { productId }
+  ... on UnknownProductError { productId variantId }
   ... on CartLineLimitError { maxLines maxQuantity }`;
 
 export const ADD = `mutation ($input: AddToCartInput!) { addToCart(input: $input) { ${RESULT} } }`;
@@ -76,6 +76,7 @@ export type CartResultView =
       cartId?: string;
       field?: string;
       productId?: string;
+      variantId?: string | null;
       maxLines?: number;
       maxQuantity?: number;
     };

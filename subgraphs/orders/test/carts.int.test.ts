@@ -139,14 +139,7 @@ describe('money bounds', () => {
       __typename: 'InvalidInputError',
       field: 'quantity',
     });
-    const dollars = await t.productsApp.repository.insert({
-      sku: `USD-${Date.now()}`,
-      name: 'Import',
-      description: 'priced in dollars',
-      price: { amount: 100, currency: 'USD' },
-      stock: 5,
-      category: 'test',
-    });
+    const dollars = await t.addProduct('Import', 5, 100, 'USD');
     const euros = cartOf(await t.add(null, { productId: lamp.id, quantity: 1 }));
     expect(await t.add(null, { cartId: euros.id, productId: dollars.id, quantity: 1 })).toMatchObject({
       __typename: 'InvalidInputError',

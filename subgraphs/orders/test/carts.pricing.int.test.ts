@@ -19,7 +19,7 @@ describe('lines priced live from products', () => {
   it('a price change shows as priceChanged with both prices; changing the line takes the new price', async () => {
     const p = await t.product('Kettle', 20, 3000);
     const cart = cartOf(await t.add(null, { productId: p.id, quantity: 2 }));
-    await t.productsApp.repository.update(p.id, { price: { amount: 3300, currency: 'EUR' } });
+    await t.updateProduct(p.id, { price: { amount: 3300, currency: 'EUR' } });
     const now = await t.cart(null, cart.id);
     expect(lineOf(now, p.id)).toMatchObject({
       unitPrice: { amount: 3300, currency: 'EUR' },
@@ -51,7 +51,7 @@ describe('lines priced live from products', () => {
       status: 'INSUFFICIENT_STOCK',
       available: 2,
     });
-    await t.productsApp.repository.adjustStock(p.id, -2);
+    await t.adjustStock(p.id, -2);
     expect(lineOf(await t.cart(null, cart.id), p.id)).toMatchObject({ status: 'OUT_OF_STOCK', available: 0 });
     // No stock is held by a cart.
     expect(await t.stockOf(p.id)).toBe(0);
@@ -62,7 +62,7 @@ describe('lines priced live from products', () => {
     const stays = await t.product('Bowl', 5, 800);
     const cart = cartOf(await t.add(null, { productId: gone.id, quantity: 2 }));
     await t.add(null, { cartId: cart.id, productId: stays.id, quantity: 1 });
-    await t.productsApp.repository.update(stays.id, { name: 'Big bowl' });
+    await t.updateProduct(stays.id, { name: 'Big bowl' });
     await t.deleteProduct(gone.id);
     const now = await t.cart(null, cart.id);
     expect(lineOf(now, gone.id)).toEqual({

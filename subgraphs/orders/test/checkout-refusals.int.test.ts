@@ -193,7 +193,7 @@ describe('checkout refusals', () => {
       { productId: b, quantity: 1 },
     ]);
     // Someone else takes the last unit of b.
-    await w.productsApp.repository.adjustStock(b, -1);
+    await w.adjustStock(b, -1);
     const before = await w.snapshot(viewer, cart.id);
     const short = await w.checkout(viewer, {
       cartId: cart.id,
@@ -216,9 +216,11 @@ describe('checkout refusals', () => {
     await w.service.carts.repository.transaction((conn) =>
       w.service.carts.repository.putLine(conn, cart2.id, {
         productId: gone,
+        variantId: `${gone}-1`,
         quantity: 1,
         addedUnitPrice: { amount: 100, currency: 'EUR' },
         productName: 'Gone',
+        variantTitle: '',
         position: 9,
       }),
     );

@@ -89,7 +89,10 @@ export async function bootCheckout(env: Record<string, string> = {}, overrides: 
   const service = h.app.service;
 
   /** A cart (the customer's, or a new anonymous one for null) holding these lines. */
-  const cartWith = async (viewer: Viewer | null, lines: { productId: string; quantity: number }[]) => {
+  const cartWith = async (
+    viewer: Viewer | null,
+    lines: { productId: string; variantId?: string; quantity: number }[],
+  ) => {
     let cartId: string | null = null;
     for (const line of lines) {
       const res = await service.carts.addToCart(viewer, { cartId, ...line });
