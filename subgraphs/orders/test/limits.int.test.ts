@@ -148,7 +148,8 @@ describe('finding 4: the order total limit with the real products subgraph', () 
 
   it("finding 4: the finding's order leaves nothing in MySQL and every unit back in MongoDB", async () => {
     // A product priced before products had its own price limit (written straight to the store).
-    const product = await env.addProduct('Finding 4', 150, 21_474_837);
+    const product = await env.addProduct('Finding 4', 150, 1000);
+    await env.priceInStore(product.id, 21_474_837);
     const user = customer();
     const res = await (
       await env.h.as(user)

@@ -34,7 +34,10 @@ describe('orders with the real products subgraph', () => {
     expect(order.items).toEqual([
       {
         product: { id: lamp.id },
+        variant: { id: `${lamp.id}-1` },
+        sku: lamp.variants[0]!.sku,
         productName: 'Desk lamp',
+        variantTitle: '',
         quantity: 2,
         unitPrice: { amount: 4999, currency: 'EUR' },
         lineTotal: { amount: 9998, currency: 'EUR' },
