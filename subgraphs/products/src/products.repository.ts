@@ -1,8 +1,8 @@
-import type { Money } from '@shop/graphql';
 import mongoose, { type Connection, type FilterQuery, type Model, type SortOrder } from 'mongoose';
 import { isProductId } from '@shop/messaging';
-import { heldUnits, isDuplicateKey, productModel, toProduct, type ProductDoc } from './documents';
+import { isDuplicateKey, productModel, toProduct, type ProductDoc } from './documents';
 import { productLock, type Locks } from './locks';
+import { SearchRepository } from './search.repository';
 import type {
   NewProduct,
   ProductCursor,
@@ -16,11 +16,6 @@ import { isSlug, MAX_SLUG_SUFFIX, slugify, withSuffix } from './slugs';
 import { DuplicateSlugError, type SlugChoice, type SlugRegistry } from './slugs.repository';
 import { derivedOf } from './variants';
 import type { SkuRegistry } from './variants.skus';
-
-export type AdjustResult =
-  | { kind: 'ok'; product: ProductModel }
-  | { kind: 'not-found' }
-  | { kind: 'below-zero' | 'above-limit'; product: ProductModel; held: number };
 
 export class DuplicateSkuError extends Error {
   constructor(readonly sku: string) {
@@ -84,6 +79,8 @@ export class ProductsRepository {
   private readonly products: Model<ProductDoc>;
   readonly slugs: SlugRegistry;
   private readonly skus: SkuRegistry | null;
+  /** The search index (search.repository.ts): insert and update index what they write. */
+  readonly search: SearchRepository;
 
   /** `skus`: the SKU registry (variants.skus.ts) new products claim their SKUs in. */
   constructor({
@@ -102,6 +99,7 @@ export class ProductsRepository {
     this.products = productModel(connection);
     this.slugs = slugs;
     this.skus = skus ?? null;
+    this.search = new SearchRepository({ connection, locks });
     slugs.register('product', async (id) => (await this.findById(id))?.slug ?? null);
   }
 
@@ -182,8 +180,11 @@ export class ProductsRepository {
   async insert(product: NewProduct, slug: SlugChoice): Promise<ProductModel> {
     const _id = new mongoose.Types.ObjectId();
     const claimed = await this.slugs.claimChoice('product', slug, _id.toHexString());
-    const create = async () =>
-      toProduct((await this.products.create(newDoc(_id, { ...product, slug: claimed }))).toObject());
+    // Search index: marks the product pending, inserts it, then indexes it (search.repository.ts).
+    const create = () =>
+      this.search.indexing(_id.toHexString(), async () =>
+        toProduct((await this.products.create(newDoc(_id, { ...product, slug: claimed }))).toObject()),
+      );
     try {
       // The SKUs are claimed in the registry (all or none) before the insert.
       return this.skus
@@ -219,7 +220,7 @@ export class ProductsRepository {
     if (missing.length === 0) return 0;
     const claims = missing.map(({ _id, product }) => ({ slug: product.slug, owner: _id.toHexString() }));
     const won = await this.slugs.claimMany('product', claims);
-    const docs = [];
+    const docs: ReturnType<typeof newDoc>[] = [];
     for (const { _id, product } of missing) {
       let slug = won.has(product.slug) ? product.slug : null;
       for (let n = 2; slug === null && n <= MAX_SLUG_SUFFIX + 50; n += 1) {
@@ -231,7 +232,10 @@ export class ProductsRepository {
     }
     let added = docs.length;
     try {
-      await this.products.insertMany(docs, { ordered: false });
+      // Search index: marks the products pending, inserts them, then indexes them (search.repository.ts).
+      const ids = missing.map(({ _id }) => _id.toHexString());
+      const batch = docs;
+      await this.search.indexing(ids, () => this.products.insertMany(batch, { ordered: false }));
     } catch (error) {
       // Another instance seeding at the same time inserted some of them: those are not added twice.
       if (!isDuplicateKey(error) && !(error as { writeErrors?: unknown }).writeErrors) throw error;
@@ -242,28 +246,17 @@ export class ProductsRepository {
   }
 
   /**
-   * Applies a patch under the product's lock; a new slug is claimed first (DuplicateSlugError when
-   * taken) and the old one given back after. `only` changes the SKU or price of the product's only
-   * variant ('has-variants' when it has more). Null when the product does not exist.
+   * Applies a patch of catalogue fields under the product's lock; a new slug is claimed first
+   * (DuplicateSlugError when taken) and the old one given back after. Null when the product does not
+   * exist. (SKUs, prices and stock are the variants' writes: variants.repository.ts.)
    */
-  async update(
-    id: string,
-    patch: ProductPatch,
-    only: { sku?: string; price?: Money } = {},
-  ): Promise<ProductModel | null | 'has-variants'> {
+  async update(id: string, patch: ProductPatch): Promise<ProductModel | null> {
     if (!isProductId(id)) return null;
     return this.locks.withLock(productLock(id), async () => {
-      const current = await this.products.findById(id).lean<ProductDoc>().exec();
+      const current = await this.products.findById(id, { slug: 1 }).lean<Pick<ProductDoc, 'slug'>>().exec();
       if (!current) return null;
       const set: Record<string, unknown> = {};
       for (const [key, value] of Object.entries(patch)) if (value !== undefined) set[key] = value;
-      if (only.sku !== undefined || only.price !== undefined) {
-        if ((current.variants?.length ?? 1) !== 1) return 'has-variants';
-        for (const [key, value] of Object.entries(only)) {
-          set[key] = value;
-          if (current.variants) set[`variants.0.${key}`] = value;
-        }
-      }
       const newSlug = patch.slug !== undefined && patch.slug !== current.slug ? patch.slug : null;
       if (newSlug !== null) await this.slugs.claimChoice('product', { exact: newSlug }, id);
       let doc: ProductDoc | null;
@@ -274,7 +267,6 @@ export class ProductsRepository {
           .exec();
       } catch (error) {
         if (newSlug !== null) await this.slugs.release('product', newSlug, id).catch(() => undefined);
-        if (isDuplicateKey(error) && only.sku !== undefined) throw new DuplicateSkuError(only.sku);
         throw error;
       }
       if (newSlug !== null && current.slug) await this.slugs.release('product', current.slug, id);
@@ -312,32 +304,6 @@ export class ProductsRepository {
         set.slug = await this.slugs.claimChoice('product', { base: slugify(doc.name, 'product') }, id);
       if (Object.keys(set).length === 0) return;
       await this.products.findOneAndUpdate({ _id: id }, { $set: set }).exec();
-    });
-  }
-
-  /**
-   * Adds delta to the stock unless that would leave it below zero, or the units on hand (the stock
-   * plus what orders hold of it) above `maxOnHand`. Returns the product after the change, 'not-found',
-   * or the refused product (unchanged) with what its orders hold.
-   */
-  async adjustStock(id: string, delta: number, maxOnHand = Number.MAX_SAFE_INTEGER): Promise<AdjustResult> {
-    if (!isProductId(id)) return { kind: 'not-found' };
-    return this.locks.withLock(productLock(id), async (): Promise<AdjustResult> => {
-      // Checked on the document read; the lock makes read-then-write safe (FAST_BY_ID).
-      const current = await this.products.findById(id).lean<ProductDoc>().exec();
-      if (!current) return { kind: 'not-found' };
-      const held = heldUnits(current.holds);
-      if (current.stock + delta < 0) return { kind: 'below-zero', product: toProduct(current), held };
-      if (current.stock + delta + held > maxOnHand)
-        return { kind: 'above-limit', product: toProduct(current), held };
-      // A product's only variant (number 1) holds the same stock as the product.
-      const inc: Record<string, number> = { stock: delta };
-      if (current.variants?.length === 1) inc['variants.0.stock'] = delta;
-      const doc = await this.products
-        .findOneAndUpdate({ _id: id }, { $inc: inc }, { new: true })
-        .lean<ProductDoc>()
-        .exec();
-      return doc ? { kind: 'ok', product: toProduct(doc) } : { kind: 'not-found' };
     });
   }
 }

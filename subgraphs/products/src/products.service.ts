@@ -29,11 +29,7 @@ import { isWellFormed } from '@shop/graphql';
 import { DuplicateSlugError } from './slugs.repository';
 import {
   availabilityOf,
-  checkPrice,
-  checkSku,
   DEFAULT_LOW_STOCK_THRESHOLD,
-  isProblem,
-  stockLimit,
   type Availability,
   type PriceLimit,
   type StockLimit,
@@ -47,7 +43,6 @@ export const MAX_SEARCH_LENGTH = 200;
 export type ProductResult = { __typename: 'Product' } & ProductModel;
 type DuplicateSku = { __typename: 'DuplicateSkuError'; message: string; sku: string };
 type NotFound = { __typename: 'ProductNotFoundError'; message: string; productId: string };
-type StockBelowZero = { __typename: 'StockBelowZeroError'; message: string; stock: number; delta: number };
 
 const asResult = (product: ProductModel): ProductResult => ({ __typename: 'Product', ...product });
 const notFound = (productId: string): NotFound => ({
@@ -296,8 +291,11 @@ export class ProductsService {
   }
 
   /**
-   * Changes a product's catalogue fields; `sku` and `price` are its only variant's (a product with
-   * options changes them per variant: updateVariant). The slug changes only when given.
+   * Changes a product's catalogue fields; `sku` and `price` are its only variant's and change
+   * through the variants (updateVariant of that variant: the SKU registry, the derived fields). A
+   * product with options changes them per variant. Everything is checked before the first write
+   * (the slug's owner too); only a concurrent write of the same slug or SKU between the checks and
+   * the writes can leave the variant changed and the catalogue fields not.
    */
   async updateProduct(
     viewer: Viewer | null,
@@ -310,33 +308,42 @@ export class ProductsService {
     if (!isProductId(id)) return notFound(id);
     const checked = checkProductPatch(input, this.images);
     if ('__typename' in checked) return checked;
-    const only: { sku?: string; price?: { amount: number; currency: string } } = {};
-    if (input.sku != null) {
-      const problem = checkSku(input.sku);
-      if (problem) return problem;
-      only.sku = input.sku;
+    const variantPatch = { sku: input.sku ?? undefined, price: input.price ?? undefined };
+    let variantId: string | null = null;
+    if (variantPatch.sku !== undefined || variantPatch.price !== undefined) {
+      const current = await this.repository.findById(id);
+      if (!current) return notFound(id);
+      if (current.options.length > 0 || current.variants.length !== 1)
+        return invalid(
+          variantPatch.sku !== undefined ? 'sku' : 'price',
+          'the product has options: change the SKU and price of each variant with updateVariant',
+        );
+      variantId = current.variants[0]!.id;
     }
-    if (input.price != null) {
-      const price = checkPrice(input.price, this.maxPriceAmount);
-      if (isProblem(price)) return price;
-      only.price = price;
+    const { patch, categories } = checked;
+    if (patch.slug !== undefined) {
+      const owner = await this.repository.idBySlug(patch.slug);
+      if (owner !== null && owner !== id) return duplicateSlug(patch.slug);
     }
     const write = async (categoryIds?: string[]) => {
+      let result: ProductResult | null = null;
+      if (variantId !== null) {
+        const changed = await this.variants.updateVariant(viewer, variantId, variantPatch);
+        if (changed.__typename === 'StockLimitError')
+          throw new Error('updateVariant without stock: StockLimitError');
+        if (changed.__typename !== 'Product')
+          return changed.__typename === 'VariantNotFoundError' ? notFound(id) : changed;
+        result = changed;
+      }
+      if (Object.keys(patch).length === 0 && categoryIds === undefined) return result ?? this.unchanged(id);
       try {
-        const result = await this.repository.update(id, { ...checked.patch, categoryIds }, only);
-        if (result === 'has-variants')
-          return invalid(
-            only.sku ? 'sku' : 'price',
-            'the product has variants: change them with updateVariant',
-          );
-        return result ? asResult(result) : notFound(id);
+        const updated = await this.repository.update(id, { ...patch, categoryIds });
+        return updated ? asResult(updated) : notFound(id);
       } catch (error) {
-        if (error instanceof DuplicateSkuError) return duplicateSku(error);
         if (error instanceof DuplicateSlugError) return duplicateSlug(error.slug);
         throw error;
       }
     };
-    const { categories } = checked;
     if (categories === null) return write();
     return this.categories.withTree(async (tree) => {
       const categoryIds = await this.categoryIdsFor(tree, categories);
@@ -344,40 +351,8 @@ export class ProductsService {
     });
   }
 
-  /**
-   * Adds delta to the stock of a product's only variant. Refused, with nothing written: a zero
-   * delta, a delta beyond ±maxStock, a result below zero, or a result that puts the units on hand
-   * (stock plus what orders hold, which a release gives back) above maxStock.
-   */
-  async adjustStock(
-    viewer: Viewer | null,
-    id: string,
-    delta: number,
-  ): Promise<ProductResult | StockBelowZero | StockLimit | NotFound | InvalidInput> {
-    requireAdmin(viewer);
-    if (!isProductId(id)) return notFound(id);
-    if (!Number.isInteger(delta)) return invalid('delta', 'delta must be a whole number');
-    if (delta === 0) return invalid('delta', 'delta must not be zero');
-    if (Math.abs(delta) > this.maxStock)
-      return stockLimit(this.maxStock, `delta must be between -${this.maxStock} and ${this.maxStock}`);
-    const result = await this.repository.adjustStock(id, delta, this.maxStock);
-    if (result.kind === 'not-found') return notFound(id);
-    if (result.kind === 'below-zero') {
-      return {
-        __typename: 'StockBelowZeroError',
-        message: `Stock is ${result.product.stock}; removing ${-delta} would leave it below zero`,
-        stock: result.product.stock,
-        delta,
-      };
-    }
-    if (result.kind === 'above-limit') {
-      const { stock } = result.product;
-      return stockLimit(
-        this.maxStock,
-        `Stock is ${stock} with ${result.held} held by orders; adding ${delta} would put ` +
-          `${stock + result.held + delta} on hand, above the maximum of ${this.maxStock}`,
-      );
-    }
-    return asResult(result.product);
+  private async unchanged(id: string): Promise<ProductResult | NotFound> {
+    const product = await this.repository.findById(id);
+    return product ? asResult(product) : notFound(id);
   }
 }

@@ -33,7 +33,6 @@ export function createResolvers(products: ProductsService): Resolvers {
     Mutation: {
       createProduct: (_root, { input }, ctx) => products.createProduct(ctx.viewer, input),
       updateProduct: (_root, { id, input }, ctx) => products.updateProduct(ctx.viewer, id, input),
-      adjustStock: (_root, { id, delta }, ctx) => products.adjustStock(ctx.viewer, id, delta),
       createCategory: (_root, { input }, ctx) =>
         treeChanged(ctx, categories.createCategory(ctx.viewer, input)),
       updateCategory: (_root, { id, input }, ctx) =>
