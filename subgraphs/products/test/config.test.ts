@@ -15,7 +15,26 @@ describe('products config', () => {
       SEED_IF_EMPTY: true,
       MAX_STOCK: 1_000_000,
       MAX_PRICE_AMOUNT: 1_000_000,
+      PUBLIC_URL: 'http://localhost:4002',
+      LOW_STOCK_THRESHOLD: 5,
     });
+  });
+
+  it('PUBLIC_URL is an http(s) base without query, fragment or credentials (a trailing / dropped)', () => {
+    expect(loadConfig(configSchema, { PUBLIC_URL: 'https://cdn.example.com/shop/' }).PUBLIC_URL).toBe(
+      'https://cdn.example.com/shop',
+    );
+    for (const PUBLIC_URL of ['ftp://x', 'not a url', 'https://x/?a=1', 'https://x/#f', 'https://u:p@x/']) {
+      expect(() => loadConfig(configSchema, { PUBLIC_URL })).toThrow(/PUBLIC_URL/);
+    }
+  });
+
+  it('LOW_STOCK_THRESHOLD is a whole number from 0 to MAX_STOCK’s default', () => {
+    expect(loadConfig(configSchema, { LOW_STOCK_THRESHOLD: '0' }).LOW_STOCK_THRESHOLD).toBe(0);
+    expect(loadConfig(configSchema, { LOW_STOCK_THRESHOLD: '1000000' }).LOW_STOCK_THRESHOLD).toBe(1_000_000);
+    for (const LOW_STOCK_THRESHOLD of ['-1', '2.5', 'five', '1000001']) {
+      expect(() => loadConfig(configSchema, { LOW_STOCK_THRESHOLD })).toThrow(/LOW_STOCK_THRESHOLD/);
+    }
   });
 
   it('finding 7: production refuses the published development ROUTER_SECRET, named in the error', () => {
