@@ -39,6 +39,8 @@ export interface AppOverrides {
  * collection scans on FerretDB, hence not more often than every 10 s.
  */
 const RECOVERY_EVERY_MS = 10_000;
+/** How often pending search-index markers are looked at (one read of a collection that is normally empty). */
+const SEARCH_REPAIR_EVERY_MS = 15_000;
 
 /**
  * The one way to run the products subgraph: connects MongoDB and NATS, creates indexes (and runs the
@@ -82,6 +84,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       log.info(variantsReport, 'products migrated to variants, SKUs registered');
     if (variantsReport.conflicts.length > 0)
       log.warn({ skus: variantsReport.conflicts }, 'SKUs stored on two variants (before the SKU registry)');
+    // Search index (search.repository.ts), after every migration and the seed: built once if it never
+    // was (one scan of the products), then what crashed writers left unindexed is indexed.
+    await repository.search.init(log);
     const variants = new VariantsService({
       repository: variantsRepository,
       maxStock: config.MAX_STOCK,
@@ -153,6 +158,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
         running.push(await startMessaging({ nc: natsConnection, names, reservations, log }));
         running.push(
           every(overrides.recoveryEveryMs ?? RECOVERY_EVERY_MS, recover, log, 'reservation recovery'),
+        );
+        // Search index: products whose writer died before indexing them (pending markers).
+        running.push(
+          every(SEARCH_REPAIR_EVERY_MS, () => repository.search.repair(), log, 'search index repair'),
         );
         const address = await server.listen(config.PORT, config.HOST);
         running.push({ stop: () => server.close() });

@@ -1,0 +1,488 @@
+import { randomUUID } from 'node:crypto';
+import mongoose, { type Connection, type Model } from 'mongoose';
+import { isProductId } from '@shop/messaging';
+import type { Logger } from '@shop/server';
+import { productModel, type ProductDoc } from './documents';
+import type { Locks } from './locks';
+import { PostingsCache } from './search.cache';
+import {
+  decodePostings,
+  encodeFacts,
+  encodePosting,
+  factsOf,
+  joinLines,
+  keyOfEntry,
+  keysOf,
+  recordKeys,
+  splitLines,
+  type Posting,
+} from './search.postings';
+
+/**
+ * The maintained keyword index of the catalogue (FerretDB 1.x has no text index, and any filter but
+ * `_id` scans). Collections:
+ *
+ * - `search_terms` `{_id: key, p, n}`: the postings of one key (search.postings.ts), n of them.
+ * - `search_docs` `{_id: productId, keys, facts}`: what a product is indexed under (`<bits><key>`)
+ *   and with which facts, so a re-index knows which keys to take it out of.
+ * - `search_pending` `{_id: <productId>:<uuid>, productId, at}`: a product write that may not be
+ *   indexed yet (written before the product write, removed after its index write).
+ * - `search_meta` `{_id: 'version', v}` (raised by every index write; searches read it to validate
+ *   their cache), `{_id: 'built', format}` (the index holds every product, in this format).
+ * - `search_vocab` `{_id: 'terms', t}`: every word term with its posting count (prefix search).
+ *
+ * Every index write runs under one lock (`search:index`), in batches (concurrent writes of this
+ * process share one). A re-index of a product reads it and its record, writes the record with the
+ * keys it had and will have (so a crash half-way leaves a record naming every key that may hold a
+ * stale posting), rewrites the postings of the keys that change, then writes the record as it now
+ * is and raises the version. Idempotent: a product whose keys and facts equal its record's is left
+ * alone. Crash-safe: the pending marker outlives a crash anywhere between the product write and the
+ * end of its index write, and `repair()` (at start-up and every REPAIR_EVERY_MS) re-indexes what it
+ * names; a re-index is correct at any time, since it reads the product as it is.
+ */
+
+/** Raise to re-index every product once at the next start (the stored format or the terms changed). */
+export const INDEX_FORMAT = 1;
+export const INDEX_LOCK = 'search:index';
+/** A marker this old is left over by a dead writer (a live one finishes well within it). */
+export const STALE_MARKER_MS = 30_000;
+/** Beyond this many products a batch reads products and records in one query each (a scan on FerretDB). */
+const BULK = 50;
+/** Keys rewritten at the same time. */
+const PARALLEL_WRITES = 8;
+/** The most postings one key holds (≈ 75 bytes each, within MongoDB's 16 MiB documents). */
+export const MAX_POSTINGS_PER_KEY = 100_000;
+
+interface TermDoc {
+  _id: string;
+  p: string;
+  n: number;
+}
+interface RecordDoc {
+  _id: string;
+  keys: string[];
+  facts: string | null;
+}
+interface MarkerDoc {
+  _id: string;
+  productId: string;
+  at: Date;
+}
+interface MetaDoc {
+  _id: string;
+  v?: number;
+  format?: number;
+  at?: Date;
+}
+interface VocabDoc {
+  _id: string;
+  t: string;
+}
+
+type Deferred = { resolve: () => void; reject: (error: unknown) => void };
+
+export interface SearchRepositoryOptions {
+  connection: Connection;
+  locks: Locks;
+  log?: Logger;
+  /** Postings kept decoded in this process (default 400,000: about 80 MB at most). */
+  cachePostings?: number;
+}
+
+export class SearchRepository {
+  private readonly connection: Connection;
+  private readonly locks: Locks;
+  private readonly products: Model<ProductDoc>;
+  private readonly cache: PostingsCache;
+  log?: Logger;
+  private readonly queued = new Map<string, Deferred[]>();
+  private draining = false;
+
+  constructor({ connection, locks, log, cachePostings = 400_000 }: SearchRepositoryOptions) {
+    this.connection = connection;
+    this.locks = locks;
+    this.log = log;
+    this.products = productModel(connection);
+    this.cache = new PostingsCache(cachePostings);
+  }
+
+  private get terms() {
+    return this.connection.collection<TermDoc>('search_terms');
+  }
+  private get records() {
+    return this.connection.collection<RecordDoc>('search_docs');
+  }
+  private get markers() {
+    return this.connection.collection<MarkerDoc>('search_pending');
+  }
+  private get meta() {
+    return this.connection.collection<MetaDoc>('search_meta');
+  }
+  private get vocab() {
+    return this.connection.collection<VocabDoc>('search_vocab');
+  }
+
+  // ---- reads (searches) ---------------------------------------------------------------------------
+
+  /** The index version now; the cache is dropped when it changed. */
+  async version(): Promise<number> {
+    const doc = await this.meta.findOne({ _id: 'version' });
+    const v = doc?.v ?? 0;
+    this.cache.at(v);
+    return v;
+  }
+
+  /** The postings of each key (empty for a key nothing is indexed under). Call version() first. */
+  async postings(keys: readonly string[]): Promise<Map<string, Map<string, Posting>>> {
+    const unique = [...new Set(keys)];
+    const read = await Promise.all(
+      unique.map((key) =>
+        this.cache.read(key, async () => {
+          const doc = await this.terms.findOne({ _id: key });
+          return decodePostings(doc?.p ?? '');
+        }),
+      ),
+    );
+    return new Map(unique.map((key, i) => [key, read[i]!]));
+  }
+
+  /** Every word term with its number of postings, sorted (for prefixes). Call version() first. */
+  async vocabulary(): Promise<{ terms: string[]; counts: Map<string, number> }> {
+    const v = this.cache.stats().version ?? 0;
+    if (this.cache.vocabulary?.version === v) return this.cache.vocabulary;
+    const doc = await this.vocab.findOne({ _id: 'terms' });
+    const counts = parseVocabulary(doc?.t ?? '');
+    const vocabulary = { version: v, terms: [...counts.keys()].sort(), counts };
+    if ((this.cache.stats().version ?? 0) === v) this.cache.vocabulary = vocabulary;
+    return vocabulary;
+  }
+
+  cacheStats() {
+    return this.cache.stats();
+  }
+
+  // ---- writes (the catalogue's hooks) -------------------------------------------------------------
+
+  /**
+   * Runs a write of the product (or products) and indexes them after it: a pending marker first, so
+   * that a crash anywhere before the index write completes is repaired (`repair`). A failed index
+   * write does not fail the product write: it is logged and left to the repair. Ids that are not
+   * canonical are not marked (the write refuses them itself).
+   */
+  async indexing<T>(productIds: string | readonly string[], write: () => Promise<T>): Promise<T> {
+    const ids = [...new Set(typeof productIds === 'string' ? [productIds] : productIds)].filter(isProductId);
+    if (ids.length === 0) return write();
+    const marks = await this.mark(ids);
+    try {
+      return await write();
+    } finally {
+      try {
+        await this.reindex(ids);
+        await this.unmark(marks);
+      } catch (error) {
+        this.log?.warn({ err: error, products: ids.length }, 'search index write failed; left to the repair');
+      }
+    }
+  }
+
+  /** Re-indexes products from their stored documents (any time; batches with concurrent calls). */
+  reindex(productIds: readonly string[]): Promise<void> {
+    const ids = [...new Set(productIds)].filter(isProductId);
+    if (ids.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Deferred = { resolve, reject };
+      // Each waiter waits for all its ids: resolve once the last of them is done.
+      let left = ids.length;
+      let failed = false;
+      const one: Deferred = {
+        resolve: () => {
+          left -= 1;
+          if (left === 0 && !failed) waiter.resolve();
+        },
+        reject: (error) => {
+          if (failed) return;
+          failed = true;
+          waiter.reject(error);
+        },
+      };
+      for (const id of ids) {
+        const list = this.queued.get(id);
+        if (list) list.push(one);
+        else this.queued.set(id, [one]);
+      }
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.queued.size > 0) {
+        const batch = [...this.queued].slice(0, 500);
+        for (const [id] of batch) this.queued.delete(id);
+        try {
+          await this.locks.withLock(INDEX_LOCK, () => this.indexNow(batch.map(([id]) => id)));
+          for (const [, waiters] of batch) for (const w of waiters) w.resolve();
+        } catch (error) {
+          for (const [, waiters] of batch) for (const w of waiters) w.reject(error);
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async mark(ids: string[]): Promise<string[]> {
+    const at = new Date();
+    const docs = ids.map((productId) => ({ _id: `${productId}:${randomUUID()}`, productId, at }));
+    await this.markers.insertMany(docs);
+    return docs.map((d) => d._id);
+  }
+
+  private async unmark(markIds: string[]): Promise<void> {
+    await this.markers.deleteMany({ _id: { $in: markIds } });
+  }
+
+  /**
+   * Re-indexes the products named by markers older than STALE_MARKER_MS (their writer is dead) and
+   * removes those markers. Younger ones belong to a writer still at work. Returns how many products.
+   */
+  async repair(now = Date.now()): Promise<number> {
+    const markers = await this.markers.find({}).toArray();
+    const stale = markers.filter((m) => now - new Date(m.at).getTime() > STALE_MARKER_MS);
+    if (stale.length === 0) return 0;
+    const ids = [...new Set(stale.map((m) => m.productId))];
+    await this.reindex(ids);
+    await this.unmark(stale.map((m) => m._id));
+    this.log?.warn({ products: ids.length }, 'search index repaired products left unindexed by a crash');
+    return ids.length;
+  }
+
+  /**
+   * At start-up: builds the whole index once when it was never built in this format (one scan of
+   * the products), then repairs what crashed writers left. Idempotent; safe with several instances.
+   */
+  async init(log?: Logger): Promise<{ built: number | null; repaired: number }> {
+    if (log) this.log = log;
+    const built = await this.meta.findOne({ _id: 'built' });
+    let count: number | null = null;
+    if (built?.format !== INDEX_FORMAT) count = await this.locks.withLock(INDEX_LOCK, () => this.build());
+    return { built: count, repaired: await this.repair() };
+  }
+
+  /** Drops the index and indexes every product (under the index lock). */
+  private async build(): Promise<number | null> {
+    const built = await this.meta.findOne({ _id: 'built' });
+    if (built?.format === INDEX_FORMAT) return null;
+    const startedAt = Date.now();
+    await this.terms.deleteMany({});
+    await this.records.deleteMany({});
+    await this.vocab.deleteMany({});
+    const docs = await this.products.find({}).lean<ProductDoc[]>().exec();
+    await this.write(docs.map((doc) => ({ id: doc._id.toHexString(), doc, record: null })));
+    await this.meta.findOneAndUpdate(
+      { _id: 'built' },
+      { $set: { format: INDEX_FORMAT, at: new Date() } },
+      { upsert: true },
+    );
+    // Markers written before the build are covered by it.
+    const markers = await this.markers.find({}).toArray();
+    const covered = markers.filter((m) => new Date(m.at).getTime() < startedAt).map((m) => m._id);
+    if (covered.length) await this.unmark(covered);
+    this.log?.info({ products: docs.length, ms: Date.now() - startedAt }, 'search index built');
+    return docs.length;
+  }
+
+  /** One batch, under the index lock: reads the products and their records, then writes. */
+  private async indexNow(ids: string[]): Promise<void> {
+    const objectIds = ids.map((id) => new mongoose.Types.ObjectId(id));
+    const [docs, records] =
+      ids.length > BULK
+        ? await Promise.all([
+            this.products
+              .find({ _id: { $in: objectIds } })
+              .lean<ProductDoc[]>()
+              .exec(),
+            this.records.find({ _id: { $in: ids } }).toArray(),
+          ])
+        : await Promise.all([
+            Promise.all(ids.map((id) => this.products.findById(id).lean<ProductDoc>().exec())),
+            Promise.all(ids.map((id) => this.records.findOne({ _id: id }))),
+          ]);
+    const docById = new Map(docs.filter((d): d is ProductDoc => !!d).map((d) => [d._id.toHexString(), d]));
+    const recordById = new Map(records.filter((r): r is RecordDoc => !!r).map((r) => [r._id, r]));
+    await this.write(
+      ids.map((id) => ({ id, doc: docById.get(id) ?? null, record: recordById.get(id) ?? null })),
+    );
+  }
+
+  /**
+   * Writes the index entries of products (doc null: the product is gone, its postings are removed)
+   * given their current records (null: never indexed).
+   */
+  private async write(
+    items: { id: string; doc: ProductDoc | null; record: RecordDoc | null }[],
+  ): Promise<void> {
+    /** key → product id → new line (null: remove the product from the key). */
+    const changes = new Map<string, Map<string, string | null>>();
+    const change = (key: string, id: string, line: string | null) => {
+      let byId = changes.get(key);
+      if (!byId) changes.set(key, (byId = new Map()));
+      byId.set(id, line);
+    };
+    const intents: RecordDoc[] = [];
+    const finals: RecordDoc[] = [];
+    for (const { id, doc, record } of items) {
+      const keys = doc ? keysOf(doc) : new Map<string, number>();
+      const facts = doc ? encodeFacts(factsOf(doc)) : null;
+      const entries = recordKeys(keys);
+      const old = record?.keys ?? [];
+      if (record && record.facts === facts && sameList(old, entries)) continue;
+      const had = new Set(old);
+      const touched = new Set<string>();
+      for (const entry of old)
+        if (facts !== record?.facts || !entries.includes(entry)) touched.add(keyOfEntry(entry));
+      for (const entry of entries)
+        if (facts !== record?.facts || !had.has(entry)) touched.add(keyOfEntry(entry));
+      for (const key of touched) {
+        const bits = keys.get(key);
+        change(key, id, bits === undefined || facts === null ? null : encodePosting(id, bits, facts));
+      }
+      // First the record names every key that may hold its posting, and no facts (so it is not taken
+      // for up to date until the end); after the keys are written, the record as it now is.
+      const union = [...new Set([...old, ...entries])].sort();
+      if (record) intents.push({ _id: id, keys: union, facts: null });
+      finals.push({ _id: id, keys: entries, facts });
+    }
+    if (changes.size === 0) return;
+    await this.putRecords(intents);
+    const counts = await this.applyChanges(changes);
+    await this.putRecords(finals);
+    await this.updateVocabulary(counts);
+    await this.meta.findOneAndUpdate({ _id: 'version' }, { $inc: { v: 1 } }, { upsert: true });
+  }
+
+  /** Rewrites every changed key; returns the new posting count of each word term changed. */
+  private async applyChanges(changes: Map<string, Map<string, string | null>>): Promise<Map<string, number>> {
+    const keys = [...changes.keys()];
+    const existing = new Map<string, TermDoc>();
+    if (keys.length > BULK) {
+      for (let i = 0; i < keys.length; i += 1000)
+        for (const doc of await this.terms.find({ _id: { $in: keys.slice(i, i + 1000) } }).toArray())
+          existing.set(doc._id, doc);
+    } else {
+      const docs = await Promise.all(keys.map((key) => this.terms.findOne({ _id: key })));
+      for (const doc of docs) if (doc) existing.set(doc._id, doc);
+    }
+    const counts = new Map<string, number>();
+    const inserts: TermDoc[] = [];
+    const updates: TermDoc[] = [];
+    for (const [key, byId] of changes) {
+      const had = existing.get(key);
+      const lines = splitLines(had?.p ?? '');
+      for (const [id, line] of byId) {
+        if (line === null) lines.delete(id);
+        else if (lines.has(id) || lines.size < MAX_POSTINGS_PER_KEY) lines.set(id, line);
+      }
+      const doc = { _id: key, p: joinLines(lines), n: lines.size };
+      (had ? updates : inserts).push(doc);
+      if (isWordTerm(key)) counts.set(key, doc.n);
+    }
+    for (let i = 0; i < inserts.length; i += 500) await this.terms.insertMany(inserts.slice(i, i + 500));
+    await inParallel(updates, PARALLEL_WRITES, (doc) =>
+      this.terms.findOneAndUpdate({ _id: doc._id }, { $set: { p: doc.p, n: doc.n } }),
+    );
+    return counts;
+  }
+
+  /** Upserts records: the new ones in one insert, the others one write each. */
+  private async putRecords(records: RecordDoc[]): Promise<void> {
+    if (records.length === 0) return;
+    const ids = records.map((r) => r._id);
+    const known = new Set(
+      records.length > BULK
+        ? (await this.records.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray()).map(
+            (r) => r._id,
+          )
+        : (await Promise.all(ids.map((id) => this.records.findOne({ _id: id }, { projection: { _id: 1 } }))))
+            .filter((r): r is RecordDoc => !!r)
+            .map((r) => r._id),
+    );
+    const fresh = records.filter((r) => !known.has(r._id));
+    for (let i = 0; i < fresh.length; i += 1000) await this.records.insertMany(fresh.slice(i, i + 1000));
+    await inParallel(
+      records.filter((r) => known.has(r._id)),
+      PARALLEL_WRITES,
+      (r) => this.records.findOneAndUpdate({ _id: r._id }, { $set: { keys: r.keys, facts: r.facts } }),
+    );
+  }
+
+  private async updateVocabulary(counts: Map<string, number>): Promise<void> {
+    if (counts.size === 0) return;
+    const doc = await this.vocab.findOne({ _id: 'terms' });
+    const all = parseVocabulary(doc?.t ?? '');
+    for (const [term, n] of counts) {
+      if (n > 0) all.set(term, n);
+      else all.delete(term);
+    }
+    const t = [...all].map(([term, n]) => `${term} ${n}`).join('\n');
+    if (doc) await this.vocab.findOneAndUpdate({ _id: 'terms' }, { $set: { t } });
+    else await this.vocab.insertOne({ _id: 'terms', t });
+  }
+
+  // ---- what tests and the seed ask ------------------------------------------------------------------
+
+  /** The keys a product is indexed under (its record), null when it has none. */
+  async recordOf(productId: string): Promise<{ keys: string[]; facts: string | null } | null> {
+    const record = await this.records.findOne({ _id: productId });
+    return record ? { keys: record.keys.map(keyOfEntry), facts: record.facts } : null;
+  }
+
+  /** Markers of product writes not indexed yet. */
+  async pendingMarkers(): Promise<{ productId: string; at: Date }[]> {
+    return (await this.markers.find({}).toArray()).map((m) => ({ productId: m.productId, at: m.at }));
+  }
+
+  /** Size of the index: keys, postings and stored bytes of the postings, the largest key. */
+  async stats(): Promise<{
+    keys: number;
+    postings: number;
+    bytes: number;
+    largest: { key: string; n: number };
+  }> {
+    const docs = await this.terms.find({}).toArray();
+    let largest = { key: '', n: 0 };
+    let postings = 0;
+    let bytes = 0;
+    for (const d of docs) {
+      postings += d.n;
+      bytes += Buffer.byteLength(d.p);
+      if (d.n > largest.n) largest = { key: d._id, n: d.n };
+    }
+    return { keys: docs.length, postings, bytes, largest };
+  }
+}
+
+const isWordTerm = (key: string) => !key.startsWith('=') && !key.startsWith('#');
+
+function parseVocabulary(t: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  if (!t) return counts;
+  for (const line of t.split('\n')) {
+    const space = line.indexOf(' ');
+    if (space > 0) counts.set(line.slice(0, space), Number(line.slice(space + 1)));
+  }
+  return counts;
+}
+
+const sameList = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
+
+async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
