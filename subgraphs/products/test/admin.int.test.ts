@@ -30,7 +30,7 @@ const ADJUST = `mutation($id: ID!, $delta: Int!) {
   adjustStock(id: $id, delta: $delta) {
     __typename
     ... on Product { id stock }
-    ... on StockBelowZeroError { message stock delta }
+    ... on StockBelowZeroError { message onHand: stock delta }
     ... on ProductNotFoundError { productId }
     ... on InvalidInputError { field }
   }
@@ -73,7 +73,11 @@ describe('admin mutations', () => {
     const down = await t.query<{ adjustStock: Result }>(ADJUST, { id: product.id, delta: -12 }, admin);
     expect(down.data!.adjustStock).toEqual({ __typename: 'Product', id: product.id, stock: 0 });
     const below = await t.query<{ adjustStock: Result }>(ADJUST, { id: product.id, delta: -1 }, admin);
-    expect(below.data!.adjustStock).toMatchObject({ __typename: 'StockBelowZeroError', stock: 0, delta: -1 });
+    expect(below.data!.adjustStock).toMatchObject({
+      __typename: 'StockBelowZeroError',
+      onHand: 0,
+      delta: -1,
+    });
     expect((await t.app.repository.findById(String(product.id)))?.stock).toBe(0);
     const missing = await t.query<{ adjustStock: Result }>(
       ADJUST,

@@ -10,7 +10,8 @@ import { request, ReleaseReply, ReserveReply } from '@shop/messaging';
 import mongoose from 'mongoose';
 import type { Booted } from './helpers';
 
-const { addProduct, admin, bootProducts } = await import('./helpers');
+const { admin, bootProducts } = await import('./helpers');
+const { addProduct, ledgerOf, sizes } = await import('./variants.helpers');
 
 let t: Booted;
 beforeAll(async () => {
@@ -20,7 +21,7 @@ afterAll(async () => {
   await t.cleanup();
 });
 
-const reserve = (orderId: string, items: { productId: string; quantity: number }[]) =>
+const reserve = (orderId: string, items: { productId: string; variantId?: string; quantity: number }[]) =>
   request(t.nc, t.names.commands.productsReserve, { orderId, items }, ReserveReply, 120_000);
 const release = (orderId: string) =>
   request(t.nc, t.names.commands.productsRelease, { orderId }, ReleaseReply, 120_000);
@@ -220,5 +221,128 @@ describe('finding 2: only the canonical product id names a product', () => {
       },
     );
     expect(good.errors).toBeUndefined();
+  });
+});
+
+/**
+ * Spellings of variant n of a product that name no variant: another letter case, another
+ * product's id before the number, number 0, a leading zero, a number beyond 9999, spaces.
+ */
+function variantSpellings(productId: string, otherProductId: string, n: number): string[] {
+  const id = `${productId}-${n}`;
+  return [
+    id.toUpperCase(),
+    `${otherProductId}-${n}`,
+    `${productId}-0`,
+    `${productId}-0${n}`,
+    `${productId}-10000`,
+    ` ${id}`,
+    `${id} `,
+    `${productId}-${n}.0`,
+    `${productId}--${n}`,
+    `${productId}+${n}`,
+  ];
+}
+
+describe('issue 18: only the variant id as issued names a variant', () => {
+  it('reserve: every other form of a variant id is NOT_FOUND with that variantId, and nothing is written', async () => {
+    const p = await sizes(t, [5, 5]);
+    const other = await productWithLetters(5);
+    for (const variantId of variantSpellings(p.id, other.id, 1)) {
+      const orderId = randomUUID();
+      const reply = await reserve(orderId, [
+        { productId: p.id, variantId: `${p.id}-2`, quantity: 1 },
+        { productId: p.id, variantId, quantity: 1 },
+      ]);
+      expect(reply).toMatchObject({ ok: false, code: 'NOT_FOUND', productId: p.id, variantId });
+      expect(await t.app.reservationsRepository.findReservation(orderId)).toBeNull();
+    }
+    // A variant id with its own product's id, but a product id in another case, is refused by the product.
+    const misspelt = p.id.toUpperCase();
+    expect(
+      await reserve(randomUUID(), [{ productId: misspelt, variantId: `${p.id}-1`, quantity: 1 }]),
+    ).toMatchObject({ ok: false, code: 'NOT_FOUND', productId: misspelt });
+    const ledger = await ledgerOf(t, p.id);
+    expect([...ledger.byVariant.values()]).toEqual([
+      { stock: 5, held: 0 },
+      { stock: 5, held: 0 },
+    ]);
+    expect(ledger.holds).toHaveLength(0);
+    expect((await ledgerOf(t, other.id)).productStock).toBe(5);
+  });
+
+  it('concurrent reserves of one variant under other spellings take nothing; stock + held of each variant stays', async () => {
+    const p = await sizes(t, [4, 4]);
+    const other = await addProduct(t, { stock: 4 });
+    const spellings = variantSpellings(p.id, other.id, 1);
+    const requests = Array.from({ length: 40 }, (_, i) => ({
+      orderId: randomUUID(),
+      variantId: i % 4 === 0 ? `${p.id}-1` : spellings[i % spellings.length]!,
+    }));
+    const replies = await Promise.all(
+      requests.map((r) => reserve(r.orderId, [{ productId: p.id, variantId: r.variantId, quantity: 1 }])),
+    );
+    for (const [i, r] of requests.entries()) {
+      if (r.variantId === `${p.id}-1`) continue;
+      expect(replies[i]).toMatchObject({ ok: false, code: 'NOT_FOUND', variantId: r.variantId });
+    }
+    expect(replies.filter((r) => r.ok)).toHaveLength(4);
+    const ledger = await ledgerOf(t, p.id);
+    expect([...ledger.byVariant.values()]).toEqual([
+      { stock: 0, held: 4 },
+      { stock: 4, held: 0 },
+    ]);
+    expect((await ledgerOf(t, other.id)).productStock).toBe(4);
+  }, 120_000);
+
+  it('productVariant(id:), _entities, adjustStock, updateVariant and removeVariant name no variant by another spelling', async () => {
+    const p = await sizes(t, [3, 3]);
+    const other = await productWithLetters(3);
+    const before = await t.store
+      .collection('products')
+      .findOne({ _id: new mongoose.Types.ObjectId(p.id) } as never);
+    const good = await t.query<{ productVariant: { id: string } | null }>(
+      'query($id: ID!) { productVariant(id: $id) { id } }',
+      { id: `${p.id}-1` },
+    );
+    expect(good).toMatchObject({ data: { productVariant: { id: `${p.id}-1` } } });
+    expect(good.errors).toBeUndefined();
+    // (Another product's prefix names that product's variant here: left out.)
+    for (const id of variantSpellings(p.id, other.id, 1).filter((x) => !x.startsWith(other.id))) {
+      const one = await t.query('query($id: ID!) { productVariant(id: $id) { id } }', { id });
+      expect(one).toMatchObject({ data: { productVariant: null } });
+      expect(one.errors).toBeUndefined();
+      const entities = await t.query(
+        'query($r: [_Any!]!) { _entities(representations: $r) { ... on ProductVariant { id stock } } }',
+        { r: [{ __typename: 'ProductVariant', id }] },
+      );
+      expect(entities).toMatchObject({ data: { _entities: [null] } });
+      expect(entities.errors).toBeUndefined();
+      // adjustStock also takes product ids: a form with no '-' reads as a product that is not found.
+      const adjusted = await t.query<{ adjustStock: Record<string, unknown> }>(
+        `mutation($id: ID!) { adjustStock(id: $id, delta: 5) { __typename
+          ... on VariantNotFoundError { variantId } ... on ProductNotFoundError { productId } } }`,
+        { id },
+        admin,
+      );
+      expect([
+        { __typename: 'VariantNotFoundError', variantId: id },
+        { __typename: 'ProductNotFoundError', productId: id },
+      ]).toContainEqual(adjusted.data?.adjustStock);
+      for (const mutation of [
+        `mutation($id: ID!) { updateVariant(id: $id, input: { sku: "HIJACK-1" }) { __typename ... on VariantNotFoundError { variantId } } }`,
+        `mutation($id: ID!) { removeVariant(id: $id) { __typename ... on VariantNotFoundError { variantId } } }`,
+      ]) {
+        const res = await t.query<Record<string, unknown>>(mutation, { id }, admin);
+        expect(Object.values(res.data ?? {})).toEqual([
+          { __typename: 'VariantNotFoundError', variantId: id },
+        ]);
+      }
+    }
+    const after = await t.store
+      .collection('products')
+      .findOne({ _id: new mongoose.Types.ObjectId(p.id) } as never);
+    expect(after).toEqual(before);
+    expect(await t.app.variantsRepository.skus.owner('HIJACK-1')).toBeNull();
   });
 });

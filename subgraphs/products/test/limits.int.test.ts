@@ -8,7 +8,8 @@ import { request, ReleaseReply, ReserveReply } from '@shop/messaging';
 import mongoose from 'mongoose';
 import type { Booted } from './helpers';
 
-const { addProduct, admin, bootProducts } = await import('./helpers');
+const { admin, bootProducts } = await import('./helpers');
+const { addProduct, sizes } = await import('./variants.helpers');
 
 const MAX_STOCK = 1_000;
 const MAX_PRICE = 50_000;
@@ -45,7 +46,7 @@ const ADJUST = `mutation($id: ID!, $delta: Int!) {
     __typename
     ... on Product { id stock }
     ... on StockLimitError { message max }
-    ... on StockBelowZeroError { stock delta }
+    ... on StockBelowZeroError { refusedAt: stock delta }
   }
 }`;
 
@@ -233,5 +234,119 @@ describe('finding 4 (products): stock and prices within configured bounds, check
     expect(
       logs.lines.some((l) => l.includes('stock given back is above MAX_STOCK') && l.includes(p.id)),
     ).toBe(true);
+  });
+});
+
+describe('issue 18: the bounds hold per variant', () => {
+  const VARIANT = `mutation($productId: ID!, $input: VariantInput!) {
+    addVariant(productId: $productId, input: $input) {
+      __typename
+      ... on Product { variants { id stock price { amount } } }
+      ... on StockLimitError { message max }
+      ... on PriceLimitError { message max }
+      ... on InvalidInputError { field message }
+    }
+  }`;
+  const UPDATE_VARIANT = `mutation($id: ID!, $input: UpdateVariantInput!) {
+    updateVariant(id: $id, input: $input) {
+      __typename
+      ... on Product { variants { id price { amount } } }
+      ... on PriceLimitError { max }
+    }
+  }`;
+  const withThree = async () => {
+    const { addVariantProduct } = await import('./variants.helpers');
+    return addVariantProduct(
+      t,
+      [{ name: 'Size', values: ['S', 'M', 'L'] }],
+      [
+        { values: ['S'], stock: 5 },
+        { values: ['M'], stock: 5 },
+      ],
+    );
+  };
+  const variant = (over: { stock?: number; amount?: number } = {}) => ({
+    sku: sku(),
+    selectedOptions: [{ name: 'Size', value: 'L' }],
+    price: { amount: over.amount ?? 100, currency: 'EUR' },
+    stock: over.stock ?? 1,
+  });
+
+  it.each([
+    ['stock at the maximum', { stock: MAX_STOCK }, 'Product'],
+    ['stock one above', { stock: MAX_STOCK + 1 }, 'StockLimitError'],
+    ['price at the maximum', { amount: MAX_PRICE }, 'Product'],
+    ['price one above', { amount: MAX_PRICE + 1 }, 'PriceLimitError'],
+  ])('addVariant with %s: %s, nothing written when refused', async (_label, over, typename) => {
+    const p = await withThree();
+    const before = await stored(p.id);
+    const input = variant(over);
+    const res = await t.query<{ addVariant: Result }>(VARIANT, { productId: p.id, input }, admin);
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.addVariant.__typename).toBe(typename);
+    if (typename === 'Product') {
+      expect((await stored(p.id))?.variants).toHaveLength(3);
+      return;
+    }
+    expect(res.data!.addVariant).toMatchObject({
+      max: typename === 'StockLimitError' ? MAX_STOCK : MAX_PRICE,
+    });
+    expect(await stored(p.id)).toEqual(before);
+    expect(await t.app.variantsRepository.skus.owner(input.sku)).toBeNull();
+  });
+
+  it('updateVariant refuses a price above the maximum and leaves the product as it was', async () => {
+    const p = await withThree();
+    const before = await stored(p.id);
+    const res = await t.query<{ updateVariant: Result }>(
+      UPDATE_VARIANT,
+      { id: `${p.id}-2`, input: { price: { amount: MAX_PRICE + 1, currency: 'EUR' } } },
+      admin,
+    );
+    expect(res.data!.updateVariant).toMatchObject({ __typename: 'PriceLimitError', max: MAX_PRICE });
+    expect(await stored(p.id)).toEqual(before);
+  });
+
+  it('adjustStock of a variant: its own stock and holds count towards the maximum, not the other variants’', async () => {
+    const p = await sizes(t, [MAX_STOCK - 100, MAX_STOCK]);
+    const orderId = randomUUID();
+    expect(
+      await request(
+        t.nc,
+        t.names.commands.productsReserve,
+        { orderId, items: [{ productId: p.id, variantId: `${p.id}-2`, quantity: 300 }] },
+        ReserveReply,
+      ),
+    ).toMatchObject({ ok: true });
+    const adjust = async (id: string, delta: number) =>
+      (await t.query<{ adjustStock: Result }>(ADJUST, { id, delta }, admin)).data!.adjustStock;
+    // Variant 2: 700 in stock + 300 held = MAX_STOCK on hand; one more is refused.
+    const before = await stored(p.id);
+    expect(await adjust(`${p.id}-2`, 1)).toMatchObject({
+      __typename: 'StockLimitError',
+      max: MAX_STOCK,
+      message: expect.stringContaining('300 held by orders'),
+    });
+    expect(await stored(p.id)).toEqual(before);
+    // Variant 1 has no holds: up to the maximum, whatever the product holds in total.
+    expect(await adjust(`${p.id}-1`, 100)).toMatchObject({
+      __typename: 'Product',
+      stock: 2 * MAX_STOCK - 300,
+    });
+    expect(await adjust(`${p.id}-1`, 1)).toMatchObject({ __typename: 'StockLimitError' });
+    expect(await adjust(`${p.id}-2`, -701)).toMatchObject({
+      __typename: 'StockBelowZeroError',
+      refusedAt: 700,
+    });
+    // A product with several variants is not adjusted by its id.
+    const byProduct = await t.query<{ adjustStock: Result }>(
+      `mutation($id: ID!) { adjustStock(id: $id, delta: 1) { __typename ... on InvalidInputError { field } } }`,
+      { id: p.id },
+      admin,
+    );
+    expect(byProduct.data!.adjustStock).toEqual({ __typename: 'InvalidInputError', field: 'id' });
+    const variants = ((await stored(p.id))?.variants ?? []) as { stock: number }[];
+    expect(variants.map((v) => v.stock)).toEqual([MAX_STOCK, MAX_STOCK - 300]);
+    expect((await stored(p.id))?.stock).toBe(2 * MAX_STOCK - 300);
   });
 });
