@@ -2,7 +2,7 @@ import mongoose, { type Connection, type FilterQuery, type Model, type SortOrder
 import { isProductId } from '@shop/messaging';
 import { isDuplicateKey, productModel, toProduct, type ProductDoc } from './documents';
 import { productLock, type Locks } from './locks';
-import { SearchRepository } from './search.repository';
+import { searchIndexFor, type SearchRepository } from './search.repository';
 import type {
   NewProduct,
   ProductCursor,
@@ -99,7 +99,7 @@ export class ProductsRepository {
     this.products = productModel(connection);
     this.slugs = slugs;
     this.skus = skus ?? null;
-    this.search = new SearchRepository({ connection, locks });
+    this.search = searchIndexFor(connection, locks);
     slugs.register('product', async (id) => (await this.findById(id))?.slug ?? null);
   }
 
@@ -261,10 +261,10 @@ export class ProductsRepository {
       if (newSlug !== null) await this.slugs.claimChoice('product', { exact: newSlug }, id);
       let doc: ProductDoc | null;
       try {
-        doc = await this.products
-          .findOneAndUpdate({ _id: id }, { $set: set }, { new: true })
-          .lean<ProductDoc>()
-          .exec();
+        // Search index: marks the product pending, updates it, then indexes it (search.repository.ts).
+        doc = await this.search.indexing(id, () =>
+          this.products.findOneAndUpdate({ _id: id }, { $set: set }, { new: true }).lean<ProductDoc>().exec(),
+        );
       } catch (error) {
         if (newSlug !== null) await this.slugs.release('product', newSlug, id).catch(() => undefined);
         throw error;

@@ -463,6 +463,18 @@ export class SearchRepository {
   }
 }
 
+const shared = new WeakMap<Connection, SearchRepository>();
+
+/**
+ * The one search index of a connection, shared by the repositories that write products (so their
+ * index writes batch together and one cache serves the searches).
+ */
+export function searchIndexFor(connection: Connection, locks: Locks): SearchRepository {
+  let index = shared.get(connection);
+  if (!index) shared.set(connection, (index = new SearchRepository({ connection, locks })));
+  return index;
+}
+
 const isWordTerm = (key: string) => !key.startsWith('=') && !key.startsWith('#');
 
 function parseVocabulary(t: string): Map<string, number> {

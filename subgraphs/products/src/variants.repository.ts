@@ -12,6 +12,7 @@ import {
   type VariantDoc,
 } from './documents';
 import { productLock, type Locks } from './locks';
+import { searchIndexFor } from './search.repository';
 import { migrateProductsToVariants } from './migrations';
 import type { ImageModel, NewVariant, OptionModel, ProductModel, VariantModel } from './models';
 import type { Money } from '@shop/graphql';
@@ -269,10 +270,13 @@ export class VariantsRepository {
       };
       let updated: ProductDoc | null;
       try {
-        updated = await this.products
-          .findOneAndUpdate({ _id: productId }, { $set: set }, { new: true })
-          .lean<ProductDoc>()
-          .exec();
+        // Search index: marks the product pending, writes its variants (SKUs, prices), then indexes it.
+        updated = await searchIndexFor(this.connection, this.locks).indexing(productId, () =>
+          this.products
+            .findOneAndUpdate({ _id: productId }, { $set: set }, { new: true })
+            .lean<ProductDoc>()
+            .exec(),
+        );
       } catch (error) {
         if (decision.undo)
           await this.skus.release(decision.undo.sku, productId, decision.undo.n).catch(() => undefined);
