@@ -1,5 +1,4 @@
 import {
-  firstVariantId,
   isOrderId,
   isProductId,
   isVariantId,
@@ -18,26 +17,18 @@ import { DEFAULT_MAX_STOCK } from './models';
 import type { ReservationItem, ReservationModel, ReservedLine } from './models';
 import type { ProductsRepository } from './products.repository';
 import { lookupProducts } from './reservations.lookup';
+import {
+  createLimiter,
+  mergeResolved,
+  notAnOrder,
+  notFound,
+  outOfStock,
+  variantNotFound,
+  variantOfItem,
+  variantRequired,
+  type Resolved,
+} from './reservations.replies';
 import type { ReservationsRepository } from './reservations.repository';
-
-/**
- * At most `max` tasks at a time; the rest wait in line. Many simultaneous writes make an SQLite-backed
- * FerretDB slower, not faster (its writers retry on a busy database), so reservations are metered.
- */
-function createLimiter(max: number) {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  return async function limit<T>(task: () => Promise<T>): Promise<T> {
-    if (running >= max) await new Promise<void>((resolve) => waiting.push(resolve));
-    running += 1;
-    try {
-      return await task();
-    } finally {
-      running -= 1;
-      waiting.shift()?.();
-    }
-  };
-}
 
 /** A release found a reserve of the order still running; redelivery tries again later. */
 export class ReservationBusyError extends Error {
@@ -45,67 +36,6 @@ export class ReservationBusyError extends Error {
     super(`the reservation of order ${orderId} is still being made`);
   }
 }
-
-function notFound(item: ReservationItem): ReserveReply {
-  return {
-    ok: false,
-    code: 'NOT_FOUND',
-    message: `product ${item.productId} does not exist`,
-    productId: item.productId,
-  };
-}
-
-/** A variant id not in the issued form, of another product, or naming no variant (removed ones too). */
-function variantNotFound(productId: string, variantId: string): ReserveReply {
-  return {
-    ok: false,
-    code: 'NOT_FOUND',
-    message: `product ${productId} has no variant ${variantId}`,
-    productId,
-    variantId,
-  };
-}
-
-function variantRequired(productId: string, count: number): ReserveReply {
-  return {
-    ok: false,
-    code: 'VARIANT_REQUIRED',
-    message: `product ${productId} has ${count} variants: name the one to reserve`,
-    productId,
-  };
-}
-
-function outOfStock(item: Required<ReservationItem>, available: number): ReserveReply {
-  return {
-    ok: false,
-    code: 'OUT_OF_STOCK',
-    message: `variant ${item.variantId} has ${available} in stock, ${item.quantity} requested`,
-    productId: item.productId,
-    variantId: item.variantId,
-    requested: item.quantity,
-    available,
-  };
-}
-
-/** An item whose variant is known (the precheck resolves a missing variantId to the only variant). */
-type Resolved = Required<ReservationItem>;
-
-/** The same variant asked for twice (once by id, once as the only variant) is one item. */
-function mergeResolved(items: readonly Resolved[]): Resolved[] {
-  const merged = new Map<string, Resolved>();
-  for (const item of items) {
-    const seen = merged.get(item.variantId);
-    merged.set(item.variantId, { ...item, quantity: (seen?.quantity ?? 0) + item.quantity });
-  }
-  return [...merged.values()];
-}
-
-function notAnOrder(orderId: string): { ok: false; code: 'INVALID_REQUEST'; message: string } {
-  return { ok: false, code: 'INVALID_REQUEST', message: `${JSON.stringify(orderId)} is not an order id` };
-}
-
-/** The variant a stored item names (records from before variants: variant 1, as the migration says). */
-const variantOfItem = (item: ReservationItem): string => item.variantId ?? firstVariantId(item.productId);
 
 const isStale = (r: ReservationModel, ms: number) => Date.now() - r.updatedAt.getTime() >= ms;
 /** A reservation whose holds are its own: being made (PENDING) or taken and not settled (RESERVED). */
