@@ -108,6 +108,9 @@ interface Window {
   cursor: SearchCursor | null;
 }
 
+/** Checks a search's paging arguments (BAD_USER_INPUT), before anything is read. */
+export const checkSearchWindow = (args: WindowArgs, sort: ProductSort): void => void searchWindow(args, sort);
+
 function searchWindow(args: WindowArgs, sort: ProductSort): Window {
   const forward = args.first != null || args.after != null;
   const backward = args.last != null || args.before != null;
@@ -268,8 +271,9 @@ export async function searchProducts(
 ): Promise<ProductPage> {
   const window = searchWindow(args, sort);
   const text = filter.search ?? '';
-  // Stored text is well-formed and free of control characters: such a search matches nothing.
-  if (!isWellFormed(text) || /\p{Cc}/u.test(text)) return emptyPage();
+  // Stored text is well-formed and free of control characters but tab and line breaks (which
+  // separate words like spaces): a search with another one matches nothing.
+  if (!isWellFormed(text) || /(?![\t\n\r])\p{Cc}/u.test(text)) return emptyPage();
   const all = await candidatesOf(deps.index, filter);
   const { key } = ORDER[sort];
   all.sort((a, b) => compare(sort, key(a), a.id, key(b), b.id));

@@ -24,6 +24,7 @@ import {
 import { CONTROL_BUT_LAYOUT, invalid, type InvalidInput } from './products.inputs';
 import { emptyPage, pageWindow, toPage, type ProductPage, type WindowArgs } from './products.paging';
 import { DuplicateSkuError, type ProductsRepository } from './products.repository';
+import { checkSearchWindow, searchProducts } from './products.search';
 import { isSlug } from './slugs';
 import { isWellFormed } from '@shop/graphql';
 import { DuplicateSlugError } from './slugs.repository';
@@ -160,11 +161,21 @@ export class ProductsService {
         : args.sort == null || args.sort === 'RELEVANCE'
           ? 'NEWEST'
           : args.sort;
+    // ---- SEARCH: with a search, the page comes from the keyword index (products.search.ts: its own
+    // ranking and cursors; the page's products read by _id). Its paging arguments are checked first.
+    if (filter.search) {
+      checkSearchWindow(args, sort);
+      const resolved = await this.resolveFilter(filter, scope);
+      if (resolved === null || !canMatch(resolved.search)) return emptyPage();
+      const deps = {
+        index: this.repository.search,
+        productById: (id: string) => this.repository.findById(id),
+      };
+      return searchProducts(deps, resolved, sort, args);
+    }
     const window = pageWindow(args, sort);
     const resolved = await this.resolveFilter(filter, scope);
     if (resolved === null || !canMatch(resolved.search)) return emptyPage();
-    // ---- SEARCH: with a search, the page comes from searchProducts of products.search.ts (the
-    // search helper's; until it is wired here, the repository's substring search below serves it).
     const totalCount = () => this.repository.countMatching(resolved);
     if (window.limit === 0) return toPage([], window, sort, false, totalCount);
     const { cursor } = window;
