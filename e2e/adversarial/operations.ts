@@ -40,7 +40,7 @@ export const OPS = {
     ... on Product { id stock price { amount } } ... on Error { message } } }`,
   product: `query Product($id: ID!) { product(id: $id) { id stock } }`,
   order: `query Order($id: ID!) { order(id: $id) { id status payment { id status } } }`,
-  catalogue: `query Catalogue { products(first: 100) { edges { node { id stock price { amount } } } } }`,
+  catalogue: `query Catalogue { products(first: 100) { edges { node { id stock price { amount } variants { id } } } } }`,
   myOrders: `query MyOrders { me { id orders(first: 100) { edges { node {
     id number status total { amount } payment { id status } statusHistory { status at } } } } } }`,
   adminOrders: `query AdminOrders($filter: OrderFilter) { orders(first: 100, filter: $filter) {

@@ -128,18 +128,25 @@ async function setup(w: World, ttlSeconds: number): Promise<Model> {
 
 /**
  * The seeded catalogue: its two cheapest products with stock join the model's products (their stock
- * is tracked like the others'); the rest fill carts up to MAX_CART_LINES.
+ * is tracked like the others'); the rest fill carts up to MAX_CART_LINES. Only products without
+ * options (one variant): the commands add and order by product id alone. Read as the admin, who
+ * sees the stock counts (shoppers see availability only).
  */
 async function catalogue(w: World, m: Model) {
-  const data = await w.call('catalogue', {});
+  const data = await w.call('catalogue', {}, w.adminAuth);
   const nodes = (
     (
       data?.products as
-        { edges: { node: { id: string; stock: number; price: { amount: number } } }[] } | undefined
+        | {
+            edges: {
+              node: { id: string; stock: number; price: { amount: number }; variants: { id: string }[] };
+            }[];
+          }
+        | undefined
     )?.edges ?? []
   )
     .map((e) => e.node)
-    .filter((p) => !m.products.some((known) => known.id === p.id));
+    .filter((p) => p.variants.length === 1 && !m.products.some((known) => known.id === p.id));
   const seeded = nodes.filter((p) => p.stock >= 10).sort((a, b) => a.price.amount - b.price.amount);
   for (const p of seeded.slice(0, 2))
     m.products.push({
