@@ -24,6 +24,7 @@ import { runCheckout, type CheckoutResult } from './shop/checkout';
 import {
   addStock,
   allProducts,
+  orderable,
   ensureProducts,
   login,
   placeAndPay,
@@ -82,7 +83,7 @@ async function prepare(graph: Graph, stores: Stores, domain: string): Promise<Pr
   const gateway = graph.gatewayUrl;
   const admin = await login(gateway, stores.admin.email, stores.admin.password);
   await ensureProducts(gateway, admin, 100);
-  const products = (await allProducts(gateway)).filter((p) => p.stock > 0);
+  const products = orderable(await allProducts(gateway, admin));
   const checkoutProductIds = products.slice(0, 8).map((p) => p.id);
   for (const id of checkoutProductIds) await addStock(gateway, admin, id, 1_000_000);
   const rest = products.slice(8);

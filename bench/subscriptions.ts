@@ -42,6 +42,7 @@ import { cpuMs, peakRssMb, rssMb } from './lib/proc';
 import {
   addStock,
   allProducts,
+  orderable,
   gql,
   login,
   PAY_ORDER,
@@ -110,7 +111,7 @@ async function run(graph: Graph, stores: Stores, domain: string): Promise<Subscr
   const wsUrl = gateway.replace(/^http/, 'ws');
   const routerPid = graph.pids.router;
   const admin = await login(gateway, stores.admin.email, stores.admin.password);
-  const product = (await allProducts(gateway)).find((p) => p.stock > 0);
+  const [product] = orderable(await allProducts(gateway, admin));
   if (!product) throw new Error('no product in stock');
   await addStock(gateway, admin, product.id, ORDERS + WARMUP + 10);
 

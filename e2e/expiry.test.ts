@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { waitFor } from '@shop/testing';
 import { createTestEnvironment, type TestEnvironment } from './environment';
 import { bearer, data } from './client';
+import { adminStock } from './catalogue';
 import {
   CataloguePageDocument,
   LoginDocument,
@@ -40,7 +41,7 @@ it('an expired order is cancelled and its stock returns', async () => {
   const page = await data(env.url, CataloguePageDocument, { first: 1, filter: { inStock: true } });
   const productId = page.products.edges[0]!.node.id;
   const stockOf = async () =>
-    (await data(env.url, ProductStockDocument, { id: productId }, admin)).product!.stock;
+    adminStock((await data(env.url, ProductStockDocument, { id: productId }, admin)).product!.stock);
   const before = await stockOf();
 
   const placed = await data(

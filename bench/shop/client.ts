@@ -154,16 +154,28 @@ export async function placeAndPay(
 export interface CatalogueProduct {
   id: string;
   name: string;
-  stock: number;
+  /** Units on hand: only administrators see them (null for anyone else). */
+  stock: number | null;
+  /** How many variants it has (1: ordered by the product id alone). */
+  variants: number;
 }
 
-export async function allProducts(gateway: string): Promise<CatalogueProduct[]> {
-  const data = await must<{ products: { edges: { node: CatalogueProduct }[] } }>(
+/** The first 100 products by name; pass the admin to read their stock. */
+export async function allProducts(gateway: string, admin?: Shopper): Promise<CatalogueProduct[]> {
+  const data = await must<{
+    products: { edges: { node: Omit<CatalogueProduct, 'variants'> & { variants: unknown[] } }[] };
+  }>(
     gateway,
-    `query { products(first: 100, sort: NAME_ASC) { edges { node { id name stock } } } }`,
+    `query { products(first: 100, sort: NAME_ASC) { edges { node { id name stock variants { id } } } } }`,
+    {},
+    admin ? bearer(admin.token) : {},
   );
-  return data.products.edges.map((e) => e.node);
+  return data.products.edges.map((e) => ({ ...e.node, variants: e.node.variants.length }));
 }
+
+/** Products with stock that an order names by their id alone (one variant), as the admin sees them. */
+export const orderable = (products: CatalogueProduct[]) =>
+  products.filter((p) => p.variants === 1 && (p.stock ?? 0) > 0);
 
 /** Creates products until the catalogue has at least `count` (the seed has 64). */
 export async function ensureProducts(gateway: string, admin: Shopper, count: number): Promise<void> {

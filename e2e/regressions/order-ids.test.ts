@@ -12,6 +12,7 @@ import mongoose from 'mongoose';
 import mysql from 'mysql2/promise';
 import { gql, waitFor, type GraphQLResponse } from '@shop/testing';
 import { createTestEnvironment, type TestEnvironment } from '../environment';
+import { adminHeaders, simpleProductsInStock } from '../catalogue';
 
 let env: TestEnvironment;
 let db: mysql.Connection;
@@ -94,13 +95,9 @@ describe('finding 1 (orders): only the issued form of an id names an order or a 
 
   beforeAll(async () => {
     headers = await customer();
-    const page = await send<{ products: { edges: { node: { id: string; stock: number } }[] } }>(
-      '{ products(first: 50, filter: { inStock: true }) { edges { node { id stock } } } }',
-      {},
+    const product = (await simpleProductsInStock(env.url, await adminHeaders(env))).find(
+      (p) => /[a-f]/.test(p.id) && p.stock > 5,
     );
-    const product = page
-      .data!.products.edges.map((e) => e.node)
-      .find((p) => /[a-f]/.test(p.id) && p.stock > 5);
     if (!product) throw new Error('no seeded product with a letter in its id');
     productId = product.id;
     initialStock = await stockOf(productId);

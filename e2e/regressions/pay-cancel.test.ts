@@ -18,6 +18,7 @@ import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import { gql, waitFor, type GraphQLResponse } from '@shop/testing';
 import { createTestEnvironment, type TestEnvironment } from '../environment';
+import { adminHeaders, simpleProductsInStock } from '../catalogue';
 
 const LATENCY_MS = 250;
 /** When the cancel is sent relative to the payment (negative: the cancel goes first). */
@@ -129,13 +130,9 @@ afterAll(async () => {
 
 describe('finding 3: payOrder and cancelOrder at the same time', () => {
   it(`finding 3: ${CUSTOMERS * ORDERS_PER_CUSTOMER} concurrent payOrder + cancelOrder pairs: no order ends CANCELLED with a successful charge, every PAID order has exactly one`, async () => {
-    const page = await send<{ products: { edges: { node: { id: string; stock: number } }[] } }>(
-      '{ products(first: 50, filter: { inStock: true }) { edges { node { id stock } } } }',
-      {},
+    const product = (await simpleProductsInStock(env.url, await adminHeaders(env))).find(
+      (p) => p.stock >= CUSTOMERS * ORDERS_PER_CUSTOMER,
     );
-    const product = page
-      .data!.products.edges.map((e) => e.node)
-      .find((p) => p.stock >= CUSTOMERS * ORDERS_PER_CUSTOMER);
     if (!product) throw new Error('no seeded product with enough stock');
 
     const pairs: { headers: Record<string, string>; orderId: string; offset: number }[] = [];

@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import { dumpRedis, gql, waitFor, type GraphQLResponse } from '@shop/testing';
 import { createTestEnvironment, type TestEnvironment } from '../environment';
+import { adminHeaders, simpleProductsInStock } from '../catalogue';
 
 let env: TestEnvironment;
 let redis: Redis;
@@ -142,11 +143,7 @@ beforeAll(async () => {
   env = await createTestEnvironment();
   redis = new Redis(env.stores.redisUrl);
   db = await mysql.createConnection(env.stores.mysqlUrl);
-  const page = await send<{ products: { edges: { node: { id: string; stock: number } }[] } }>(
-    '{ products(first: 50, filter: { inStock: true }) { edges { node { id stock } } } }',
-    {},
-  );
-  const node = page.data!.products.edges.map((e) => e.node).find((p) => p.stock >= 10);
+  const node = (await simpleProductsInStock(env.url, await adminHeaders(env))).find((p) => p.stock >= 10);
   if (!node) throw new Error('no seeded product with stock');
   productId = node.id;
 }, 120_000);

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { gql, type GraphQLResponse } from '@shop/testing';
 import mongoose from 'mongoose';
 import { createTestEnvironment, type TestEnvironment } from '../environment';
+import { simpleProductsInStock } from '../catalogue';
 
 let env: TestEnvironment;
 let mongo: mongoose.Connection;
@@ -87,15 +88,10 @@ afterAll(async () => {
 
 /** A seeded product with stock whose id has letters (so that it has case variants). */
 async function aProduct(minStock: number) {
-  const res = await gql<{ products: { edges: { node: { id: string; stock: number } }[] } }>(
-    env.url,
-    '{ products(first: 100, filter: { inStock: true }) { edges { node { id stock } } } }',
-    undefined,
-    admin,
+  // Without options: the product id alone names its one variant.
+  const node = (await simpleProductsInStock(env.url, admin)).find(
+    (p) => /[a-f]/.test(p.id) && p.stock >= minStock,
   );
-  const node = res
-    .data!.products.edges.map((e) => e.node)
-    .find((p) => /[a-f]/.test(p.id) && p.stock >= minStock);
   if (!node) throw new Error('no seeded product fits');
   return node;
 }

@@ -11,6 +11,7 @@ import mongoose from 'mongoose';
 import mysql from 'mysql2/promise';
 import { gql, mailpit, waitFor, type GraphQLResponse } from '@shop/testing';
 import { createTestEnvironment, type TestEnvironment } from '../environment';
+import { simpleProductsInStock } from '../catalogue';
 
 let env: TestEnvironment;
 let redis: Redis;
@@ -137,11 +138,7 @@ beforeAll(async () => {
   );
   if (!login.data?.login.token) throw new Error(`admin login failed: ${JSON.stringify(login)}`);
   admin = { authorization: `Bearer ${login.data.login.token}` };
-  const page = await send<{ products: { edges: { node: { id: string; stock: number } }[] } }>(
-    '{ products(first: 50, filter: { inStock: true }) { edges { node { id stock } } } }',
-    {},
-  );
-  const node = page.data!.products.edges.map((e) => e.node).find((p) => p.stock >= 20);
+  const node = (await simpleProductsInStock(env.url, admin)).find((p) => p.stock >= 20);
   if (!node) throw new Error('no seeded product with stock');
   productId = node.id;
 }, 120_000);

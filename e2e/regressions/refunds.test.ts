@@ -15,6 +15,7 @@ import mysql from 'mysql2/promise';
 import { connectNats, jetstreamManager, natsNames, type NatsConnection } from '@shop/messaging';
 import { gql, waitFor, type GraphQLResponse } from '@shop/testing';
 import { createTestEnvironment, type TestEnvironment } from '../environment';
+import { adminHeaders, simpleProductsInStock } from '../catalogue';
 
 const LATENCY_MS = 2_500;
 let env: TestEnvironment;
@@ -92,11 +93,7 @@ beforeAll(async () => {
   redis = new Redis(env.stores.redisUrl);
   db = await mysql.createConnection(env.stores.mysqlUrl);
   nc = await connectNats(env.stores.natsUrl, 'e2e-refunds');
-  const page = await send<{ products: { edges: { node: { id: string; stock: number } }[] } }>(
-    '{ products(first: 50, filter: { inStock: true }) { edges { node { id stock } } } }',
-    {},
-  );
-  const node = page.data!.products.edges.map((e) => e.node).find((p) => p.stock >= 5);
+  const node = (await simpleProductsInStock(env.url, await adminHeaders(env))).find((p) => p.stock >= 5);
   if (!node) throw new Error('no seeded product with stock');
   productId = node.id;
 }, 120_000);

@@ -50,7 +50,7 @@ const ADJUST = `mutation($id: ID!, $delta: Int!) {
     __typename
     ... on Product { stock }
     ... on StockLimitError { message max }
-    ... on StockBelowZeroError { stock delta }
+    ... on StockBelowZeroError { onHand: stock delta }
   }
 }`;
 const UPDATE = `mutation($id: ID!, $price: MoneyInput!) {
@@ -95,7 +95,7 @@ describe('finding 4 (products): stock and price bounds', () => {
     expect((await adjust(-MAX_STOCK)).data!.adjustStock).toEqual({ __typename: 'Product', stock: 0 });
     expect((await adjust(-1)).data!.adjustStock).toEqual({
       __typename: 'StockBelowZeroError',
-      stock: 0,
+      onHand: 0, // aliased: Product.stock is Int (admins only), StockBelowZeroError.stock Int!
       delta: -1,
     });
     expect((await storedProduct(id))?.stock).toBe(0);
