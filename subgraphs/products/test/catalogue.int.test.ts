@@ -94,7 +94,7 @@ describe('catalogue queries', () => {
       for (const id of before) expect(ids).toContain(id); // nothing that existed is skipped
       for (const id of ids) expect(before.has(id) || added.includes(id)).toBe(true);
     }
-  });
+  }, 90_000); // about 90 inserts, each claiming its slug and SKU and indexing its words
 
   it('filters by case-insensitive search (regex characters are literal), category, stock and price', async () => {
     const search = await t.query<Page>(PAGE, { first: 100, filter: { search: 'HEADPHONES' } });

@@ -106,6 +106,9 @@ export const listAll = (booted: Booted, sort: ProductSort, limit: number) =>
 
 /** The id of the category with this slug, created top-level when missing (through the service's rules). */
 export async function categoryId(booted: Booted, slug: string): Promise<string> {
+  // One read when it exists (no tree lock: concurrent inserts of a test do not queue on it).
+  const id = (await booted.app.categories.loadTree()).bySlugOrNull(slug)?.id;
+  if (id) return id;
   return booted.app.categories.withTree(
     async (tree) => (await booted.app.categories.ensureLegacy(tree, slug)).id,
   );

@@ -188,21 +188,22 @@ describe('product slugs', () => {
   });
 
   it('a slug claimed by a process that died before writing its product is taken over after the grace period', async () => {
+    // graceMs 2 s here (30 s in the app): long enough that a loaded machine does not outrun it.
     const connection = await mongoose.createConnection(t.app.config.MONGO_URL).asPromise();
     try {
       const locks = new Locks({ connection });
-      const registry = new SlugRegistry({ connection, locks, graceMs: 300 });
+      const registry = new SlugRegistry({ connection, locks, graceMs: 2_000 });
       registry.register('product', async (id) => (await t.app.repository.findById(id))?.slug ?? null);
       const ghost = new mongoose.Types.ObjectId().toHexString(); // never written
       expect(await registry.claim('product', 'ghost-slug', ghost)).toBe(true);
       const other = new mongoose.Types.ObjectId().toHexString();
       expect(await registry.claim('product', 'ghost-slug', other)).toBe(false); // within the grace period
-      await sleep(350);
+      await sleep(2_100);
       expect(await registry.claim('product', 'ghost-slug', other)).toBe(true);
       expect(await registry.ownerOf('product', 'ghost-slug')).toBe(other);
       // A live owner keeps its slug however old the claim.
       const live = await create({ name: 'Live Owner' });
-      await sleep(350);
+      await sleep(2_100);
       expect(await registry.claim('product', 'live-owner', other)).toBe(false);
       expect(await bySlug('live-owner')).toMatchObject({ id: live.id });
       // A stale entry never makes product(slug:) answer a product that does not carry the slug.
