@@ -30,10 +30,9 @@ const legacy = (sku: string, name: string, category: string, extra: Record<strin
   ...extra,
 });
 
+const HOLDER = '6f1c1f0e-3f8a-4c1e-9a51-6a7c8d2b1e01';
 const docs = [
-  legacy('OLD-1', 'Chef Knife', 'kitchen', {
-    holds: [{ orderId: '6f1c1f0e-3f8a-4c1e-9a51-6a7c8d2b1e01', quantity: 2 }],
-  }),
+  legacy('OLD-1', 'Chef Knife', 'kitchen', { holds: [{ orderId: HOLDER, quantity: 2 }] }),
   legacy('OLD-2', 'Chef Knife', 'kitchen'),
   legacy('OLD-3', 'Crème Pot', 'Home & Garden'),
   legacy('OLD-4', 'Thing', 'books'),
@@ -99,7 +98,7 @@ describe('catalogue migration', () => {
     // Nothing else changed: stock, holds, creation time.
     expect(products[0]).toMatchObject({
       stock: 7,
-      holds: [{ orderId: docs[0]!.holds[0]!.orderId, quantity: 2 }],
+      holds: [{ orderId: HOLDER, quantity: 2 }],
     });
     expect(products[0]!.createdAt.toISOString()).toBe('2026-01-01T00:00:00.000Z');
   });
