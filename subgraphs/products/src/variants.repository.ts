@@ -3,6 +3,7 @@ import { isProductId, isVariantId, parseVariantId } from '@shop/messaging';
 import {
   heldOf,
   holdsOf,
+  isDuplicateKey,
   nextVariantOf,
   productModel,
   toProduct,
@@ -71,6 +72,9 @@ export function variantFields(options: readonly OptionModel[], variants: readonl
   };
 }
 
+/** The mark a completed start-up migration to variants leaves in the `migrations` collection. */
+export const VARIANTS_MIGRATION = 'products-variants';
+
 export class VariantsRepository {
   private readonly connection: Connection;
   private readonly locks: Locks;
@@ -86,11 +90,24 @@ export class VariantsRepository {
 
   /**
    * The start-up migration (idempotent): one variant for every product stored before variants
-   * (migrations.ts), then every variant's SKU into the registry.
+   * (migrations.ts), then every variant's SKU into the registry, then a mark in `migrations`
+   * (`_id` = VARIANTS_MIGRATION) so that later start-ups skip both collection scans. A run that
+   * dies before the mark is repeated whole at the next start. Products that come without variants
+   * after the mark (a restored backup) are still read and written as their one variant; `full`
+   * runs the whole pass again.
    */
-  async init(): Promise<{ migrated: number } & RegisterReport> {
+  async init({ full = false }: { full?: boolean } = {}): Promise<
+    { migrated: number; skipped: boolean } & RegisterReport
+  > {
+    const marks = this.connection.collection<{ _id: string; doneAt: Date }>('migrations');
+    if (!full && (await marks.findOne({ _id: VARIANTS_MIGRATION })))
+      return { migrated: 0, registered: 0, conflicts: [], skipped: true };
     const migrated = await migrateProductsToVariants(this.connection, this.locks);
-    return { migrated, ...(await this.skus.registerMissing()) };
+    const report = await this.skus.registerMissing();
+    await marks.insertOne({ _id: VARIANTS_MIGRATION, doneAt: new Date() }).catch((error: unknown) => {
+      if (!isDuplicateKey(error)) throw error;
+    });
+    return { migrated, skipped: false, ...report };
   }
 
   /** A product by its id as issued (null for any other form or no product). */

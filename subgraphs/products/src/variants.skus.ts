@@ -134,9 +134,32 @@ export class SkuRegistry {
   }
 
   /**
+   * Registers SKUs of variants just inserted without claims (a bulk insert such as the seed's), one
+   * unordered bulk insert per 1,000: no scan. Returns how many were registered and the SKUs another
+   * variant already had (each fails alone; the caller decides what that means).
+   */
+  async registerMany(
+    entries: readonly { sku: string; productId: string; n: number }[],
+  ): Promise<{ registered: number; taken: string[] }> {
+    const result = { registered: 0, taken: [] as string[] };
+    for (let i = 0; i < entries.length; i += 1000) {
+      const batch = entries.slice(i, i + 1000);
+      const done = new Set(
+        await this.insertBatch(
+          batch.map((e) => ({ _id: e.sku, productId: e.productId, n: e.n, claimedAt: new Date() })),
+        ),
+      );
+      result.registered += done.size;
+      result.taken.push(...batch.filter((e) => !done.has(e.sku)).map((e) => e.sku));
+    }
+    return result;
+  }
+
+  /**
    * Registers the SKUs of stored variants that have no entry (products from before the registry,
-   * or inserted by a path that does not claim): idempotent, run at every start-up. Two collection
-   * scans (products' variants, the registry's ids) and one insert per missing SKU.
+   * or inserted by a path that does not claim, like the seed's bulk insert): idempotent. Two
+   * collection scans (products' variants, the registry's ids) and one unordered bulk insert per
+   * 1,000 missing SKUs (a SKU another process registered meanwhile fails alone).
    */
   async registerMissing(): Promise<RegisterReport> {
     const registered = new Set(
@@ -148,6 +171,7 @@ export class SkuRegistry {
       .exec();
     const seen = new Map<string, string>();
     const report: RegisterReport = { registered: 0, conflicts: [] };
+    const missing: SkuDoc[] = [];
     for (const doc of docs) {
       const productId = doc._id.toHexString();
       for (const variant of variantDocsOf(doc)) {
@@ -156,10 +180,32 @@ export class SkuRegistry {
         seen.set(variant.sku, productId);
         if (registered.has(variant.sku)) continue;
         registered.add(variant.sku);
-        if (await this.insert(variant.sku, productId, variant.n)) report.registered += 1;
+        missing.push({ _id: variant.sku, productId, n: variant.n, claimedAt: new Date() });
       }
     }
+    for (let i = 0; i < missing.length; i += 1000)
+      report.registered += (await this.insertBatch(missing.slice(i, i + 1000))).length;
     return report;
+  }
+
+  /** One unordered bulk insert; the SKUs it registered (a duplicate `_id` fails alone). */
+  private async insertBatch(batch: SkuDoc[]): Promise<string[]> {
+    if (batch.length === 0) return [];
+    try {
+      await this.skus.insertMany(batch, { ordered: false });
+      return batch.map((d) => d._id);
+    } catch (error) {
+      if (!isDuplicateKey(error) && !(error as { writeErrors?: unknown }).writeErrors) throw error;
+      // Which of them are registered to the variant given: read back (at most 1,000 ids by _id).
+      const owners = await this.skus
+        .find({ _id: { $in: batch.map((d) => d._id) } })
+        .lean<SkuDoc[]>()
+        .exec();
+      const byId = new Map(owners.map((o) => [o._id, o]));
+      return batch
+        .filter((d) => byId.get(d._id)?.productId === d.productId && byId.get(d._id)?.n === d.n)
+        .map((d) => d._id);
+    }
   }
 
   private async insert(sku: string, productId: string, n: number): Promise<boolean> {

@@ -51,7 +51,7 @@ describe('the start-up migration to variants', () => {
   it('gives a legacy product variant 1 from its sku, price and stock, marks its holds variant 1, registers its SKU; twice changes nothing', async () => {
     const orderId = randomUUID();
     const legacy = await plantLegacy(8, [{ orderId, quantity: 2 }]);
-    const first = await t.app.variantsRepository.init();
+    const first = await t.app.variantsRepository.init({ full: true });
     expect(first.migrated).toBeGreaterThanOrEqual(1);
     const migrated = await doc(legacy.id);
     expect(migrated).toMatchObject({
@@ -74,23 +74,33 @@ describe('the start-up migration to variants', () => {
     });
     expect(await t.app.variantsRepository.skus.owner(legacy.sku)).toEqual({ productId: legacy.id, n: 1 });
 
-    const second = await t.app.variantsRepository.init();
-    expect(second).toMatchObject({ migrated: 0, registered: 0, conflicts: [] });
+    const second = await t.app.variantsRepository.init({ full: true });
+    expect(second).toMatchObject({ migrated: 0, registered: 0, conflicts: [], skipped: false });
     expect(await doc(legacy.id)).toEqual(migrated);
+    // A start-up after a completed pass skips the scans (the mark in `migrations`).
+    expect(
+      await t.store.collection('migrations').findOne({ _id: 'products-variants' } as never),
+    ).not.toBeNull();
+    expect(await t.app.variantsRepository.init()).toEqual({
+      migrated: 0,
+      registered: 0,
+      conflicts: [],
+      skipped: true,
+    });
     // Its variant id is <productId>-1, as orders migrates its rows; the hold is released through it.
     expect(await t.app.reservationsRepository.heldBy(`${legacy.id}-1`, orderId)).toBe(2);
   });
 
   it('a run that died half-way: the products done are left as they are, the rest are done', async () => {
     const planted = await Promise.all(Array.from({ length: 6 }, (_, i) => plantLegacy(i + 1)));
-    await t.app.variantsRepository.init();
+    await t.app.variantsRepository.init({ full: true });
     const done = await Promise.all(planted.map((p) => doc(p.id)));
     // What a crash after the first three writes leaves: the other three as they were.
     for (const p of planted.slice(3))
       await products().updateOne({ _id: oid(p.id) } as never, {
         $unset: { variants: '', options: '', nextVariant: '' },
       });
-    expect(await t.app.variantsRepository.init()).toMatchObject({ migrated: 3 });
+    expect(await t.app.variantsRepository.init({ full: true })).toMatchObject({ migrated: 3 });
     for (const [i, p] of planted.entries()) {
       const now = await doc(p.id);
       if (i < 3) expect(now).toEqual(done[i]);
@@ -117,7 +127,7 @@ describe('the start-up migration to variants', () => {
       variants: [{ n: 1, stock: 3 }],
       holds: [{ orderId, variant: 1, quantity: 2 }],
     });
-    await t.app.variantsRepository.init();
+    await t.app.variantsRepository.init({ full: true });
     expect(await doc(legacy.id)).toMatchObject({ stock: 3, variants: [{ n: 1, stock: 3 }] });
     expect(await request(t.nc, t.names.commands.productsRelease, { orderId }, ReleaseReply)).toEqual({
       ok: true,
@@ -135,13 +145,15 @@ describe('the start-up migration to variants', () => {
     const orders = planted.flatMap((p) =>
       [randomUUID(), randomUUID()].map((orderId) => ({ orderId, productId: p.id })),
     );
-    // The second instance's createApp runs the migration at start-up, concurrently with this one's.
+    // The second instance's createApp runs the migration at start-up, concurrently with this one's
+    // (as on a first start: no mark yet).
+    await t.store.collection('migrations').deleteMany({});
     const [second, , replies] = await Promise.all([
       createApp(
         { ...t.app.config, NATS_PREFIX: `${t.app.config.NATS_PREFIX}m` },
         { log: createLogger({ name: 'second' }, memoryLog().stream), recoveryEveryMs: 3_600_000 },
       ),
-      t.app.variantsRepository.init(),
+      t.app.variantsRepository.init({ full: true }),
       Promise.all(orders.map((o) => reserve(o.orderId, [{ productId: o.productId, quantity: 3 }]))),
     ]);
     try {
@@ -164,7 +176,7 @@ describe('the start-up migration to variants', () => {
 
   it('a migrated product is looked up with its one variant, and its SKU is taken for new variants', async () => {
     const legacy = await plantLegacy(4);
-    await t.app.variantsRepository.init();
+    await t.app.variantsRepository.init({ full: true });
     const reply = await request(
       t.nc,
       t.names.commands.productsLookup,

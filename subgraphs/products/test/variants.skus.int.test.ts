@@ -93,4 +93,21 @@ describe('SKU claims left by a crash', () => {
     expect(await t.app.variantsRepository.skus.owner(sku)).toEqual({ productId: p.id, n: 2 });
     expect(await t.app.variantsRepository.skus.registerMissing()).toMatchObject({ registered: 0 });
   });
+
+  it('registerMany registers a bulk insert’s SKUs without a scan, and reports the ones another variant has', async () => {
+    const owner = await sizes(t);
+    const fresh = [`BULK-${tag()}`, `BULK-${tag()}`];
+    const productId = 'a'.repeat(24);
+    const result = await t.app.variantsRepository.skus.registerMany([
+      { sku: fresh[0]!, productId, n: 1 },
+      { sku: owner.variants[0]!.sku, productId, n: 2 },
+      { sku: fresh[1]!, productId, n: 3 },
+    ]);
+    expect(result).toEqual({ registered: 2, taken: [owner.variants[0]!.sku] });
+    expect(await t.app.variantsRepository.skus.owner(fresh[1]!)).toEqual({ productId, n: 3 });
+    expect(await t.app.variantsRepository.skus.owner(owner.variants[0]!.sku)).toEqual({
+      productId: owner.id,
+      n: 1,
+    });
+  });
 });
