@@ -97,6 +97,9 @@ export class SearchRepository {
   log?: Logger;
   private readonly queued = new Map<string, Deferred[]>();
   private draining = false;
+  /** Inside deferred(): product writes leave their markers, the index is rebuilt at the end. */
+  private deferring = 0;
+  private deferredWrites = 0;
 
   constructor({ connection, locks, log, cachePostings = 400_000 }: SearchRepositoryOptions) {
     this.connection = connection;
@@ -173,6 +176,10 @@ export class SearchRepository {
     const ids = [...new Set(typeof productIds === 'string' ? [productIds] : productIds)].filter(isProductId);
     if (ids.length === 0) return write();
     const marks = await this.mark(ids);
+    if (this.deferring > 0) {
+      this.deferredWrites += 1;
+      return write(); // the rebuild at the end of deferred() covers them
+    }
     try {
       return await write();
     } finally {
@@ -183,6 +190,28 @@ export class SearchRepository {
         this.log?.warn({ err: error, products: ids.length }, 'search index write failed; left to the repair');
       }
     }
+  }
+
+  /**
+   * Runs many product writes (the seed) with their index writes deferred: each write only leaves its
+   * pending marker, and at the end the whole index is rebuilt from the products in one pass (one scan,
+   * then only inserts), which on FerretDB is far cheaper than rewriting the large postings of common
+   * terms once per batch. Searches meanwhile see the index as it was (and, during the rebuild, for a
+   * few seconds, less of it). A crash before the end leaves the markers: the repair indexes them.
+   */
+  async deferred<T>(fn: () => Promise<T>): Promise<T> {
+    this.deferring += 1;
+    let result: T;
+    try {
+      result = await fn();
+    } finally {
+      this.deferring -= 1;
+    }
+    if (this.deferring === 0 && this.deferredWrites > 0) {
+      this.deferredWrites = 0;
+      await this.locks.withLock(INDEX_LOCK, () => this.build(true));
+    }
+    return result;
   }
 
   /** Re-indexes products from their stored documents (any time; batches with concurrent calls). */
@@ -270,14 +299,16 @@ export class SearchRepository {
     return { built: count, repaired: await this.repair() };
   }
 
-  /** Drops the index and indexes every product (under the index lock). */
-  private async build(): Promise<number | null> {
+  /** Drops the index and indexes every product (under the index lock); unless `force`, only when not built. */
+  private async build(force = false): Promise<number | null> {
     const built = await this.meta.findOne({ _id: 'built' });
-    if (built?.format === INDEX_FORMAT) return null;
+    if (!force && built?.format === INDEX_FORMAT) return null;
     const startedAt = Date.now();
-    await this.terms.deleteMany({});
-    await this.records.deleteMany({});
-    await this.vocab.deleteMany({});
+    await this.meta.deleteOne({ _id: 'built' });
+    for (const name of ['search_terms', 'search_docs', 'search_vocab'])
+      await this.connection.dropCollection(name).catch((error: unknown) => {
+        if (!/ns not found|does not exist/i.test(String((error as Error).message))) throw error;
+      });
     const docs = await this.products.find({}).lean<ProductDoc[]>().exec();
     await this.write(docs.map((doc) => ({ id: doc._id.toHexString(), doc, record: null })));
     await this.meta.findOneAndUpdate(

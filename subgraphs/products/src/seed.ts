@@ -44,8 +44,12 @@ try {
   });
   await products.init();
   await migrateCatalogue({ products, categories, log });
-  const added = await seedCatalogue({ products, categories });
-  const addedGenerated = generated > 0 ? await seedGenerated({ products, categories }, generated) : 0;
+  // Search index: the products' index writes are deferred to one rebuild at the end (search.repository.ts).
+  products.search.log = log;
+  const { added, addedGenerated } = await products.search.deferred(async () => ({
+    added: await seedCatalogue({ products, categories }),
+    addedGenerated: generated > 0 ? await seedGenerated({ products, categories }, generated) : 0,
+  }));
   log.info(
     { added, addedGenerated, catalogue: demoCatalogue.length, total: await products.count() },
     'demo catalogue seeded',

@@ -167,6 +167,25 @@ describe('crash safety', () => {
   });
 });
 
+describe('the seed', () => {
+  it('deferred(): writes leave markers only, then one rebuild indexes everything and clears them', async () => {
+    const before = await version();
+    const { added, pendingInside } = await t.app.repository.search.deferred(async () => {
+      const made = [
+        await addSearchable(t, { name: 'Narwhal Mobile' }),
+        await addSearchable(t, { name: 'Narwhal Poster' }),
+      ];
+      return { added: made, pendingInside: (await t.app.repository.search.pendingMarkers()).length };
+    });
+    expect(pendingInside).toBe(2);
+    expect(await version()).toBeGreaterThan(before);
+    expect((await names(t, 'narwhal')).sort()).toEqual(['Narwhal Mobile', 'Narwhal Poster']);
+    expect(await names(t, 'badger lamp')).toEqual(['Badger Lamp']); // the rest is rebuilt too
+    expect(await t.app.repository.search.pendingMarkers()).toEqual([]);
+    expect(added).toHaveLength(2);
+  });
+});
+
 describe('start-up', () => {
   it('builds the whole index once when it was never built, then repairs', async () => {
     // Products the index has never seen (written before the index existed).
