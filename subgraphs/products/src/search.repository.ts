@@ -1,22 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import mongoose, { type Connection, type Model } from 'mongoose';
+import type { Connection, Model } from 'mongoose';
 import { isProductId } from '@shop/messaging';
 import type { Logger } from '@shop/server';
 import { productModel, type ProductDoc } from './documents';
 import type { Locks } from './locks';
 import { PostingsCache } from './search.cache';
+import { decodePostings, keyOfEntry, type Posting } from './search.postings';
 import {
-  decodePostings,
-  encodeFacts,
-  encodePosting,
-  factsOf,
-  joinLines,
-  keyOfEntry,
-  keysOf,
-  recordKeys,
-  splitLines,
-  type Posting,
-} from './search.postings';
+  IndexWriter,
+  parseVocabulary,
+  type MarkerDoc,
+  type MetaDoc,
+  type RecordDoc,
+  type TermDoc,
+  type VocabDoc,
+} from './search.writes';
 
 /**
  * The maintained keyword index of the catalogue (FerretDB 1.x has no text index, and any filter but
@@ -31,7 +29,7 @@ import {
  *   their cache), `{_id: 'built', format}` (the index holds every product, in this format).
  * - `search_vocab` `{_id: 'terms', t}`: every word term with its posting count (prefix search).
  *
- * Every index write runs under one lock (`search:index`), in batches (concurrent writes of this
+ * Every index write (search.writes.ts) runs under one lock (`search:index`), in batches (concurrent writes of this
  * process share one). A re-index of a product reads it and its record, writes the record with the
  * keys it had and will have (so a crash half-way leaves a record naming every key that may hold a
  * stale posting), rewrites the postings of the keys that change, then writes the record as it now
@@ -46,38 +44,6 @@ export const INDEX_FORMAT = 1;
 export const INDEX_LOCK = 'search:index';
 /** A marker this old is left over by a dead writer (a live one finishes well within it). */
 export const STALE_MARKER_MS = 30_000;
-/** Beyond this many products a batch reads products and records in one query each (a scan on FerretDB). */
-const BULK = 50;
-/** Keys rewritten at the same time. */
-const PARALLEL_WRITES = 8;
-/** The most postings one key holds (≈ 75 bytes each, within MongoDB's 16 MiB documents). */
-export const MAX_POSTINGS_PER_KEY = 100_000;
-
-interface TermDoc {
-  _id: string;
-  p: string;
-  n: number;
-}
-interface RecordDoc {
-  _id: string;
-  keys: string[];
-  facts: string | null;
-}
-interface MarkerDoc {
-  _id: string;
-  productId: string;
-  at: Date;
-}
-interface MetaDoc {
-  _id: string;
-  v?: number;
-  format?: number;
-  at?: Date;
-}
-interface VocabDoc {
-  _id: string;
-  t: string;
-}
 
 type Deferred = { resolve: () => void; reject: (error: unknown) => void };
 
@@ -123,6 +89,10 @@ export class SearchRepository {
   }
   private get vocab() {
     return this.connection.collection<VocabDoc>('search_vocab');
+  }
+  private writer(): IndexWriter {
+    const { terms, records, meta, vocab } = this;
+    return new IndexWriter({ terms, records, meta, vocab }, this.products);
   }
 
   // ---- reads (searches) ---------------------------------------------------------------------------
@@ -250,7 +220,7 @@ export class SearchRepository {
         const batch = [...this.queued].slice(0, 500);
         for (const [id] of batch) this.queued.delete(id);
         try {
-          await this.locks.withLock(INDEX_LOCK, () => this.indexNow(batch.map(([id]) => id)));
+          await this.locks.withLock(INDEX_LOCK, () => this.writer().indexNow(batch.map(([id]) => id)));
           for (const [, waiters] of batch) for (const w of waiters) w.resolve();
         } catch (error) {
           for (const [, waiters] of batch) for (const w of waiters) w.reject(error);
@@ -310,7 +280,7 @@ export class SearchRepository {
         if (!/ns not found|does not exist/i.test(String((error as Error).message))) throw error;
       });
     const docs = await this.products.find({}).lean<ProductDoc[]>().exec();
-    await this.write(docs.map((doc) => ({ id: doc._id.toHexString(), doc, record: null })));
+    await this.writer().write(docs.map((doc) => ({ id: doc._id.toHexString(), doc, record: null })));
     await this.meta.findOneAndUpdate(
       { _id: 'built' },
       { $set: { format: INDEX_FORMAT, at: new Date() } },
@@ -322,143 +292,6 @@ export class SearchRepository {
     if (covered.length) await this.unmark(covered);
     this.log?.info({ products: docs.length, ms: Date.now() - startedAt }, 'search index built');
     return docs.length;
-  }
-
-  /** One batch, under the index lock: reads the products and their records, then writes. */
-  private async indexNow(ids: string[]): Promise<void> {
-    const objectIds = ids.map((id) => new mongoose.Types.ObjectId(id));
-    const [docs, records] =
-      ids.length > BULK
-        ? await Promise.all([
-            this.products
-              .find({ _id: { $in: objectIds } })
-              .lean<ProductDoc[]>()
-              .exec(),
-            this.records.find({ _id: { $in: ids } }).toArray(),
-          ])
-        : await Promise.all([
-            Promise.all(ids.map((id) => this.products.findById(id).lean<ProductDoc>().exec())),
-            Promise.all(ids.map((id) => this.records.findOne({ _id: id }))),
-          ]);
-    const docById = new Map(docs.filter((d): d is ProductDoc => !!d).map((d) => [d._id.toHexString(), d]));
-    const recordById = new Map(records.filter((r): r is RecordDoc => !!r).map((r) => [r._id, r]));
-    await this.write(
-      ids.map((id) => ({ id, doc: docById.get(id) ?? null, record: recordById.get(id) ?? null })),
-    );
-  }
-
-  /**
-   * Writes the index entries of products (doc null: the product is gone, its postings are removed)
-   * given their current records (null: never indexed).
-   */
-  private async write(
-    items: { id: string; doc: ProductDoc | null; record: RecordDoc | null }[],
-  ): Promise<void> {
-    /** key → product id → new line (null: remove the product from the key). */
-    const changes = new Map<string, Map<string, string | null>>();
-    const change = (key: string, id: string, line: string | null) => {
-      let byId = changes.get(key);
-      if (!byId) changes.set(key, (byId = new Map()));
-      byId.set(id, line);
-    };
-    const intents: RecordDoc[] = [];
-    const finals: RecordDoc[] = [];
-    for (const { id, doc, record } of items) {
-      const keys = doc ? keysOf(doc) : new Map<string, number>();
-      const facts = doc ? encodeFacts(factsOf(doc)) : null;
-      const entries = recordKeys(keys);
-      const old = record?.keys ?? [];
-      if (record && record.facts === facts && sameList(old, entries)) continue;
-      const had = new Set(old);
-      const touched = new Set<string>();
-      for (const entry of old)
-        if (facts !== record?.facts || !entries.includes(entry)) touched.add(keyOfEntry(entry));
-      for (const entry of entries)
-        if (facts !== record?.facts || !had.has(entry)) touched.add(keyOfEntry(entry));
-      for (const key of touched) {
-        const bits = keys.get(key);
-        change(key, id, bits === undefined || facts === null ? null : encodePosting(id, bits, facts));
-      }
-      // First the record names every key that may hold its posting, and no facts (so it is not taken
-      // for up to date until the end); after the keys are written, the record as it now is.
-      const union = [...new Set([...old, ...entries])].sort();
-      if (record) intents.push({ _id: id, keys: union, facts: null });
-      finals.push({ _id: id, keys: entries, facts });
-    }
-    if (changes.size === 0) return;
-    await this.putRecords(intents);
-    const counts = await this.applyChanges(changes);
-    await this.putRecords(finals);
-    await this.updateVocabulary(counts);
-    await this.meta.findOneAndUpdate({ _id: 'version' }, { $inc: { v: 1 } }, { upsert: true });
-  }
-
-  /** Rewrites every changed key; returns the new posting count of each word term changed. */
-  private async applyChanges(changes: Map<string, Map<string, string | null>>): Promise<Map<string, number>> {
-    const keys = [...changes.keys()];
-    const existing = new Map<string, TermDoc>();
-    if (keys.length > BULK) {
-      for (let i = 0; i < keys.length; i += 1000)
-        for (const doc of await this.terms.find({ _id: { $in: keys.slice(i, i + 1000) } }).toArray())
-          existing.set(doc._id, doc);
-    } else {
-      const docs = await Promise.all(keys.map((key) => this.terms.findOne({ _id: key })));
-      for (const doc of docs) if (doc) existing.set(doc._id, doc);
-    }
-    const counts = new Map<string, number>();
-    const inserts: TermDoc[] = [];
-    const updates: TermDoc[] = [];
-    for (const [key, byId] of changes) {
-      const had = existing.get(key);
-      const lines = splitLines(had?.p ?? '');
-      for (const [id, line] of byId) {
-        if (line === null) lines.delete(id);
-        else if (lines.has(id) || lines.size < MAX_POSTINGS_PER_KEY) lines.set(id, line);
-      }
-      const doc = { _id: key, p: joinLines(lines), n: lines.size };
-      (had ? updates : inserts).push(doc);
-      if (isWordTerm(key)) counts.set(key, doc.n);
-    }
-    for (let i = 0; i < inserts.length; i += 500) await this.terms.insertMany(inserts.slice(i, i + 500));
-    await inParallel(updates, PARALLEL_WRITES, (doc) =>
-      this.terms.findOneAndUpdate({ _id: doc._id }, { $set: { p: doc.p, n: doc.n } }),
-    );
-    return counts;
-  }
-
-  /** Upserts records: the new ones in one insert, the others one write each. */
-  private async putRecords(records: RecordDoc[]): Promise<void> {
-    if (records.length === 0) return;
-    const ids = records.map((r) => r._id);
-    const known = new Set(
-      records.length > BULK
-        ? (await this.records.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray()).map(
-            (r) => r._id,
-          )
-        : (await Promise.all(ids.map((id) => this.records.findOne({ _id: id }, { projection: { _id: 1 } }))))
-            .filter((r): r is RecordDoc => !!r)
-            .map((r) => r._id),
-    );
-    const fresh = records.filter((r) => !known.has(r._id));
-    for (let i = 0; i < fresh.length; i += 1000) await this.records.insertMany(fresh.slice(i, i + 1000));
-    await inParallel(
-      records.filter((r) => known.has(r._id)),
-      PARALLEL_WRITES,
-      (r) => this.records.findOneAndUpdate({ _id: r._id }, { $set: { keys: r.keys, facts: r.facts } }),
-    );
-  }
-
-  private async updateVocabulary(counts: Map<string, number>): Promise<void> {
-    if (counts.size === 0) return;
-    const doc = await this.vocab.findOne({ _id: 'terms' });
-    const all = parseVocabulary(doc?.t ?? '');
-    for (const [term, n] of counts) {
-      if (n > 0) all.set(term, n);
-      else all.delete(term);
-    }
-    const t = [...all].map(([term, n]) => `${term} ${n}`).join('\n');
-    if (doc) await this.vocab.findOneAndUpdate({ _id: 'terms' }, { $set: { t } });
-    else await this.vocab.insertOne({ _id: 'terms', t });
   }
 
   // ---- what tests and the seed ask ------------------------------------------------------------------
@@ -504,28 +337,4 @@ export function searchIndexFor(connection: Connection, locks: Locks): SearchRepo
   let index = shared.get(connection);
   if (!index) shared.set(connection, (index = new SearchRepository({ connection, locks })));
   return index;
-}
-
-const isWordTerm = (key: string) => !key.startsWith('=') && !key.startsWith('#');
-
-function parseVocabulary(t: string): Map<string, number> {
-  const counts = new Map<string, number>();
-  if (!t) return counts;
-  for (const line of t.split('\n')) {
-    const space = line.indexOf(' ');
-    if (space > 0) counts.set(line.slice(0, space), Number(line.slice(space + 1)));
-  }
-  return counts;
-}
-
-const sameList = (a: readonly string[], b: readonly string[]) =>
-  a.length === b.length && a.every((x, i) => x === b[i]);
-
-async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
 }

@@ -129,12 +129,10 @@ export class VariantsRepository {
   ): Promise<ProductModel> {
     const _id = new mongoose.Types.ObjectId();
     return this.skus.withClaims(_id.toHexString(), variants, async () => {
-      const doc = await this.products.create({
-        ...fields,
-        _id,
-        ...variantFields(options, variants),
-        holds: [],
-      });
+      // Search index: marks the product pending, inserts it, then indexes it (search.repository.ts).
+      const doc = await searchIndexFor(this.connection, this.locks).indexing(_id.toHexString(), () =>
+        this.products.create({ ...fields, _id, ...variantFields(options, variants), holds: [] }),
+      );
       return toProduct(doc.toObject());
     });
   }
