@@ -81,11 +81,9 @@ afterAll(async () => {
 
 /** Changes the stock in the store as a reservation does (no index write). */
 const setStock = (id: string, stock: number) =>
-  t.store
-    .collection('products')
-    .updateOne({ _id: new mongoose.Types.ObjectId(id) } as never, {
-      $set: { stock, 'variants.0.stock': stock },
-    });
+  t.store.collection('products').updateOne({ _id: new mongoose.Types.ObjectId(id) } as never, {
+    $set: { stock, 'variants.0.stock': stock },
+  });
 
 const idsOf = async (search: string, sort?: ProductSort) =>
   (await searchPage(t, filterOf(search), sort, { first: 100 })).edges.map((e) => e.node.id);
