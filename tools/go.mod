@@ -121,3 +121,6 @@ require (
 	modernc.org/memory v1.11.0 // indirect
 	modernc.org/sqlite v1.40.0 // indirect
 )
+
+// Built from a patched copy that tools/build.sh prepares (see patch_ferretdb there).
+replace github.com/FerretDB/FerretDB => ../.bin/src/ferretdb

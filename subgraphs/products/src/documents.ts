@@ -13,7 +13,10 @@ import { variantTitle } from './variants';
  * condition scan the collection (measured on 5,000 documents: `findOneAndUpdate({_id})` 1.7 ms,
  * `updateOne({_id})` 10.8 ms, `findOneAndUpdate({_id, status})` 17 ms, `findOneAndDelete({_id,
  * status})` 126 ms). So reservations are keyed by order id, conditions are checked on the document
- * read, and writes go through `findOneAndUpdate({_id})`. Reservations are never deleted.
+ * read, and writes go through `findOneAndUpdate({_id})`. Reservations are never deleted. FerretDB
+ * 1.24.2 as released never used the index at all (it looks `_id` up as `->'$._id'`, the index is on
+ * `->'_id'`): tools/build.sh builds it with that expression fixed (0.9 ms instead of 114 ms for a
+ * document near the end of 10,000).
  */
 
 export interface ImageDoc {
