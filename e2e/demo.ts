@@ -107,14 +107,20 @@ async function main() {
   });
   const [first, second] = page.products.edges.map((e) => e.node);
   if (!first || !second) throw new Error('the catalogue is empty: is the graph running with demo data?');
+  // A cart line is one variant: the first of each product that can be ordered.
+  const variantOf = (product: typeof first) => {
+    const variant = product.variants.find((v) => v.inStock);
+    if (!variant) throw new Error(`${product.name} lists no variant in stock`);
+    return variant.id;
+  };
 
   const added = await step('Put a product in a new anonymous cart', AddToCartDocument, {
-    input: { productId: first.id, quantity: 2 },
+    input: { productId: first.id, variantId: variantOf(first), quantity: 2 },
   });
   if (added.addToCart.__typename !== 'Cart') throw new Error('addToCart was refused');
   const anonymousCart = added.addToCart.id;
   await step('And another one (the cart id is the only key to an anonymous cart)', AddToCartDocument, {
-    input: { cartId: anonymousCart, productId: second.id, quantity: 1 },
+    input: { cartId: anonymousCart, productId: second.id, variantId: variantOf(second), quantity: 1 },
   });
 
   const email = `demo-${randomUUID().slice(0, 8)}@example.com`;
