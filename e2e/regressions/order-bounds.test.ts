@@ -143,11 +143,12 @@ describe('finding 4 (orders): the order total limit', () => {
   });
 
   it("finding 4: an order total beyond the maximum is refused and nothing is written (the finding's 100 units at 21,474,837)", async () => {
-    // A product priced before products had its own price limit: the price is written to MongoDB.
+    // A product priced before products had its own price limit: the price is written to MongoDB
+    // (the variant's, which orders are priced at, and the product's derived one).
     const id = await product(1000, 150);
-    await mongo
-      .collection('products')
-      .updateOne({ _id: new mongoose.Types.ObjectId(id) } as never, { $set: { 'price.amount': 21_474_837 } });
+    await mongo.collection('products').updateOne({ _id: new mongoose.Types.ObjectId(id) } as never, {
+      $set: { 'price.amount': 21_474_837, 'variants.0.price.amount': 21_474_837 },
+    });
     const user = await customer();
     const res = await send<{ placeOrder: unknown }>(
       PLACE,

@@ -37,7 +37,10 @@ const logger = createLogger({ name: 'siblings', level: 'info' }, log.stream);
 let issuer: TestIssuer;
 let mysql: Awaited<ReturnType<typeof createMysqlDatabase>>;
 const mongo = mongoDatabase('payreal');
-let products: { stop(): Promise<void>; repository: { insert(p: unknown): Promise<{ id: string }> } };
+let products: {
+  stop(): Promise<void>;
+  products: { createProduct(viewer: unknown, input: unknown): Promise<{ __typename: string; id?: string }> };
+};
 let orders: { stop(): Promise<void> };
 let ordersUrl: string;
 let payments: Harness;
@@ -106,17 +109,21 @@ afterAll(async () => {
 
 describe('with the real orders and products subgraphs', () => {
   it('a successful payment makes the order PAID through the events; a second key is refused; a decline leaves an order payable', async () => {
-    const product = await products.repository.insert({
-      sku: runId('sku'),
-      name: 'Test kettle',
-      description: '',
-      price: { amount: 2_999, currency: 'EUR' },
-      stock: 10,
-      category: 'kitchen',
-    });
+    // Through products' own rules, as an admin: a product without options (one variant).
+    const product = await products.products.createProduct(
+      { id: randomUUID(), role: 'ADMIN', email: 'admin@example.test' },
+      {
+        sku: runId('sku'),
+        name: 'Test kettle',
+        price: { amount: 2_999, currency: 'EUR' },
+        stock: 10,
+        category: 'kitchen',
+      },
+    );
+    expect(product).toMatchObject({ __typename: 'Product' });
     const user = customer();
     const placed = await ordersAs(user, PLACE, {
-      input: { items: [{ productId: product.id, quantity: 2 }], idempotencyKey: runId('k') },
+      input: { items: [{ productId: product.id!, quantity: 2 }], idempotencyKey: runId('k') },
     });
     expect(placed.errors).toBeUndefined();
     const order = placed.data!.placeOrder!;
