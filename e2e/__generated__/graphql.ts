@@ -172,20 +172,6 @@ export type CardDeclinedError = Error & {
   reason: PaymentFailureReason;
 };
 
-/** The card to charge. Sent once to the provider; only brand, last4 and expiry are kept. */
-export type CardInput = {
-  /** The 3 or 4 digit security code. */
-  cvc: Scalars['String']['input'];
-  /** Expiry month, 1-12. */
-  expMonth: Scalars['Int']['input'];
-  /** Expiry year, four digits. */
-  expYear: Scalars['Int']['input'];
-  /** The name on the card. */
-  holderName: Scalars['String']['input'];
-  /** The card number; spaces and dashes are ignored. */
-  number: Scalars['String']['input'];
-};
-
 /** A shopping cart: lines priced live from the catalogue. It holds no stock; checkout reserves it. */
 export type Cart = {
   __typename?: 'Cart';
@@ -685,32 +671,6 @@ export type InsufficientStockError = Error & {
   variantId?: Maybe<Scalars['ID']['output']>;
 };
 
-/** The card failed validation; it was not sent to the provider and nothing was recorded. */
-export type InvalidCardError = Error & {
-  __typename?: 'InvalidCardError';
-  /** The card input field that was rejected, e.g. card.number. */
-  field: Scalars['String']['output'];
-  /** Human-readable description of what went wrong. */
-  message: Scalars['String']['output'];
-  /** What was wrong with it. */
-  reason: InvalidCardReason;
-};
-
-/** Why a card was rejected before it was sent to the provider. */
-export type InvalidCardReason =
-  /** The card expired before the current month. */
-  | 'EXPIRED'
-  /** The security code is not 3 or 4 digits. */
-  | 'INVALID_CVC'
-  /** The expiry month or year is not a valid date. */
-  | 'INVALID_EXPIRY'
-  /** The holder name is empty or longer than 100 characters. */
-  | 'INVALID_HOLDER_NAME'
-  /** The number has fewer than 12 or more than 19 digits, or contains other characters. */
-  | 'INVALID_NUMBER_LENGTH'
-  /** The number fails the Luhn check digit. */
-  | 'LUHN_CHECK_FAILED';
-
 /** The email address or password is wrong (deliberately not saying which); for changePassword, the current password is wrong. */
 export type InvalidCredentialsError = Error & {
   __typename?: 'InvalidCredentialsError';
@@ -831,7 +791,7 @@ export type Mutation = {
   markOrderDelivered: MarkOrderDeliveredResult;
   /** Signed-in customers: moves an anonymous cart's lines and discount code into the customer's cart (created if missing; quantities of the same product added up, at most MAX_LINE_QUANTITY; new products appended while the cart has fewer than MAX_CART_LINES, the rest dropped; the code only when the customer's cart has none) and deletes the anonymous cart. Call it right after login with the cart the shopper filled before; a repeated call is CartNotFoundError and changes nothing. */
   mergeCart: CartResult;
-  /** Pays one of the viewer's orders by card. Requires authentication. */
+  /** Pays one of the viewer's orders with a payment method token from the provider. Requires authentication. */
   payOrder: PayOrderResult;
   /** Places an order for the signed-in user from a list of items, without cart, address or shipping (for API clients that do not use carts; storefronts use checkout): reserves the items' stock in products and stores the order with price snapshots, waiting for payment until it expires. */
   placeOrder: PlaceOrderResult;
@@ -1400,18 +1360,18 @@ export type PageInfo = {
 
 /** What payOrder needs. The amount is not an input: it comes from the order. */
 export type PayOrderInput = {
-  /** The card to charge. */
-  card: CardInput;
   /** A client-chosen key (1-128 characters). Retrying with the same key and input returns the first result and never charges twice. */
   idempotencyKey: Scalars['String']['input'];
   /** The order to pay. */
   orderId: Scalars['ID']['input'];
+  /** The payment method token the provider issued when the customer's browser posted the card to it (a PSP's hosted fields): card numbers never reach the graph. Single use. */
+  paymentMethodToken: Scalars['String']['input'];
 };
 
 /** The result of payOrder: the payment, or why there is none. */
-export type PayOrderResult = CardDeclinedError | InvalidCardError | InvalidInputError | OrderNotPayableError | OrderServiceUnavailableError | PaymentIdempotencyKeyReusedError | PaymentOrderNotFoundError | PaymentProviderUnavailableError | PaymentSucceeded;
+export type PayOrderResult = CardDeclinedError | InvalidInputError | OrderNotPayableError | OrderServiceUnavailableError | PaymentIdempotencyKeyReusedError | PaymentMethodInvalidError | PaymentOrderNotFoundError | PaymentProviderUnavailableError | PaymentRequiresAction | PaymentSucceeded;
 
-/** One charge attempt against a card for an order. Declined attempts are recorded too (status FAILED). */
+/** One charge attempt against a card for an order. Declined attempts are recorded too (status FAILED), and a charge waiting for the customer's authentication (status REQUIRES_ACTION). */
 export type Payment = {
   __typename?: 'Payment';
   /** The amount charged, as quoted by the orders subgraph (never taken from the client). */
@@ -1434,6 +1394,22 @@ export type Payment = {
   status: PaymentStatus;
 };
 
+/** What the customer must do before the charge can complete: today always a redirect to the issuer's authentication page. */
+export type PaymentAction = {
+  __typename?: 'PaymentAction';
+  /** When the provider gives up waiting; the payment then fails with AUTHENTICATION_FAILED and the order can be paid again. */
+  expiresAt: Scalars['DateTime']['output'];
+  /** How to complete it: REDIRECT_TO_URL (open url in the browser). */
+  type: PaymentActionType;
+  /** The page where the customer authenticates (the provider's 3-D Secure challenge). */
+  url: Scalars['String']['output'];
+};
+
+/** Kinds of PaymentAction. */
+export type PaymentActionType =
+  /** Open the url (a redirect or a pop-up); the provider reports the outcome to the shop itself. */
+  | 'REDIRECT_TO_URL';
+
 /** The non-sensitive part of a card. The number and the CVC are never stored. */
 export type PaymentCard = {
   __typename?: 'PaymentCard';
@@ -1449,6 +1425,8 @@ export type PaymentCard = {
 
 /** Why the payment provider declined a card. */
 export type PaymentFailureReason =
+  /** The customer failed, abandoned or did not finish the authentication the issuer asked for. */
+  | 'AUTHENTICATION_FAILED'
   /** The issuer declined without giving a reason. */
   | 'CARD_DECLINED'
   /** The issuer reports the card as expired. */
@@ -1458,11 +1436,18 @@ export type PaymentFailureReason =
   /** The account does not have enough funds. */
   | 'INSUFFICIENT_FUNDS';
 
-/** The idempotency key was already used with a different order or card. */
+/** The idempotency key was already used with a different order or payment method. */
 export type PaymentIdempotencyKeyReusedError = Error & {
   __typename?: 'PaymentIdempotencyKeyReusedError';
   /** The reused key. */
   idempotencyKey: Scalars['String']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** The payment method token is unknown to the provider, expired or already used. Nothing was charged or recorded; tokenise the card again. */
+export type PaymentMethodInvalidError = Error & {
+  __typename?: 'PaymentMethodInvalidError';
   /** Human-readable description of what went wrong. */
   message: Scalars['String']['output'];
 };
@@ -1483,14 +1468,25 @@ export type PaymentProviderUnavailableError = Error & {
   message: Scalars['String']['output'];
 };
 
+/** The issuer asked for strong customer authentication. The payment is REQUIRES_ACTION until the provider reports the outcome (by webhook): the order is PAID only then. Watch the order (orderStatusChanged) or read it again. */
+export type PaymentRequiresAction = {
+  __typename?: 'PaymentRequiresAction';
+  /** What the client must do to complete it. */
+  action: PaymentAction;
+  /** The payment, status REQUIRES_ACTION. */
+  payment: Payment;
+};
+
 /** The outcome of a charge attempt. */
 export type PaymentStatus =
-  /** The card was declined; nothing was charged. */
+  /** The card was declined, or its authentication failed or was abandoned; nothing was charged. */
   | 'FAILED'
   /** Part of the charge was given back; refundedAmount says how much. */
   | 'PARTIALLY_REFUNDED'
   /** The charge was given back in full. */
   | 'REFUNDED'
+  /** The card's issuer asked the customer to authenticate (3-D Secure); the outcome arrives from the provider. */
+  | 'REQUIRES_ACTION'
   /** The card was charged (and nothing of it refunded). */
   | 'SUCCEEDED';
 
@@ -2359,13 +2355,14 @@ export type PayOrderMutationVariables = Exact<{
 
 export type PayOrderMutation = { __typename?: 'Mutation', payOrder:
     | { __typename: 'CardDeclinedError', reason: PaymentFailureReason, message: string, payment: { __typename?: 'Payment', id: string, status: PaymentStatus } }
-    | { __typename: 'InvalidCardError', message: string }
     | { __typename: 'InvalidInputError', message: string }
     | { __typename: 'OrderNotPayableError', message: string }
     | { __typename: 'OrderServiceUnavailableError', message: string }
     | { __typename: 'PaymentIdempotencyKeyReusedError', message: string }
+    | { __typename: 'PaymentMethodInvalidError', message: string }
     | { __typename: 'PaymentOrderNotFoundError', message: string }
     | { __typename: 'PaymentProviderUnavailableError', message: string }
+    | { __typename: 'PaymentRequiresAction' }
     | { __typename: 'PaymentSucceeded', payment: { __typename?: 'Payment', id: string, status: PaymentStatus, amount: { __typename?: 'Money', amount: number, currency: string }, card: { __typename?: 'PaymentCard', brand: string, last4: string } } }
    };
 

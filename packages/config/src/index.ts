@@ -102,6 +102,23 @@ export const routerSecretField = z
   .min(16, { message: 'must be at least 16 characters' })
   .default(DEV_ROUTER_SECRET);
 
+/** The published development value of PSP_SECRET_KEY: payments' key at the test PSP (refused in production). */
+export const DEV_PSP_SECRET_KEY = 'dev-psp-secret-key-change-me';
+/** The published development value of PSP_WEBHOOK_SECRET: signs the test PSP's webhooks (refused in production). */
+export const DEV_PSP_WEBHOOK_SECRET = 'dev-psp-webhook-secret-change-me';
+
+/** payments' API key at the test PSP, shared by both (docs/payment-provider.md). */
+export const pspSecretKeyField = z
+  .string()
+  .min(16, { message: 'must be at least 16 characters' })
+  .default(DEV_PSP_SECRET_KEY);
+
+/** The key of the HMAC the test PSP signs its webhooks with and payments verifies them with. */
+export const pspWebhookSecretField = z
+  .string()
+  .min(16, { message: 'must be at least 16 characters' })
+  .default(DEV_PSP_WEBHOOK_SECRET);
+
 /**
  * A `superRefine` for a service's config: with NODE_ENV=production, every variable whose value is a
  * published development default (in the README, the repository, the demo) is an issue, so

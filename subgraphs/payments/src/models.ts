@@ -3,13 +3,20 @@ import type { RefundReason } from '@shop/messaging';
 
 export type { RefundReason };
 
-export type PaymentStatus = 'SUCCEEDED' | 'FAILED';
-export type DeclineReason = 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' | 'EXPIRED_CARD' | 'INCORRECT_CVC';
+/** REQUIRES_ACTION: the customer is authenticating; the provider's webhook settles it. */
+export type PaymentStatus = 'SUCCEEDED' | 'FAILED' | 'REQUIRES_ACTION';
+export type DeclineReason =
+  | 'CARD_DECLINED'
+  | 'INSUFFICIENT_FUNDS'
+  | 'EXPIRED_CARD'
+  | 'INCORRECT_CVC'
+  | 'AUTHENTICATION_FAILED';
 export const DECLINE_REASONS: readonly DeclineReason[] = [
   'CARD_DECLINED',
   'INSUFFICIENT_FUNDS',
   'EXPIRED_CARD',
   'INCORRECT_CVC',
+  'AUTHENTICATION_FAILED',
 ];
 
 export type CardBrand = 'VISA' | 'MASTERCARD' | 'AMEX' | 'DISCOVER' | 'UNKNOWN';

@@ -10,6 +10,7 @@ export type MakeOptional<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]?: 
 export type MakeMaybe<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]: Maybe<T[SubKey]> };
 export type MakeEmpty<T extends { [key: string]: unknown }, K extends keyof T> = { [_ in K]?: never };
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -35,51 +36,11 @@ export type CardDeclinedError = Error & {
   reason: PaymentFailureReason;
 };
 
-/** The card to charge. Sent once to the provider; only brand, last4 and expiry are kept. */
-export type CardInput = {
-  /** The 3 or 4 digit security code. */
-  cvc: Scalars['String']['input'];
-  /** Expiry month, 1-12. */
-  expMonth: Scalars['Int']['input'];
-  /** Expiry year, four digits. */
-  expYear: Scalars['Int']['input'];
-  /** The name on the card. */
-  holderName: Scalars['String']['input'];
-  /** The card number; spaces and dashes are ignored. */
-  number: Scalars['String']['input'];
-};
-
 /** A failure a client is expected to handle; returned as data in mutation results. */
 export type Error = {
   /** Human-readable description of what went wrong. */
   message: Scalars['String']['output'];
 };
-
-/** The card failed validation; it was not sent to the provider and nothing was recorded. */
-export type InvalidCardError = Error & {
-  __typename?: 'InvalidCardError';
-  /** The card input field that was rejected, e.g. card.number. */
-  field: Scalars['String']['output'];
-  /** Human-readable description of what went wrong. */
-  message: Scalars['String']['output'];
-  /** What was wrong with it. */
-  reason: InvalidCardReason;
-};
-
-/** Why a card was rejected before it was sent to the provider. */
-export type InvalidCardReason =
-  /** The card expired before the current month. */
-  | 'EXPIRED'
-  /** The security code is not 3 or 4 digits. */
-  | 'INVALID_CVC'
-  /** The expiry month or year is not a valid date. */
-  | 'INVALID_EXPIRY'
-  /** The holder name is empty or longer than 100 characters. */
-  | 'INVALID_HOLDER_NAME'
-  /** The number has fewer than 12 or more than 19 digits, or contains other characters. */
-  | 'INVALID_NUMBER_LENGTH'
-  /** The number fails the Luhn check digit. */
-  | 'LUHN_CHECK_FAILED';
 
 /** An input value was rejected; field names the offending input field. */
 export type InvalidInputError = Error & {
@@ -101,7 +62,7 @@ export type Money = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Pays one of the viewer's orders by card. Requires authentication. */
+  /** Pays one of the viewer's orders with a payment method token from the provider. Requires authentication. */
   payOrder: PayOrderResult;
 };
 
@@ -137,18 +98,18 @@ export type OrderServiceUnavailableError = Error & {
 
 /** What payOrder needs. The amount is not an input: it comes from the order. */
 export type PayOrderInput = {
-  /** The card to charge. */
-  card: CardInput;
   /** A client-chosen key (1-128 characters). Retrying with the same key and input returns the first result and never charges twice. */
   idempotencyKey: Scalars['String']['input'];
   /** The order to pay. */
   orderId: Scalars['ID']['input'];
+  /** The payment method token the provider issued when the customer's browser posted the card to it (a PSP's hosted fields): card numbers never reach the graph. Single use. */
+  paymentMethodToken: Scalars['String']['input'];
 };
 
 /** The result of payOrder: the payment, or why there is none. */
-export type PayOrderResult = CardDeclinedError | InvalidCardError | InvalidInputError | OrderNotPayableError | OrderServiceUnavailableError | PaymentIdempotencyKeyReusedError | PaymentOrderNotFoundError | PaymentProviderUnavailableError | PaymentSucceeded;
+export type PayOrderResult = CardDeclinedError | InvalidInputError | OrderNotPayableError | OrderServiceUnavailableError | PaymentIdempotencyKeyReusedError | PaymentMethodInvalidError | PaymentOrderNotFoundError | PaymentProviderUnavailableError | PaymentRequiresAction | PaymentSucceeded;
 
-/** One charge attempt against a card for an order. Declined attempts are recorded too (status FAILED). */
+/** One charge attempt against a card for an order. Declined attempts are recorded too (status FAILED), and a charge waiting for the customer's authentication (status REQUIRES_ACTION). */
 export type Payment = {
   __typename?: 'Payment';
   /** The amount charged, as quoted by the orders subgraph (never taken from the client). */
@@ -171,6 +132,22 @@ export type Payment = {
   status: PaymentStatus;
 };
 
+/** What the customer must do before the charge can complete: today always a redirect to the issuer's authentication page. */
+export type PaymentAction = {
+  __typename?: 'PaymentAction';
+  /** When the provider gives up waiting; the payment then fails with AUTHENTICATION_FAILED and the order can be paid again. */
+  expiresAt: Scalars['DateTime']['output'];
+  /** How to complete it: REDIRECT_TO_URL (open url in the browser). */
+  type: PaymentActionType;
+  /** The page where the customer authenticates (the provider's 3-D Secure challenge). */
+  url: Scalars['String']['output'];
+};
+
+/** Kinds of PaymentAction. */
+export type PaymentActionType =
+  /** Open the url (a redirect or a pop-up); the provider reports the outcome to the shop itself. */
+  | 'REDIRECT_TO_URL';
+
 /** The non-sensitive part of a card. The number and the CVC are never stored. */
 export type PaymentCard = {
   __typename?: 'PaymentCard';
@@ -186,6 +163,8 @@ export type PaymentCard = {
 
 /** Why the payment provider declined a card. */
 export type PaymentFailureReason =
+  /** The customer failed, abandoned or did not finish the authentication the issuer asked for. */
+  | 'AUTHENTICATION_FAILED'
   /** The issuer declined without giving a reason. */
   | 'CARD_DECLINED'
   /** The issuer reports the card as expired. */
@@ -195,11 +174,18 @@ export type PaymentFailureReason =
   /** The account does not have enough funds. */
   | 'INSUFFICIENT_FUNDS';
 
-/** The idempotency key was already used with a different order or card. */
+/** The idempotency key was already used with a different order or payment method. */
 export type PaymentIdempotencyKeyReusedError = Error & {
   __typename?: 'PaymentIdempotencyKeyReusedError';
   /** The reused key. */
   idempotencyKey: Scalars['String']['output'];
+  /** Human-readable description of what went wrong. */
+  message: Scalars['String']['output'];
+};
+
+/** The payment method token is unknown to the provider, expired or already used. Nothing was charged or recorded; tokenise the card again. */
+export type PaymentMethodInvalidError = Error & {
+  __typename?: 'PaymentMethodInvalidError';
   /** Human-readable description of what went wrong. */
   message: Scalars['String']['output'];
 };
@@ -220,14 +206,25 @@ export type PaymentProviderUnavailableError = Error & {
   message: Scalars['String']['output'];
 };
 
+/** The issuer asked for strong customer authentication. The payment is REQUIRES_ACTION until the provider reports the outcome (by webhook): the order is PAID only then. Watch the order (orderStatusChanged) or read it again. */
+export type PaymentRequiresAction = {
+  __typename?: 'PaymentRequiresAction';
+  /** What the client must do to complete it. */
+  action: PaymentAction;
+  /** The payment, status REQUIRES_ACTION. */
+  payment: Payment;
+};
+
 /** The outcome of a charge attempt. */
 export type PaymentStatus =
-  /** The card was declined; nothing was charged. */
+  /** The card was declined, or its authentication failed or was abandoned; nothing was charged. */
   | 'FAILED'
   /** Part of the charge was given back; refundedAmount says how much. */
   | 'PARTIALLY_REFUNDED'
   /** The charge was given back in full. */
   | 'REFUNDED'
+  /** The card's issuer asked the customer to authenticate (3-D Secure); the outcome arrives from the provider. */
+  | 'REQUIRES_ACTION'
   /** The card was charged (and nothing of it refunded). */
   | 'SUCCEEDED';
 
@@ -366,13 +363,14 @@ export type FederationReferenceTypes = {
 export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
   PayOrderResult:
     | ( CardDeclinedModel & { __typename: 'CardDeclinedError' } )
-    | ( InvalidCardError & { __typename: 'InvalidCardError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( OrderNotPayableError & { __typename: 'OrderNotPayableError' } )
     | ( OrderServiceUnavailableError & { __typename: 'OrderServiceUnavailableError' } )
     | ( PaymentIdempotencyKeyReusedError & { __typename: 'PaymentIdempotencyKeyReusedError' } )
+    | ( PaymentMethodInvalidError & { __typename: 'PaymentMethodInvalidError' } )
     | ( PaymentOrderNotFoundError & { __typename: 'PaymentOrderNotFoundError' } )
     | ( PaymentProviderUnavailableError & { __typename: 'PaymentProviderUnavailableError' } )
+    | ( Omit<PaymentRequiresAction, 'payment'> & { payment: _RefType['Payment'] } & { __typename: 'PaymentRequiresAction' } )
     | ( PaymentSucceededModel & { __typename: 'PaymentSucceeded' } )
   ;
 };
@@ -381,11 +379,11 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
 export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
   Error:
     | ( CardDeclinedModel & { __typename: 'CardDeclinedError' } )
-    | ( InvalidCardError & { __typename: 'InvalidCardError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( OrderNotPayableError & { __typename: 'OrderNotPayableError' } )
     | ( OrderServiceUnavailableError & { __typename: 'OrderServiceUnavailableError' } )
     | ( PaymentIdempotencyKeyReusedError & { __typename: 'PaymentIdempotencyKeyReusedError' } )
+    | ( PaymentMethodInvalidError & { __typename: 'PaymentMethodInvalidError' } )
     | ( PaymentOrderNotFoundError & { __typename: 'PaymentOrderNotFoundError' } )
     | ( PaymentProviderUnavailableError & { __typename: 'PaymentProviderUnavailableError' } )
   ;
@@ -394,14 +392,11 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   CardDeclinedError: ResolverTypeWrapper<CardDeclinedModel>;
-  CardInput: CardInput;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Error: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Error']>;
-  InvalidCardError: ResolverTypeWrapper<InvalidCardError>;
-  InvalidCardReason: InvalidCardReason;
   InvalidInputError: ResolverTypeWrapper<InvalidInputError>;
   Money: ResolverTypeWrapper<Money>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Order: ResolverTypeWrapper<OrderRef>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -410,11 +405,15 @@ export type ResolversTypes = {
   PayOrderInput: PayOrderInput;
   PayOrderResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['PayOrderResult']>;
   Payment: ResolverTypeWrapper<PaymentModel>;
+  PaymentAction: ResolverTypeWrapper<PaymentAction>;
+  PaymentActionType: PaymentActionType;
   PaymentCard: ResolverTypeWrapper<PaymentCard>;
   PaymentFailureReason: PaymentFailureReason;
   PaymentIdempotencyKeyReusedError: ResolverTypeWrapper<PaymentIdempotencyKeyReusedError>;
+  PaymentMethodInvalidError: ResolverTypeWrapper<PaymentMethodInvalidError>;
   PaymentOrderNotFoundError: ResolverTypeWrapper<PaymentOrderNotFoundError>;
   PaymentProviderUnavailableError: ResolverTypeWrapper<PaymentProviderUnavailableError>;
+  PaymentRequiresAction: ResolverTypeWrapper<Omit<PaymentRequiresAction, 'payment'> & { payment: ResolversTypes['Payment'] }>;
   PaymentStatus: PaymentStatus;
   PaymentSucceeded: ResolverTypeWrapper<PaymentSucceededModel>;
   Refund: ResolverTypeWrapper<RefundModel>;
@@ -428,13 +427,11 @@ export type ResolversTypes = {
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   CardDeclinedError: CardDeclinedModel;
-  CardInput: CardInput;
-  Int: Scalars['Int']['output'];
   DateTime: Scalars['DateTime']['output'];
   Error: ResolversInterfaceTypes<ResolversParentTypes>['Error'];
-  InvalidCardError: InvalidCardError;
   InvalidInputError: InvalidInputError;
   Money: Money;
+  Int: Scalars['Int']['output'];
   Mutation: Record<PropertyKey, never>;
   Order: OrderRef;
   ID: Scalars['ID']['output'];
@@ -443,10 +440,13 @@ export type ResolversParentTypes = {
   PayOrderInput: PayOrderInput;
   PayOrderResult: ResolversUnionTypes<ResolversParentTypes>['PayOrderResult'];
   Payment: PaymentModel;
+  PaymentAction: PaymentAction;
   PaymentCard: PaymentCard;
   PaymentIdempotencyKeyReusedError: PaymentIdempotencyKeyReusedError;
+  PaymentMethodInvalidError: PaymentMethodInvalidError;
   PaymentOrderNotFoundError: PaymentOrderNotFoundError;
   PaymentProviderUnavailableError: PaymentProviderUnavailableError;
+  PaymentRequiresAction: Omit<PaymentRequiresAction, 'payment'> & { payment: ResolversParentTypes['Payment'] };
   PaymentSucceeded: PaymentSucceededModel;
   Refund: RefundModel;
   link__Import: Scalars['link__Import']['output'];
@@ -499,14 +499,7 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 }
 
 export type ErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Error'] = ResolversParentTypes['Error']> = {
-  __resolveType: TypeResolveFn<'CardDeclinedError' | 'InvalidCardError' | 'InvalidInputError' | 'OrderNotPayableError' | 'OrderServiceUnavailableError' | 'PaymentIdempotencyKeyReusedError' | 'PaymentOrderNotFoundError' | 'PaymentProviderUnavailableError', ParentType, ContextType>;
-};
-
-export type InvalidCardErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['InvalidCardError'] = ResolversParentTypes['InvalidCardError']> = {
-  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  reason?: Resolver<ResolversTypes['InvalidCardReason'], ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'CardDeclinedError' | 'InvalidInputError' | 'OrderNotPayableError' | 'OrderServiceUnavailableError' | 'PaymentIdempotencyKeyReusedError' | 'PaymentMethodInvalidError' | 'PaymentOrderNotFoundError' | 'PaymentProviderUnavailableError', ParentType, ContextType>;
 };
 
 export type InvalidInputErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['InvalidInputError'] = ResolversParentTypes['InvalidInputError']> = {
@@ -542,7 +535,7 @@ export type OrderServiceUnavailableErrorResolvers<ContextType = Context, ParentT
 };
 
 export type PayOrderResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PayOrderResult'] = ResolversParentTypes['PayOrderResult']> = {
-  __resolveType: TypeResolveFn<'CardDeclinedError' | 'InvalidCardError' | 'InvalidInputError' | 'OrderNotPayableError' | 'OrderServiceUnavailableError' | 'PaymentIdempotencyKeyReusedError' | 'PaymentOrderNotFoundError' | 'PaymentProviderUnavailableError' | 'PaymentSucceeded', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'CardDeclinedError' | 'InvalidInputError' | 'OrderNotPayableError' | 'OrderServiceUnavailableError' | 'PaymentIdempotencyKeyReusedError' | 'PaymentMethodInvalidError' | 'PaymentOrderNotFoundError' | 'PaymentProviderUnavailableError' | 'PaymentRequiresAction' | 'PaymentSucceeded', ParentType, ContextType>;
 };
 
 export type PaymentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Payment'] = ResolversParentTypes['Payment'], FederationReferenceType extends FederationReferenceTypes['Payment'] = FederationReferenceTypes['Payment']> = {
@@ -558,6 +551,12 @@ export type PaymentResolvers<ContextType = Context, ParentType extends Resolvers
   status?: Resolver<ResolversTypes['PaymentStatus'], ParentType, ContextType>;
 };
 
+export type PaymentActionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PaymentAction'] = ResolversParentTypes['PaymentAction']> = {
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['PaymentActionType'], ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type PaymentCardResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PaymentCard'] = ResolversParentTypes['PaymentCard']> = {
   brand?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   expMonth?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -571,6 +570,11 @@ export type PaymentIdempotencyKeyReusedErrorResolvers<ContextType = Context, Par
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type PaymentMethodInvalidErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PaymentMethodInvalidError'] = ResolversParentTypes['PaymentMethodInvalidError']> = {
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type PaymentOrderNotFoundErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PaymentOrderNotFoundError'] = ResolversParentTypes['PaymentOrderNotFoundError']> = {
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   orderId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -579,6 +583,12 @@ export type PaymentOrderNotFoundErrorResolvers<ContextType = Context, ParentType
 
 export type PaymentProviderUnavailableErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PaymentProviderUnavailableError'] = ResolversParentTypes['PaymentProviderUnavailableError']> = {
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type PaymentRequiresActionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PaymentRequiresAction'] = ResolversParentTypes['PaymentRequiresAction']> = {
+  action?: Resolver<ResolversTypes['PaymentAction'], ParentType, ContextType>;
+  payment?: Resolver<ResolversTypes['Payment'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -602,7 +612,6 @@ export type Resolvers<ContextType = Context> = {
   CardDeclinedError?: CardDeclinedErrorResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Error?: ErrorResolvers<ContextType>;
-  InvalidCardError?: InvalidCardErrorResolvers<ContextType>;
   InvalidInputError?: InvalidInputErrorResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
@@ -611,10 +620,13 @@ export type Resolvers<ContextType = Context> = {
   OrderServiceUnavailableError?: OrderServiceUnavailableErrorResolvers<ContextType>;
   PayOrderResult?: PayOrderResultResolvers<ContextType>;
   Payment?: PaymentResolvers<ContextType>;
+  PaymentAction?: PaymentActionResolvers<ContextType>;
   PaymentCard?: PaymentCardResolvers<ContextType>;
   PaymentIdempotencyKeyReusedError?: PaymentIdempotencyKeyReusedErrorResolvers<ContextType>;
+  PaymentMethodInvalidError?: PaymentMethodInvalidErrorResolvers<ContextType>;
   PaymentOrderNotFoundError?: PaymentOrderNotFoundErrorResolvers<ContextType>;
   PaymentProviderUnavailableError?: PaymentProviderUnavailableErrorResolvers<ContextType>;
+  PaymentRequiresAction?: PaymentRequiresActionResolvers<ContextType>;
   PaymentSucceeded?: PaymentSucceededResolvers<ContextType>;
   Refund?: RefundResolvers<ContextType>;
   link__Import?: GraphQLScalarType;

@@ -1,26 +1,40 @@
 import type { Money } from '@shop/graphql';
-import type { DeclineReason } from '../models';
+import type { DeclineReason, StoredCard } from '../models';
 
-/** What the provider receives: the full card, once, in memory only. */
+/**
+ * The payment service provider as payments sees it. Card data never reaches the graph: the
+ * customer's browser posts the card to the provider (its tokenisation endpoint, a PSP's hosted
+ * fields) and payOrder receives the single-use token it issued (docs/payment-provider.md).
+ */
 export interface ChargeRequest {
-  /** Our payment id; providers that support it use it as their own idempotency key. */
+  /** Our payment id: the provider's idempotency key of the charge (the same id never charges twice). */
   paymentId: string;
-  /** The order paid (canonical; providers attach it to the charge as metadata). */
+  /** The order paid (canonical; attached to the charge as metadata, and back in its webhooks). */
   orderId: string;
   amount: Money;
-  card: { number: string; expMonth: number; expYear: number; cvc: string; holderName: string };
+  /** The provider's payment method token (tok_… from the test PSP, pm_… from Stripe). */
+  paymentMethod: string;
   description: string;
   /**
-   * Aborted when the service stops waiting (PROVIDER_TIMEOUT_MS): the provider gives up the call and
-   * must not charge after it (a real provider passes it to its HTTP client and, where the processor
-   * may still have taken the charge, voids it by paymentId, its idempotency key).
+   * Aborted when the service stops waiting (PROVIDER_TIMEOUT_MS): the provider gives up the call.
+   * A charge it took anyway is reported by its webhook and refunded (payments.webhooks.ts).
    */
   signal: AbortSignal;
 }
 
+/** The outcome of a charge (or of a charge looked up later). */
 export type ChargeResult =
-  | { outcome: 'SUCCEEDED'; chargeId: string }
-  | { outcome: 'DECLINED'; reason: DeclineReason; message: string };
+  | { outcome: 'SUCCEEDED'; chargeId: string; card: StoredCard }
+  | { outcome: 'DECLINED'; chargeId: string | null; card: StoredCard | null; reason: DeclineReason; message: string }
+  | {
+      outcome: 'REQUIRES_ACTION';
+      chargeId: string;
+      card: StoredCard;
+      /** Where the customer authenticates, and until when the provider waits. */
+      action: { url: string; expiresAt: Date };
+    }
+  /** The token is unknown, expired or used: nothing was charged (and no payment is recorded). */
+  | { outcome: 'INVALID_PAYMENT_METHOD'; message: string };
 
 /** The provider could not be reached or failed; nothing was charged. */
 export class ProviderUnavailableError extends Error {
@@ -59,13 +73,43 @@ export class RefundRefusedError extends Error {
   }
 }
 
+/** A webhook whose signature is missing, wrong, or too old (a replay): refused with 400 and logged. */
+export class WebhookSignatureError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WebhookSignatureError';
+  }
+}
+
 /**
- * A card processor. The service depends only on this interface, so a real provider (an HTTP API
- * client) is one more implementation of it, picked in createApp.
+ * A verified provider event about one of our charges. Only the outcomes payments acts on are
+ * events; anything else the provider sends parses to null (acknowledged, ignored).
+ */
+export interface ProviderEvent {
+  /** The provider's event id: handled at most once (payments remembers it). */
+  id: string;
+  type: 'charge.succeeded' | 'charge.failed';
+  chargeId: string;
+  /** Our payment id and order id, from the charge's metadata. */
+  paymentId: string;
+  orderId: string;
+  amount: Money;
+  card: StoredCard | null;
+  /** For charge.failed: why (AUTHENTICATION_FAILED for a failed or abandoned authentication). */
+  reason: DeclineReason | null;
+  message: string | null;
+}
+
+/** The headers of an HTTP request, as Fastify and Node give them. */
+export type WebhookHeaders = Record<string, string | string[] | undefined>;
+
+/**
+ * A payment service provider. The service depends only on this interface; `PAYMENT_PROVIDER`
+ * picks the implementation in createApp: the test PSP over HTTP (the default) or Stripe.
  */
 export interface PaymentProvider {
   readonly name: string;
-  /** Charges the card. Throws ProviderUnavailableError when the outcome is "nothing happened". */
+  /** Charges the token. Throws ProviderUnavailableError when the outcome is "nothing happened". */
   charge(request: ChargeRequest): Promise<ChargeResult>;
   /**
    * Gives back part or all of a successful charge, idempotent per `idempotencyKey`. Throws
@@ -73,4 +117,20 @@ export interface PaymentProvider {
    * RefundRefusedError when it refuses (e.g. more than is left of the charge).
    */
   refund(request: RefundRequest): Promise<RefundResult>;
+  /**
+   * The charge's state now (for a payment awaiting authentication whose webhook did not come).
+   * Throws ProviderUnavailableError when the provider cannot be asked.
+   */
+  retrieveCharge(chargeId: string): Promise<ChargeResult>;
+  /**
+   * Gives up a charge awaiting authentication (abandoned, or replaced by a new payOrder); answers
+   * the charge's final state (DECLINED/AUTHENTICATION_FAILED when cancelled, SUCCEEDED when the
+   * customer completed it first).
+   */
+  cancelCharge(chargeId: string): Promise<ChargeResult>;
+  /**
+   * Verifies a webhook's signature over its raw body (and its timestamp: older than the tolerance is
+   * a replay) and parses it. Throws WebhookSignatureError; answers null for events payments ignores.
+   */
+  parseWebhook(rawBody: Buffer, headers: WebhookHeaders): ProviderEvent | null;
 }
