@@ -33,6 +33,7 @@ export default {
     project('orders', ['<rootDir>/subgraphs/orders']),
     project('payments', ['<rootDir>/subgraphs/payments']),
     project('notifications', ['<rootDir>/subgraphs/notifications']),
+    project('psp', ['<rootDir>/psp']),
     project('router', ['<rootDir>/router', '<rootDir>/schema']),
     project('e2e', ['<rootDir>/e2e']),
     project('bench', ['<rootDir>/bench/test']),
