@@ -1,9 +1,10 @@
 /**
  * The one list of the processes that make up the graph: every other list of subgraph names (the
- * composition, the router's subgraph URLs, the launcher, the docs) derives from this table.
+ * composition, the router's subgraph URLs, the launcher, the docs) derives from this table. SUBGRAPHS
+ * are composed by the router; ROUTER and PSP are processes of the graph that are not subgraphs.
  */
 export interface ServiceInfo {
-  /** The subgraph (or router) name, as composed into the supergraph. */
+  /** The subgraph (or router, or PSP) name; a subgraph's as composed into the supergraph. */
   name: string;
   /** The process entry file, relative to the repository root. */
   entry: string;
@@ -33,8 +34,19 @@ export const ROUTER = {
   stores: ['REDIS_URL', 'PARTNER_RATE_LIMIT_PREFIX'],
 } as const satisfies ServiceInfo;
 
+/**
+ * The test payment service provider (psp/, docs/payment-provider.md): a process of the graph that is
+ * not a subgraph (the router does not compose it). Payments calls it, browsers tokenise cards at it.
+ */
+export const PSP = {
+  name: 'psp',
+  entry: 'psp/src/main.ts',
+  port: 4010,
+  stores: [],
+} as const satisfies ServiceInfo;
+
 export type SubgraphName = (typeof SUBGRAPHS)[number]['name'];
-export type ProcessName = SubgraphName | typeof ROUTER.name;
+export type ProcessName = SubgraphName | typeof ROUTER.name | typeof PSP.name;
 
 export const SUBGRAPH_NAMES: readonly SubgraphName[] = SUBGRAPHS.map((s) => s.name);
 
