@@ -3,7 +3,9 @@
 #   .bin/ferretdb  (FerretDB 1.x, MongoDB wire protocol, from ./cmd/ferretdb — see DEVELOPERS.md),
 #                  built from a patched copy of its module (patch_ferretdb below)
 #   .bin/mailpit   (SMTP server + HTTP API for reading mail in tests)
-# Versions are pinned by tools/go.mod. The build is skipped when both binaries exist and
+#   .bin/stripe-mock (Stripe's API mock: validates requests against Stripe's OpenAPI description;
+#                  payments' Stripe driver is tested against it)
+# Versions are pinned by tools/go.mod. The build is skipped when all three binaries exist and
 # tools/go.mod, tools/go.sum and tools/cmd/ are unchanged since the last build (.bin/.tools-stamp).
 # Pass --force to rebuild anyway. Works from any directory.
 set -euo pipefail
@@ -22,7 +24,7 @@ fingerprint() {
 }
 
 up_to_date() {
-  [[ -x "$bin/ferretdb" && -x "$bin/mailpit" && -f "$stamp" ]] &&
+  [[ -x "$bin/ferretdb" && -x "$bin/mailpit" && -x "$bin/stripe-mock" && -f "$stamp" ]] &&
     [[ "$(cat "$stamp")" == "$(fingerprint)" ]]
 }
 
@@ -38,7 +40,7 @@ find_go() {
 }
 
 if [[ "${1:-}" != "--force" ]] && up_to_date; then
-  echo "tools/build.sh: .bin/ferretdb and .bin/mailpit are up to date"
+  echo "tools/build.sh: .bin/ferretdb, .bin/mailpit and .bin/stripe-mock are up to date"
   exit 0
 fi
 
@@ -60,10 +62,10 @@ patch_ferretdb() {
 }
 
 go_bin="$(find_go)"
-echo "tools/build.sh: building FerretDB and Mailpit with $("$go_bin" version) (a cold build takes a few minutes)"
+echo "tools/build.sh: building FerretDB, Mailpit and stripe-mock with $("$go_bin" version) (a cold build takes a few minutes)"
 mkdir -p "$bin"
 cd "$tools_dir"
 patch_ferretdb
-GOBIN="$bin" "$go_bin" install ./cmd/ferretdb github.com/axllent/mailpit
+GOBIN="$bin" "$go_bin" install ./cmd/ferretdb github.com/axllent/mailpit github.com/stripe/stripe-mock
 fingerprint >"$stamp"
-echo "tools/build.sh: built .bin/ferretdb and .bin/mailpit"
+echo "tools/build.sh: built .bin/ferretdb, .bin/mailpit and .bin/stripe-mock"
