@@ -21,7 +21,10 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   routerSecret?: string;
   /** Readiness: resolves true when every dependency answers. */
   ready?: () => Promise<boolean>;
-  /** Extra GET routes, e.g. '/.well-known/jwks.json'. */
+  /**
+   * Extra routes: a bare path is a GET route ('/.well-known/jwks.json'), a path after a method is
+   * that method's ('POST /webhooks/provider'; the route reads its own body, e.g. with readRawBody).
+   */
   routes?: Record<string, Route>;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes?: number;
@@ -65,7 +68,15 @@ export class ClientGoneError extends Error {}
  * requestTimeout; the subgraphs' former "destroy at 16× the limit" is gone with it.
  * A client gone before its body was read rejects with ClientGoneError (no 'end' would ever come).
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<string> {
+export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return (await readRawBody(req, limit)).toString('utf8');
+}
+
+/**
+ * readBody's bytes, as they came (a signature over the raw body needs them untouched): the same
+ * rules, BodyTooLargeError over `limit` (drained), ClientGoneError for a client gone mid-body.
+ */
+export function readRawBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -79,7 +90,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
     // after 'end' these change nothing (the promise is settled)
     if (req.destroyed) reject(new ClientGoneError());
@@ -221,7 +232,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
   const server: Server = createServer(
     requestListener(options.log, async (req, res, requestId) => {
       const path = (req.url ?? '/').split('?')[0] ?? '/';
-      const route = req.method === 'GET' ? routes[path] : undefined;
+      const route = req.method === 'GET' ? routes[path] : routes[`${req.method ?? ''} ${path}`];
       const handler = route ?? (path === '/graphql' || path === '/' ? handleGraphQL : undefined);
       if (!handler) return sendJson(res, 404, { error: 'not found' });
       await handler({ req, res, requestId });

@@ -2,20 +2,21 @@ import { Redis } from 'ioredis';
 import { createTokenVerifier, type TokenVerifier } from '@shop/auth';
 import { connectNats, ensureStreams, jetstream, natsNames } from '@shop/messaging';
 import { createLogger, every, stopAll, type Logger, type Stoppable } from '@shop/server';
+import { ActionsRepository } from './actions.repository';
 import type { Config } from './config';
 import { ordersClient, startMessaging } from './messaging';
 import { createOutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 import { PaymentsRepository } from './payments.repository';
 import { PaymentsService } from './payments.service';
 import type { PaymentProvider } from './providers/provider';
-import { TestPaymentProvider } from './providers/test-provider';
+import { PspProvider } from './providers/psp-provider';
 import { RefundsRepository } from './refunds.repository';
 import { createServer } from './server';
 
 export interface AppOverrides {
   log?: Logger;
   verifyToken?: TokenVerifier;
-  /** The card processor; the deterministic TestPaymentProvider by default. */
+  /** The payment provider; by default the one PAYMENT_PROVIDER names (providerFor). */
   provider?: PaymentProvider;
   /** false: do not consume orders.refund_requested (tests call the service themselves). */
   messaging?: boolean;
@@ -39,15 +40,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
 
   const repository = new PaymentsRepository({ redis, prefix: config.REDIS_PREFIX });
   const refunds = new RefundsRepository({ redis, prefix: config.REDIS_PREFIX });
-  const provider =
-    overrides.provider ?? new TestPaymentProvider({ latencyMs: config.TEST_PROVIDER_LATENCY_MS });
+  const actions = new ActionsRepository({ redis, prefix: config.REDIS_PREFIX });
+  const provider = overrides.provider ?? (await providerFor(config));
   const service = new PaymentsService({
     repository,
     refunds,
+    actions,
     provider,
     orders: ordersClient(nc, names, config.ORDERS_TIMEOUT_MS),
     log,
-    fingerprintSecret: config.CARD_FINGERPRINT_SECRET,
     idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
     ordersTimeoutMs: config.ORDERS_TIMEOUT_MS,
     providerTimeoutMs: config.PROVIDER_TIMEOUT_MS,
@@ -70,6 +71,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   return {
     repository,
     refunds,
+    actions,
     provider,
     relay,
     names,
@@ -96,6 +98,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       );
       pendingRefunds.wake();
       running.push(pendingRefunds);
+      // Payments awaiting authentication whose webhook never came: looked up once their action expired.
+      running.push(
+        every(
+          config.PENDING_ACTION_INTERVAL_MS,
+          () => service.settleExpiredActions(),
+          log,
+          'payments pending actions',
+        ),
+      );
       if (relay) {
         await relay.start();
         running.push(relay);
@@ -120,3 +131,16 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   };
 }
 export type PaymentsApp = Awaited<ReturnType<typeof createApp>>;
+
+/** The provider PAYMENT_PROVIDER names: the test PSP over HTTP (default) or Stripe. */
+export async function providerFor(config: Config): Promise<PaymentProvider> {
+  if (config.PAYMENT_PROVIDER === 'stripe') {
+    throw new Error('PAYMENT_PROVIDER=stripe: the Stripe driver is not part of this build yet');
+  }
+  return new PspProvider({
+    url: config.PSP_URL,
+    secretKey: config.PSP_SECRET_KEY,
+    webhookSecret: config.PSP_WEBHOOK_SECRET,
+    toleranceSeconds: config.WEBHOOK_TOLERANCE_SECONDS,
+  });
+}

@@ -1,19 +1,20 @@
 import {
   commonFields,
+  DEV_PSP_SECRET_KEY,
+  DEV_PSP_WEBHOOK_SECRET,
   DEV_ROUTER_SECRET,
   endpointFields,
   jwksUrlField,
   natsPrefixField,
   port,
   positiveInt,
+  pspSecretKeyField,
+  pspWebhookSecretField,
   refuseDevelopmentDefaults,
   routerSecretField,
   subgraph,
   z,
 } from '@shop/config';
-
-/** The published development value of CARD_FINGERPRINT_SECRET (refused in production). */
-export const DEV_CARD_FINGERPRINT_SECRET = 'dev-card-fingerprint-secret-change-me';
 
 /**
  * How long payOrder holds an order's charge lock (and an idempotency key in progress) at most. The
@@ -59,12 +60,27 @@ export const configSchema = z
      * which starts when orders answers payable.
      */
     PROVIDER_TIMEOUT_MS: boundedMs(10_000, MAX_PROVIDER_TIMEOUT_MS),
-    /** The test provider's simulated processor latency (demos, benchmarks, race tests). */
-    TEST_PROVIDER_LATENCY_MS: z
-      .string()
-      .default('0')
-      .refine((v) => /^\d+$/.test(v) && Number(v) <= 60_000, { message: 'must be an integer 0-60000' })
-      .transform(Number),
+    /** Which payment service provider charges: the test PSP (psp/, over HTTP) or Stripe. */
+    PAYMENT_PROVIDER: z.enum(['test', 'stripe']).default('test'),
+    /** The test PSP's base URL (PAYMENT_PROVIDER=test). */
+    PSP_URL: z.string().url().default('http://127.0.0.1:4010'),
+    /** payments' API key at the test PSP (Authorization: Bearer). */
+    PSP_SECRET_KEY: pspSecretKeyField,
+    /** The key of the HMAC the test PSP signs its webhooks with (Psp-Signature). */
+    PSP_WEBHOOK_SECRET: pspWebhookSecretField,
+    /** Stripe's secret API key (sk_…); required when PAYMENT_PROVIDER=stripe. */
+    STRIPE_SECRET_KEY: z.string().min(1).optional(),
+    /** The signing secret of Stripe's webhook endpoint (whsec_…); required when PAYMENT_PROVIDER=stripe. */
+    STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+    /** Points the Stripe SDK elsewhere (e.g. stripe-mock at http://127.0.0.1:12111). */
+    STRIPE_API_URL: z.string().url().optional(),
+    /** A webhook whose signed timestamp is further than this from now is refused as a replay. */
+    WEBHOOK_TOLERANCE_SECONDS: positiveInt(300),
+    /**
+     * How often payments awaiting authentication whose action expired are looked up at the provider
+     * (and cancelled when still pending): the webhook that never came.
+     */
+    PENDING_ACTION_INTERVAL_MS: positiveInt(30_000),
     /** How long an idempotency key remembers its result. */
     IDEMPOTENCY_TTL_SECONDS: positiveInt(24 * 3600),
     /**
@@ -79,20 +95,22 @@ export const configSchema = z
      * timeout, or a second charge of a paid order) are retried while not recorded.
      */
     PENDING_REFUND_INTERVAL_MS: positiveInt(30_000),
-    /**
-     * Key of the HMAC that turns a card number into an opaque value inside the idempotency
-     * fingerprint. Keeps the fingerprint from being brute-forced back into a number from Redis alone.
-     */
-    CARD_FINGERPRINT_SECRET: z
-      .string()
-      .min(16, { message: 'must be at least 16 characters' })
-      .default(DEV_CARD_FINGERPRINT_SECRET),
   })
-  .superRefine(
+  .superRefine((config, ctx) =>
+    // The PSP's secrets are refused only where the PSP is used (a Stripe shop does not set them).
     refuseDevelopmentDefaults({
       ROUTER_SECRET: DEV_ROUTER_SECRET,
-      CARD_FINGERPRINT_SECRET: DEV_CARD_FINGERPRINT_SECRET,
-    }),
-  );
+      ...(config.PAYMENT_PROVIDER === 'test'
+        ? { PSP_SECRET_KEY: DEV_PSP_SECRET_KEY, PSP_WEBHOOK_SECRET: DEV_PSP_WEBHOOK_SECRET }
+        : {}),
+    })(config, ctx),
+  )
+  .superRefine((config, ctx) => {
+    if (config.PAYMENT_PROVIDER !== 'stripe') return;
+    for (const name of ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'] as const) {
+      if (!config[name])
+        ctx.addIssue({ code: 'custom', path: [name], message: 'is required when PAYMENT_PROVIDER=stripe' });
+    }
+  });
 
 export type Config = z.infer<typeof configSchema>;

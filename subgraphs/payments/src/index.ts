@@ -1,4 +1,5 @@
 export { configSchema, type Config } from './config';
-export { createApp, type AppOverrides, type PaymentsApp } from './app';
-export { TestPaymentProvider, TEST_CARDS } from './providers/test-provider';
+export { createApp, providerFor, type AppOverrides, type PaymentsApp } from './app';
+export { PspProvider, signPspWebhook } from './providers/psp-provider';
 export type { PaymentProvider } from './providers/provider';
+export { WEBHOOK_PATH } from './server';

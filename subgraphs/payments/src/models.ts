@@ -6,11 +6,7 @@ export type { RefundReason };
 /** REQUIRES_ACTION: the customer is authenticating; the provider's webhook settles it. */
 export type PaymentStatus = 'SUCCEEDED' | 'FAILED' | 'REQUIRES_ACTION';
 export type DeclineReason =
-  | 'CARD_DECLINED'
-  | 'INSUFFICIENT_FUNDS'
-  | 'EXPIRED_CARD'
-  | 'INCORRECT_CVC'
-  | 'AUTHENTICATION_FAILED';
+  'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' | 'EXPIRED_CARD' | 'INCORRECT_CVC' | 'AUTHENTICATION_FAILED';
 export const DECLINE_REASONS: readonly DeclineReason[] = [
   'CARD_DECLINED',
   'INSUFFICIENT_FUNDS',
@@ -43,6 +39,18 @@ export interface PaymentModel {
   chargeId: string | null;
   /** Minor units given back so far (the sum of its refunds), kept in the payment's hash. */
   refundedAmount: number;
+  /**
+   * What the customer was asked to do (3-D Secure), kept after the payment is settled; null for a
+   * payment that never required action.
+   */
+  action: PaymentActionModel | null;
+}
+
+/** Where the customer authenticates, and until when the provider waits. */
+export interface PaymentActionModel {
+  type: 'REDIRECT_TO_URL';
+  url: string;
+  expiresAt: Date;
 }
 
 /** The status shown: a succeeded payment given back in part or in full says so. */
@@ -87,19 +95,18 @@ export interface CardDeclinedModel {
   payment: PaymentModel;
 }
 
-export type InvalidCardReason =
-  | 'LUHN_CHECK_FAILED'
-  | 'INVALID_NUMBER_LENGTH'
-  | 'INVALID_EXPIRY'
-  | 'EXPIRED'
-  | 'INVALID_CVC'
-  | 'INVALID_HOLDER_NAME';
+export interface PaymentRequiresActionModel {
+  __typename: 'PaymentRequiresAction';
+  payment: PaymentModel;
+  action: PaymentActionModel;
+}
 
 /** Every answer payOrder can give (the GraphQL union PayOrderResult). */
 export type PayOrderResult =
   | PaymentSucceededModel
+  | PaymentRequiresActionModel
   | CardDeclinedModel
-  | { __typename: 'InvalidCardError'; message: string; field: string; reason: InvalidCardReason }
+  | { __typename: 'PaymentMethodInvalidError'; message: string }
   | { __typename: 'InvalidInputError'; message: string; field: string }
   | { __typename: 'OrderNotPayableError'; message: string; status: string }
   | { __typename: 'PaymentOrderNotFoundError'; message: string; orderId: string }
@@ -108,9 +115,11 @@ export type PayOrderResult =
   | { __typename: 'OrderServiceUnavailableError'; message: string };
 
 /**
- * What the idempotency record remembers of a finished charge attempt: enough to give the same
- * answer again (the payment itself is immutable and read back by id).
+ * What the idempotency record remembers of a finished charge attempt: enough to give the answer
+ * again, read back from the payment as it is now (a REQUIRES_ACTION payment may have been settled
+ * by its webhook since).
  */
 export type StoredOutcome =
   | { kind: 'SUCCEEDED'; paymentId: string }
+  | { kind: 'REQUIRES_ACTION'; paymentId: string }
   | { kind: 'DECLINED'; paymentId: string; reason: DeclineReason; message: string };

@@ -30,6 +30,13 @@ export function paymentKeys(prefix: string) {
     outbox: () => `${prefix}outbox`,
     /** paymentId -> reason of refunds payments owes by itself (a charge that paid nothing). */
     pendingRefunds: () => `${prefix}refunds:pending`,
+    /** The id of the order's payment awaiting authentication (REQUIRES_ACTION), if any. */
+    orderAction: (orderId: string) => `${prefix}order:${canonical('order', orderId)}:action`,
+    /** Payments awaiting authentication, scored by their action's expiry (ms): the job's list. */
+    pendingActions: () => `${prefix}actions:pending`,
+    /** A provider event handled already (its id hashed), kept a week. */
+    webhookEvent: (eventId: string) =>
+      `${prefix}webhook:${createHash('sha256').update(eventId).digest('hex')}`,
   };
 }
 
@@ -66,6 +73,10 @@ export function toHash(p: PaymentModel): string[] {
     p.chargeId ?? '',
     'refundedAmount',
     String(p.refundedAmount),
+    'actionUrl',
+    p.action?.url ?? '',
+    'actionExpiresAt',
+    p.action ? p.action.expiresAt.toISOString() : '',
   ];
 }
 
@@ -88,5 +99,8 @@ export function fromHash(h: Record<string, string>): PaymentModel | null {
     createdAt: new Date(h.createdAt ?? 0),
     chargeId: h.chargeId ? h.chargeId : null,
     refundedAmount: Number(h.refundedAmount ?? 0),
+    action: h.actionUrl
+      ? { type: 'REDIRECT_TO_URL', url: h.actionUrl, expiresAt: new Date(h.actionExpiresAt ?? 0) }
+      : null,
   };
 }

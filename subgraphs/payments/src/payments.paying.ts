@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requireViewer, type Viewer } from '@shop/auth';
 import { serviceUnavailable } from '@shop/errors';
 import { isWellFormed } from '@shop/graphql';
 import { isOrderId, ServiceUnavailableError, type PaymentEvent, type PayableReply } from '@shop/messaging';
-import { requestFingerprint, validateCard, type CardInput, type ValidCard } from './card';
-import type { PaymentModel, PayOrderResult, StoredCard, StoredOutcome } from './models';
+import type { PaymentModel, PayOrderResult, StoredOutcome } from './models';
+import { cancelPendingAction, UNKNOWN_CARD } from './payments.actions';
 import type { IdempotencyRecord } from './payments.repository';
 import { refundLate, refundWhole } from './payments.refunds';
 import type { PaymentsDeps } from './payments.service';
@@ -13,17 +13,31 @@ import { ProviderUnavailableError, type ChargeRequest, type ChargeResult } from 
 
 export interface PayOrderInput {
   orderId: string;
-  card: CardInput;
+  /** The provider's single-use payment method token (tok_… from the test PSP, pm_… from Stripe). */
+  paymentMethodToken: string;
   idempotencyKey: string;
+}
+
+/** A token as payments accepts it: 1-255 printable ASCII characters, no spaces (no provider issues others). */
+const TOKEN_SHAPE = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * What an idempotency key is bound to: the order and the token (the card never reaches payments).
+ * A token is a provider's opaque, single-use, short-lived id; its hash says nothing about a card.
+ */
+export function requestFingerprint(orderId: string, paymentMethodToken: string): string {
+  return createHash('sha256').update(`${orderId}\n${paymentMethodToken}`).digest('hex');
 }
 
 /**
  * The rules of paying. The order of steps matters:
- * 1. validate the card (a bad card never reaches orders, the provider or Redis);
+ * 1. check the token's shape (a malformed one never reaches orders, the provider or Redis);
  * 2. take the idempotency key (or wait for its holder's answer; another input is refused);
  * 3. take the order's charge lock; 4. ask orders whether this user may pay it and how much;
- * 5. check the order is not paid already (our own guard); 6. charge; 7. record everything
- *    atomically (payment, guard, outbox event, idempotency result).
+ * 5. settle a payment of the order still awaiting authentication (cancelled at the provider, or
+ *    found succeeded: the order is paid) and check the order is not paid already (our own guard);
+ * 6. charge; 7. record everything atomically (payment, guard, outbox event, idempotency result; for
+ *    a charge awaiting authentication the payment and its pending-action marks, no guard, no event).
  * Steps that end without a charge release the key, so a retry runs again.
  *
  * Before all of them: the order id must be the one form orders issues (`isOrderId`). Any other
@@ -60,16 +74,16 @@ export async function payOrder(
       field: 'idempotencyKey',
     };
   }
-  const check = validateCard(input.card);
-  if (!check.ok)
+  const paymentMethod = input.paymentMethodToken;
+  if (!TOKEN_SHAPE.test(paymentMethod)) {
     return {
-      __typename: 'InvalidCardError',
-      message: check.message,
-      field: check.field,
-      reason: check.reason,
+      __typename: 'InvalidInputError',
+      message: 'paymentMethodToken must be 1 to 255 printable ASCII characters without spaces',
+      field: 'paymentMethodToken',
     };
+  }
 
-  const fingerprint = requestFingerprint(input.orderId, check.card, deps.fingerprintSecret);
+  const fingerprint = requestFingerprint(input.orderId, paymentMethod);
   const token = randomUUID();
   const deadline = Date.now() + deps.lockMs + 5_000;
   for (;;) {
@@ -83,7 +97,7 @@ export async function payOrder(
     if (existing.fingerprint !== fingerprint) {
       return {
         __typename: 'PaymentIdempotencyKeyReusedError',
-        message: 'This idempotency key was already used for another order or card',
+        message: 'This idempotency key was already used for another order or payment method',
         idempotencyKey: key,
       };
     }
@@ -94,8 +108,12 @@ export async function payOrder(
   }
 
   try {
-    const result = await chargeOnce(deps, user.id, key, fingerprint, input.orderId, check.card);
-    if (result.__typename !== 'PaymentSucceeded' && result.__typename !== 'CardDeclinedError') {
+    const result = await chargeOnce(deps, user.id, key, fingerprint, input.orderId, paymentMethod);
+    if (
+      result.__typename !== 'PaymentSucceeded' &&
+      result.__typename !== 'CardDeclinedError' &&
+      result.__typename !== 'PaymentRequiresAction'
+    ) {
       await deps.repository.releaseIdempotency(user.id, key, token);
     }
     return result;
@@ -112,7 +130,7 @@ async function chargeOnce(
   key: string,
   fingerprint: string,
   orderId: string,
-  card: ValidCard,
+  paymentMethod: string,
 ): Promise<PayOrderResult> {
   const lockToken = randomUUID();
   const deadline = Date.now() + deps.lockMs + 5_000;
@@ -149,6 +167,18 @@ async function chargeOnce(
       }
       return { __typename: 'PaymentOrderNotFoundError', message: 'No such order', orderId };
     }
+    // A payment still awaiting authentication is given up first (the customer pays again,
+    // perhaps with another card); if the customer completed it meanwhile, the order is paid.
+    try {
+      await cancelPendingAction(deps, orderId);
+    } catch (error) {
+      if (!(error instanceof ProviderUnavailableError)) throw error;
+      deps.log.warn({ orderId, reason: error.message }, 'could not cancel the pending charge');
+      return {
+        __typename: 'PaymentProviderUnavailableError',
+        message: 'The payment provider is unavailable; nothing was charged, retry later',
+      };
+    }
     // Orders may not have seen our payment event yet; the guard knows at once.
     if (await deps.repository.paidPaymentId(orderId)) {
       return { __typename: 'OrderNotPayableError', message: 'The order is already paid', status: 'PAID' };
@@ -161,20 +191,8 @@ async function chargeOnce(
       charge = await chargeWithin(
         deps,
         chargeBy,
-        { userId: reply.userId, card: card.stored },
-        {
-          paymentId,
-          orderId,
-          amount: reply.amount,
-          card: {
-            number: card.number,
-            expMonth: card.stored.expMonth,
-            expYear: card.stored.expYear,
-            cvc: card.cvc,
-            holderName: card.holderName,
-          },
-          description: `Order ${orderId}`,
-        },
+        { userId: reply.userId },
+        { paymentId, orderId, amount: reply.amount, paymentMethod, description: `Order ${orderId}` },
       );
     } catch (error) {
       if (error instanceof ProviderUnavailableError) {
@@ -190,32 +208,52 @@ async function chargeOnce(
       throw error;
     }
 
+    if (charge.outcome === 'INVALID_PAYMENT_METHOD') {
+      deps.log.info({ orderId, paymentId }, 'payment method token refused by the provider');
+      return { __typename: 'PaymentMethodInvalidError', message: charge.message };
+    }
+
     const payment: PaymentModel = {
       id: paymentId,
       orderId,
       userId: reply.userId,
       amount: reply.amount,
-      status: charge.outcome === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED',
-      card: card.stored,
+      status:
+        charge.outcome === 'SUCCEEDED'
+          ? 'SUCCEEDED'
+          : charge.outcome === 'DECLINED'
+            ? 'FAILED'
+            : 'REQUIRES_ACTION',
+      card: charge.card ?? UNKNOWN_CARD,
       failureReason: charge.outcome === 'DECLINED' ? charge.reason : null,
       createdAt: new Date(),
-      chargeId: charge.outcome === 'SUCCEEDED' ? charge.chargeId : null,
+      chargeId: charge.chargeId,
       refundedAmount: 0,
+      action:
+        charge.outcome === 'REQUIRES_ACTION'
+          ? { type: 'REDIRECT_TO_URL', url: charge.action.url, expiresAt: charge.action.expiresAt }
+          : null,
     };
     const outcome: StoredOutcome =
       charge.outcome === 'SUCCEEDED'
         ? { kind: 'SUCCEEDED', paymentId }
-        : { kind: 'DECLINED', paymentId, reason: charge.reason, message: charge.message };
-    const event: PaymentEvent = {
-      eventId: paymentId,
-      paymentId,
-      orderId,
-      userId: payment.userId,
-      amount: payment.amount,
-      status: payment.status,
-      failureReason: payment.failureReason,
-      occurredAt: payment.createdAt.toISOString(),
-    };
+        : charge.outcome === 'REQUIRES_ACTION'
+          ? { kind: 'REQUIRES_ACTION', paymentId }
+          : { kind: 'DECLINED', paymentId, reason: charge.reason, message: charge.message };
+    // A charge awaiting authentication publishes nothing yet: its webhook (or the job) settles it.
+    const event: PaymentEvent | null =
+      payment.status === 'REQUIRES_ACTION'
+        ? null
+        : {
+            eventId: paymentId,
+            paymentId,
+            orderId,
+            userId: payment.userId,
+            amount: payment.amount,
+            status: payment.status,
+            failureReason: payment.failureReason,
+            occurredAt: payment.createdAt.toISOString(),
+          };
     const record: IdempotencyRecord = { state: 'DONE', fingerprint, outcome };
     const recorded = await deps.repository.record(payment, event, {
       userId,
@@ -235,9 +273,10 @@ async function chargeOnce(
       { orderId, paymentId, status: payment.status, brand: payment.card.brand },
       'payment recorded',
     );
-    return charge.outcome === 'SUCCEEDED'
-      ? { __typename: 'PaymentSucceeded', payment }
-      : { __typename: 'CardDeclinedError', message: charge.message, reason: charge.reason, payment };
+    if (charge.outcome === 'SUCCEEDED') return { __typename: 'PaymentSucceeded', payment };
+    if (charge.outcome === 'REQUIRES_ACTION')
+      return { __typename: 'PaymentRequiresAction', payment, action: payment.action! };
+    return { __typename: 'CardDeclinedError', message: charge.message, reason: charge.reason, payment };
   } finally {
     await deps.repository.unlockOrder(orderId, lockToken).catch(() => undefined);
   }
@@ -251,7 +290,7 @@ async function chargeOnce(
 async function chargeWithin(
   deps: PaymentsDeps,
   chargeBy: number,
-  owner: { userId: string; card: StoredCard },
+  owner: { userId: string },
   request: Omit<ChargeRequest, 'signal'>,
 ): Promise<ChargeResult> {
   const waitMs = Math.min(deps.providerTimeoutMs, chargeBy - Date.now());
@@ -278,11 +317,23 @@ async function chargeWithin(
   }
 }
 
-/** The answer of a finished request, rebuilt from the stored payment. */
+/**
+ * The answer of a finished request, from the stored payment as it is now: one that awaited
+ * authentication may have been settled by its webhook since.
+ */
 async function replay(deps: PaymentsDeps, outcome: StoredOutcome): Promise<PayOrderResult> {
   const [payment] = await deps.repository.paymentsByIds([outcome.paymentId]);
   if (!payment) throw new Error(`payment ${outcome.paymentId} of an idempotency record is missing`);
-  return outcome.kind === 'SUCCEEDED'
-    ? { __typename: 'PaymentSucceeded', payment }
-    : { __typename: 'CardDeclinedError', message: outcome.message, reason: outcome.reason, payment };
+  if (payment.status === 'SUCCEEDED') return { __typename: 'PaymentSucceeded', payment };
+  if (payment.status === 'REQUIRES_ACTION' && payment.action)
+    return { __typename: 'PaymentRequiresAction', payment, action: payment.action };
+  return {
+    __typename: 'CardDeclinedError',
+    message:
+      outcome.kind === 'DECLINED'
+        ? outcome.message
+        : 'The authentication the card issuer asked for failed or was abandoned',
+    reason: payment.failureReason ?? (outcome.kind === 'DECLINED' ? outcome.reason : 'AUTHENTICATION_FAILED'),
+    payment,
+  };
 }

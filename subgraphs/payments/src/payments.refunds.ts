@@ -8,7 +8,7 @@ import {
   type PaymentRefundedEvent,
   type RefundReason,
 } from '@shop/messaging';
-import type { PaymentModel, RefundModel, RefundOutcome, StoredCard } from './models';
+import type { PaymentModel, RefundModel, RefundOutcome } from './models';
 import type { PaymentsDeps } from './payments.service';
 import {
   ProviderUnavailableError,
@@ -43,27 +43,42 @@ export const refundKey = (paymentId: string, reason: RefundReason) => `refund:${
  */
 export async function refundLate(
   deps: PaymentsDeps,
-  owner: { userId: string; card: StoredCard },
+  owner: { userId: string },
   request: Omit<ChargeRequest, 'signal'>,
   late: ChargeResult,
 ): Promise<void> {
+  if (late.outcome === 'REQUIRES_ACTION') {
+    // Nobody will show the customer this challenge: give the charge up (its webhook changes nothing).
+    await deps.provider.cancelCharge(late.chargeId).catch((error: unknown) => {
+      deps.log.warn(
+        { paymentId: request.paymentId, err: error },
+        'a late charge awaiting action could not be cancelled',
+      );
+    });
+    return;
+  }
   if (late.outcome !== 'SUCCEEDED') return;
   const at = { orderId: request.orderId, paymentId: request.paymentId, chargeId: late.chargeId };
   try {
     const [asked] = await deps.repository.paymentsByIds([request.paymentId]);
-    const payment: PaymentModel = asked ?? {
+    let payment: PaymentModel = asked ?? {
       id: request.paymentId,
       orderId: request.orderId,
       userId: owner.userId,
       amount: request.amount,
       status: 'SUCCEEDED',
-      card: owner.card,
+      card: late.card,
       failureReason: null,
       createdAt: new Date(),
       chargeId: late.chargeId,
       refundedAmount: 0,
+      action: null,
     };
-    if (!asked) await deps.refunds.recordUnpaidCharge(payment, 'DUPLICATE_CHARGE');
+    if (!asked && !(await deps.refunds.recordUnpaidCharge(payment, 'DUPLICATE_CHARGE'))) {
+      // its webhook recorded it first
+      const [written] = await deps.repository.paymentsByIds([request.paymentId]);
+      if (written) payment = written;
+    }
     const outcome = await refundWhole(deps, payment, 'DUPLICATE_CHARGE');
     if (outcome) deps.log.error(at, 'a charge completed after its timeout; refunded');
   } catch (error) {

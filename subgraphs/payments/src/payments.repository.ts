@@ -20,14 +20,17 @@ export type RecordResult = 'RECORDED' | 'ALREADY_PAID';
  * written as a payment of the order (hash and index, so its refund has something to belong to) and
  * marked as a pending refund (DUPLICATE_CHARGE, retried by a job until recorded), but sets no guard,
  * publishes no event (orders must not take it for the order's payment) and finishes no idempotency
- * key: 'ALREADY_PAID', and the caller refunds it at once. Else it writes the payment hash, the order's index, the guard, the outbox entry and the finished
- * idempotency record in one step.
- * KEYS: payment, orderPayments, orderPaid, outbox, idempotency, pendingRefunds
- * ARGV: status, paymentId, createdAtMs, eventJson, idempotencyJson, ttlSeconds, then field/value pairs
+ * key: 'ALREADY_PAID', and the caller refunds it at once. A REQUIRES_ACTION payment is written with
+ * the order's pending-action pointer and its place in the pending-actions list (scored by the
+ * action's expiry), no guard and no event (its webhook settles it). Else it writes the payment hash,
+ * the order's index, the guard, the outbox entry and the finished idempotency record in one step.
+ * KEYS: payment, orderPayments, orderPaid, outbox, idempotency, pendingRefunds, orderAction, pendingActions
+ * ARGV: status, paymentId, createdAtMs, eventJson, idempotencyJson, ttlSeconds, actionExpiresAtMs,
+ *       then field/value pairs
  */
 const RECORD_SCRIPT = `
 local fields = {}
-for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 8, #ARGV do fields[#fields + 1] = ARGV[i] end
 if ARGV[1] == 'SUCCEEDED' and redis.call('EXISTS', KEYS[3]) == 1 then
   redis.call('HSET', KEYS[1], unpack(fields))
   redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
@@ -36,8 +39,13 @@ if ARGV[1] == 'SUCCEEDED' and redis.call('EXISTS', KEYS[3]) == 1 then
 end
 redis.call('HSET', KEYS[1], unpack(fields))
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
-if ARGV[1] == 'SUCCEEDED' then redis.call('SET', KEYS[3], ARGV[2]) end
-redis.call('XADD', KEYS[4], '*', 'paymentId', ARGV[2], 'status', ARGV[1], 'event', ARGV[4])
+if ARGV[1] == 'REQUIRES_ACTION' then
+  redis.call('SET', KEYS[7], ARGV[2])
+  redis.call('ZADD', KEYS[8], ARGV[7], ARGV[2])
+else
+  if ARGV[1] == 'SUCCEEDED' then redis.call('SET', KEYS[3], ARGV[2]) end
+  redis.call('XADD', KEYS[4], '*', 'paymentId', ARGV[2], 'status', ARGV[1], 'event', ARGV[4])
+end
 redis.call('SET', KEYS[5], ARGV[5], 'EX', tonumber(ARGV[6]))
 return 'RECORDED'
 `;
@@ -124,27 +132,33 @@ export class PaymentsRepository {
 
   // ---- payments ---------------------------------------------------------------------------------
 
-  /** Writes payment, guard, outbox entry and idempotency result in one atomic script. */
+  /**
+   * Writes payment, guard, outbox entry and idempotency result in one atomic script (a
+   * REQUIRES_ACTION payment: its pending-action marks instead of the guard and the event).
+   */
   async record(
     payment: PaymentModel,
-    event: PaymentEvent,
+    event: PaymentEvent | null,
     idempotency: { userId: string; key: string; record: IdempotencyRecord; ttlSeconds: number },
   ): Promise<RecordResult> {
     const result = await this.redis.eval(
       RECORD_SCRIPT,
-      6,
+      8,
       this.keys.payment(payment.id),
       this.keys.orderPayments(payment.orderId),
       this.keys.orderPaid(payment.orderId),
       this.keys.outbox(),
       this.keys.idempotency(idempotency.userId, idempotency.key),
       this.keys.pendingRefunds(),
+      this.keys.orderAction(payment.orderId),
+      this.keys.pendingActions(),
       payment.status,
       payment.id,
       String(payment.createdAt.getTime()),
-      JSON.stringify(event),
+      JSON.stringify(event ?? {}),
       JSON.stringify(idempotency.record),
       String(idempotency.ttlSeconds),
+      String(payment.action?.expiresAt.getTime() ?? 0),
       ...toHash(payment),
     );
     return result as RecordResult;

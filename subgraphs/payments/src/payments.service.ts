@@ -1,6 +1,7 @@
 import { canAccess, type Viewer } from '@shop/auth';
 import { isOrderId, isPaymentId, type PayableReply } from '@shop/messaging';
 import type { Logger } from '@shop/server';
+import type { ActionsRepository } from './actions.repository';
 import { CHARGE_LOCK_MS } from './config';
 import {
   effectiveStatus,
@@ -9,6 +10,7 @@ import {
   type RefundModel,
   type RefundOutcome,
 } from './models';
+import { receiveWebhook, settleExpiredActions, type WebhookAnswer } from './payments.actions';
 import { payOrder, type PayOrderInput } from './payments.paying';
 import type { PaymentsRepository } from './payments.repository';
 import {
@@ -18,7 +20,7 @@ import {
   retryPendingRefunds,
   type RefundPaymentInput,
 } from './payments.refunds';
-import type { PaymentProvider } from './providers/provider';
+import type { PaymentProvider, WebhookHeaders } from './providers/provider';
 import type { RefundsRepository } from './refunds.repository';
 
 export { refundKey };
@@ -36,10 +38,10 @@ export interface OrdersClient {
 export interface PaymentsServiceDeps {
   repository: PaymentsRepository;
   refunds: RefundsRepository;
+  actions: ActionsRepository;
   provider: PaymentProvider;
   orders: OrdersClient;
   log: Logger;
-  fingerprintSecret: string;
   idempotencyTtlSeconds: number;
   /** How long an in-progress key (and an order's charge lock) is held at most (CHARGE_LOCK_MS). */
   lockMs?: number;
@@ -75,6 +77,18 @@ export class PaymentsService {
 
   payOrder(viewer: Viewer | null, input: PayOrderInput): Promise<PayOrderResult> {
     return payOrder(this.deps, viewer, input);
+  }
+
+  // ---- authentication and webhooks (payments.actions.ts) ------------------------------------------
+
+  /** A provider's webhook (raw body and headers): verified, handled once per event id. */
+  receiveWebhook(rawBody: Buffer, headers: WebhookHeaders): Promise<WebhookAnswer> {
+    return receiveWebhook(this.deps, rawBody, headers);
+  }
+
+  /** The job: payments awaiting authentication whose action expired, looked up and settled. */
+  settleExpiredActions(nowMs?: number): Promise<number> {
+    return settleExpiredActions(this.deps, nowMs);
   }
 
   // ---- refunds (payments.refunds.ts) -------------------------------------------------------------

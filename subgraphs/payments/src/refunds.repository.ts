@@ -35,6 +35,20 @@ if redis.call('HGET', KEYS[4], ARGV[5]) == ARGV[1] then redis.call('HDEL', KEYS[
 return {'RECORDED'}
 `;
 
+/**
+ * Writes an unpaid charge (hash, order index, pending refund mark) unless the payment exists.
+ * KEYS: payment, orderPayments, pendingRefunds; ARGV: paymentId, createdAtMs, reason, field/value pairs
+ */
+const UNPAID_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local fields = {}
+for i = 4, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[1], unpack(fields))
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
+return 1
+`;
+
 function refundToJson(r: RefundModel): string {
   return JSON.stringify({ ...r, createdAt: r.createdAt.toISOString() });
 }
@@ -115,15 +129,24 @@ export class RefundsRepository {
   /**
    * Writes a successful charge that no order paid with (it completed after its timeout) as a payment of
    * its order, with a pending refund for `reason`: hash, index and pending mark in one MULTI, no guard,
-   * no event, so that its refund is recorded like any other and retried until it is.
+   * no event, so that its refund is recorded like any other and retried until it is. Answers false
+   * (and writes nothing) when the payment exists already.
    */
-  async recordUnpaidCharge(payment: PaymentModel, reason: RefundReason): Promise<void> {
-    await this.redis
-      .multi()
-      .hset(this.keys.payment(payment.id), ...toHash(payment))
-      .zadd(this.keys.orderPayments(payment.orderId), payment.createdAt.getTime(), payment.id)
-      .hset(this.keys.pendingRefunds(), payment.id, reason)
-      .exec();
+  async recordUnpaidCharge(payment: PaymentModel, reason: RefundReason): Promise<boolean> {
+    // Only if the payment is not written yet: the late answer and the webhook of one charge may
+    // both report it, and a second write would reset its refundedAmount.
+    const written = await this.redis.eval(
+      UNPAID_SCRIPT,
+      3,
+      this.keys.payment(payment.id),
+      this.keys.orderPayments(payment.orderId),
+      this.keys.pendingRefunds(),
+      payment.id,
+      String(payment.createdAt.getTime()),
+      reason,
+      ...toHash(payment),
+    );
+    return written === 1;
   }
 
   /** The refunds payments owes by itself and has not recorded yet (paymentId, reason). */

@@ -1,16 +1,17 @@
-import { ConfigError, DEV_ROUTER_SECRET, loadConfig } from '@shop/config';
-import { configSchema as ordersConfigSchema } from '@shop/orders';
 import {
-  CHARGE_LOCK_MS,
-  configSchema,
-  DEV_CARD_FINGERPRINT_SECRET,
-  MAX_ORDERS_TIMEOUT_MS,
-  MAX_PROVIDER_TIMEOUT_MS,
-} from '../src/config';
+  ConfigError,
+  DEV_PSP_SECRET_KEY,
+  DEV_PSP_WEBHOOK_SECRET,
+  DEV_ROUTER_SECRET,
+  loadConfig,
+} from '@shop/config';
+import { configSchema as ordersConfigSchema } from '@shop/orders';
+import { CHARGE_LOCK_MS, configSchema, MAX_ORDERS_TIMEOUT_MS, MAX_PROVIDER_TIMEOUT_MS } from '../src/config';
 
 const OWN = {
   ROUTER_SECRET: 'a-real-router-secret-of-ours',
-  CARD_FINGERPRINT_SECRET: 'a-real-fingerprint-secret-of-ours',
+  PSP_SECRET_KEY: 'a-real-psp-secret-key-of-ours',
+  PSP_WEBHOOK_SECRET: 'a-real-psp-webhook-secret-of-ours',
 };
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -24,42 +25,73 @@ function problemsOf(env: Record<string, string>): string[] {
 }
 
 describe('payments config', () => {
-  it('has working local defaults', () => {
-    expect(loadConfig(configSchema, {})).toMatchObject({
+  it('has working local defaults: the test PSP', () => {
+    const config = loadConfig(configSchema, {});
+    expect(config).toMatchObject({
       PORT: 4004,
       REDIS_PREFIX: 'shop:payments:',
       ORDERS_TIMEOUT_MS: 3000,
       PROVIDER_TIMEOUT_MS: 10_000,
-      TEST_PROVIDER_LATENCY_MS: 0,
+      PAYMENT_PROVIDER: 'test',
+      PSP_URL: 'http://127.0.0.1:4010',
+      PSP_SECRET_KEY: DEV_PSP_SECRET_KEY,
+      PSP_WEBHOOK_SECRET: DEV_PSP_WEBHOOK_SECRET,
+      WEBHOOK_TOLERANCE_SECONDS: 300,
+      PENDING_ACTION_INTERVAL_MS: 30_000,
       ROUTER_SECRET: DEV_ROUTER_SECRET,
-      CARD_FINGERPRINT_SECRET: DEV_CARD_FINGERPRINT_SECRET,
     });
+    expect(config.STRIPE_SECRET_KEY).toBeUndefined();
+    // gone: the card never reaches payments, and the PSP simulates its own latency
+    expect(config).not.toHaveProperty('CARD_FINGERPRINT_SECRET');
+    expect(config).not.toHaveProperty('TEST_PROVIDER_LATENCY_MS');
   });
 
-  it('finding 7: production refuses the default ROUTER_SECRET and CARD_FINGERPRINT_SECRET in one error naming both, without echoing them', () => {
+  it('finding 7: production refuses the default ROUTER_SECRET and PSP secrets in one error naming each, without echoing them', () => {
     const problems = problemsOf({ NODE_ENV: 'production' });
-    expect(problems).toHaveLength(2);
-    expect(problems.find((p) => p.startsWith('ROUTER_SECRET:'))).toMatch(/published development value/);
-    expect(problems.find((p) => p.startsWith('CARD_FINGERPRINT_SECRET:'))).toMatch(
-      /published development value/,
-    );
-    expect(problems.join('\n')).not.toContain(DEV_ROUTER_SECRET);
-    expect(problems.join('\n')).not.toContain(DEV_CARD_FINGERPRINT_SECRET);
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'PSP_SECRET_KEY',
+      'PSP_WEBHOOK_SECRET',
+      'ROUTER_SECRET',
+    ]);
+    for (const p of problems) expect(p).toMatch(/published development value/);
+    const all = problems.join('\n');
+    for (const secret of [DEV_ROUTER_SECRET, DEV_PSP_SECRET_KEY, DEV_PSP_WEBHOOK_SECRET])
+      expect(all).not.toContain(secret);
   });
 
   it('finding 7: the defaults set explicitly are refused too, each on its own', () => {
+    for (const [name, value] of [
+      ['ROUTER_SECRET', DEV_ROUTER_SECRET],
+      ['PSP_SECRET_KEY', DEV_PSP_SECRET_KEY],
+      ['PSP_WEBHOOK_SECRET', DEV_PSP_WEBHOOK_SECRET],
+    ] as const) {
+      expect(
+        problemsOf({ NODE_ENV: 'production', ...OWN, [name]: value }).map((p) => p.split(':')[0]),
+      ).toEqual([name]);
+    }
+  });
+
+  it('PAYMENT_PROVIDER=stripe requires both Stripe secrets; the PSP secrets are not asked for then', () => {
     expect(
-      problemsOf({ NODE_ENV: 'production', ...OWN, ROUTER_SECRET: DEV_ROUTER_SECRET }).map(
-        (p) => p.split(':')[0],
-      ),
-    ).toEqual(['ROUTER_SECRET']);
-    expect(
-      problemsOf({
-        NODE_ENV: 'production',
-        ...OWN,
-        CARD_FINGERPRINT_SECRET: DEV_CARD_FINGERPRINT_SECRET,
-      }).map((p) => p.split(':')[0]),
-    ).toEqual(['CARD_FINGERPRINT_SECRET']);
+      problemsOf({ PAYMENT_PROVIDER: 'stripe' })
+        .map((p) => p.split(':')[0])
+        .sort(),
+    ).toEqual(['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']);
+    expect(problemsOf({ PAYMENT_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'sk_test_123' })).toHaveLength(1);
+    const stripe = {
+      PAYMENT_PROVIDER: 'stripe',
+      STRIPE_SECRET_KEY: 'sk_test_123',
+      STRIPE_WEBHOOK_SECRET: 'whsec_123',
+      STRIPE_API_URL: 'http://127.0.0.1:12111',
+    };
+    expect(loadConfig(configSchema, stripe)).toMatchObject(stripe);
+    expect(problemsOf({ NODE_ENV: 'production', ...stripe, ROUTER_SECRET: OWN.ROUTER_SECRET })).toEqual([]);
+    expect(problemsOf({ ...stripe, STRIPE_API_URL: 'not a url' }).map((p) => p.split(':')[0])).toEqual([
+      'STRIPE_API_URL',
+    ]);
+    expect(problemsOf({ PAYMENT_PROVIDER: 'paypal' }).map((p) => p.split(':')[0])).toEqual([
+      'PAYMENT_PROVIDER',
+    ]);
   });
 
   it('finding 7: production starts with secrets of its own; development and test keep the defaults', () => {
@@ -74,8 +106,11 @@ describe('payments config', () => {
     ['PROVIDER_TIMEOUT_MS', String(MAX_PROVIDER_TIMEOUT_MS + 1)],
     ['PROVIDER_TIMEOUT_MS', '0'],
     ['PROVIDER_TIMEOUT_MS', '1e3'],
-    ['TEST_PROVIDER_LATENCY_MS', '60001'],
-    ['TEST_PROVIDER_LATENCY_MS', '-1'],
+    ['PSP_URL', 'not a url'],
+    ['PSP_SECRET_KEY', 'short'],
+    ['PSP_WEBHOOK_SECRET', 'short'],
+    ['WEBHOOK_TOLERANCE_SECONDS', '0'],
+    ['PENDING_ACTION_INTERVAL_MS', '-5'],
   ])('refuses %s=%s', (name, value) => {
     expect(problemsOf({ [name]: value }).map((p) => p.split(':')[0])).toEqual([name]);
   });

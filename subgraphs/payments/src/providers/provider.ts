@@ -25,7 +25,13 @@ export interface ChargeRequest {
 /** The outcome of a charge (or of a charge looked up later). */
 export type ChargeResult =
   | { outcome: 'SUCCEEDED'; chargeId: string; card: StoredCard }
-  | { outcome: 'DECLINED'; chargeId: string | null; card: StoredCard | null; reason: DeclineReason; message: string }
+  | {
+      outcome: 'DECLINED';
+      chargeId: string | null;
+      card: StoredCard | null;
+      reason: DeclineReason;
+      message: string;
+    }
   | {
       outcome: 'REQUIRES_ACTION';
       chargeId: string;
