@@ -1,13 +1,14 @@
 /**
  * The README's first command (`npm start`, after `npm ci`): brings up the datastores, the five
- * subgraphs and the gateway with demo data (the launcher of @shop/graph, on the table's ports
- * 4000-4005), waits until every one is ready, and prints where to go.
+ * subgraphs, the test payment service provider and the gateway with demo data (the launcher of
+ * @shop/graph, on the table's ports 4000-4005 and 4010), waits until every one is ready, and prints
+ * where to go.
  * Ctrl-C stops everything it started (the datastores keep running; `npm run services` shows them).
  *
  * Each process logs to .run/logs/<name>.log; `npm start -- --verbose` also streams the logs here.
  */
 import { join } from 'node:path';
-import { ROUTER, SUBGRAPHS, type ProcessName } from '@shop/config';
+import { PSP, ROUTER, SUBGRAPHS, type ProcessName } from '@shop/config';
 import { createGraphLauncher, ROOT, TOKEN_ISSUER, type GraphLauncher } from '@shop/graph';
 import { DEMO_PARTNER_KEY } from '@shop/router';
 import { ensureServices, formatTable } from './services';
@@ -56,7 +57,7 @@ async function main() {
     process.exit(1);
   }
 
-  console.log('\nStarting the subgraphs…');
+  console.log('\nStarting the subgraphs, the test PSP and the gateway…');
   const started = Date.now();
   graph = await createGraphLauncher({
     ports: 'table',
@@ -82,6 +83,7 @@ All up in ${seconds}s.
   Mailpit (sent email)         http://localhost:8025/
   Demo admin                   ${DEMO_ADMIN.email} / ${DEMO_ADMIN.password}
   Subgraphs                    ${subgraphs}
+  Test PSP (card tokens)       http://localhost:${PSP.port}/v1/tokens   (test cards: docs/payment-provider.md)
   Logs                         .run/logs/<name>.log
 
 Try the whole story in another terminal: npm run demo

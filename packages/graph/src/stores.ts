@@ -4,7 +4,7 @@
  * database, a Redis prefix and a NATS prefix, with the variables each process needs, all removed
  * again by drop().
  */
-import { ROUTER, SUBGRAPHS, type ProcessName } from '@shop/config';
+import { PSP, ROUTER, SUBGRAPHS, type ProcessName } from '@shop/config';
 import { connectNats, natsNames, type NatsNames } from '@shop/messaging';
 import {
   createMysqlDatabase,
@@ -37,14 +37,18 @@ export interface RunStores {
   names: NatsNames;
   /** The value of every store variable of the table, for this run. */
   env: Record<StoreVariable, string>;
-  /** NATS_URL, NATS_PREFIX and the process's own store variables (from the table). */
+  /** NATS_URL, NATS_PREFIX and the process's own store variables (from the table; none for the PSP). */
   envFor(name: ProcessName): Record<string, string>;
   /** Drops the databases, the Redis keys, the NATS streams and KV buckets; throws if any failed. */
   drop(): Promise<void>;
 }
 
 const storesOf = (name: ProcessName): readonly StoreVariable[] =>
-  name === ROUTER.name ? ROUTER.stores : SUBGRAPHS.find((s) => s.name === name)!.stores;
+  name === ROUTER.name
+    ? ROUTER.stores
+    : name === PSP.name
+      ? PSP.stores
+      : SUBGRAPHS.find((s) => s.name === name)!.stores;
 
 export async function createRunStores(label: string): Promise<RunStores> {
   const pg = await createPgDatabase(label);

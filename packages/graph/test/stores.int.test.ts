@@ -86,6 +86,8 @@ it('gives each process NATS and its own store variables from the table', () => {
   expect(stores.envFor(ROUTER.name).PARTNER_RATE_LIMIT_PREFIX).toMatch(new RegExp(`^${stores.redisPrefix}`));
   expect(stores.envFor('orders').MYSQL_URL).toBe(stores.mysqlUrl);
   expect(stores.envFor('products').MONGO_URL).toBe(stores.mongoUrl);
+  // the test PSP keeps nothing in a datastore: no store variable of its own
+  expect(stores.envFor('psp')).toEqual({ NATS_URL: endpoints.nats, NATS_PREFIX: stores.natsPrefix });
 });
 
 it('creates every store, and drop() removes every one of them', async () => {
