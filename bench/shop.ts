@@ -95,7 +95,7 @@ async function prepare(graph: Graph, stores: Stores, domain: string): Promise<Pr
   ];
   await concurrently(orders, 4, async ({ who, i }) => {
     const items = [0, 1, 2].map((k) => ({ productId: rest[(i * 3 + k) % rest.length]!.id, quantity: 1 }));
-    await placeAndPay(gateway, who, items);
+    await placeAndPay(gateway, graph.pspUrl, who, items);
   });
   await waitSettled(gateway, deep, 10);
   await waitSettled(gateway, hundred, 100);
@@ -157,6 +157,7 @@ async function part3(graph: Graph, stores: Stores, data: Prepared, domain: strin
   log(`part 3: ${shoppers.length} shoppers for ${durations.checkout}s`);
   return runCheckout({
     gateway: graph.gatewayUrl,
+    pspUrl: graph.pspUrl,
     natsPrefix: stores.natsPrefix,
     shoppers,
     productIds: data.checkoutProductIds,

@@ -49,7 +49,7 @@ import {
   PLACE_ORDER,
   register,
   subgraphHeaders,
-  testCard,
+  cardToken,
   type PayResult,
   type PlaceResult,
   type Shopper,
@@ -181,26 +181,29 @@ async function run(graph: Graph, stores: Stores, domain: string): Promise<Subscr
   const connectSeconds = (Date.now() - connectStarted) / 1000;
   await sleep(2000); // every subscription registered before the first event
 
-  const card = testCard();
   const payErrors: string[] = [];
-  const pay = async (who: Shopper, orderId: string) => {
+  // Tokenised before its slot (the browser's part), so the rate times payOrder alone.
+  const pay = async (who: Shopper, orderId: string, paymentMethodToken: string) => {
     const paid = await gql<{ payOrder: PayResult }>(
       graph.subgraphUrls.payments,
       PAY_ORDER,
-      { input: { orderId, idempotencyKey: randomUUID(), card } },
+      { input: { orderId, idempotencyKey: randomUUID(), paymentMethodToken } },
       subgraphHeaders(graph, who.token),
     ).catch((error: unknown) => ({ status: 0, data: null, errors: [{ message: String(error) }] }));
     if (paid.data?.payOrder.__typename !== 'PaymentSucceeded')
       payErrors.push(JSON.stringify(paid.errors ?? paid.data).slice(0, 300));
   };
   /** Pays the orders at RATE per second (each sent on its slot, not waiting for the one before). */
-  const payAtRate = (orders: { who: Shopper; orderId: string }[]) =>
-    Promise.all(
+  const payAtRate = async (orders: { who: Shopper; orderId: string }[]) => {
+    const tokens: string[] = [];
+    while (tokens.length < orders.length) tokens.push(await cardToken(graph.pspUrl));
+    await Promise.all(
       orders.map(async (o, i) => {
         await sleep((i * 1000) / RATE);
-        await pay(o.who, o.orderId);
+        await pay(o.who, o.orderId, tokens[i]!);
       }),
     );
+  };
   const deliveredOf = (pick: (s: Subscriber) => string | null) =>
     subscribers.reduce((n, s) => n + s.deliveries.filter((d) => d.orderId === pick(s)).length, 0);
 

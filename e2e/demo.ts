@@ -1,15 +1,17 @@
 /**
  * `npm run demo`: the shop's story against the running graph (start it with `npm start`), step by
  * step: what was asked, what came back, how long it took. The shopper fills an anonymous cart, logs in
- * and merges it, saves an address, applies the seeded code WELCOME10, checks out, pays and gets the
- * confirmation email; the demo admin (ADMIN_EMAIL / ADMIN_PASSWORD) then ships and delivers the order.
- * GATEWAY_URL and MAILPIT_API_URL point it elsewhere (Mailpit through the helpers of @shop/testing).
+ * and merges it, saves an address, applies the seeded code WELCOME10, checks out, tokenises the card
+ * at the test PSP (as its hosted fields would), pays with the token (the default card asks for 3-D
+ * Secure: the shopper authenticates, the PSP's webhook settles it) and gets the confirmation email; the demo admin (ADMIN_EMAIL / ADMIN_PASSWORD) then ships and delivers the order.
+ * GATEWAY_URL, PSP_URL and MAILPIT_API_URL point it elsewhere (Mailpit through the helpers of @shop/testing).
  */
 import { randomUUID } from 'node:crypto';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { getOperationAST } from 'graphql';
 import { mailpit, waitFor } from '@shop/testing';
 import { bearer, execute } from './client';
+import { authenticate, requestToken, TEST_CARDS, testCard } from './psp';
 import {
   AddToCartDocument,
   ApplyDiscountCodeDocument,
@@ -29,6 +31,8 @@ import {
 } from './__generated__/graphql';
 
 const gateway = process.env.GATEWAY_URL ?? 'http://localhost:4000/graphql';
+/** The test PSP as the browser reaches it (its PUBLIC_URL under `npm start`). */
+const psp = process.env.PSP_URL ?? 'http://localhost:4010';
 let stepNo = 0;
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
@@ -189,24 +193,35 @@ async function main() {
     throw new Error(`checkout was refused: ${checkout.checkout.__typename}`);
   const order = checkout.checkout;
 
-  await step(
-    'Pay with the test card 4242 4242 4242 4242',
+  // The card form posts the card to the PSP (its hosted fields), never to the graph: the graph gets
+  // a single-use token. The default test card asks for 3-D Secure; DEMO_CARD=4242424242424242 skips it.
+  stepNo += 1;
+  const cardNumber = (process.env.DEMO_CARD ?? TEST_CARDS.threeDSecure).replace(/\s/g, '');
+  const card = testCard(cardNumber, { holderName: 'Ada Lovelace' });
+  console.log(`\n${bold(`${stepNo}. The browser tokenises the card at the PSP (${psp}), not at the graph`)}`);
+  console.log(dim(`  → POST /v1/tokens\n${indent(masked({ card }))}`));
+  const tokenised = await requestToken(psp, card);
+  if (tokenised.status !== 201 || !tokenised.body.id)
+    throw new Error(`the PSP refused the card: ${JSON.stringify(tokenised.body.error ?? tokenised.status)}`);
+  console.log(`  ← ${dim(`HTTP ${tokenised.status}`)}\n${indent(masked(tokenised.body))}`);
+
+  const paid = await step(
+    `Pay with the token of the test card •••• ${cardNumber.slice(-4)}`,
     PayOrderDocument,
-    {
-      input: {
-        orderId: order.id,
-        idempotencyKey: randomUUID(),
-        card: {
-          number: '4242424242424242',
-          expMonth: 12,
-          expYear: new Date().getFullYear() + 2,
-          cvc: '123',
-          holderName: 'Ada Lovelace',
-        },
-      },
-    },
+    { input: { orderId: order.id, idempotencyKey: randomUUID(), paymentMethodToken: tokenised.body.id } },
     auth,
   );
+  if (paid.payOrder.__typename === 'PaymentRequiresAction') {
+    stepNo += 1;
+    const { url } = paid.payOrder.action;
+    console.log(
+      `\n${bold(`${stepNo}. The issuer asks for 3-D Secure: the shopper authenticates at ${url}`)}`,
+    );
+    const status = await authenticate(url, 'succeed');
+    if (status !== 200) throw new Error(`the authentication page answered HTTP ${status}`);
+    console.log(dim('  (the PSP tells payments by a signed webhook; the order is PAID only then)'));
+  } else if (paid.payOrder.__typename !== 'PaymentSucceeded')
+    throw new Error(`payOrder answered ${paid.payOrder.__typename}`);
 
   stepNo += 1;
   console.log(`\n${bold(`${stepNo}. Wait for the order to become PAID (payments → NATS → orders)`)}`);

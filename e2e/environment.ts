@@ -5,12 +5,19 @@
  * as its main.ts), in the graph's start order, and the router through createRouter with the committed
  * supergraph, pointed at the subgraphs' ports.
  *
+ * The test PSP (@shop/psp) runs in this process too, started before payments on ports chosen up front:
+ * its WEBHOOK_URL names payments' /webhooks/provider, payments' PSP_URL names it, and both hold this
+ * run's own PSP_SECRET_KEY and PSP_WEBHOOK_SECRET. Tests tokenise cards at `pspUrl` (e2e/psp.ts) and
+ * read the processor's books from its ledger.
+ *
  * In-process rather than through the launcher on purpose: a cold `node --import tsx` start of six
  * processes costs far more than these suites' tests, the services' logs can be asserted on
  * (`logs`), and the fault suite (e2e/faults/cluster.ts) already covers the real processes.
  */
 import { loadConfig, ROUTER, subgraphUrlVariable, type SubgraphName } from '@shop/config';
-import { createRunSecrets, createRunStores, START_ORDER, TOKEN_ISSUER } from '@shop/graph';
+import { randomBytes } from 'node:crypto';
+import { createRunSecrets, createRunStores, freePort, START_ORDER, TOKEN_ISSUER } from '@shop/graph';
+import { createApp as createPsp, configSchema as pspConfigSchema } from '@shop/psp';
 import { createLogger, type Logger } from '@shop/server';
 import { memoryLog } from '@shop/testing';
 import * as users from '@shop/users';
@@ -31,8 +38,14 @@ export interface TestEnvironmentOptions {
   maxUnpaidOrders?: number;
   /** Partner requests per key and minute on /public/graphql (the router's default when omitted). */
   partnerRateLimit?: number;
-  /** The test card processor's latency in payments (TEST_PROVIDER_LATENCY_MS; 0 when omitted). */
+  /** The test PSP's simulated processor latency per call (its LATENCY_MS; 0 when omitted). */
   paymentLatencyMs?: number;
+  /** Seconds the PSP waits for a 3-D Secure authentication before it abandons it (its default, 300). */
+  authenticationTtlSeconds?: number;
+  /** Seconds a card token stays usable at the PSP (its default, 900). */
+  tokenTtlSeconds?: number;
+  /** payments' PENDING_ACTION_INTERVAL_MS (its default when omitted). */
+  pendingActionIntervalMs?: number;
 }
 
 /** What the environment uses of a subgraph's package (src/index.ts of the skeleton). */
@@ -54,6 +67,15 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
   const stores = await createRunStores('e2e');
   const secrets = await createRunSecrets(stores.label);
   const common = { NODE_ENV: 'test', LOG_LEVEL: 'info', PORT: '0' };
+  // Payments' port first: the PSP's webhooks go to it. The PSP's own port is its public URL too.
+  const paymentsPort = await freePort();
+  const pspPort = await freePort();
+  const pspUrl = `http://127.0.0.1:${pspPort}`;
+  const psp = {
+    secretKey: `psp-key-${stores.label}-${randomBytes(16).toString('hex')}`,
+    webhookSecret: `psp-whsec-${stores.label}-${randomBytes(16).toString('hex')}`,
+    webhookUrl: `http://127.0.0.1:${paymentsPort}/webhooks/provider`,
+  };
   const own: Record<SubgraphName, Record<string, string>> = {
     users: {},
     products: { SEED_IF_EMPTY: 'true' },
@@ -68,12 +90,41 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
       ...(options.maxOrderAgeSeconds ? { MAX_ORDER_AGE_SECONDS: String(options.maxOrderAgeSeconds) } : {}),
       ...(options.maxUnpaidOrders ? { MAX_UNPAID_ORDERS: String(options.maxUnpaidOrders) } : {}),
     },
-    payments: options.paymentLatencyMs ? { TEST_PROVIDER_LATENCY_MS: String(options.paymentLatencyMs) } : {},
+    payments: {
+      PORT: String(paymentsPort),
+      PAYMENT_PROVIDER: 'test',
+      PSP_URL: pspUrl,
+      PSP_SECRET_KEY: psp.secretKey,
+      PSP_WEBHOOK_SECRET: psp.webhookSecret,
+      ...(options.pendingActionIntervalMs
+        ? { PENDING_ACTION_INTERVAL_MS: String(options.pendingActionIntervalMs) }
+        : {}),
+    },
     notifications: { BACKOFF_MS: '200,400' },
   };
   const stops: (() => Promise<void>)[] = [];
   const urls = {} as Record<SubgraphName, string>;
   let jwksUrl: string | undefined;
+
+  const startPsp = async () => {
+    const config = loadConfig(pspConfigSchema, {
+      ...common,
+      PORT: String(pspPort),
+      PUBLIC_URL: pspUrl,
+      PSP_SECRET_KEY: psp.secretKey,
+      PSP_WEBHOOK_SECRET: psp.webhookSecret,
+      WEBHOOK_URL: psp.webhookUrl,
+      LATENCY_MS: String(options.paymentLatencyMs ?? 0),
+      ...(options.authenticationTtlSeconds
+        ? { AUTHENTICATION_TTL_SECONDS: String(options.authenticationTtlSeconds) }
+        : {}),
+      ...(options.tokenTtlSeconds ? { TOKEN_TTL_SECONDS: String(options.tokenTtlSeconds) } : {}),
+    });
+    const app = createPsp(config, { log: log.child({ service: 'psp' }) });
+    await app.start();
+    stops.push(() => Promise.resolve(app.stop()));
+    return app;
+  };
 
   const start = async (name: SubgraphName) => {
     const mod = modules[name];
@@ -93,11 +144,13 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
   };
 
   try {
-    // The token issuer first: the others fetch its JWKS. One at a time, as they share this process.
+    // The PSP first (payments calls it, it calls payments' webhook endpoint once payments listens).
+    const pspApp = await startPsp();
+    // The token issuer next: the others fetch its JWKS. One at a time, as they share this process.
     for (const stage of START_ORDER) {
-      for (const name of stage) {
-        if (name === ROUTER.name) continue;
-        await start(name);
+      for (const name of stage as readonly string[]) {
+        if (!(name in modules)) continue; // the router last, below; the PSP above
+        await start(name as SubgraphName);
         if (name === TOKEN_ISSUER) jwksUrl = new URL('/.well-known/jwks.json', urls[name]).toString();
       }
     }
@@ -129,6 +182,16 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
       /** users' JWT_PRIVATE_KEYS, for tests that need a token users would sign (e.g. an expired one). */
       jwtPrivateKeys: secrets.jwtPrivateKeys,
       logs: logs.lines,
+      /** The test PSP: where the browser tokenises cards and authenticates (e2e/psp.ts). */
+      pspUrl,
+      /** The PSP's app in this process (its processor holds the ledger). */
+      psp: pspApp,
+      /** payments' key at the PSP (PSP_SECRET_KEY; GET /v1/ledger takes it). */
+      pspSecretKey: psp.secretKey,
+      /** The HMAC key of the PSP's webhooks (PSP_WEBHOOK_SECRET), for tests that sign or forge one. */
+      pspWebhookSecret: psp.webhookSecret,
+      /** payments' webhook endpoint (the PSP's WEBHOOK_URL). */
+      webhookUrl: psp.webhookUrl,
       /** Where this environment's data lives, for tests that count or inspect what was stored. */
       stores: {
         /** PostgreSQL database of users. */

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mailpit, waitFor } from '@shop/testing';
 import { createTestEnvironment, type TestEnvironment } from './environment';
 import { bearer, data, execute } from './client';
+import { TEST_CARDS, tokenFor } from './psp';
 import {
   CataloguePageDocument,
   LoginDocument,
@@ -16,14 +17,6 @@ import {
   PlaceOrderDocument,
   RegisterDocument,
 } from './__generated__/graphql';
-
-const GOOD_CARD = {
-  number: '4242424242424242',
-  expMonth: 12,
-  expYear: new Date().getFullYear() + 2,
-  cvc: '123',
-};
-const DECLINED_CARD = { ...GOOD_CARD, number: '4000000000000002' };
 
 let env: TestEnvironment;
 
@@ -101,7 +94,8 @@ it('browse → register → log in → order → pay → PAID → confirmation e
       input: {
         orderId: order.id,
         idempotencyKey: randomUUID(),
-        card: { ...GOOD_CARD, holderName: shopper.name },
+        // The browser tokenised the card at the PSP: only the token reaches the gateway.
+        paymentMethodToken: await tokenFor(env.pspUrl, TEST_CARDS.visa, shopper.name),
       },
     },
     auth,
@@ -172,7 +166,11 @@ it('a declined card leaves the order payable, and a good card then pays it', asy
     env.url,
     PayOrderDocument,
     {
-      input: { orderId, idempotencyKey: randomUUID(), card: { ...DECLINED_CARD, holderName: shopper.name } },
+      input: {
+        orderId,
+        idempotencyKey: randomUUID(),
+        paymentMethodToken: await tokenFor(env.pspUrl, TEST_CARDS.declined, shopper.name),
+      },
     },
     auth,
   );
@@ -184,7 +182,13 @@ it('a declined card leaves the order payable, and a good card then pays it', asy
   const paid = await data(
     env.url,
     PayOrderDocument,
-    { input: { orderId, idempotencyKey: randomUUID(), card: { ...GOOD_CARD, holderName: shopper.name } } },
+    {
+      input: {
+        orderId,
+        idempotencyKey: randomUUID(),
+        paymentMethodToken: await tokenFor(env.pspUrl, TEST_CARDS.visa, shopper.name),
+      },
+    },
     auth,
   );
   expect(paid.payOrder.__typename).toBe('PaymentSucceeded');

@@ -1,6 +1,6 @@
 /**
- * Part 3, the checkout pipeline: N virtual shoppers for T seconds, each looping placeOrder → payOrder
- * (test card 4242…) through the gateway; successes and errors are counted. The confirmation latency
+ * Part 3, the checkout pipeline: N virtual shoppers for T seconds, each looping placeOrder → tokenise
+ * the test card 4242… at the PSP → payOrder with the token through the gateway; successes and errors are counted. The confirmation latency
  * of every paid order is read from the notifications KV bucket (watched over NATS): the event record
  * `event.<eventId>` turns DONE when every channel is SENT, at its `completedAt`; the latency is
  * `completedAt − payment.createdAt` (both stamped by processes on this host).
@@ -15,7 +15,7 @@ import {
   gql,
   PAY_ORDER,
   PLACE_ORDER,
-  testCard,
+  cardToken,
   type PayResult,
   type PlaceResult,
   type Shopper,
@@ -24,6 +24,8 @@ import { percentile } from './load';
 
 export interface CheckoutOptions {
   gateway: string;
+  /** The test PSP: each payOrder's card is tokenised there first (part of the loop's time). */
+  pspUrl: string;
   natsPrefix: string;
   shoppers: Shopper[];
   productIds: string[];
@@ -78,7 +80,6 @@ export async function runCheckout(options: CheckoutOptions): Promise<CheckoutRes
   const error = (kind: string) => {
     errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
   };
-  const card = testCard();
   const started = Date.now();
   const deadline = started + options.seconds * 1000;
 
@@ -102,10 +103,12 @@ export async function runCheckout(options: CheckoutOptions): Promise<CheckoutRes
           continue;
         }
         placed += 1;
+        // The browser's part of paying: the card goes to the PSP, the graph gets a token.
+        const paymentMethodToken = await cardToken(options.pspUrl);
         const pay = await gql<{ payOrder: PayResult }>(
           options.gateway,
           PAY_ORDER,
-          { input: { orderId: order.id, idempotencyKey: randomUUID(), card } },
+          { input: { orderId: order.id, idempotencyKey: randomUUID(), paymentMethodToken } },
           auth,
         );
         const result = pay.data?.payOrder;

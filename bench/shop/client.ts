@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Graph } from './graph';
+import { TEST_CARDS, tokenFor } from '../../e2e/psp';
 
 export interface GqlResult<T> {
   status: number;
@@ -92,13 +93,11 @@ export const PAY_ORDER = `mutation PayOrder($input: PayOrderInput!) {
   payOrder(input: $input) { __typename ... on PaymentSucceeded { payment { id status createdAt } } ... on Error { message } }
 }`;
 
-export const testCard = () => ({
-  number: '4242424242424242',
-  expMonth: 12,
-  expYear: new Date().getFullYear() + 2,
-  cvc: '123',
-  holderName: 'Bench Shopper',
-});
+/**
+ * A fresh single-use token of the test card 4242… from the PSP, as the shopper's browser gets it
+ * (the graph never sees the card): one per payOrder.
+ */
+export const cardToken = (pspUrl: string) => tokenFor(pspUrl, TEST_CARDS.visa, 'Bench Shopper');
 
 export type PlaceResult = { __typename: string; id?: string; message?: string };
 export type PayResult = {
@@ -122,6 +121,7 @@ async function retryUnavailable<T>(step: () => Promise<T>): Promise<T> {
 /** Places and pays one order (each step retried if a service was unavailable); throws unless both succeed. */
 export async function placeAndPay(
   gateway: string,
+  pspUrl: string,
   who: Shopper,
   items: { productId: string; quantity: number }[],
 ): Promise<{ orderId: string; payment: NonNullable<PayResult['payment']> }> {
@@ -137,11 +137,14 @@ export async function placeAndPay(
       throw new Error(`placeOrder: ${placed.placeOrder.__typename} ${placed.placeOrder.message ?? ''}`);
     return placed.placeOrder.id;
   });
+  const paymentMethodToken = await cardToken(pspUrl);
+  const idempotencyKey = randomUUID();
   const payment = await retryUnavailable(async () => {
+    // A retry is the same request (key and token): an unavailable attempt charged nothing.
     const paid = await must<{ payOrder: PayResult }>(
       gateway,
       PAY_ORDER,
-      { input: { orderId, idempotencyKey: randomUUID(), card: testCard() } },
+      { input: { orderId, idempotencyKey, paymentMethodToken } },
       auth,
     );
     if (paid.payOrder.__typename !== 'PaymentSucceeded' || !paid.payOrder.payment)

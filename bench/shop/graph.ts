@@ -59,6 +59,8 @@ export interface GraphOptions {
 
 export interface Graph {
   gatewayUrl: string;
+  /** The test PSP (the launcher wires payments to it): shoppers tokenise their card here. */
+  pspUrl: string;
   subgraphUrls: Record<SubgraphName, string>;
   routerSecret: string;
   pids: Record<ProcessName, number>;
@@ -97,6 +99,7 @@ export async function startGraph(stores: Stores, options: GraphOptions = {}): Pr
   await graph.startAll();
   return {
     gatewayUrl: gatewayUrl(graph),
+    pspUrl: graph.url('psp'),
     subgraphUrls: Object.fromEntries(
       SUBGRAPH_NAMES.map((name) => [name, `${graph.url(name)}/graphql`]),
     ) as Record<SubgraphName, string>,

@@ -20,6 +20,7 @@ import {
 } from './invariants.checkout';
 import { MAX_UNPAID_ORDERS } from './commands/orders';
 import { MAX_INT, show } from './world';
+import { ledgerNetByOrder, pspLedger, type Ledger } from '../psp';
 
 interface StoredOrder {
   id: string;
@@ -48,6 +49,8 @@ export interface Snapshot {
   reservations: { orderId: string; status: string }[];
   confirmations: { orderId: string; channel: string; kind: string }[];
   checkout: CheckoutSnapshot;
+  /** The processor's side of the books: the PSP's ledger of charges and refunds. */
+  ledger: Ledger;
 }
 
 async function readOrders(url: string) {
@@ -181,14 +184,15 @@ async function readConfirmations(url: string, natsPrefix: string) {
 
 export async function readStores(env: TestEnvironment): Promise<Snapshot> {
   const { stores } = env;
-  const [orders, payments, products, confirmations, checkout] = await Promise.all([
+  const [orders, payments, products, confirmations, checkout, ledger] = await Promise.all([
     readOrders(stores.mysqlUrl),
     readPayments(stores.redisUrl, stores.redisPrefix),
     readProducts(stores.mongoUrl),
     readConfirmations(stores.natsUrl, stores.natsPrefix),
     readCheckout(stores.mysqlUrl),
+    pspLedger(env.pspUrl, env.pspSecretKey),
   ]);
-  return { ...orders, ...payments, ...products, confirmations, checkout };
+  return { ...orders, ...payments, ...products, confirmations, checkout, ledger };
 }
 
 /** The order an id in another form would have reached: case, braces, spaces and prefixes removed. */
@@ -260,6 +264,24 @@ export function violationsOf(m: Model, s: Snapshot): string[] {
     .filter((o) => PAID_CHAIN.includes(o.status as never))
     .reduce((sum, o) => sum + o.total, 0);
   if (charged !== paid) v.push(`net charges come to ${charged}, PAID orders to ${paid}`);
+
+  // The processor's books (the PSP's ledger) agree: charges only for issued order ids, per order the
+  // money it kept is what payments recorded as kept, and it adds up to the PAID orders' totals.
+  const kept = ledgerNetByOrder(s.ledger);
+  for (const c of s.ledger.charges)
+    if (!byId.has(c.orderId))
+      v.push(`the PSP charged ${c.id} (${c.status}) for ${show(c.orderId)}, no order's id`);
+  const recorded = new Map<string, number>();
+  for (const p of s.payments)
+    if (p.status !== 'FAILED' && p.status !== 'REQUIRES_ACTION')
+      recorded.set(p.orderId, (recorded.get(p.orderId) ?? 0) + p.amount - p.refunded);
+  for (const id of new Set([...kept.keys(), ...recorded.keys()]))
+    if ((kept.get(id) ?? 0) !== (recorded.get(id) ?? 0))
+      v.push(
+        `order ${show(id)}: the PSP kept ${kept.get(id) ?? 0}, payments recorded ${recorded.get(id) ?? 0}`,
+      );
+  const processorKept = [...kept.values()].reduce((sum, n) => sum + n, 0);
+  if (processorKept !== paid) v.push(`the PSP kept ${processorKept}, PAID orders come to ${paid}`);
 
   // Stock: available + held + sold = start + adjustments; holds only for pending orders, and all of theirs.
   const held = (productId: string, orderId: string) =>

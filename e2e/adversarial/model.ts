@@ -70,6 +70,8 @@ export interface PayKeyM {
   user: number;
   idSent: string;
   card: CardKind;
+  /** The payment method token sent with it (a replay sends the same one: the same input). */
+  token: string;
   /** The answer's typename and payment id: a charge attempt is kept and answered again. */
   outcome?: string;
   paymentId?: string;

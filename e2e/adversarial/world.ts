@@ -7,10 +7,11 @@
  */
 import { createTestEnvironment, type TestEnvironment } from '../environment';
 import { OPS, type Op } from './operations';
+import { pspLedger, TEST_CARDS, testCard, tokenize, type Ledger } from '../psp';
 
 export const MAX_INT = 2 ** 31 - 1;
-/** The test cards of payments' TestPaymentProvider (subgraphs/payments/README.md). */
-export const CARDS = { ok: '4242424242424242', declined: '4000000000000002', down: '4000000000000119' };
+/** The test cards of the test PSP (docs/payment-provider.md), tokenised before each payOrder. */
+export const CARDS = { ok: TEST_CARDS.visa, declined: TEST_CARDS.declined, down: TEST_CARDS.processorDown };
 export type CardKind = keyof typeof CARDS;
 
 export { OPS, type Op } from './operations';
@@ -133,6 +134,25 @@ export class World {
   async mutate(op: Op, variables: Record<string, unknown>, auth: Auth = {}): Promise<Result | null> {
     const data = await this.call(op, variables, auth);
     return (data ? Object.values(data)[0] : null) as Result | null;
+  }
+
+  /**
+   * A fresh token of this test card, as the shopper's browser gets it from the PSP (never through
+   * the gateway). A PSP that does not answer is a violation of its own; the token is then one the PSP
+   * never issued, and payOrder must answer PaymentMethodInvalidError for it.
+   */
+  async token(card: CardKind): Promise<string> {
+    try {
+      return await tokenize(this.env.pspUrl, testCard(CARDS[card], { holderName: 'A Shopper' }));
+    } catch (error) {
+      this.note(`tokenize ${card}: ${String(error)}`);
+      return 'tok_not_issued';
+    }
+  }
+
+  /** The processor's side of the books: the PSP's ledger of charges and refunds. */
+  ledger(): Promise<Ledger> {
+    return pspLedger(this.env.pspUrl, this.env.pspSecretKey);
   }
 
   /** Records a broken expectation of the model; thrown at the end of the command. */

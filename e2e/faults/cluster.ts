@@ -26,6 +26,7 @@ export async function createCluster(options: ClusterOptions = {}) {
   const secrets = await createRunSecrets(label);
   const logDir = join(ROOT, '.run', 'test-logs', label);
 
+  // The router, payments and the PSP log at info: the secrets scan reads what they log of requests.
   const own: Record<ProcessName, Record<string, string>> = {
     // Enough failed logins for a load with retries; the limit itself is tested in users.
     users: { LOGIN_MAX_FAILURES: '1000', LOGIN_ADDRESS_MAX_FAILURES: '100000' },
@@ -35,9 +36,15 @@ export async function createCluster(options: ClusterOptions = {}) {
       EXPIRY_INTERVAL_MS: '250',
       OUTBOX_POLL_MS: '50',
     },
-    payments: {},
+    payments: { LOG_LEVEL: 'info' },
     notifications: { BACKOFF_MS: '200,500,1000', MAX_DELIVER: '60' },
-    router: { SUPERGRAPH_WATCH: 'false', SUBGRAPH_TIMEOUT_MS: '4000', SUBGRAPH_CONNECT_TIMEOUT_MS: '1000' },
+    router: {
+      LOG_LEVEL: 'info',
+      SUPERGRAPH_WATCH: 'false',
+      SUBGRAPH_TIMEOUT_MS: '4000',
+      SUBGRAPH_CONNECT_TIMEOUT_MS: '1000',
+    },
+    psp: { LOG_LEVEL: 'info' },
   };
   const graph = await createGraphLauncher({
     logDir,
@@ -88,6 +95,10 @@ export async function createCluster(options: ClusterOptions = {}) {
     label,
     logDir,
     url: gatewayUrl(graph),
+    /** The test PSP (the launcher wires payments' PSP_URL and its WEBHOOK_URL): browsers tokenise here. */
+    pspUrl: graph.url('psp'),
+    /** payments' key at the PSP, for its ledger. */
+    pspSecretKey: secrets.envFor('psp').PSP_SECRET_KEY ?? '',
     partnerKey: secrets.partnerKey,
     admin: secrets.admin,
     names: stores.names,

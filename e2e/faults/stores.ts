@@ -141,6 +141,12 @@ export async function dumpEverything(cluster: Cluster): Promise<Blob[]> {
     blobs.push({ source: `log:${file}`, text: readFileSync(join(cluster.logDir, file), 'utf8') });
   }
 
+  // The PSP stores nothing but tokens in memory: its ledger is what it holds of the run.
+  const ledger = await fetch(new URL('/v1/ledger', cluster.pspUrl), {
+    headers: { authorization: `Bearer ${cluster.pspSecretKey}` },
+  });
+  blobs.push({ source: `psp:ledger (HTTP ${ledger.status})`, text: await ledger.text() });
+
   const pgClient = new pg.Client({ connectionString: cluster.stores.postgresUrl });
   await pgClient.connect();
   try {

@@ -9,6 +9,7 @@
  */
 import pg from 'pg';
 import { gql, mailpit, waitFor } from '@shop/testing';
+import { TEST_CARDS, testCard, tokenize } from '../psp';
 import { createTestEnvironment, type TestEnvironment } from '../environment';
 
 let env: TestEnvironment;
@@ -144,12 +145,6 @@ describe('finding 8: one strict email form', () => {
       auth,
     );
     expect(placed.data?.placeOrder.__typename).toBe('Order');
-    const card = {
-      number: '4242424242424242',
-      expMonth: 12,
-      expYear: new Date().getFullYear() + 2,
-      cvc: '123',
-    };
     const paid = await gql<{ payOrder: { __typename: string } }>(
       env.url,
       'mutation($i: PayOrderInput!) { payOrder(input: $i) { __typename } }',
@@ -157,7 +152,7 @@ describe('finding 8: one strict email form', () => {
         i: {
           orderId: placed.data!.placeOrder.id,
           idempotencyKey: crypto.randomUUID(),
-          card: { ...card, holderName: 'Ada' },
+          paymentMethodToken: await tokenize(env.pspUrl, testCard(TEST_CARDS.visa, { holderName: 'Ada' })),
         },
       },
       auth,

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import mongoose from 'mongoose';
 import mysql from 'mysql2/promise';
 import { gql, waitFor, type GraphQLResponse } from '@shop/testing';
+import { TEST_CARDS, testCard, tokenize } from '../psp';
 import { createTestEnvironment } from '../environment';
 import { adminHeaders, simpleProductsInStock } from '../catalogue';
 
@@ -29,13 +30,8 @@ const PLACE = `mutation($i: PlaceOrderInput!) {
 const PAY = `mutation($i: PayOrderInput!) {
   payOrder(input: $i) { __typename ... on OrderNotPayableError { status } ... on Error { message } }
 }`;
-const DECLINED_CARD = {
-  number: '4000000000000002',
-  expMonth: 12,
-  expYear: new Date().getUTCFullYear() + 2,
-  cvc: '123',
-  holderName: 'Ada Lovelace',
-};
+/** Tokenised at the PSP for each payOrder (the graph never sees the card). */
+const DECLINED_CARD = testCard(TEST_CARDS.declined);
 
 /** One whole graph with its own stores, and what the tests read them with. */
 async function graph(options: Parameters<typeof createTestEnvironment>[0]) {
@@ -128,7 +124,13 @@ describe('finding 6: payment attempts cannot hold an order past its deadline', (
     while (Date.now() - started < (DEADLINE + 3) * 1000) {
       const res = await g.send<{ payOrder: { __typename: string } }>(
         PAY,
-        { i: { orderId, card: DECLINED_CARD, idempotencyKey: randomUUID() } },
+        {
+          i: {
+            orderId,
+            paymentMethodToken: await tokenize(g.env.pspUrl, DECLINED_CARD),
+            idempotencyKey: randomUUID(),
+          },
+        },
         user.headers,
       );
       outcomes.push(res.data!.payOrder.__typename);
@@ -145,7 +147,13 @@ describe('finding 6: payment attempts cannot hold an order past its deadline', (
     expect(Date.now()).toBeLessThan(deadline + 3000);
     const after = await g.send<{ payOrder: { __typename: string } }>(
       PAY,
-      { i: { orderId, card: DECLINED_CARD, idempotencyKey: randomUUID() } },
+      {
+        i: {
+          orderId,
+          paymentMethodToken: await tokenize(g.env.pspUrl, DECLINED_CARD),
+          idempotencyKey: randomUUID(),
+        },
+      },
       user.headers,
     );
     expect(after.data!.payOrder.__typename).toBe('OrderNotPayableError');

@@ -17,6 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import { gql, waitFor, type GraphQLResponse } from '@shop/testing';
+import { TEST_CARDS, testCard, tokenize } from '../psp';
 import { createTestEnvironment, type TestEnvironment } from '../environment';
 import { adminHeaders, simpleProductsInStock } from '../catalogue';
 
@@ -52,13 +53,8 @@ const CANCEL = `mutation($id: ID!) {
     ... on Error { message }
   }
 }`;
-const CARD = {
-  number: '4242424242424242',
-  expMonth: 12,
-  expYear: new Date().getUTCFullYear() + 2,
-  cvc: '123',
-  holderName: 'Ada Lovelace',
-};
+/** Tokenised at the PSP for each payOrder (the graph never sees the card). */
+const CARD = testCard(TEST_CARDS.visa);
 
 async function send<T>(query: string, variables: Record<string, unknown>, headers?: Record<string, string>) {
   const res = await gql<T>(env.url, query, variables, headers);
@@ -135,7 +131,7 @@ describe('finding 3: payOrder and cancelOrder at the same time', () => {
     );
     if (!product) throw new Error('no seeded product with enough stock');
 
-    const pairs: { headers: Record<string, string>; orderId: string; offset: number }[] = [];
+    const pairs: { headers: Record<string, string>; orderId: string; offset: number; token: string }[] = [];
     for (let c = 0; c < CUSTOMERS; c++) {
       const headers = await customer();
       for (let o = 0; o < ORDERS_PER_CUSTOMER; o++) {
@@ -146,17 +142,23 @@ describe('finding 3: payOrder and cancelOrder at the same time', () => {
         );
         const orderId = placed.data?.placeOrder.id;
         if (!orderId) throw new Error(`placeOrder failed: ${JSON.stringify(placed)}`);
-        pairs.push({ headers, orderId, offset: OFFSETS_MS[pairs.length % OFFSETS_MS.length]! });
+        pairs.push({
+          headers,
+          orderId,
+          offset: OFFSETS_MS[pairs.length % OFFSETS_MS.length]!,
+          // Tokenised before the race starts, so the offsets time only payOrder against cancelOrder.
+          token: await tokenize(env.pspUrl, CARD),
+        });
       }
     }
 
     const outcomes = await Promise.all(
-      pairs.map(async ({ headers, orderId, offset }) => {
+      pairs.map(async ({ headers, orderId, offset, token }) => {
         const paying = (async () => {
           if (offset < 0) await sleep(-offset);
           return send<{ payOrder: { __typename: string; payment?: { id: string } } }>(
             PAY,
-            { i: { orderId, card: CARD, idempotencyKey: randomUUID() } },
+            { i: { orderId, paymentMethodToken: token, idempotencyKey: randomUUID() } },
             headers,
           );
         })();

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import { dumpRedis, gql, waitFor, type GraphQLResponse } from '@shop/testing';
+import { TEST_CARDS, testCard, tokenize } from '../psp';
 import { createTestEnvironment, type TestEnvironment } from '../environment';
 import { adminHeaders, simpleProductsInStock } from '../catalogue';
 
@@ -35,13 +36,8 @@ const PAY = `mutation($i: PayOrderInput!) {
 }`;
 const ORDER = `query($id: ID!) { order(id: $id) { id status payment { id status } } }`;
 
-const CARD = {
-  number: '4242424242424242',
-  expMonth: 12,
-  expYear: new Date().getUTCFullYear() + 2,
-  cvc: '123',
-  holderName: 'Ada Lovelace',
-};
+/** Tokenised at the PSP for each payOrder (the graph never sees the card). */
+const CARD = testCard(TEST_CARDS.visa);
 
 type PayResult = {
   __typename: string;
@@ -58,7 +54,7 @@ async function send<T>(query: string, variables: Record<string, unknown>, header
 const pay = async (headers: Record<string, string>, orderId: string, idempotencyKey = randomUUID()) => {
   const res = await send<{ payOrder: PayResult }>(
     PAY,
-    { i: { orderId, card: CARD, idempotencyKey } },
+    { i: { orderId, paymentMethodToken: await tokenize(env.pspUrl, CARD), idempotencyKey } },
     headers,
   );
   expect(res.errors).toBeUndefined();

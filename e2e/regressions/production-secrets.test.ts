@@ -1,11 +1,20 @@
 /**
  * Finding 7 of issue 16: with NODE_ENV=production the router, orders and payments started on the
- * published default ROUTER_SECRET, payments on the default card fingerprint secret, the router on
- * the demo partner key. Every service's own config schema (what its main.ts loads) must now refuse
- * to start on a development default, naming every one of them in one error, and start on real values.
+ * published default ROUTER_SECRET, the router on the demo partner key. Every service's own config
+ * schema (what its main.ts loads) must now refuse to start on a development default, naming every one
+ * of them in one error, and start on real values. Since issue 20 payments and the test PSP share two
+ * more secrets (payments' key at the PSP, the PSP's webhook signing key), refused in both; the card
+ * fingerprint secret is gone with the card fields.
  */
 import { createHash } from 'node:crypto';
-import { ConfigError, DEV_ROUTER_SECRET, loadConfig, type ProcessName } from '@shop/config';
+import {
+  ConfigError,
+  DEV_PSP_SECRET_KEY,
+  DEV_PSP_WEBHOOK_SECRET,
+  DEV_ROUTER_SECRET,
+  loadConfig,
+  type ProcessName,
+} from '@shop/config';
 import { createRunSecrets, type RunSecrets } from '@shop/graph';
 import * as users from '@shop/users';
 import * as products from '@shop/products';
@@ -13,6 +22,7 @@ import * as orders from '@shop/orders';
 import * as payments from '@shop/payments';
 import * as notifications from '@shop/notifications';
 import * as router from '@shop/router';
+import * as psp from '@shop/psp';
 
 type Schema = Parameters<typeof loadConfig>[0];
 
@@ -21,9 +31,19 @@ const SERVICES: Record<ProcessName, { schema: Schema; refuses: string[] }> = {
   users: { schema: users.configSchema, refuses: ['ROUTER_SECRET', 'JWT_PRIVATE_KEYS'] },
   products: { schema: products.configSchema, refuses: ['ROUTER_SECRET'] },
   orders: { schema: orders.configSchema, refuses: ['ROUTER_SECRET'] },
-  payments: { schema: payments.configSchema, refuses: ['ROUTER_SECRET', 'CARD_FINGERPRINT_SECRET'] },
+  payments: {
+    schema: payments.configSchema,
+    refuses: ['ROUTER_SECRET', 'PSP_SECRET_KEY', 'PSP_WEBHOOK_SECRET'],
+  },
   notifications: { schema: notifications.configSchema, refuses: ['ROUTER_SECRET'] },
   router: { schema: router.configSchema, refuses: ['ROUTER_SECRET', 'PARTNER_API_KEYS'] },
+  psp: { schema: psp.configSchema, refuses: ['PSP_SECRET_KEY', 'PSP_WEBHOOK_SECRET'] },
+};
+/** The published development values a service must refuse even next to real values. */
+const PUBLISHED: Record<string, string> = {
+  ROUTER_SECRET: DEV_ROUTER_SECRET,
+  PSP_SECRET_KEY: DEV_PSP_SECRET_KEY,
+  PSP_WEBHOOK_SECRET: DEV_PSP_WEBHOOK_SECRET,
 };
 const NAMES = Object.keys(SERVICES) as ProcessName[];
 
@@ -39,7 +59,7 @@ function refused(schema: Schema, env: Record<string, string>): string[] {
 }
 
 let secrets: RunSecrets;
-/** Real values for a service in production: the run's own secrets (payments' card secret included). */
+/** Real values for a service in production: the run's own secrets (the PSP's shared ones included). */
 const realEnv = (name: ProcessName): Record<string, string> => ({
   NODE_ENV: 'production',
   ...secrets.envFor(name),
@@ -57,31 +77,50 @@ describe.each(NAMES)('finding 7: %s in production', (name) => {
     expect(refused(schema, { NODE_ENV: 'production' })).toEqual(expect.arrayContaining(refuses));
   });
 
-  it('finding 7: never repeats the secret it refuses', () => {
+  const published = refuses.filter((variable) => variable in PUBLISHED);
+
+  it.each(published)('finding 7: never repeats the published %s it refuses', (variable) => {
     let message = '';
     try {
-      loadConfig(schema, { NODE_ENV: 'production', ROUTER_SECRET: DEV_ROUTER_SECRET });
+      loadConfig(schema, { NODE_ENV: 'production', [variable]: PUBLISHED[variable]! });
     } catch (error) {
       message = (error as Error).message;
     }
-    expect(message).toMatch(/ROUTER_SECRET/);
-    expect(message).not.toContain(DEV_ROUTER_SECRET);
+    expect(message).toContain(variable);
+    expect(message).not.toContain(PUBLISHED[variable]!);
   });
 
-  it('finding 7: refuses the published ROUTER_SECRET given explicitly next to real values', () => {
-    expect(refused(schema, { ...realEnv(name), ROUTER_SECRET: DEV_ROUTER_SECRET })).toEqual([
-      'ROUTER_SECRET',
-    ]);
-  });
+  it.each(published)(
+    'finding 7: refuses the published %s given explicitly next to real values',
+    (variable) => {
+      expect(refused(schema, { ...realEnv(name), [variable]: PUBLISHED[variable]! })).toEqual([variable]);
+    },
+  );
 
   it('finding 7: starts on real values', () => {
     expect(refused(schema, realEnv(name))).toEqual([]);
-    expect(loadConfig(schema, realEnv(name)).ROUTER_SECRET).toBe(secrets.routerSecret);
+    const config = loadConfig(schema, realEnv(name)) as Record<string, unknown>;
+    if (refuses.includes('ROUTER_SECRET')) expect(config.ROUTER_SECRET).toBe(secrets.routerSecret);
+    if (refuses.includes('PSP_SECRET_KEY')) {
+      expect(config.PSP_SECRET_KEY).not.toBe(DEV_PSP_SECRET_KEY);
+      expect(config.PSP_WEBHOOK_SECRET).not.toBe(DEV_PSP_WEBHOOK_SECRET);
+    }
   });
 
   it('finding 7: keeps the development defaults outside production', () => {
     for (const NODE_ENV of ['development', 'test']) expect(refused(schema, { NODE_ENV })).toEqual([]);
   });
+});
+
+it('payments and the PSP get the same PSP secrets of the run (the key payments presents, the key webhooks are signed with)', () => {
+  const [pay, provider] = [realEnv('payments'), realEnv('psp')];
+  expect(pay.PSP_SECRET_KEY).toBeTruthy();
+  expect(pay.PSP_WEBHOOK_SECRET).toBeTruthy();
+  expect([provider.PSP_SECRET_KEY, provider.PSP_WEBHOOK_SECRET]).toEqual([
+    pay.PSP_SECRET_KEY,
+    pay.PSP_WEBHOOK_SECRET,
+  ]);
+  expect(pay.PSP_SECRET_KEY).not.toBe(pay.PSP_WEBHOOK_SECRET);
 });
 
 it('finding 7: the router refuses the demo partner key, also among real ones', () => {

@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import mongoose from 'mongoose';
 import mysql from 'mysql2/promise';
 import { gql, mailpit, waitFor, type GraphQLResponse } from '@shop/testing';
+import { TEST_CARDS, testCard, tokenize } from '../psp';
 import { createTestEnvironment, type TestEnvironment } from '../environment';
 import { simpleProductsInStock } from '../catalogue';
 
@@ -42,13 +43,8 @@ const ORDER = `query($id: ID!) {
   order(id: $id) { id status refundedAt payment { id status refundedAmount { amount } refunds { reason amount { amount } } } }
 }`;
 
-const CARD = {
-  number: '4242424242424242',
-  expMonth: 12,
-  expYear: new Date().getUTCFullYear() + 2,
-  cvc: '123',
-  holderName: 'Ada Lovelace',
-};
+/** Tokenised at the PSP for each payOrder (the graph never sees the card). */
+const CARD = testCard(TEST_CARDS.visa);
 
 async function send<T>(query: string, variables: Record<string, unknown>, headers?: Record<string, string>) {
   const res = await gql<T>(env.url, query, variables, headers);
@@ -83,7 +79,13 @@ async function paidOrder() {
   const order = await placed(who.headers);
   const res = await send<{ payOrder: { __typename: string; payment?: { id: string } } }>(
     PAY,
-    { i: { orderId: order.id, card: CARD, idempotencyKey: randomUUID() } },
+    {
+      i: {
+        orderId: order.id,
+        paymentMethodToken: await tokenize(env.pspUrl, CARD),
+        idempotencyKey: randomUUID(),
+      },
+    },
     who.headers,
   );
   expect(res.data?.payOrder.__typename).toBe('PaymentSucceeded');

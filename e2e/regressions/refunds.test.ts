@@ -14,6 +14,7 @@ import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import { connectNats, jetstreamManager, natsNames, type NatsConnection } from '@shop/messaging';
 import { gql, waitFor, type GraphQLResponse } from '@shop/testing';
+import { TEST_CARDS, testCard, tokenize } from '../psp';
 import { createTestEnvironment, type TestEnvironment } from '../environment';
 import { adminHeaders, simpleProductsInStock } from '../catalogue';
 
@@ -39,13 +40,8 @@ const ORDER = `query($id: ID!) {
     payment { id status refundedAmount { amount currency } refunds { id reason amount { amount currency } createdAt } }
   }
 }`;
-const CARD = {
-  number: '4242424242424242',
-  expMonth: 12,
-  expYear: new Date().getUTCFullYear() + 2,
-  cvc: '123',
-  holderName: 'Ada Lovelace',
-};
+/** Tokenised at the PSP for each payOrder (the graph never sees the card). */
+const CARD = testCard(TEST_CARDS.visa);
 
 async function send<T>(query: string, variables: Record<string, unknown>, headers?: Record<string, string>) {
   const res = await gql<T>(env.url, query, variables, headers);
@@ -116,9 +112,10 @@ describe('refunds: a charge that lands on a cancelled order', () => {
     expect(place.data?.placeOrder.__typename).toBe('Order');
     const { id: orderId, total } = place.data!.placeOrder;
 
+    const paymentMethodToken = await tokenize(env.pspUrl, CARD);
     const paying = send<{ payOrder: { __typename: string; payment?: { id: string } } }>(
       PAY,
-      { i: { orderId, card: CARD, idempotencyKey: randomUUID() } },
+      { i: { orderId, paymentMethodToken, idempotencyKey: randomUUID() } },
       headers,
     );
     await sleep(1_600); // the 1 s lease is over, the charge is still at the processor

@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@shop/testing';
+import { TEST_CARDS, testCard, tokenize } from '../psp';
 import { createTestEnvironment, type TestEnvironment } from '../environment';
 import { JSON_HEADERS, send, type RawResponse } from './support';
 import {
@@ -27,13 +28,7 @@ let env: TestEnvironment;
 let fx: Fixture;
 
 const PHONE = '+4915112345678';
-const CARD = {
-  number: '4242424242424242',
-  expMonth: 12,
-  expYear: new Date().getFullYear() + 2,
-  cvc: '123',
-  holderName: 'Olivia Owner',
-};
+const CARD = testCard(TEST_CARDS.visa, { holderName: 'Olivia Owner' });
 
 async function call(
   url: string,
@@ -88,7 +83,7 @@ beforeAll(async () => {
   const paid = await call(
     env.url,
     'mutation($i: PayOrderInput!) { payOrder(input: $i) { ... on PaymentSucceeded { payment { id } } } }',
-    { i: { orderId, idempotencyKey: randomUUID(), card: CARD } },
+    { i: { orderId, idempotencyKey: randomUUID(), paymentMethodToken: await tokenize(env.pspUrl, CARD) } },
     auth,
   );
   const paymentId = (paid.json?.data?.payOrder as { payment: { id: string } }).payment.id;

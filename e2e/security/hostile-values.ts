@@ -60,13 +60,8 @@ export function valueCases(): Case[] {
     const product = 'query($id: ID!) { product(id: $id) { id } }';
     const place = 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { __typename } }';
     const pay = 'mutation($i: PayOrderInput!) { payOrder(input: $i) { __typename } }';
-    const card = {
-      number: '4242424242424242',
-      expMonth: 12,
-      expYear: new Date().getFullYear() + 2,
-      cvc: '123',
-      holderName: 'Eve',
-    };
+    // A token of the shape the PSP issues (no such token exists): the order is not found first.
+    const paymentMethodToken = `tok_${randomUUID().replace(/-/g, '')}`;
 
     add(
       'register email',
@@ -125,7 +120,7 @@ export function valueCases(): Case[] {
       'payOrder orderId',
       'main',
       pay,
-      { i: { orderId: value, idempotencyKey: randomUUID(), card } },
+      { i: { orderId: value, idempotencyKey: randomUUID(), paymentMethodToken } },
       { typed: ['PaymentOrderNotFoundError', 'InvalidInputError'], field: 'payOrder' },
       true,
     );
@@ -133,8 +128,19 @@ export function valueCases(): Case[] {
       'payOrder idempotencyKey',
       'main',
       pay,
-      { i: { orderId: randomUUID(), idempotencyKey: value, card } },
+      { i: { orderId: randomUUID(), idempotencyKey: value, paymentMethodToken } },
       { typed: ['PaymentOrderNotFoundError', 'InvalidInputError'], field: 'payOrder' },
+      true,
+    );
+    add(
+      'payOrder paymentMethodToken',
+      'main',
+      pay,
+      { i: { orderId: randomUUID(), idempotencyKey: randomUUID(), paymentMethodToken: value } },
+      {
+        typed: ['PaymentOrderNotFoundError', 'PaymentMethodInvalidError', 'InvalidInputError'],
+        field: 'payOrder',
+      },
       true,
     );
     add(
@@ -244,4 +250,46 @@ export function valueCases(): Case[] {
     );
   }
   return cases;
+}
+
+/** The tokens a hostile token case is built from (tokens.test.ts makes them at the PSP). */
+export interface RealTokens {
+  /** A live token of the attacker's own, never used: only this exact string may charge. */
+  fresh: string;
+  /** The attacker's own token, already consumed by a charge. */
+  used: string;
+  /** Another customer's token, consumed by their own order. */
+  othersUsed: string;
+  /** A card number of the suite, typed into the token field as a careless client would. */
+  cardNumber: string;
+}
+
+/** Hostile values for payOrder's paymentMethodToken: forms of real tokens, and strings that are none. */
+export function hostileTokens(real: RealTokens): [string, string][] {
+  const [prefix, rest] = [real.fresh.slice(0, 4), real.fresh.slice(4)];
+  const swapped = [...real.fresh]
+    .map((ch, i) => (i % 2 ? ch.toUpperCase() : ch.toLowerCase()))
+    .join('')
+    .replace(/^tok_/i, 'tok_');
+  return [
+    ['the live token in upper case', real.fresh.toUpperCase()],
+    ['the live token with an upper-case prefix', prefix.toUpperCase() + rest],
+    ['the live token in mixed case', swapped === real.fresh ? real.fresh.toUpperCase() : swapped],
+    ['the live token with a trailing space', `${real.fresh} `],
+    ['the live token with a leading tab', `\t${real.fresh}`],
+    ['the live token with a NUL byte appended', `${real.fresh}\u0000`],
+    ['the live token with a zero-width space inside', `${prefix}\u200B${rest}`],
+    ['the live token twice', real.fresh + real.fresh],
+    ['a prefix of the live token', real.fresh.slice(0, -1)],
+    ['a token already used', real.used],
+    ["another customer's used token", real.othersUsed],
+    ['an empty string', ''],
+    ['only spaces', '   '],
+    ['control characters', 'tok_\u0000\u0007\u001b[31m\r\n'],
+    ['a huge string (10,000 characters)', `tok_${'A'.repeat(9_996)}`],
+    ['a card number typed into the token field', real.cardNumber],
+    ['a card number with spaces', real.cardNumber.replace(/(\d{4})(?=\d)/g, '$1 ')],
+    ['a PaymentMethod id of another provider', 'pm_card_visa'],
+    ...HOSTILE_STRINGS,
+  ];
 }

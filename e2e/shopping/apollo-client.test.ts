@@ -16,7 +16,7 @@ import {
 } from '@apollo/client';
 import { jest } from '@jest/globals';
 import { createTestEnvironment, type TestEnvironment } from '../environment';
-import { BERLIN, CARD, shopClient } from './support';
+import { BERLIN, CARD, shopClient, tokenize } from './support';
 
 let env: TestEnvironment;
 const warnings: unknown[][] = [];
@@ -248,7 +248,7 @@ it('a storefront on Apollo Client: the cart stays consistent in the normalized c
   expect(fromCache.data!.order).toMatchObject({ id: orderId, status: 'PENDING_PAYMENT' });
   const paid = await shopClient(env).ok<{ payOrder: { __typename: string } }>(
     `mutation($i: PayOrderInput!) { payOrder(input: $i) { __typename } }`,
-    { i: { orderId, idempotencyKey: randomUUID(), card: CARD } },
+    { i: { orderId, idempotencyKey: randomUUID(), paymentMethodToken: await tokenize(env.pspUrl, CARD) } },
     shopper.headers,
   );
   expect(paid.payOrder.__typename).toBe('PaymentSucceeded');

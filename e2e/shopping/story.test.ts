@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { mailpit, waitFor } from '@shop/testing';
 import { createTestEnvironment, type TestEnvironment } from '../environment';
-import { BERLIN, CARD, expectNoInternalErrors, openStores, Q, shopClient } from './support';
+import { BERLIN, CARD, expectNoInternalErrors, openStores, Q, shopClient, tokenize } from './support';
 
 let env: TestEnvironment;
 let shop: ReturnType<typeof shopClient>;
@@ -169,7 +169,13 @@ it('anonymous cart → login merges it → checkout with address, shipping and c
   // 5. Pay; the order becomes PAID and the confirmation email shows every part.
   const paid = await shop.ok<{ payOrder: { __typename: string } }>(
     Q.pay,
-    { i: { orderId: order.id, idempotencyKey: randomUUID(), card: CARD } },
+    {
+      i: {
+        orderId: order.id,
+        idempotencyKey: randomUUID(),
+        paymentMethodToken: await tokenize(env.pspUrl, CARD),
+      },
+    },
     ada.headers,
   );
   expect(paid.payOrder.__typename).toBe('PaymentSucceeded');

@@ -8,6 +8,9 @@ import mongoose from 'mongoose';
 import mysql from 'mysql2/promise';
 import { gql, type GraphQLResponse } from '@shop/testing';
 import type { TestEnvironment } from '../environment';
+import { testCard, TEST_CARDS } from '../psp';
+
+export { tokenize } from '../psp';
 
 export const MONEY = `{ amount currency }`;
 
@@ -77,13 +80,8 @@ export const Q = {
     markOrderDelivered(id: $id) { __typename ... on Order { ${ORDER} } ... on OrderStatusError { status } ... on Error { message } } }`,
 };
 
-export const CARD = {
-  number: '4242424242424242',
-  expMonth: 12,
-  expYear: new Date().getUTCFullYear() + 2,
-  cvc: '123',
-  holderName: 'Ada Lovelace',
-};
+/** The card the suites pay with: tokenised at the PSP (tokenize of e2e/psp.ts), never sent to the graph. */
+export const CARD = testCard(TEST_CARDS.visa, { holderName: 'Ada Lovelace' });
 
 export const BERLIN = {
   name: 'Ada Lovelace',

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { mailpit, waitFor } from '@shop/testing';
 import { createTestEnvironment, type TestEnvironment } from '../environment';
-import { BERLIN, CARD, expectNoInternalErrors, MONEY, openStores, Q, shopClient } from './support';
+import { BERLIN, CARD, expectNoInternalErrors, MONEY, openStores, Q, shopClient, tokenize } from './support';
 
 let env: TestEnvironment;
 let shop: ReturnType<typeof shopClient>;
@@ -224,7 +224,13 @@ it('a variant is what is bought: cart lines, merge, checkout, holds per variant,
   // 5. Pay: the confirmation lists "Name — title" per variant.
   const paid = await shop.ok<{ payOrder: { __typename: string } }>(
     Q.pay,
-    { i: { orderId: order.id, idempotencyKey: randomUUID(), card: CARD } },
+    {
+      i: {
+        orderId: order.id,
+        idempotencyKey: randomUUID(),
+        paymentMethodToken: await tokenize(env.pspUrl, CARD),
+      },
+    },
     ada.headers,
   );
   expect(paid.payOrder.__typename).toBe('PaymentSucceeded');

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { gql, type TypedDocumentNode } from '@apollo/client';
 import { createTokenSigner, type SigningKey } from '@shop/auth';
+import { TEST_CARDS, tokenFor } from '../psp';
 import { createTestEnvironment, type TestEnvironment } from '../environment';
 import { createShopClient, type Session } from './client';
 
@@ -200,6 +201,8 @@ it('pages, typed errors, a refreshed session and a live order through the docume
     }
   };
   await until(() => statuses.includes('PENDING_PAYMENT'));
+  // The card form posts the card to the PSP, never to the graph; the graph gets the token.
+  const token = await tokenFor(env.pspUrl, TEST_CARDS.visa, 'Ada');
   const paid = await fetch(env.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${session.token}` },
@@ -209,13 +212,7 @@ it('pages, typed errors, a refreshed session and a live order through the docume
         i: {
           orderId,
           idempotencyKey: randomUUID(),
-          card: {
-            number: '4242424242424242',
-            expMonth: 12,
-            expYear: new Date().getUTCFullYear() + 2,
-            cvc: '123',
-            holderName: 'Ada',
-          },
+          paymentMethodToken: token,
         },
       },
     }),

@@ -13,6 +13,7 @@ import { Kind, OperationTypeNode } from 'graphql';
 import WebSocket from 'ws';
 import { bearer, data } from '../client';
 import type { TestEnvironment } from '../environment';
+import { TEST_CARDS, testCard, tokenFor } from '../psp';
 import {
   CataloguePageDocument,
   PayOrderDocument,
@@ -23,12 +24,8 @@ import {
 // Apollo's GraphQLWsLink tells socket errors apart with the global WebSocket (Node 20 has none)
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
 
-export const GOOD_CARD = {
-  number: '4242424242424242',
-  expMonth: 12,
-  expYear: new Date().getFullYear() + 2,
-  cvc: '123',
-};
+/** The card the shoppers pay with (tokenised at the PSP for each payOrder). */
+export const GOOD_CARD = testCard(TEST_CARDS.visa);
 
 export interface Shopper {
   id: string;
@@ -76,7 +73,13 @@ export async function payOrder(env: TestEnvironment, shopper: Shopper, orderId: 
   const paid = await data(
     env.url,
     PayOrderDocument,
-    { input: { orderId, idempotencyKey: randomUUID(), card: { ...GOOD_CARD, holderName: shopper.name } } },
+    {
+      input: {
+        orderId,
+        idempotencyKey: randomUUID(),
+        paymentMethodToken: await tokenFor(env.pspUrl, TEST_CARDS.visa, shopper.name),
+      },
+    },
     shopper.headers,
   );
   if (paid.payOrder.__typename !== 'PaymentSucceeded')

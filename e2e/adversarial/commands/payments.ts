@@ -14,7 +14,7 @@ import {
   type Status,
   type Target,
 } from '../model';
-import { CARDS, show, type CardKind, type Result, type World } from '../world';
+import { show, type CardKind, type Result, type World } from '../world';
 import { actorLabel, actorOf, Step } from './base';
 
 export const PAY_KEYS = ['fresh', 'replay', 'reuse', 'crossed'] as const;
@@ -34,6 +34,8 @@ interface Payment {
   target: Target;
   card: CardKind;
   key: string;
+  /** The token sent: a fresh one from the PSP, or the first one when the key is replayed. */
+  token: string;
   prev?: PayKeyM;
 }
 
@@ -41,16 +43,22 @@ const paymentOf = (res: Result | null) =>
   (res as { payment?: { id: string; amount?: { amount: number } } } | null)?.payment;
 
 function pay(m: Model, w: World, p: Payment) {
-  const card = { number: CARDS[p.card], expMonth: 12, expYear: 2040, cvc: '123', holderName: 'A Shopper' };
   return w.mutate(
     'payOrder',
-    { input: { orderId: p.target.idSent, card, idempotencyKey: p.key } },
+    { input: { orderId: p.target.idSent, paymentMethodToken: p.token, idempotencyKey: p.key } },
     m.users[p.user]!.auth,
   );
 }
 
-function payment(m: Model, user: number, target: Target, card: CardKind, key: string): Payment {
-  return { user, target, card, key, prev: m.payKeys.find((k) => k.user === user && k.key === key) };
+function payment(
+  m: Model,
+  user: number,
+  target: Target,
+  card: CardKind,
+  key: string,
+  token: string,
+): Payment {
+  return { user, target, card, key, token, prev: m.payKeys.find((k) => k.user === user && k.key === key) };
 }
 
 /** Records a successful charge in the model: at most one per order, never on a cancelled one. */
@@ -75,7 +83,7 @@ function judge(m: Model, w: World, p: Payment, res: Result | null) {
   const { target } = p;
   const prevCharged = p.prev && CHARGED.includes(p.prev.outcome ?? '');
   if (p.prev && prevCharged) {
-    if (p.prev.idSent === target.idSent && p.prev.card === p.card)
+    if (p.prev.idSent === target.idSent && p.prev.token === p.token)
       w.expect(
         t === p.prev.outcome && paymentOf(res)?.id === p.prev.paymentId,
         `a replayed payment key answered ${t} ${paymentOf(res)?.id ?? ''}, first ${p.prev.outcome} ${p.prev.paymentId}`,
@@ -118,11 +126,18 @@ function judge(m: Model, w: World, p: Payment, res: Result | null) {
       user: p.user,
       idSent: target.idSent,
       card: p.card,
+      token: p.token,
       outcome: t,
       paymentId: paymentOf(res)?.id,
     });
   else if (!prevCharged)
-    Object.assign(p.prev, { idSent: target.idSent, card: p.card, outcome: t, paymentId: paymentOf(res)?.id });
+    Object.assign(p.prev, {
+      idSent: target.idSent,
+      card: p.card,
+      token: p.token,
+      outcome: t,
+      paymentId: paymentOf(res)?.id,
+    });
 }
 
 const describe = (m: Model, name: string, target: Target) =>
@@ -152,10 +167,12 @@ export class PayOrder extends Step {
     let target = pickOrder(m, index, this.pick, this.form);
     let card = this.card;
     let key = freshKey(m, 'pay');
+    let token: string | undefined;
     if (this.keyMode === 'replay' && own.length > 0) {
       const prev = own[this.keyPick % own.length]!;
       key = prev.key;
       card = prev.card;
+      token = prev.token;
       const order = m.orders.find(
         (o) =>
           o.id.toLowerCase() ===
@@ -168,7 +185,7 @@ export class PayOrder extends Step {
     } else if (this.keyMode === 'reuse' && own.length > 0) key = own[this.keyPick % own.length]!.key;
     else if (this.keyMode === 'crossed' && others.length > 0) key = others[this.keyPick % others.length]!.key;
     this.resolved = `${describe(m, name, target)}, ${card} card, key ${key}`;
-    const p = payment(m, index, target, card, key);
+    const p = payment(m, index, target, card, key, token ?? (await w.token(card)));
     judge(m, w, p, await pay(m, w, p));
   }
 }
@@ -192,15 +209,20 @@ export class PayBurst extends Step {
   async act(m: Model, w: World) {
     const { index, name } = actorOf(m, this.pick, this.shift);
     const shared = freshKey(m, 'payburst');
-    const payments = this.forms.map((form) =>
-      payment(
-        m,
-        index,
-        pickOrder(m, index, this.pick, form),
-        this.card,
-        this.sameKey ? shared : freshKey(m, 'payburst'),
-      ),
-    );
+    // One key, one input: the same token with it (a double click); a key each, a token each.
+    const sharedToken = await w.token(this.card);
+    const payments: Payment[] = [];
+    for (const form of this.forms)
+      payments.push(
+        payment(
+          m,
+          index,
+          pickOrder(m, index, this.pick, form),
+          this.card,
+          this.sameKey ? shared : freshKey(m, 'payburst'),
+          this.sameKey ? sharedToken : await w.token(this.card),
+        ),
+      );
     const order = payments[0]!.target.order;
     this.resolved = `${name}, ${order?.number ?? 'no order'}${payments[0]!.target.own ? '' : ' (not theirs)'}`;
     const pendingBefore = order?.status === 'PENDING_PAYMENT';
@@ -240,6 +262,7 @@ export class PayBurst extends Step {
         user: index,
         idSent: p.target.idSent,
         card: this.card,
+        token: p.token,
         outcome: t,
         paymentId: paymentOf(results[i] ?? null)?.id,
       });
@@ -269,7 +292,7 @@ export class PayAndCancel extends Step {
     this.resolved = describe(m, name, target);
     if (!order) return;
     const pendingBefore = order.status === 'PENDING_PAYMENT';
-    const p = payment(m, index, target, this.card, freshKey(m, 'paycancel'));
+    const p = payment(m, index, target, this.card, freshKey(m, 'paycancel'), await w.token(this.card));
     const [paid, cancelled] = await Promise.all([
       pay(m, w, p),
       w.mutate('cancelOrder', { id: order.id }, user.auth),
@@ -294,6 +317,7 @@ export class PayAndCancel extends Step {
       user: index,
       idSent: target.idSent,
       card: this.card,
+      token: p.token,
       outcome: paid?.__typename,
       paymentId: paymentOf(paid)?.id,
     });
