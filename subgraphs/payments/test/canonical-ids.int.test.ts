@@ -8,8 +8,7 @@ import {
   waitFor,
   type CountingProxy,
 } from '@shop/testing';
-import { TEST_CARDS, TestPaymentProvider } from '../src/index';
-import { bootPayments, card, type Harness } from './helpers';
+import { bootPayments, card, TEST_CARDS, TestPsp, type Harness } from './helpers';
 import { paymentsRun } from './run-checks';
 
 /**
@@ -17,13 +16,13 @@ import { paymentsRun } from './run-checks';
  * guard and its payment index on the order id as sent, while orders found the row whatever the
  * letter case, so case variants of one id charged one order up to three times. The stub orders of
  * bootPayments finds orders case-insensitively, as MariaDB did, so only payments' own check of the
- * id's form can make these tests pass. Charges are counted twice: in the test processor's ledger
- * and in Redis itself.
+ * id's form can make these tests pass. Charges are counted twice: in the test PSP's ledger and in
+ * Redis itself.
  */
-const provider = new TestPaymentProvider({ latencyMs: 30 });
+const provider = new TestPsp({ LATENCY_MS: '30' });
 // orders.payable gets 3 s (not the harness's 400 ms): 20 concurrent calls on a loaded machine must
 // not turn into OrderServiceUnavailableError.
-const run = paymentsRun('ids', { provider }, { env: { ORDERS_TIMEOUT_MS: '3000' } });
+const run = paymentsRun('ids', {}, { psp: provider, env: { ORDERS_TIMEOUT_MS: '3000' } });
 const { payWith, expectEachEventOnce, expectNoSecrets } = run;
 let h: Harness;
 beforeAll(() => {
@@ -163,7 +162,7 @@ describe('finding 1: an order id in another letter case charges the card again',
     for (const [i, sent] of forms.entries()) {
       const res = await h.pay(user, {
         orderId: sent,
-        card: card(TEST_CARDS.SUCCESS),
+        paymentMethodToken: await h.token(),
         idempotencyKey: `k-form-${i}`,
       });
       expect(res.errors).toBeUndefined();
@@ -222,8 +221,14 @@ describe('finding 1: Payment and Order references in another form', () => {
   it('finding 1: a Payment or Order representation whose id is not the issued form is null, and only issued ids reach Redis', async () => {
     const owner = p.customer();
     const orderId = p.newOrder(owner.id);
-    const paid = await p.pay(owner, { orderId, card: card(TEST_CARDS.SUCCESS), idempotencyKey: 'k-refs' });
+    const paid = await p.pay(owner, {
+      orderId,
+      paymentMethodToken: await p.token(),
+      idempotencyKey: 'k-refs',
+    });
     const paymentId = paid.data!.payOrder.payment!.id;
+    // its charge.succeeded webhook (which changes nothing) must not land among the counted commands
+    await p.psp.webhooksIdle();
 
     const paymentForms = [...caseVariants(paymentId), ...otherForms(paymentId)];
     const orderForms = [...caseVariants(orderId), ...otherForms(orderId)];

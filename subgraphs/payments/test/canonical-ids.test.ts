@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Viewer } from '@shop/auth';
 import { createLogger } from '@shop/server';
 import { memoryLog } from '@shop/testing';
-import { TEST_CARDS, TestPaymentProvider } from '../src/index';
 import type { PaymentModel } from '../src/models';
+import type { PaymentProvider } from '../src/providers/provider';
 import type { PaymentsRepository } from '../src/payments.repository';
 import { PaymentsService, type OrdersClient } from '../src/payments.service';
+import type { ActionsRepository } from '../src/actions.repository';
 import type { RefundsRepository } from '../src/refunds.repository';
-import { card } from './helpers';
 
 /**
  * Finding 1 at the service's boundary (unit): an order or payment id in any form but the issued one
@@ -27,6 +27,7 @@ function setUp() {
     createdAt: new Date(),
     chargeId: 'ch_1',
     refundedAmount: 0,
+    action: null,
   });
   /** A fake store whose every method records its call, named `<label>.<method>(<first argument>)`. */
   const fake = (label: string) =>
@@ -45,23 +46,25 @@ function setUp() {
     );
   const repository = fake('repository') as unknown as PaymentsRepository;
   const refunds = fake('refunds') as unknown as RefundsRepository;
+  const actions = fake('actions') as unknown as ActionsRepository;
   const orders: OrdersClient = {
     payable: async (orderId) => {
       calls.push(`orders.payable(${orderId})`);
       return { ok: false, code: 'NOT_FOUND', message: 'no' };
     },
   };
-  const provider = new TestPaymentProvider();
+  /** A provider that records every call too (none may come). */
+  const provider = fake('provider') as unknown as PaymentProvider;
   const service = new PaymentsService({
     repository,
     refunds,
+    actions,
     provider,
     orders,
     log: createLogger({ name: 'payments', level: 'silent' }, memoryLog().stream),
-    fingerprintSecret: 'unit-test-fingerprint-secret',
     idempotencyTtlSeconds: 60,
   });
-  return { calls, provider, service };
+  return { calls, service };
 }
 
 const viewer: Viewer = { id: 'u1', role: 'CUSTOMER', email: 'u1@example.test' };
@@ -82,15 +85,15 @@ describe('finding 1: only the issued form of an id reaches the store, orders or 
   it.each(FORMS.map((f) => [JSON.stringify(f), f]))(
     'finding 1: payOrder with the order id %s is PaymentOrderNotFoundError and calls nothing',
     async (_label, orderId) => {
-      const { calls, provider, service } = setUp();
+      const { calls, service } = setUp();
       const result = await service.payOrder(viewer, {
         orderId,
-        card: card(TEST_CARDS.SUCCESS),
+        paymentMethodToken: 'tok_0123456789abcdef',
         idempotencyKey: 'k1',
       });
       expect(result.__typename).toBe('PaymentOrderNotFoundError');
+      // no repository, actions, refunds, provider or orders call at all
       expect(calls).toEqual([]);
-      expect(provider.charges).toBe(0);
     },
   );
 

@@ -1,5 +1,4 @@
-import { TEST_CARDS } from '../src/index';
-import { card, type Harness } from './helpers';
+import { card, TEST_CARDS, type Harness } from './helpers';
 import { paymentsRun } from './run-checks';
 
 /**

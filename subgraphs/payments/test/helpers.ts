@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROUTER_SECRET_HEADER, createTokenVerifier, type Viewer } from '@shop/auth';
 import { loadConfig } from '@shop/config';
@@ -25,9 +26,20 @@ import {
   type TestIssuer,
   deleteStreams,
 } from '@shop/testing';
+import {
+  createApp as createPsp,
+  configSchema as pspConfigSchema,
+  TEST_CARDS,
+  type AppOverrides as PspOverrides,
+  type PspApp,
+  type TestProcessor,
+} from '@shop/psp';
 import { configSchema, createApp, type AppOverrides, type PaymentsApp } from '../src/index';
 
+export { TEST_CARDS };
 export const ROUTER_SECRET = 'payments-test-router-secret';
+export const PSP_SECRET_KEY = 'payments-test-psp-secret-key';
+export const PSP_WEBHOOK_SECRET = 'payments-test-psp-webhook-secret';
 export const YEAR = new Date().getUTCFullYear();
 
 export const PAY = /* GraphQL */ `
@@ -48,9 +60,15 @@ export const PAY = /* GraphQL */ `
           ...P
         }
       }
-      ... on InvalidCardError {
-        field
-        reason
+      ... on PaymentRequiresAction {
+        payment {
+          ...P
+        }
+        action {
+          type
+          url
+          expiresAt
+        }
       }
       ... on InvalidInputError {
         field
@@ -97,6 +115,7 @@ export interface PaymentData {
 }
 export interface PayResult {
   __typename: string;
+  action?: { type: string; url: string; expiresAt: string };
   message?: string;
   payment?: PaymentData;
   reason?: string;
@@ -104,6 +123,8 @@ export interface PayResult {
   field?: string;
   status?: string;
 }
+
+export type CardFields = ReturnType<typeof card>;
 
 export const card = (
   number: string,
@@ -116,6 +137,122 @@ export const card = (
   holderName: 'Ada Lovelace',
   ...extra,
 });
+
+/** A free TCP port (payments listens on it, so the PSP can be told its webhook URL first). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The real test PSP (psp/, @shop/psp) in-process on a free port, as one test file's processor.
+ * Made at module scope and started by bootPayments, so a file reads its ledger (the old in-process
+ * provider's counters: charges, succeeded, chargesByOrder, refunds, refundCalls, refundsDown) the
+ * way it read the old provider's.
+ */
+export class TestPsp {
+  app: PspApp | undefined;
+  url = '';
+  logs = memoryLog();
+
+  constructor(
+    readonly env: Record<string, string> = {},
+    readonly overrides: PspOverrides = {},
+  ) {}
+
+  async start(webhookUrl: string): Promise<void> {
+    const config = loadConfig(pspConfigSchema, {
+      NODE_ENV: 'test',
+      PORT: '0',
+      LOG_LEVEL: 'debug',
+      PSP_SECRET_KEY,
+      PSP_WEBHOOK_SECRET,
+      WEBHOOK_URL: webhookUrl,
+      ...this.env,
+    });
+    this.app = createPsp(config, {
+      log: createLogger({ name: 'psp', level: 'debug' }, this.logs.stream),
+      webhookDelaysMs: [100, 300, 1000],
+      ...this.overrides,
+    });
+    this.url = (await this.app.start()).url.replace(/\/+$/, '');
+  }
+
+  get processor(): TestProcessor {
+    if (!this.app) throw new Error('the test PSP is not started (use it inside tests)');
+    return this.app.processor;
+  }
+  get charges() {
+    return this.processor.charges;
+  }
+  get succeeded() {
+    return this.processor.succeeded;
+  }
+  chargesByOrder() {
+    return this.processor.chargesByOrder();
+  }
+  get refunds() {
+    return this.processor.refunds;
+  }
+  get refundCalls() {
+    return this.processor.refundCalls;
+  }
+  get refundsDown() {
+    return this.processor.refundsDown;
+  }
+  set refundsDown(down: boolean) {
+    this.processor.refundsDown = down;
+  }
+  refundedByCharge() {
+    return this.processor.refundedByCharge();
+  }
+
+  /** What the browser does: posts the card to the PSP's tokenisation endpoint; the token's id. */
+  async tokenize(c: CardFields): Promise<string> {
+    const res = await fetch(`${this.url}/v1/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ card: c }),
+    });
+    const body = (await res.json()) as { id?: string };
+    if (res.status !== 201 || !body.id) throw new Error(`tokenize: ${res.status} ${JSON.stringify(body)}`);
+    return body.id;
+  }
+
+  /** The customer on the challenge page: succeed or fail the charge's authentication. */
+  async authenticate(chargeIdOrUrl: string, result: 'succeed' | 'fail'): Promise<number> {
+    const url = chargeIdOrUrl.startsWith('http')
+      ? chargeIdOrUrl
+      : `${this.url}/v1/authentications/${chargeIdOrUrl}`;
+    const path = new URL(url).pathname;
+    const res = await fetch(`${this.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ result }),
+    });
+    await res.text();
+    return res.status;
+  }
+
+  /** Waits until the PSP has no webhook in flight or waiting for a retry. */
+  async webhooksIdle(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.app && this.app.webhooks.pending() > 0) {
+      if (Date.now() > deadline) throw new Error('the PSP still has webhooks to deliver');
+      await sleep(20);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.app?.stop();
+  }
+}
 
 export interface StubOrder {
   userId: string;
@@ -142,8 +279,15 @@ export async function bootPayments(
     redisUrl?: string;
     /** More config variables. */
     env?: Record<string, string>;
+    /** The file's test PSP (started here, stopped by close()); a fresh one by default. */
+    psp?: TestPsp;
+    /** Where the PSP posts its webhooks (default: this payments app's /webhooks/provider). */
+    webhookUrl?: string;
   } = {},
 ) {
+  const psp = options.psp ?? new TestPsp();
+  const port = await freePort();
+  await psp.start(options.webhookUrl ?? `http://127.0.0.1:${port}/webhooks/provider`);
   const redis = redisPrefix(label);
   const prefix = options.natsPrefix ?? natsPrefix(label);
   const names = natsNames(prefix);
@@ -151,13 +295,16 @@ export async function bootPayments(
   const logger = createLogger({ name: 'payments', level: 'debug' }, log.stream);
   const issuer: TestIssuer = options.issuer ?? (await createTestIssuer());
   const config = loadConfig(configSchema, {
-    PORT: '0',
+    PORT: String(port),
     REDIS_URL: options.redisUrl ?? endpoints.redis,
     REDIS_PREFIX: redis.prefix,
     NATS_URL: endpoints.nats,
     NATS_PREFIX: prefix,
     ROUTER_SECRET,
     ORDERS_TIMEOUT_MS: '400',
+    PSP_URL: psp.url,
+    PSP_SECRET_KEY,
+    PSP_WEBHOOK_SECRET,
     ...options.env,
   });
   const app: PaymentsApp = await createApp(config, {
@@ -215,7 +362,10 @@ export async function bootPayments(
 
   return {
     app,
+    psp,
     url,
+    port,
+    webhookUrl: `http://127.0.0.1:${port}/webhooks/provider`,
     log,
     names,
     nc,
@@ -260,9 +410,13 @@ export async function bootPayments(
       }
       return out;
     },
+    /** A token of a test card (the number only; the rest of card()). */
+    token: (number: string = TEST_CARDS.SUCCESS, extra: Parameters<typeof card>[1] = {}) =>
+      psp.tokenize(card(number, extra)),
     async close() {
       await stub?.stop();
       await app.stop();
+      await psp.stop();
       await deleteStreams(nc, names);
       await nc.drain();
       await redis.cleanup();

@@ -1,5 +1,4 @@
-import { TEST_CARDS, TestPaymentProvider } from '../src/index';
-import { card, YEAR, type Harness } from './helpers';
+import { card, TEST_CARDS, TestPsp, type Harness } from './helpers';
 import { paymentsRun } from './run-checks';
 
 /**
@@ -7,8 +6,8 @@ import { paymentsRun } from './run-checks';
  * concurrent calls, replays, reuse with other input, two keys for one order. The last test checks
  * this file's events and scans what it wrote for secrets.
  */
-const provider = new TestPaymentProvider({ latencyMs: 20 });
-const run = paymentsRun('idem', { provider });
+const provider = new TestPsp({ LATENCY_MS: '20' });
+const run = paymentsRun('idem', {}, { psp: provider });
 const { payWith, expectEachEventOnce, expectNoSecrets } = run;
 let h: Harness;
 beforeAll(() => {
@@ -20,8 +19,9 @@ describe('idempotency', () => {
     const user = h.customer();
     const orderId = h.newOrder(user.id, 2_500);
     const before = provider.charges;
+    const token = await h.token();
     const results = await Promise.all(
-      Array.from({ length: 50 }, () => payWith(user, orderId, card(TEST_CARDS.SUCCESS), 'k-concurrent')),
+      Array.from({ length: 50 }, () => payWith(user, orderId, token, 'k-concurrent')),
     );
     expect(provider.charges - before).toBe(1);
     expect(results[0]!.__typename).toBe('PaymentSucceeded');
@@ -33,32 +33,48 @@ describe('idempotency', () => {
   it('a declined charge is remembered too: the same key replays the decline without a second charge', async () => {
     const user = h.customer();
     const orderId = h.newOrder(user.id);
-    const first = await payWith(user, orderId, card(TEST_CARDS.DECLINED), 'k-declined');
+    const token = await h.token(TEST_CARDS.DECLINED);
+    const first = await payWith(user, orderId, token, 'k-declined');
     const before = provider.charges;
-    const second = await payWith(user, orderId, card(TEST_CARDS.DECLINED), 'k-declined');
+    const second = await payWith(user, orderId, token, 'k-declined');
     expect(second).toEqual(first);
     expect(provider.charges).toBe(before);
   });
 
-  it('the same key with another card, or another order, is PaymentIdempotencyKeyReusedError', async () => {
+  it('the same key with another token (even of the same card), the token in another letter case, or another order, is PaymentIdempotencyKeyReusedError', async () => {
     const user = h.customer();
     const orderId = h.newOrder(user.id);
-    expect((await payWith(user, orderId, card(TEST_CARDS.SUCCESS), 'k-reuse')).__typename).toBe(
-      'PaymentSucceeded',
-    );
+    const token = await h.token();
+    expect((await payWith(user, orderId, token, 'k-reuse')).__typename).toBe('PaymentSucceeded');
     const before = provider.charges;
-    const otherCard = await payWith(user, orderId, card(TEST_CARDS.SUCCESS_MASTERCARD), 'k-reuse');
-    expect(otherCard).toMatchObject({ __typename: 'PaymentIdempotencyKeyReusedError' });
-    const otherExpiry = await payWith(
-      user,
-      orderId,
-      card(TEST_CARDS.SUCCESS, { expYear: YEAR + 3 }),
-      'k-reuse',
-    );
-    expect(otherExpiry.__typename).toBe('PaymentIdempotencyKeyReusedError');
-    const otherOrder = await payWith(user, h.newOrder(user.id), card(TEST_CARDS.SUCCESS), 'k-reuse');
+    for (const other of [
+      await h.token(TEST_CARDS.SUCCESS_MASTERCARD),
+      await h.token(TEST_CARDS.SUCCESS),
+      token.toUpperCase(),
+      ` ${token}`.trim() + '0',
+    ]) {
+      const again = await payWith(user, orderId, other, 'k-reuse');
+      expect(again).toMatchObject({
+        __typename: 'PaymentIdempotencyKeyReusedError',
+        idempotencyKey: 'k-reuse',
+      });
+    }
+    const otherOrder = await payWith(user, h.newOrder(user.id), token, 'k-reuse');
     expect(otherOrder.__typename).toBe('PaymentIdempotencyKeyReusedError');
     expect(provider.charges).toBe(before);
+    // the same token and key replay the success without a charge
+    expect((await payWith(user, orderId, token, 'k-reuse')).__typename).toBe('PaymentSucceeded');
+    expect(provider.charges).toBe(before);
+  });
+
+  it('the idempotency record holds no token: only a hash over the order and the token', async () => {
+    const user = h.customer();
+    const orderId = h.newOrder(user.id);
+    const token = await h.token();
+    await payWith(user, orderId, token, 'k-hash');
+    const record = await h.app.repository.readIdempotency(user.id, 'k-hash');
+    expect(record).toMatchObject({ state: 'DONE', fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(JSON.stringify(record)).not.toContain(token);
   });
 
   it('keys are per user: another user may use the same key string', async () => {

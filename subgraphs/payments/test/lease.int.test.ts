@@ -2,16 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { endpoints, waitFor } from '@shop/testing';
-import { TEST_CARDS } from '../src/index';
 import {
   ProviderUnavailableError,
   type ChargeRequest,
   type ChargeResult,
   type PaymentProvider,
+  type ProviderEvent,
   type RefundRequest,
   type RefundResult,
 } from '../src/providers/provider';
-import { bootPayments, card, type Harness } from './helpers';
+import { bootPayments, type Harness } from './helpers';
 
 /**
  * Finding 3 of issue 16 on the payments side (pay and cancel at once: charged and cancelled).
@@ -49,14 +49,28 @@ class ControlledProvider implements PaymentProvider {
     const chargeId = `ch_${randomUUID()}`;
     this.charged.push({ orderId: request.orderId, chargeId });
     call.endedAt ??= Date.now();
-    return { outcome: 'SUCCEEDED', chargeId };
+    return { outcome: 'SUCCEEDED', chargeId, card: CARD };
   }
 
   async refund(request: RefundRequest): Promise<RefundResult> {
     this.refunds.push(request.chargeId);
     return { refundId: `re_${request.idempotencyKey}` };
   }
+
+  async retrieveCharge(chargeId: string): Promise<ChargeResult> {
+    return { outcome: 'SUCCEEDED', chargeId, card: CARD };
+  }
+
+  async cancelCharge(chargeId: string): Promise<ChargeResult> {
+    return this.retrieveCharge(chargeId);
+  }
+
+  parseWebhook(): ProviderEvent | null {
+    return null;
+  }
 }
+
+const CARD = { brand: 'VISA', last4: '4242', expMonth: 12, expYear: 2099 } as const;
 
 const provider = new ControlledProvider();
 let h: Harness;
@@ -95,7 +109,11 @@ describe('finding 3: the charge is taken only inside the payment lease', () => {
     const user = h.customer();
     const orderId = h.newOrder(user.id);
     const seen = watchPayable();
-    const res = await h.pay(user, { orderId, card: card(TEST_CARDS.SUCCESS), idempotencyKey: 'k-order' });
+    const res = await h.pay(user, {
+      orderId,
+      paymentMethodToken: await h.token(),
+      idempotencyKey: 'k-order',
+    });
     expect(res.data?.payOrder.__typename).toBe('PaymentSucceeded');
     expect(seen).toEqual([{ orderId, at: expect.any(Number), lockHeld: true }]);
     const call = provider.calls.find((c) => c.orderId === orderId)!;
@@ -110,7 +128,7 @@ describe('finding 3: the charge is taken only inside the payment lease', () => {
     const seen = watchPayable();
     provider.mode = 'hangs';
     const started = Date.now();
-    const res = await h.pay(user, { orderId, card: card(TEST_CARDS.SUCCESS), idempotencyKey: 'k-slow' });
+    const res = await h.pay(user, { orderId, paymentMethodToken: await h.token(), idempotencyKey: 'k-slow' });
     const elapsed = Date.now() - started;
     expect(res.errors).toBeUndefined();
     expect(res.data?.payOrder.__typename).toBe('PaymentProviderUnavailableError');
@@ -129,7 +147,11 @@ describe('finding 3: the charge is taken only inside the payment lease', () => {
     );
 
     provider.mode = 'fast';
-    const retry = await h.pay(user, { orderId, card: card(TEST_CARDS.SUCCESS), idempotencyKey: 'k-slow' });
+    const retry = await h.pay(user, {
+      orderId,
+      paymentMethodToken: await h.token(),
+      idempotencyKey: 'k-slow',
+    });
     expect(retry.data?.payOrder.__typename).toBe('PaymentSucceeded');
     expect(provider.charged.filter((c) => c.orderId === orderId)).toHaveLength(1);
   });
@@ -138,7 +160,7 @@ describe('finding 3: the charge is taken only inside the payment lease', () => {
     const user = h.customer();
     const orderId = h.newOrder(user.id);
     provider.mode = 'ignores-abort';
-    const res = await h.pay(user, { orderId, card: card(TEST_CARDS.SUCCESS), idempotencyKey: 'k-late' });
+    const res = await h.pay(user, { orderId, paymentMethodToken: await h.token(), idempotencyKey: 'k-late' });
     expect(res.data?.payOrder.__typename).toBe('PaymentProviderUnavailableError');
     const late = await waitFor(() => provider.charged.find((c) => c.orderId === orderId));
     await waitFor(() => provider.refunds.includes(late.chargeId));

@@ -15,8 +15,7 @@ import {
   waitFor,
   type TestIssuer,
 } from '@shop/testing';
-import { TEST_CARDS } from '../src/index';
-import { bootPayments, card, dumpRedis, leaks, type Harness } from './helpers';
+import { bootPayments, dumpRedis, leaks, TEST_CARDS, type Harness } from './helpers';
 
 /**
  * payments with the real orders and products subgraphs in-process (own MariaDB database, own
@@ -132,7 +131,7 @@ describe('with the real orders and products subgraphs', () => {
     // A decline first: recorded, published, and the order stays payable.
     const declined = await payments.pay(user, {
       orderId: order.id,
-      card: card(TEST_CARDS.DECLINED),
+      paymentMethodToken: await payments.token(TEST_CARDS.DECLINED),
       idempotencyKey: 'k-decline',
     });
     expect(declined.data?.payOrder).toMatchObject({
@@ -143,7 +142,7 @@ describe('with the real orders and products subgraphs', () => {
     const started = Date.now();
     const paid = await payments.pay(user, {
       orderId: order.id,
-      card: card(TEST_CARDS.SUCCESS),
+      paymentMethodToken: await payments.token(TEST_CARDS.SUCCESS),
       idempotencyKey: 'k-pay',
     });
     expect(paid.data?.payOrder).toMatchObject({
@@ -162,7 +161,7 @@ describe('with the real orders and products subgraphs', () => {
 
     const again = await payments.pay(user, {
       orderId: order.id,
-      card: card(TEST_CARDS.SUCCESS),
+      paymentMethodToken: await payments.token(TEST_CARDS.SUCCESS),
       idempotencyKey: 'k-pay-2',
     });
     expect(again.data?.payOrder).toMatchObject({ __typename: 'OrderNotPayableError', status: 'PAID' });
@@ -170,14 +169,19 @@ describe('with the real orders and products subgraphs', () => {
     // Someone else cannot pay (orders says FORBIDDEN; payments answers not found).
     const stranger = await payments.pay(customer(), {
       orderId: order.id,
-      card: card(TEST_CARDS.SUCCESS),
+      paymentMethodToken: await payments.token(TEST_CARDS.SUCCESS),
       idempotencyKey: 'k-x',
     });
     expect(stranger.data?.payOrder.__typename).toBe('PaymentOrderNotFoundError');
 
     expect(
       leaks(
-        [...(await dumpRedis(payments.redisPrefix)), ...payments.log.lines, ...log.lines],
+        [
+          ...(await dumpRedis(payments.redisPrefix)),
+          ...payments.log.lines,
+          ...log.lines,
+          ...payments.psp.logs.lines,
+        ],
         [TEST_CARDS.SUCCESS, TEST_CARDS.DECLINED],
         ['739'],
       ),

@@ -10,8 +10,7 @@ import {
   type RefundRequestedEvent,
 } from '@shop/messaging';
 import { endpoints, waitFor } from '@shop/testing';
-import { TEST_CARDS, TestPaymentProvider } from '../src/index';
-import { bootPayments, card, type Harness } from './helpers';
+import { bootPayments, TestPsp, type Harness } from './helpers';
 
 /** The amount of every order `paid()` pays. */
 export const AMOUNT = 4999;
@@ -26,20 +25,20 @@ export interface Paid {
 
 /**
  * One refunds test file's run against real Redis and NATS: a payments harness with its own
- * TestPaymentProvider (the ledger every count is read from), a Redis client of its own, and the
+ * test PSP (the real one, in-process: the ledger every count is read from), a Redis client of its own, and the
  * refund tools of the file: orders.refund_requested events on the ORDERS stream, what the ledger,
  * Redis and the PAYMENTS stream hold for a payment. After each test the processor is up again and
  * every spy restored. `expectEachRefundOnce` is the file's last test: the whole run checked.
  */
 export function refundsRun(label: string) {
-  const provider = new TestPaymentProvider();
+  const provider = new TestPsp();
   let booted: Harness | undefined;
   let client: Redis | undefined;
   beforeAll(async () => {
     booted = await bootPayments(
       label,
-      { provider },
-      { env: { REFUND_BACKOFF_MS: '150', PENDING_REFUND_INTERVAL_MS: '200' } },
+      {},
+      { psp: provider, env: { REFUND_BACKOFF_MS: '150', PENDING_REFUND_INTERVAL_MS: '200' } },
     );
     client = new Redis(endpoints.redis);
   });
@@ -91,7 +90,7 @@ export function refundsRun(label: string) {
       const orderId = h.newOrder(user.id, AMOUNT);
       const res = await h.pay(user, {
         orderId,
-        card: card(TEST_CARDS.SUCCESS),
+        paymentMethodToken: await h.token(),
         idempotencyKey: randomUUID(),
       });
       expect(res.data?.payOrder.__typename).toBe('PaymentSucceeded');

@@ -4,8 +4,7 @@ import { jest } from '@jest/globals';
 import type { Redis } from 'ioredis';
 import { jetstreamManager } from '@shop/messaging';
 import { waitFor } from '@shop/testing';
-import { TEST_CARDS, TestPaymentProvider } from '../src/index';
-import { card, type Harness } from './helpers';
+import type { Harness } from './helpers';
 import { AMOUNT, refundsRun, type Paid } from './refunds-run';
 
 /**
@@ -24,18 +23,23 @@ beforeAll(() => {
 });
 
 describe('refunds: charges that paid nothing', () => {
-  const real = TestPaymentProvider.prototype.charge;
   /** Pays an order whose guard another payment sets while this charge is at the processor. */
   async function doubleCharge(duringCharge: () => void = () => undefined) {
     const user = h.customer();
     const orderId = h.newOrder(user.id, AMOUNT);
-    jest.spyOn(provider, 'charge').mockImplementationOnce(async (req) => {
-      const result = await real.call(provider, req);
+    const app = h.app.provider;
+    const real = app.charge.bind(app);
+    jest.spyOn(app, 'charge').mockImplementationOnce(async (req) => {
+      const result = await real(req);
       await redis.set(`${h.redisPrefix}order:${orderId}:paid`, randomUUID());
       duringCharge();
       return result;
     });
-    const res = await h.pay(user, { orderId, card: card(TEST_CARDS.SUCCESS), idempotencyKey: randomUUID() });
+    const res = await h.pay(user, {
+      orderId,
+      paymentMethodToken: await h.token(),
+      idempotencyKey: randomUUID(),
+    });
     expect(res.data?.payOrder).toMatchObject({ __typename: 'OrderNotPayableError', status: 'PAID' });
     const [payments] = await h.app.repository.paymentsByOrders([orderId]);
     expect(payments).toHaveLength(1);

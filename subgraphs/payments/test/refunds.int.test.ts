@@ -3,9 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { jest } from '@jest/globals';
 import type { Redis } from 'ioredis';
 import { waitFor } from '@shop/testing';
-import { TEST_CARDS } from '../src/index';
 import { refundKey } from '../src/payments.service';
-import { card, type Harness } from './helpers';
+import { TEST_CARDS, type Harness } from './helpers';
 import { AMOUNT, refundsRun } from './refunds-run';
 
 /**
@@ -254,7 +253,11 @@ describe('refunds: who and which payment', () => {
   it('a declined payment charged nothing and is not refunded', async () => {
     const user = h.customer();
     const orderId = h.newOrder(user.id, AMOUNT);
-    const res = await h.pay(user, { orderId, card: card(TEST_CARDS.DECLINED), idempotencyKey: 'k-declined' });
+    const res = await h.pay(user, {
+      orderId,
+      paymentMethodToken: await h.token(TEST_CARDS.DECLINED),
+      idempotencyKey: 'k-declined',
+    });
     const paymentId = res.data!.payOrder.payment!.id;
     const calls = provider.refundCalls;
     const outcome = await h.app.service.refund({

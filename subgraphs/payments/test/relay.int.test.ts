@@ -2,9 +2,8 @@ import { Redis } from 'ioredis';
 import { jetstream, jetstreamManager } from '@shop/messaging';
 import { createLogger } from '@shop/server';
 import { endpoints, memoryLog, waitFor } from '@shop/testing';
-import { TEST_CARDS } from '../src/index';
 import { createOutboxRelay } from '../src/outbox-relay';
-import { bootPayments, card, type Harness } from './helpers';
+import { bootPayments, type Harness } from './helpers';
 
 /** The outbox relay against real Redis and JetStream: at-least-once out, exactly once in the stream. */
 let h: Harness;
@@ -34,7 +33,7 @@ const paySuccess = async () => {
   const user = h.customer();
   const res = await h.pay(user, {
     orderId: h.newOrder(user.id),
-    card: card(TEST_CARDS.SUCCESS),
+    paymentMethodToken: await h.token(),
     idempotencyKey: 'k',
   });
   expect(res.data?.payOrder.__typename).toBe('PaymentSucceeded');

@@ -1,15 +1,16 @@
 import type { Viewer } from '@shop/auth';
 import { waitFor } from '@shop/testing';
 import type { AppOverrides } from '../src/index';
-import { bootPayments, dumpRedis, leaks, type card, type Harness, type PayResult } from './helpers';
+import { bootPayments, dumpRedis, leaks, type CardFields, type Harness, type PayResult } from './helpers';
 
 type BootOptions = Parameters<typeof bootPayments>[2];
 
 /**
  * One test file's run: boots its payments harness (bootPayments) before its tests and closes it
- * after them. `payWith` answers without GraphQL errors and remembers every card number and CVC it
- * sent, so the file's last tests can check the whole run (every event once, no secret in Redis or
- * the log).
+ * after them. `payWith` tokenises a card at the test PSP (as the browser does) and pays with the
+ * token (or pays with a token given), answers without GraphQL errors and remembers every card
+ * number and CVC it tokenised, so the file's last tests can check the whole run (every event once,
+ * no card data in Redis or the log).
  */
 export function paymentsRun(label: string, overrides: AppOverrides = {}, options: BootOptions = {}) {
   let booted: Harness | undefined;
@@ -32,12 +33,17 @@ export function paymentsRun(label: string, overrides: AppOverrides = {}, options
     async payWith(
       viewer: Viewer | null,
       orderId: string,
-      c: ReturnType<typeof card>,
+      c: CardFields | string,
       key: string,
     ): Promise<PayResult> {
-      numbers.add(c.number.replace(/[\s-]/g, ''));
-      cvcs.add(c.cvc);
-      const res = await harness().pay(viewer, { orderId, card: c, idempotencyKey: key });
+      let token: string;
+      if (typeof c === 'string') token = c;
+      else {
+        numbers.add(c.number.replace(/[\s-]/g, ''));
+        cvcs.add(c.cvc);
+        token = await harness().psp.tokenize(c);
+      }
+      const res = await harness().pay(viewer, { orderId, paymentMethodToken: token, idempotencyKey: key });
       expect(res.errors).toBeUndefined();
       return res.data!.payOrder;
     },
@@ -59,6 +65,12 @@ export function paymentsRun(label: string, overrides: AppOverrides = {}, options
         );
       }
       return events;
+    },
+
+    /** Remembers card data tokenised elsewhere in the file (for expectNoSecrets). */
+    sent(c: CardFields) {
+      numbers.add(c.number.replace(/[\s-]/g, ''));
+      cvcs.add(c.cvc);
     },
 
     /** No Redis key or log line of the run holds a card number or CVC it used, or the holder's name. */

@@ -156,7 +156,11 @@ export class PspProvider implements PaymentProvider {
     );
     if (status === 200) return chargeResult(body as PspCharge);
     const type = errorType(body);
-    if (status === 400 && type === 'invalid_token')
+    // an unknown, expired or used token; or one the PSP refuses by its shape (it takes at most 100 characters)
+    if (
+      status === 400 &&
+      (type === 'invalid_token' || (type === 'invalid_request' && errorField(body) === 'token'))
+    )
       return {
         outcome: 'INVALID_PAYMENT_METHOD',
         message: errorMessage(body) ?? 'The payment method is not usable',
@@ -287,6 +291,10 @@ export class PspProvider implements PaymentProvider {
 
 function errorType(body: unknown): string | null {
   return str(((body as Record<string, unknown> | null)?.error as Record<string, unknown> | undefined)?.type);
+}
+
+function errorField(body: unknown): string | null {
+  return str(((body as Record<string, unknown> | null)?.error as Record<string, unknown> | undefined)?.field);
 }
 
 function errorMessage(body: unknown): string | null {
