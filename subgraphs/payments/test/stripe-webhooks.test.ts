@@ -203,6 +203,9 @@ describe('Stripe webhook events', () => {
     'charge.succeeded',
     'charge.refunded',
     'customer.created',
+    'constructor',
+    '__proto__',
+    'toString',
   ])('a %s event is null', (type) => {
     expect(parse(type, paymentIntent())).toBeNull();
   });

@@ -8,17 +8,18 @@ import type { ChargeResult, ProviderEvent } from './provider';
  * to a StoredCard, and a verified event to a ProviderEvent. stripe-provider.ts does the calls.
  */
 
-const BRANDS: Record<string, CardBrand> = {
-  visa: 'VISA',
-  mastercard: 'MASTERCARD',
-  amex: 'AMEX',
-  american_express: 'AMEX',
-  discover: 'DISCOVER',
-};
+// Maps, not object literals: a code such as `constructor` or `__proto__` must not find a prototype's.
+const BRANDS = new Map<string, CardBrand>([
+  ['visa', 'VISA'],
+  ['mastercard', 'MASTERCARD'],
+  ['amex', 'AMEX'],
+  ['american_express', 'AMEX'],
+  ['discover', 'DISCOVER'],
+]);
 
 /** Stripe's card brand (`visa`, `mastercard`, `amex`, ...) as ours; anything else is UNKNOWN. */
 export function cardBrand(brand: string | null | undefined): CardBrand {
-  return BRANDS[(brand ?? '').toLowerCase()] ?? 'UNKNOWN';
+  return BRANDS.get((brand ?? '').toLowerCase()) ?? 'UNKNOWN';
 }
 
 /**
@@ -64,15 +65,15 @@ export function cardOf(
   return null;
 }
 
-const DECLINE_CODES: Record<string, DeclineReason> = {
-  insufficient_funds: 'INSUFFICIENT_FUNDS',
-  expired_card: 'EXPIRED_CARD',
-  incorrect_cvc: 'INCORRECT_CVC',
-  invalid_cvc: 'INCORRECT_CVC',
-  authentication_required: 'AUTHENTICATION_FAILED',
-  authentication_not_handled: 'AUTHENTICATION_FAILED',
-  payment_intent_authentication_failure: 'AUTHENTICATION_FAILED',
-};
+const DECLINE_CODES = new Map<string, DeclineReason>([
+  ['insufficient_funds', 'INSUFFICIENT_FUNDS'],
+  ['expired_card', 'EXPIRED_CARD'],
+  ['incorrect_cvc', 'INCORRECT_CVC'],
+  ['invalid_cvc', 'INCORRECT_CVC'],
+  ['authentication_required', 'AUTHENTICATION_FAILED'],
+  ['authentication_not_handled', 'AUTHENTICATION_FAILED'],
+  ['payment_intent_authentication_failure', 'AUTHENTICATION_FAILED'],
+]);
 
 /**
  * Why Stripe declined: its `decline_code` first (the issuer's reason), then its error `code`
@@ -82,8 +83,8 @@ const DECLINE_CODES: Record<string, DeclineReason> = {
 export function declineReason(
   error: { code?: string | null; decline_code?: string | null } | null | undefined,
 ): DeclineReason {
-  const byDecline = error?.decline_code ? DECLINE_CODES[error.decline_code] : undefined;
-  const byCode = error?.code ? DECLINE_CODES[error.code] : undefined;
+  const byDecline = error?.decline_code ? DECLINE_CODES.get(error.decline_code) : undefined;
+  const byCode = error?.code ? DECLINE_CODES.get(error.code) : undefined;
   return byDecline ?? byCode ?? 'CARD_DECLINED';
 }
 
@@ -167,14 +168,14 @@ export function intentResult(
   }
 }
 
-const EVENT_TYPES: Record<string, ProviderEvent['type']> = {
-  'payment_intent.succeeded': 'charge.succeeded',
-  'payment_intent.payment_failed': 'charge.failed',
-  'payment_intent.canceled': 'charge.failed',
-};
+const EVENT_TYPES = new Map<string, ProviderEvent['type']>([
+  ['payment_intent.succeeded', 'charge.succeeded'],
+  ['payment_intent.payment_failed', 'charge.failed'],
+  ['payment_intent.canceled', 'charge.failed'],
+]);
 
 function metadataId(metadata: Stripe.Metadata | null | undefined, key: string): string | null {
-  const value = metadata?.[key];
+  const value = metadata && Object.hasOwn(metadata, key) ? metadata[key] : undefined;
   return typeof value === 'string' && value.length > 0 && value.length <= 200 ? value : null;
 }
 
@@ -184,7 +185,7 @@ function metadataId(metadata: Stripe.Metadata | null | undefined, key: string): 
  * and an intent we did not create (no metadata) are null: acknowledged and ignored.
  */
 export function providerEvent(event: Stripe.Event): ProviderEvent | null {
-  const type = EVENT_TYPES[event.type];
+  const type = EVENT_TYPES.get(event.type);
   if (!type) return null;
   const intent = event.data?.object as Partial<Stripe.PaymentIntent> | undefined;
   if (!intent || intent.object !== 'payment_intent' || typeof intent.id !== 'string') return null;
