@@ -183,7 +183,8 @@ export async function receiveWebhook(
   if (await deps.actions.eventHandled(event.id))
     return { status: 200, body: { received: true, duplicate: true } };
   const outcome = await handleProviderEvent(deps, event);
-  await deps.actions.markEventHandled(event.id);
+  // An event about a charge that is not ours writes nothing at all (not even its mark).
+  if (outcome !== 'IGNORED') await deps.actions.markEventHandled(event.id);
   return { status: 200, body: { received: true, outcome } };
 }
 
