@@ -92,6 +92,21 @@ const text = (body: Body, field: string, max = 200): string => {
   return value;
 };
 
+/** The charge's description: optional, at most 1000 characters (empty allowed). */
+function description(body: Body): string {
+  const value = body.description ?? '';
+  if (typeof value !== 'string' || value.length > 1000)
+    throw new RequestError(
+      400,
+      'invalid_request',
+      'description must be a string of at most 1000 characters',
+      {
+        field: 'description',
+      },
+    );
+  return value;
+}
+
 function money(body: Body, positive: boolean): Money {
   const value = body.amount as Partial<Money> | undefined;
   const ok =
@@ -221,7 +236,7 @@ export function createServer(deps: ServerDeps) {
         amount: money(body, true),
         paymentId: text(body, 'paymentId'),
         orderId: text(body, 'orderId'),
-        description: body.description === undefined ? '' : text(body, 'description', 1000),
+        description: description(body),
       };
       const outcome = await processor.charge(request);
       log.info(

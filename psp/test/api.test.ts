@@ -168,6 +168,16 @@ describe('charges', () => {
       expect(res.status).toBe(400);
       expect(res.body.error.type).toBe('invalid_request');
     }
+    const long = {
+      token,
+      amount: { amount: 1, currency: 'EUR' },
+      paymentId: 'p',
+      orderId: 'o',
+      description: 'x'.repeat(1001),
+    };
+    expect(
+      (await psp.call('POST', '/v1/charges', long, { 'idempotency-key': 'k-long' })).body.error.field,
+    ).toBe('description');
     const noKey = await psp.call('POST', '/v1/charges', {
       token,
       amount: { amount: 1, currency: 'EUR' },
@@ -176,6 +186,21 @@ describe('charges', () => {
     });
     expect(noKey.status).toBe(400);
     expect((await psp.charge(token)).body.status).toBe('succeeded');
+  });
+
+  it('accepts an empty or missing description', async () => {
+    for (const description of ['', undefined]) {
+      const token = await psp.token();
+      const body = {
+        token,
+        amount: { amount: 1, currency: 'EUR' },
+        paymentId: `p-${description}`,
+        orderId: 'o',
+        description,
+      };
+      const res = await psp.call('POST', '/v1/charges', body, { 'idempotency-key': `k-desc-${description}` });
+      expect(res.body).toMatchObject({ status: 'succeeded', description: '' });
+    }
   });
 
   it('answers 404 for an unknown charge and route', async () => {
