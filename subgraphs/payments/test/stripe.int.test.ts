@@ -44,14 +44,21 @@ function chargeRequest(overrides: Partial<ChargeRequest> = {}): ChargeRequest {
   };
 }
 
-/** The decoded form stripe-mock logged for the last request to `path`. */
-function lastRequestData(path: string): string {
-  const blocks = mock
-    .output()
-    .split('Request: ')
-    .filter((b) => b.startsWith(path + '\n') || b.startsWith(path + '?'));
-  const block = blocks.at(-1) ?? '';
-  return /Request data = (.*)/.exec(block)?.[1] ?? '';
+/**
+ * The decoded form stripe-mock logged for the request to `path` whose data contains `marker` (an id
+ * unique to the test). Its log arrives through a pipe and may trail the HTTP answer: wait up to 5 s.
+ */
+async function requestData(path: string, marker: string): Promise<string> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const blocks = mock
+      .output()
+      .split('Request: ')
+      .filter((b) => b.startsWith(path + '\n') || b.startsWith(path + '?'));
+    const data = blocks.map((b) => /Request data = (.*)/.exec(b)?.[1] ?? '').find((d) => d.includes(marker));
+    if (data || Date.now() > deadline) return data ?? '';
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 describe('charges against stripe-mock', () => {
@@ -64,7 +71,7 @@ describe('charges against stripe-mock', () => {
       { method: 'POST', path: '/v1/payment_intents', idempotencyKey: request.paymentId },
     ]);
     expect(answered.at(-1)).toEqual({ path: '/v1/payment_intents', status: 200 });
-    const data = lastRequestData('POST /v1/payment_intents');
+    const data = await requestData('POST /v1/payment_intents', request.paymentId);
     expect(data).toContain('amount:2599');
     expect(data).toContain('currency:eur'); // lower case, as Stripe wants it
     expect(data).toContain('confirm:true');
@@ -94,8 +101,12 @@ describe('charges against stripe-mock', () => {
 
   it('passes a return URL for 3-D Secure redirects when configured, and stripe-mock accepts it', async () => {
     const withReturn = stripeProvider(mock.url, { returnUrl: 'https://shop.example/payments/return' });
-    await withReturn.charge(chargeRequest());
-    expect(lastRequestData('POST /v1/payment_intents')).toContain(
+    const statuses: number[] = [];
+    withReturn.client.on('response', (e: { status: number }) => statuses.push(e.status));
+    const request = chargeRequest();
+    await withReturn.charge(request);
+    expect(statuses).toEqual([200]);
+    expect(await requestData('POST /v1/payment_intents', request.paymentId)).toContain(
       'return_url:https://shop.example/payments/return',
     );
   });
@@ -151,7 +162,7 @@ describe('refunds, retrieve and cancel against stripe-mock', () => {
     expect(sent.slice(before)).toEqual([
       { method: 'POST', path: '/v1/refunds', idempotencyKey: 'refund:payment-42:ORDER_CANCELLED' },
     ]);
-    const data = lastRequestData('POST /v1/refunds');
+    const data = await requestData('POST /v1/refunds', 'payment-42');
     expect(data).toContain('amount:700');
     expect(data).toContain('payment_intent:pi_3RefundMe');
     expect(data).toContain('metadata:map[paymentId:payment-42]');
@@ -210,7 +221,7 @@ describe('refunds, retrieve and cancel against stripe-mock', () => {
       ['POST', '/v1/payment_intents/pi_3Cancel/cancel'],
     ]);
     expect(answered.at(-1)).toEqual({ path: '/v1/payment_intents/pi_3Cancel/cancel', status: 200 });
-    expect(lastRequestData('POST /v1/payment_intents/pi_3Cancel/cancel')).toContain(
+    expect(await requestData('POST /v1/payment_intents/pi_3Cancel/cancel', 'cancellation_reason')).toContain(
       'cancellation_reason:abandoned',
     );
     expect(result).toMatchObject({ outcome: 'DECLINED', chargeId: 'pi_3Cancel' });
