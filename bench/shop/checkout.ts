@@ -1,7 +1,7 @@
 /**
  * Part 3, the checkout pipeline: N virtual shoppers for T seconds, each looping placeOrder → tokenise
- * the test card 4242… at the PSP → payOrder with the token through the gateway; successes and errors are counted. The confirmation latency
- * of every paid order is read from the notifications KV bucket (watched over NATS): the event record
+ * the test card 4242… at the PSP → payOrder with the token through the gateway; successes and errors
+ * are counted. The confirmation latency of every paid order is read from the notifications KV bucket (watched over NATS): the event record
  * `event.<eventId>` turns DONE when every channel is SENT, at its `completedAt`; the latency is
  * `completedAt − payment.createdAt` (both stamped by processes on this host).
  */
