@@ -10,6 +10,7 @@ import { PaymentsRepository } from './payments.repository';
 import { PaymentsService } from './payments.service';
 import type { PaymentProvider } from './providers/provider';
 import { PspProvider } from './providers/psp-provider';
+import { StripeProvider } from './providers/stripe-provider';
 import { RefundsRepository } from './refunds.repository';
 import { createServer } from './server';
 
@@ -135,7 +136,13 @@ export type PaymentsApp = Awaited<ReturnType<typeof createApp>>;
 /** The provider PAYMENT_PROVIDER names: the test PSP over HTTP (default) or Stripe. */
 export async function providerFor(config: Config): Promise<PaymentProvider> {
   if (config.PAYMENT_PROVIDER === 'stripe') {
-    throw new Error('PAYMENT_PROVIDER=stripe: the Stripe driver is not part of this build yet');
+    // the config refuses PAYMENT_PROVIDER=stripe without both secrets
+    return new StripeProvider({
+      secretKey: config.STRIPE_SECRET_KEY ?? '',
+      webhookSecret: config.STRIPE_WEBHOOK_SECRET ?? '',
+      ...(config.STRIPE_API_URL ? { apiUrl: config.STRIPE_API_URL } : {}),
+      toleranceSeconds: config.WEBHOOK_TOLERANCE_SECONDS,
+    });
   }
   return new PspProvider({
     url: config.PSP_URL,

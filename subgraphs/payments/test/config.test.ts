@@ -6,7 +6,10 @@ import {
   loadConfig,
 } from '@shop/config';
 import { configSchema as ordersConfigSchema } from '@shop/orders';
+import { providerFor } from '../src/app';
 import { CHARGE_LOCK_MS, configSchema, MAX_ORDERS_TIMEOUT_MS, MAX_PROVIDER_TIMEOUT_MS } from '../src/config';
+import { PspProvider } from '../src/providers/psp-provider';
+import { StripeProvider } from '../src/providers/stripe-provider';
 
 const OWN = {
   ROUTER_SECRET: 'a-real-router-secret-of-ours',
@@ -92,6 +95,20 @@ describe('payments config', () => {
     expect(problemsOf({ PAYMENT_PROVIDER: 'paypal' }).map((p) => p.split(':')[0])).toEqual([
       'PAYMENT_PROVIDER',
     ]);
+  });
+
+  it('PAYMENT_PROVIDER picks the provider: the test PSP by default, Stripe when asked', async () => {
+    expect(await providerFor(loadConfig(configSchema, {}))).toBeInstanceOf(PspProvider);
+    const stripe = await providerFor(
+      loadConfig(configSchema, {
+        PAYMENT_PROVIDER: 'stripe',
+        STRIPE_SECRET_KEY: 'sk_test_123',
+        STRIPE_WEBHOOK_SECRET: 'whsec_123',
+        STRIPE_API_URL: 'http://127.0.0.1:12111',
+      }),
+    );
+    expect(stripe).toBeInstanceOf(StripeProvider);
+    expect(stripe.name).toBe('stripe');
   });
 
   it('finding 7: production starts with secrets of its own; development and test keep the defaults', () => {
