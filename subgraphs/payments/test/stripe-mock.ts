@@ -22,14 +22,14 @@ export interface StripeMock {
  * Starts .bin/stripe-mock on ports the system chooses (HTTP and HTTPS both, so that no two runs
  * collide on its defaults 12111/12112) and answers once it listens.
  */
-export async function startStripeMock(): Promise<StripeMock> {
-  if (!existsSync(STRIPE_MOCK_BIN)) {
+export async function startStripeMock(bin = STRIPE_MOCK_BIN): Promise<StripeMock> {
+  if (!existsSync(bin)) {
     throw new Error(
-      `${STRIPE_MOCK_BIN} is missing: run \`bash tools/build.sh\` (npm run tools:build) to build stripe-mock`,
+      `${bin} is missing: run \`bash tools/build.sh\` (npm run tools:build) to build stripe-mock`,
     );
   }
   const child: ChildProcess = spawn(
-    STRIPE_MOCK_BIN,
+    bin,
     ['-http-addr', '127.0.0.1:0', '-https-addr', '127.0.0.1:0', '-verbose'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );

@@ -227,6 +227,41 @@ describe('charge outcomes', () => {
   });
 });
 
+describe('concurrent calls', () => {
+  it("aborting one call in flight drops only its request: the others' signals are their own", async () => {
+    canned.answer(
+      {
+        status: 200,
+        body: paymentIntent({ id: 'pi_3A', payment_method: card('visa', '4242') as never }),
+        delayMs: 400,
+      },
+      {
+        status: 200,
+        body: paymentIntent({ id: 'pi_3B', payment_method: card('visa', '4242') as never }),
+        delayMs: 400,
+      },
+      {
+        status: 200,
+        body: paymentIntent({ id: 'pi_3C', payment_method: card('visa', '4242') as never }),
+        delayMs: 400,
+      },
+    );
+    const doomed = new AbortController();
+    const calls = [
+      provider.charge({ ...chargeRequest(), paymentId: 'key-a' }),
+      provider.charge({ ...chargeRequest(doomed.signal), paymentId: 'key-b' }),
+      provider.charge({ ...chargeRequest(), paymentId: 'key-c' }),
+    ];
+    setTimeout(() => doomed.abort(), 100);
+    const [a, b, c] = await Promise.allSettled(calls);
+    expect(a).toMatchObject({ status: 'fulfilled', value: { outcome: 'SUCCEEDED' } });
+    expect(b.status === 'rejected' && b.reason).toBeInstanceOf(ProviderUnavailableError);
+    expect(c).toMatchObject({ status: 'fulfilled', value: { outcome: 'SUCCEEDED' } });
+    const dropped = canned.requests.filter((r) => r.dropped).map((r) => r.headers['idempotency-key']);
+    expect(dropped).toEqual(['key-b']);
+  });
+});
+
 describe('refund outcomes', () => {
   it('sends our refund key on the wire', async () => {
     canned.answer({

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ProviderUnavailableError, RefundRefusedError, type ChargeRequest } from '../src/providers/provider';
 import { StripeProvider, StripeRequestError } from '../src/providers/stripe-provider';
-import { closedPort, startStripeMock, stripeProvider, type StripeMock } from './stripe-mock';
+import { closedPort, startStripeMock, STRIPE_MOCK_BIN, stripeProvider, type StripeMock } from './stripe-mock';
 
 /**
  * StripeProvider against stripe-mock (.bin/stripe-mock, built by tools/build.sh): every request the
@@ -236,6 +236,23 @@ describe('refunds, retrieve and cancel against stripe-mock', () => {
       expect(sent.length).toBe(before);
     },
   );
+});
+
+describe('the stripe-mock binary', () => {
+  it('is the one tools/build.sh builds, and a missing one fails naming tools/build.sh', async () => {
+    expect(STRIPE_MOCK_BIN).toMatch(/\/\.bin\/stripe-mock$/);
+    await expect(startStripeMock(`${STRIPE_MOCK_BIN}-missing`)).rejects.toThrow(/tools\/build\.sh/);
+  });
+
+  it('many charges at once each carry their own Idempotency-Key and all pass validation', async () => {
+    const requests = Array.from({ length: 20 }, () => chargeRequest());
+    const before = sent.length;
+    const results = await Promise.all(requests.map((r) => provider.charge(r)));
+    expect(results.every((r) => r.outcome === 'DECLINED')).toBe(true);
+    const keys = sent.slice(before).map((s) => s.idempotencyKey);
+    expect(new Set(keys)).toEqual(new Set(requests.map((r) => r.paymentId)));
+    expect(answered.slice(-20).every((a) => a.status === 200)).toBe(true);
+  });
 });
 
 describe('Stripe down', () => {
