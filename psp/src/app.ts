@@ -47,7 +47,10 @@ export function createApp(config: Config, overrides: AppOverrides = {}) {
     async start(): Promise<{ url: string; port: number }> {
       const address = await server.listen(config.PORT, config.HOST);
       started = true;
-      log.info({ url: address.url }, 'psp listening');
+      log.info(
+        { url: address.url, publicUrl: config.PUBLIC_URL, webhookUrl: config.WEBHOOK_URL },
+        'psp listening',
+      );
       return address;
     },
     stop(): Promise<void> {
