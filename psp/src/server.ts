@@ -148,7 +148,13 @@ function chargeAnswer(res: ServerResponse, outcome: ChargeOutcome) {
 }
 
 const sendHtml = (res: ServerResponse, status: number, html: string) => {
-  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', ...CORS });
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+    'x-content-type-options': 'nosniff',
+    'cache-control': 'no-store',
+    ...CORS,
+  });
   res.end(html);
 };
 
