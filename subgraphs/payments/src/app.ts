@@ -99,15 +99,16 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       );
       pendingRefunds.wake();
       running.push(pendingRefunds);
-      // Payments awaiting authentication whose webhook never came: looked up once their action expired.
-      running.push(
-        every(
-          config.PENDING_ACTION_INTERVAL_MS,
-          () => service.settleExpiredActions(),
-          log,
-          'payments pending actions',
-        ),
+      // Payments awaiting authentication whose webhook never came: looked up once their action
+      // expired (at once, for those a previous process left, then periodically).
+      const pendingActions = every(
+        config.PENDING_ACTION_INTERVAL_MS,
+        () => service.settleExpiredActions(),
+        log,
+        'payments pending actions',
       );
+      pendingActions.wake();
+      running.push(pendingActions);
       if (relay) {
         await relay.start();
         running.push(relay);

@@ -182,7 +182,12 @@ export async function refund(deps: PaymentsDeps, input: RefundPaymentInput): Pro
   if (!Number.isSafeInteger(input.amount.amount) || input.amount.amount <= 0)
     return refuse('the amount must be a positive number of minor units');
   const left = payment.amount.amount - payment.refundedAmount;
-  if (input.amount.amount > left) return refuse(`more than what is left to refund (${left})`);
+  if (input.amount.amount > left) {
+    // A concurrent delivery of this very refund may have been recorded between the two reads.
+    const recorded = await deps.refunds.refundFor(input.paymentId, input.reason);
+    if (recorded) return { kind: 'ALREADY_REFUNDED', refund: recorded };
+    return refuse(`more than what is left to refund (${left})`);
+  }
 
   let providerRefundId: string;
   try {
