@@ -169,6 +169,19 @@ it('no password, card number, CVC or token in any log file or datastore of the r
     expect(findSecrets([{ source: 'control', text }], needles).length).toBeGreaterThan(0);
   expect(findSecrets([{ source: 'control', text: 'took 913 ms, 482 rows' }], needles)).toEqual([]);
   expect(findSecrets(blobs, needles)).toEqual([]);
+  // Payment method tokens are credentials too (single use, 15 minutes): the graph neither logs nor
+  // stores them (the PSP's own log names the tokens it issued, as a provider's dashboard does).
+  const tokens = [...load.paymentTokens].map((t) => ({ label: 'payment method token', pattern: t }));
+  expect(tokens.length).toBeGreaterThan(0);
+  expect(
+    findSecrets([{ source: 'control', text: `{"token":"${tokens[0]!.pattern}"}` }], tokens),
+  ).toHaveLength(1);
+  expect(
+    findSecrets(
+      blobs.filter((b) => !b.source.startsWith('log:psp')),
+      tokens,
+    ),
+  ).toEqual([]);
   figures.scannedBlobs = blobs.length;
   writeFileSync(`${cluster.logDir}/../${cluster.label}.figures.json`, JSON.stringify(figures, null, 2));
 }, 60_000);

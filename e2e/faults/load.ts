@@ -65,6 +65,8 @@ export class CheckoutLoad {
   readonly shoppers: Shopper[] = [];
   readonly placed: ClientOrder[] = [];
   readonly tokens = new Set<string>();
+  /** The payment method tokens the PSP issued to the shoppers' browsers. */
+  readonly paymentTokens = new Set<string>();
   /** Wrong data a client was shown (a mismatch with what it asked for, or an impossible result). */
   readonly wrongData: string[] = [];
   readonly stats = new OutcomeStats();
@@ -188,6 +190,7 @@ export class CheckoutLoad {
       this.wrongData.push(`the PSP issued no token for ${order.id}`);
       return;
     }
+    this.paymentTokens.add(token);
     for (let attempt = 1; attempt <= 10; attempt++) {
       const outcome = await call(
         this.cluster.url,
