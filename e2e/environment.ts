@@ -15,7 +15,6 @@
  * (`logs`), and the fault suite (e2e/faults/cluster.ts) already covers the real processes.
  */
 import { loadConfig, ROUTER, subgraphUrlVariable, type SubgraphName } from '@shop/config';
-import { randomBytes } from 'node:crypto';
 import { createRunSecrets, createRunStores, freePort, START_ORDER, TOKEN_ISSUER } from '@shop/graph';
 import { createApp as createPsp, configSchema as pspConfigSchema } from '@shop/psp';
 import { createLogger, type Logger } from '@shop/server';
@@ -72,8 +71,8 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
   const pspPort = await freePort();
   const pspUrl = `http://127.0.0.1:${pspPort}`;
   const psp = {
-    secretKey: `psp-key-${stores.label}-${randomBytes(16).toString('hex')}`,
-    webhookSecret: `psp-whsec-${stores.label}-${randomBytes(16).toString('hex')}`,
+    secretKey: secrets.pspSecretKey,
+    webhookSecret: secrets.pspWebhookSecret,
     webhookUrl: `http://127.0.0.1:${paymentsPort}/webhooks/provider`,
   };
   const own: Record<SubgraphName, Record<string, string>> = {
@@ -94,8 +93,6 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
       PORT: String(paymentsPort),
       PAYMENT_PROVIDER: 'test',
       PSP_URL: pspUrl,
-      PSP_SECRET_KEY: psp.secretKey,
-      PSP_WEBHOOK_SECRET: psp.webhookSecret,
       ...(options.pendingActionIntervalMs
         ? { PENDING_ACTION_INTERVAL_MS: String(options.pendingActionIntervalMs) }
         : {}),
@@ -111,8 +108,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
       ...common,
       PORT: String(pspPort),
       PUBLIC_URL: pspUrl,
-      PSP_SECRET_KEY: psp.secretKey,
-      PSP_WEBHOOK_SECRET: psp.webhookSecret,
+      ...secrets.envFor('psp'),
       WEBHOOK_URL: psp.webhookUrl,
       LATENCY_MS: String(options.paymentLatencyMs ?? 0),
       ...(options.authenticationTtlSeconds
