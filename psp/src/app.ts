@@ -56,8 +56,9 @@ export function createApp(config: Config, overrides: AppOverrides = {}) {
     stop(): Promise<void> {
       stopped ??= (async () => {
         started = false;
-        processor.stop();
+        // requests in flight finish first (their events are still sent), then the timers, then the deliveries
         await server.close();
+        processor.stop();
         await webhooks.stop();
       })();
       return stopped;

@@ -32,8 +32,10 @@ export const configSchema = z
     PUBLIC_URL: urlWith(['http', 'https'], `http://localhost:${PSP.port}`),
     /** How long a card token stays usable (it is single use: a created charge consumes it). */
     TOKEN_TTL_SECONDS: positiveInt(900),
-    /** How long a charge waits for its authentication before it is abandoned (AUTHENTICATION_FAILED). */
-    AUTHENTICATION_TTL_SECONDS: positiveInt(300),
+    /** How long a charge waits for its authentication before it is abandoned (AUTHENTICATION_FAILED; at most a day). */
+    AUTHENTICATION_TTL_SECONDS: positiveInt(300).refine((v) => v <= 86_400, {
+      message: 'must be at most 86400',
+    }),
     /** The simulated processor latency of a charge, in ms (demos, benchmarks, race tests). */
     LATENCY_MS: nonNegativeInt(0, 60_000),
   })

@@ -227,7 +227,10 @@ export class TestProcessor {
       };
       this.authTimers.set(
         id,
-        setTimeout(() => this.settle(id, 'failed', 'The authentication was not completed in time'), ttlMs),
+        setTimeout(
+          () => this.settle(id, 'failed', 'The authentication was not completed in time'),
+          ttlMs,
+        ).unref(),
       );
     } else this.finished(charge);
     return { kind: 'charge', charge: { ...charge } };

@@ -97,7 +97,7 @@ export class WebhookSender {
       const timer = setTimeout(() => {
         this.timers.delete(timer);
         this.attempt(event, raw, attempt + 1);
-      }, delay);
+      }, delay).unref();
       this.timers.add(timer);
     });
     this.inFlight.add(tracked);

@@ -42,6 +42,8 @@ it('bounds LATENCY_MS to 0-60000 and wants URLs and positive TTLs', () => {
     'PUBLIC_URL',
     'WEBHOOK_URL',
   ]);
+  expect(problems({ AUTHENTICATION_TTL_SECONDS: '86400' })).toEqual([]);
+  expect(problems({ AUTHENTICATION_TTL_SECONDS: '86401' })).toEqual(['AUTHENTICATION_TTL_SECONDS']); // beyond a timer's range soon
   expect(problems({ TOKEN_TTL_SECONDS: '0', AUTHENTICATION_TTL_SECONDS: 'x' }).sort()).toEqual([
     'AUTHENTICATION_TTL_SECONDS',
     'TOKEN_TTL_SECONDS',
