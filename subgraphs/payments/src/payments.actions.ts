@@ -185,6 +185,10 @@ export async function receiveWebhook(
   const outcome = await handleProviderEvent(deps, event);
   // An event about a charge that is not ours writes nothing at all (not even its mark).
   if (outcome !== 'IGNORED') await deps.actions.markEventHandled(event.id);
+  deps.log.info(
+    { eventId: event.id, type: event.type, paymentId: event.paymentId, outcome },
+    'webhook handled',
+  );
   return { status: 200, body: { received: true, outcome } };
 }
 
