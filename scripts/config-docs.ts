@@ -5,13 +5,14 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { z } from 'zod';
-import { ROUTER, SUBGRAPHS, type ProcessName } from '@shop/config';
+import { PSP, ROUTER, SUBGRAPHS, type ProcessName } from '@shop/config';
 import { configSchema as users } from '@shop/users';
 import { configSchema as products } from '@shop/products';
 import { configSchema as orders } from '@shop/orders';
 import { configSchema as payments } from '@shop/payments';
 import { configSchema as notifications } from '@shop/notifications';
 import { configSchema as router } from '@shop/router';
+import { configSchema as psp } from '@shop/psp';
 import { servicesConfigSchema } from './services';
 
 /** Each process's config schema, by the table's names. */
@@ -22,12 +23,14 @@ const schemas: Record<ProcessName, z.ZodObject> = {
   payments,
   notifications,
   router,
+  psp,
 };
 const configFile = (entry: string) => entry.replace(/main\.ts$/, 'config.ts');
 
 const sections: [string, string, z.ZodObject][] = [
   [ROUTER.name, `The gateway (${configFile(ROUTER.entry)}).`, router],
   ...SUBGRAPHS.map((s): [string, string, z.ZodObject] => [s.name, configFile(s.entry), schemas[s.name]]),
+  [PSP.name, `The test payment service provider (${configFile(PSP.entry)}; docs/payment-provider.md).`, psp],
   [
     'datastores (npm run services)',
     'scripts/services.ts: which endpoints to check and start.',

@@ -27,7 +27,14 @@ import {
   isLocal,
   redact,
 } from './datastores/checks';
-import { makeStarters, START_TIMEOUT_MS, type Log, type Starter, type Starters } from './datastores/starters';
+import {
+  ensureTools,
+  makeStarters,
+  START_TIMEOUT_MS,
+  type Log,
+  type Starter,
+  type Starters,
+} from './datastores/starters';
 
 export { redact, requiredDatabases } from './datastores/checks';
 
@@ -181,7 +188,9 @@ export async function ensureServices(options: EnsureOptions = {}): Promise<Statu
   const config = loadConfig(servicesConfigSchema, env);
   const log: Log = quiet ? () => {} : (line) => process.stderr.write(`${line}\n`);
   const starters = makeStarters(log, quiet);
-  return Promise.all(endpoints(config, starters).map((endpoint) => bringUp(endpoint, start)));
+  const rows = await Promise.all(endpoints(config, starters).map((endpoint) => bringUp(endpoint, start)));
+  if (start) await ensureTools(log, quiet);
+  return rows;
 }
 
 /** The status table as text: a header and one line per endpoint. */

@@ -12,6 +12,7 @@ import { configSchema as products } from '@shop/products';
 import { configSchema as orders } from '@shop/orders';
 import { configSchema as payments } from '@shop/payments';
 import { configSchema as notifications } from '@shop/notifications';
+import { configSchema as psp } from '@shop/psp';
 import { configSchema as router } from '@shop/router';
 
 interface Service {
@@ -24,7 +25,15 @@ interface Service {
 const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
   services: Record<string, Service>;
 };
-const schemas: Record<string, z.ZodObject> = { users, products, orders, payments, notifications, router };
+const schemas: Record<string, z.ZodObject> = {
+  users,
+  products,
+  orders,
+  payments,
+  notifications,
+  router,
+  psp,
+};
 
 /** Compose's ${NAME:-default} interpolation, with the environment of this test unset. */
 const interpolate = (value: string) => value.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');

@@ -110,9 +110,17 @@ export function makeStarters(log: Log, quiet: boolean): Starters {
   };
 }
 
+/**
+ * The tools no daemon starter builds on its way (stripe-mock, which the payments tests start
+ * themselves): built when missing, even where FerretDB and Mailpit already run.
+ */
+export async function ensureTools(log: Log, quiet: boolean): Promise<void> {
+  if (!existsSync(join(binDir, 'stripe-mock'))) await buildTools(log, quiet);
+}
+
 /** Runs tools/build.sh, a no-op when .bin/ is up to date. Its output is shown unless quiet. */
 function buildTools(log: Log, quiet: boolean): Promise<void> {
-  log('Building FerretDB and Mailpit if needed (tools/build.sh)...');
+  log('Building FerretDB, Mailpit and stripe-mock if needed (tools/build.sh)...');
   return new Promise<void>((resolve, reject) => {
     const child = spawn('bash', [join(root, 'tools', 'build.sh')], {
       stdio: quiet ? ['ignore', 'pipe', 'pipe'] : ['ignore', process.stderr, process.stderr],

@@ -142,6 +142,7 @@ export async function providerFor(config: Config): Promise<PaymentProvider> {
       secretKey: config.STRIPE_SECRET_KEY ?? '',
       webhookSecret: config.STRIPE_WEBHOOK_SECRET ?? '',
       ...(config.STRIPE_API_URL ? { apiUrl: config.STRIPE_API_URL } : {}),
+      ...(config.STRIPE_RETURN_URL ? { returnUrl: config.STRIPE_RETURN_URL } : {}),
       toleranceSeconds: config.WEBHOOK_TOLERANCE_SECONDS,
     });
   }

@@ -74,6 +74,12 @@ export const configSchema = z
     STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
     /** Points the Stripe SDK elsewhere (e.g. stripe-mock at http://127.0.0.1:12111). */
     STRIPE_API_URL: z.string().url().optional(),
+    /**
+     * Where Stripe sends the customer back after a 3-D Secure page (the storefront's order page);
+     * without it Stripe has no redirect to offer and a card that needs authentication is declined
+     * (AUTHENTICATION_FAILED).
+     */
+    STRIPE_RETURN_URL: z.string().url().optional(),
     /** A webhook whose signed timestamp is further than this from now is refused as a replay. */
     WEBHOOK_TOLERANCE_SECONDS: positiveInt(300),
     /**
