@@ -13,7 +13,7 @@ import { Kind, OperationTypeNode } from 'graphql';
 import WebSocket from 'ws';
 import { bearer, data } from '../client';
 import type { TestEnvironment } from '../environment';
-import { TEST_CARDS, testCard, tokenFor } from '../psp';
+import { TEST_CARDS, tokenFor } from '../psp';
 import {
   CataloguePageDocument,
   PayOrderDocument,
@@ -23,9 +23,6 @@ import {
 
 // Apollo's GraphQLWsLink tells socket errors apart with the global WebSocket (Node 20 has none)
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
-
-/** The card the shoppers pay with (tokenised at the PSP for each payOrder). */
-export const GOOD_CARD = testCard(TEST_CARDS.visa);
 
 export interface Shopper {
   id: string;

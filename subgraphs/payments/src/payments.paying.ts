@@ -5,7 +5,7 @@ import { serviceUnavailable } from '@shop/errors';
 import { isWellFormed } from '@shop/graphql';
 import { isOrderId, ServiceUnavailableError, type PaymentEvent, type PayableReply } from '@shop/messaging';
 import type { PaymentModel, PayOrderResult, StoredOutcome } from './models';
-import { cancelPendingAction, UNKNOWN_CARD } from './payments.actions';
+import { cancelPendingAction, UNKNOWN_CARD, withOrderLock } from './payments.actions';
 import type { IdempotencyRecord } from './payments.repository';
 import { refundLate, refundWhole } from './payments.refunds';
 import type { PaymentsDeps } from './payments.service';
@@ -132,14 +132,7 @@ async function chargeOnce(
   orderId: string,
   paymentMethod: string,
 ): Promise<PayOrderResult> {
-  const lockToken = randomUUID();
-  const deadline = Date.now() + deps.lockMs + 5_000;
-  while (!(await deps.repository.lockOrder(orderId, lockToken, deps.lockMs))) {
-    if (Date.now() > deadline)
-      throw serviceUnavailable('Another payment for this order is in progress; retry later');
-    await sleep(deps.pollMs);
-  }
-  try {
+  return withOrderLock(deps, orderId, async () => {
     let reply: PayableReply;
     // orders' payment lease starts when it handles this request: it lasts at least until
     // askedAt + PAYMENT_LEASE_SECONDS, and the charge is over by askedAt + 20 s at most.
@@ -277,9 +270,7 @@ async function chargeOnce(
     if (charge.outcome === 'REQUIRES_ACTION')
       return { __typename: 'PaymentRequiresAction', payment, action: payment.action! };
     return { __typename: 'CardDeclinedError', message: charge.message, reason: charge.reason, payment };
-  } finally {
-    await deps.repository.unlockOrder(orderId, lockToken).catch(() => undefined);
-  }
+  });
 }
 
 /**

@@ -24,6 +24,8 @@ import {
   runId,
   type TestIssuer,
   deleteStreams,
+  dumpRedis,
+  waitFor,
 } from '@shop/testing';
 import { configSchema, createApp, type AppOverrides, type PaymentsApp } from '../src/index';
 import { freePort, PSP_SECRET_KEY, PSP_WEBHOOK_SECRET, TEST_CARDS, TestPsp } from './psp';
@@ -300,7 +302,19 @@ export async function bootPayments(
 export type Harness = Awaited<ReturnType<typeof bootPayments>>;
 
 /** Every key under a prefix with its full value rendered as text, for secret scans. */
-export { dumpRedis } from '@shop/testing';
+export { dumpRedis };
+
+/**
+ * The keys under the prefix once earlier tests' writes are over (their outbox relayed, the PSP's
+ * webhooks delivered), without the marks of handled webhooks: a test that checks "nothing was
+ * written" compares these.
+ */
+export async function quietKeys(h: Harness, psp: { webhooksPending(): number }): Promise<string[]> {
+  await waitFor(async () => psp.webhooksPending() === 0 && (await h.app.repository.outboxLength()) === 0);
+  return (await dumpRedis(h.redisPrefix))
+    .filter((line) => !line.startsWith(`${h.redisPrefix}webhook:`))
+    .sort();
+}
 
 /**
  * The lines that give away a card number (anywhere, spaces and dashes ignored) or a CVC (as a token

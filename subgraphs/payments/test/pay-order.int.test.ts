@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { card, dumpRedis, TEST_CARDS, TestPsp, YEAR, type Harness } from './helpers';
+import { card, quietKeys, TEST_CARDS, TestPsp, YEAR, type Harness } from './helpers';
 import { paymentsRun } from './run-checks';
 
 /**
@@ -101,7 +101,7 @@ describe('payOrder', () => {
       const user = h.customer();
       const orderId = h.newOrder(user.id);
       const before = provider.charges;
-      const keysBefore = (await dumpRedis(h.redisPrefix)).length;
+      const keysBefore = (await quietKeys(h, provider)).length;
       const res = await h.pay(user, {
         orderId,
         paymentMethodToken: token,
@@ -114,7 +114,7 @@ describe('payOrder', () => {
       });
       expect(h.payableAsked).not.toContain(orderId);
       expect(provider.charges).toBe(before);
-      expect((await dumpRedis(h.redisPrefix)).length).toBe(keysBefore);
+      expect((await quietKeys(h, provider)).length).toBe(keysBefore);
     },
   );
 
@@ -156,11 +156,11 @@ describe('payOrder', () => {
     // Redis would store U+FFFD in its place, so "k-\uD800" and "k-\uDBFF" would be the same key.
     const user = h.customer();
     const before = provider.charges;
-    const keysBefore = (await dumpRedis(h.redisPrefix)).length;
+    const keysBefore = (await quietKeys(h, provider)).length;
     const result = await payWith(user, h.newOrder(user.id), card(TEST_CARDS.SUCCESS), 'k-\uD800');
     expect(result).toMatchObject({ __typename: 'InvalidInputError', field: 'idempotencyKey' });
     expect(provider.charges).toBe(before);
-    expect((await dumpRedis(h.redisPrefix)).length).toBe(keysBefore);
+    expect((await quietKeys(h, provider)).length).toBe(keysBefore);
   });
 
   it("someone else's order and an unknown order are both PaymentOrderNotFoundError, charging nothing", async () => {

@@ -70,6 +70,10 @@ export class TestPsp {
   get charges() {
     return this.processor.charges;
   }
+  /** Webhook deliveries not done yet (sending, or waiting to be retried). */
+  webhooksPending(): number {
+    return this.app?.webhooks.pending() ?? 0;
+  }
   get succeeded() {
     return this.processor.succeeded;
   }
