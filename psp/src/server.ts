@@ -1,7 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { BodyTooLargeError, readBody, requestListener, sendJson, type Logger } from '@shop/server';
+import { BodyTooLargeError, listening, readBody, requestListener, sendJson, type Logger } from '@shop/server';
 import type { Money } from './models';
 import { challengePage, notFoundPage, resultPage } from './page';
 import type { ChargeOutcome, TestProcessor } from './processor';
@@ -310,23 +309,5 @@ export function createServer(deps: ServerDeps) {
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 30_000;
 
-  return {
-    server,
-    /** Listens and resolves with the base URL (port 0 picks a free port). */
-    async listen(port: number, host = '127.0.0.1'): Promise<{ url: string; port: number }> {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => resolve());
-      });
-      const address = server.address() as AddressInfo;
-      return { url: `http://${host}:${address.port}`, port: address.port };
-    },
-    /** Stops accepting connections and waits for requests in flight. */
-    async close(): Promise<void> {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-    },
-  };
+  return { server, ...listening(server) };
 }

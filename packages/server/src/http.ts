@@ -240,26 +240,41 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
   );
   server.keepAliveTimeout = 65_000;
 
+  return { server, ...listening(server, '/graphql') };
+}
+
+/**
+ * listen() and close() of a node:http server, the same for every process: listen resolves with the
+ * base URL + `path` (port 0 picks a free port); close stops accepting connections, waits for
+ * requests in flight and closes keep-alive connections as they go idle.
+ */
+export function listening(server: Server, path = '') {
   return {
-    server,
-    /** Listens and resolves with the URL (port 0 picks a free port). */
     async listen(port: number, host = '127.0.0.1'): Promise<{ url: string; port: number }> {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => resolve());
       });
       const address = server.address() as AddressInfo;
-      return { url: `http://${host}:${address.port}/graphql`, port: address.port };
+      return { url: `http://${host}:${address.port}${path}`, port: address.port };
     },
-    /** Stops accepting connections and waits for in-flight requests to finish. */
     async close(): Promise<void> {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      // A keep-alive connection busy when close() is called goes idle once its request is answered
+      // and would then hold close() until keepAliveTimeout (a PSP's webhook delivery, a client
+      // still connected): idle connections are closed as they appear until the server is closed.
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      try {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+      } finally {
+        clearInterval(sweep);
+      }
     },
   };
 }
+
 export type GraphQLHttpServer = ReturnType<typeof createGraphQLHttpServer>;
 
 /** What every subgraph's createServer returns, whatever serves GraphQL behind it. */

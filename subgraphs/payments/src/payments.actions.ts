@@ -27,14 +27,21 @@ export type Settlement = 'SUCCEEDED' | 'FAILED' | 'PENDING' | 'FINAL';
 /** The card shown for a charge whose provider sent none. */
 export const UNKNOWN_CARD: StoredCard = { brand: 'UNKNOWN', last4: '0000', expMonth: 0, expYear: 0 };
 
-/** Runs `task` holding the order's charge lock (waiting for it like payOrder does). */
+/** How long a webhook waits for the order's charge lock before it is answered 500 (redelivered). */
+export const WEBHOOK_LOCK_WAIT_MS = 5_000;
+
+/**
+ * Runs `task` holding the order's charge lock, waiting for it at most `waitMs` (by default as long
+ * as a holder may keep it; then ServiceUnavailableError).
+ */
 export async function withOrderLock<T>(
   deps: PaymentsDeps,
   orderId: string,
   task: () => Promise<T>,
+  waitMs = deps.lockMs + 5_000,
 ): Promise<T> {
   const lockToken = randomUUID();
-  const deadline = Date.now() + deps.lockMs + 5_000;
+  const deadline = Date.now() + waitMs;
   while (!(await deps.repository.lockOrder(orderId, lockToken, deps.lockMs))) {
     if (Date.now() > deadline)
       throw serviceUnavailable('Another payment for this order is in progress; retry later');
@@ -216,52 +223,60 @@ export async function handleProviderEvent(
     deps.log.info({ eventId: event.id, type: event.type }, 'webhook of a charge that is not ours; ignored');
     return 'IGNORED';
   }
-  return withOrderLock(deps, event.orderId, async () => {
-    if (await deps.actions.eventHandled(event.id)) return 'FINAL';
-    const [payment] = await deps.repository.paymentsByIds([event.paymentId]);
-    if (payment) {
-      if (payment.orderId !== event.orderId || (payment.chargeId && payment.chargeId !== event.chargeId)) {
-        deps.log.warn(
-          { eventId: event.id, paymentId: payment.id },
-          'webhook does not match its payment; ignored',
-        );
-        return 'IGNORED';
+  // A webhook waits for a payOrder in progress a few seconds at most: past that it is answered 500
+  // and the provider delivers it again later (a request held for the lock's 35 s would also hold
+  // a shutdown that long).
+  return withOrderLock(
+    deps,
+    event.orderId,
+    async () => {
+      if (await deps.actions.eventHandled(event.id)) return 'FINAL';
+      const [payment] = await deps.repository.paymentsByIds([event.paymentId]);
+      if (payment) {
+        if (payment.orderId !== event.orderId || (payment.chargeId && payment.chargeId !== event.chargeId)) {
+          deps.log.warn(
+            { eventId: event.id, paymentId: payment.id },
+            'webhook does not match its payment; ignored',
+          );
+          return 'IGNORED';
+        }
+        const result: ChargeResult =
+          event.type === 'charge.succeeded'
+            ? { outcome: 'SUCCEEDED', chargeId: event.chargeId, card: event.card ?? payment.card }
+            : {
+                outcome: 'DECLINED',
+                chargeId: event.chargeId,
+                card: event.card,
+                reason: event.reason ?? 'AUTHENTICATION_FAILED',
+                message: event.message ?? 'The payment failed',
+              };
+        return settleAction(deps, payment, result);
       }
-      const result: ChargeResult =
-        event.type === 'charge.succeeded'
-          ? { outcome: 'SUCCEEDED', chargeId: event.chargeId, card: event.card ?? payment.card }
-          : {
-              outcome: 'DECLINED',
-              chargeId: event.chargeId,
-              card: event.card,
-              reason: event.reason ?? 'AUTHENTICATION_FAILED',
-              message: event.message ?? 'The payment failed',
-            };
-      return settleAction(deps, payment, result);
-    }
-    if (event.type !== 'charge.succeeded') return 'FINAL';
-    // A charge nobody recorded: payOrder timed out (and its process may be gone since).
-    const unpaid: PaymentModel = {
-      id: event.paymentId,
-      orderId: event.orderId,
-      // Not known from the event: the charge's owner is read from orders if it is ever needed.
-      userId: 'unknown',
-      amount: event.amount,
-      status: 'SUCCEEDED',
-      card: event.card ?? UNKNOWN_CARD,
-      failureReason: null,
-      createdAt: new Date(),
-      chargeId: event.chargeId,
-      refundedAmount: 0,
-      action: null,
-    };
-    await deps.refunds.recordUnpaidCharge(unpaid, 'DUPLICATE_CHARGE');
-    const [written] = await deps.repository.paymentsByIds([event.paymentId]);
-    const refunded = written ? await refundWhole(deps, written, 'DUPLICATE_CHARGE') : null;
-    deps.log.error(
-      { eventId: event.id, paymentId: event.paymentId, refunded: refunded?.kind ?? null },
-      'a charge without a payment; refunded',
-    );
-    return 'REFUNDED';
-  });
+      if (event.type !== 'charge.succeeded') return 'FINAL';
+      // A charge nobody recorded: payOrder timed out (and its process may be gone since).
+      const unpaid: PaymentModel = {
+        id: event.paymentId,
+        orderId: event.orderId,
+        // Not known from the event: the charge's owner is read from orders if it is ever needed.
+        userId: 'unknown',
+        amount: event.amount,
+        status: 'SUCCEEDED',
+        card: event.card ?? UNKNOWN_CARD,
+        failureReason: null,
+        createdAt: new Date(),
+        chargeId: event.chargeId,
+        refundedAmount: 0,
+        action: null,
+      };
+      await deps.refunds.recordUnpaidCharge(unpaid, 'DUPLICATE_CHARGE');
+      const [written] = await deps.repository.paymentsByIds([event.paymentId]);
+      const refunded = written ? await refundWhole(deps, written, 'DUPLICATE_CHARGE') : null;
+      deps.log.error(
+        { eventId: event.id, paymentId: event.paymentId, refunded: refunded?.kind ?? null },
+        'a charge without a payment; refunded',
+      );
+      return 'REFUNDED';
+    },
+    WEBHOOK_LOCK_WAIT_MS,
+  );
 }
