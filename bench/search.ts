@@ -18,7 +18,7 @@
  *
  * Results: bench/results/search-<date>.json and .md, and bench/results/latest-search.md.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release } from 'node:os';
@@ -30,6 +30,7 @@ import { connectNats, natsNames } from '@shop/messaging';
 import { deleteStreams, dropMongo, endpoints, mongoDatabase, natsPrefix, withDatabase } from '@shop/testing';
 import { fixed, markdownTable } from './lib/report';
 import { percentile, probe, runLoad, type LoadResult, type LoadSpec } from './shop/load';
+import { cleanupOnExit, log, pinSelf } from './lib/run';
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const quick = process.argv.includes('--quick');
@@ -37,17 +38,6 @@ const size = Number(arg('products') ?? 10_000);
 const serverNote = arg('label') ?? 'FerretDB 1.24.2 (SQLite), .bin/ferretdb';
 const seconds = quick ? { warmup: 1, c1: 2, c10: 2 } : { warmup: 2, c1: 8, c10: 8 };
 const LOAD_CORE = '0';
-
-const log = (message: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
-
-function pinSelf(): string {
-  try {
-    execFileSync('taskset', ['-a', '-p', '-c', LOAD_CORE, String(process.pid)], { stdio: 'ignore' });
-    return `load generator pinned to core ${LOAD_CORE}`;
-  } catch {
-    return 'taskset failed: the load generator is NOT pinned';
-  }
-}
 
 interface Scenario {
   name: string;
@@ -195,7 +185,7 @@ interface Figures {
 }
 
 async function main() {
-  const pinned = pinSelf();
+  const pinned = pinSelf(LOAD_CORE);
   log(`${pinned}; ${quick ? 'QUICK run (not figures)' : 'full run'}; ${size} products`);
   const started = Date.now();
   const base = arg('mongo') ?? endpoints.mongo;
@@ -204,23 +194,7 @@ async function main() {
   const prefix = natsPrefix('benchsearch');
   const secret = randomBytes(24).toString('hex');
   const logDir = join(ROOT, '.run/bench', `search-${db.name}`);
-  const cleanups: (() => Promise<void>)[] = [];
-  let cleaning: Promise<void> | null = null;
-  const cleanup = () =>
-    (cleaning ??= (async () => {
-      for (const c of cleanups.reverse()) {
-        try {
-          await c();
-        } catch (error) {
-          console.error(`cleanup: ${error instanceof Error ? error.message : String(error)}`);
-        }
-      }
-    })());
-  for (const signal of ['SIGINT', 'SIGTERM'] as const)
-    process.on(signal, () => {
-      log(`${signal}: cleaning up`);
-      void cleanup().then(() => process.exit(130));
-    });
+  const { cleanups, cleanup } = cleanupOnExit();
 
   const figures: Figures[] = [];
   let seedSeconds = 0;

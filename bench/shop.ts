@@ -15,7 +15,6 @@
  *
  * Results: bench/results/shop-<date>.json and .md, and bench/results/latest-shop.md.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +36,7 @@ import { probe, runLoad } from './shop/load';
 import { nPlusOneCases, runNPlusOne, type NPlusOneResult } from './shop/nplusone';
 import { shopScenarios } from './shop/queries';
 import { checkoutTable, nPlusOneTable, queriesTable, type QueryFigures } from './shop/report';
+import { cleanupOnExit, concurrently, log, pinSelf } from './lib/run';
 
 const quick = process.argv.includes('--quick');
 const partsArg = process.argv.find((a) => a.startsWith('--parts='));
@@ -46,29 +46,6 @@ const ROUTER_CORE = '1';
 const durations = quick
   ? { warmup: 1, c50: 2, c1: 2, checkout: 4, shoppers: 8 }
   : { warmup: 2, c50: 8, c1: 8, checkout: 20, shoppers: 16 };
-
-const log = (message: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
-
-function pinSelf(): string {
-  try {
-    execFileSync('taskset', ['-a', '-p', '-c', LOAD_CORE, String(process.pid)], { stdio: 'ignore' });
-    return `load generator pinned to core ${LOAD_CORE}`;
-  } catch {
-    return 'taskset failed: the load generator is NOT pinned';
-  }
-}
-
-async function concurrently<T>(items: T[], limit: number, fn: (item: T, i: number) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await fn(items[i]!, i);
-      }
-    }),
-  );
-}
 
 interface Prepared {
   admin: Shopper;
@@ -213,26 +190,10 @@ async function cleanMailpit(domain: string) {
 }
 
 async function main() {
-  const pinned = pinSelf();
+  const pinned = pinSelf(LOAD_CORE);
   log(`${pinned}; router on core ${ROUTER_CORE}; ${quick ? 'QUICK run (not figures)' : 'full run'}`);
   const started = Date.now();
-  const cleanups: (() => Promise<void>)[] = [];
-  let cleaning: Promise<void> | null = null;
-  const cleanup = () =>
-    (cleaning ??= (async () => {
-      for (const c of cleanups.reverse()) {
-        try {
-          await c();
-        } catch (error) {
-          console.error(`cleanup: ${error instanceof Error ? error.message : String(error)}`);
-        }
-      }
-    })());
-  for (const signal of ['SIGINT', 'SIGTERM'] as const)
-    process.on(signal, () => {
-      log(`${signal}: cleaning up`);
-      void cleanup().then(() => process.exit(130));
-    });
+  const { cleanups, cleanup } = cleanupOnExit();
 
   const results: {
     queries?: QueryFigures[];

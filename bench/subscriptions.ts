@@ -29,7 +29,6 @@
  * Results: bench/results/subscriptions-<date>.json and .md, and bench/results/latest-subscriptions.md
  * (subscriptions-order-* for --selection=order).
  */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -65,6 +64,7 @@ import {
   type Selection,
   type Subscriber,
 } from './subscriptions/subscriber';
+import { cleanupOnExit, concurrently, log, pinSelf } from './lib/run';
 
 const quick = process.argv.includes('--quick');
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
@@ -79,29 +79,7 @@ const IDLE_SECONDS = quick ? 2 : 5;
 /** Customers whose second order is paid before the measurement, to warm the router's paths up. */
 const WARMUP = Math.min(20, Math.ceil(ORDERS / 10));
 
-const log = (message: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
-
-function pinSelf(): string {
-  try {
-    execFileSync('taskset', ['-a', '-p', '-c', LOAD_CORE, String(process.pid)], { stdio: 'ignore' });
-    return `load generator pinned to core ${LOAD_CORE}`;
-  } catch {
-    return 'taskset failed: the load generator is NOT pinned';
-  }
-}
-
-async function concurrently<T>(items: T[], limit: number, fn: (item: T, i: number) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await fn(items[i]!, i);
-      }
-    }),
-  );
-}
 
 /** The router's CPU ms and RSS now. */
 const sample = (pid: number) => ({ cpuMs: cpuMs(pid), rssMb: rssMb(pid), at: Date.now() });
@@ -293,29 +271,13 @@ async function run(graph: Graph, stores: Stores, domain: string): Promise<Subscr
 }
 
 async function main() {
-  const pinned = pinSelf();
+  const pinned = pinSelf(LOAD_CORE);
   log(
     `${pinned}; router on core ${ROUTER_CORE}; ${SUBSCRIBERS} subscribers${quick ? ' (QUICK run, not figures)' : ''}`,
   );
   const started = Date.now();
   const load = { before: loadavg(), after: [] as number[] };
-  const cleanups: (() => Promise<void>)[] = [];
-  let cleaning: Promise<void> | null = null;
-  const cleanup = () =>
-    (cleaning ??= (async () => {
-      for (const c of cleanups.reverse()) {
-        try {
-          await c();
-        } catch (error) {
-          console.error(`cleanup: ${error instanceof Error ? error.message : String(error)}`);
-        }
-      }
-    })());
-  for (const signal of ['SIGINT', 'SIGTERM'] as const)
-    process.on(signal, () => {
-      log(`${signal}: cleaning up`);
-      void cleanup().then(() => process.exit(130));
-    });
+  const { cleanups, cleanup } = cleanupOnExit();
 
   let result: SubscriptionsResult;
   let logDir: string | undefined;
