@@ -1,4 +1,6 @@
 import { gql } from '@shop/testing';
+import { CataloguePageDocument } from './__generated__/graphql';
+import { data } from './client';
 
 /**
  * The seeded catalogue as tests need it. Since issue 18 the exact stock is for administrators only
@@ -56,4 +58,15 @@ export function adminStock(stock: number | null | undefined): number {
   if (typeof stock !== 'number')
     throw new Error(`stock reads ${String(stock)}: only administrators see counts`);
   return stock;
+}
+
+/**
+ * The first `count` in-stock products without options (one variant, ordered by product id alone),
+ * read as a shopper reads the catalogue page: what a test that buys "a product" should pick.
+ */
+export async function firstSimpleProducts(url: string, count: number) {
+  const page = await data(url, CataloguePageDocument, { first: 100, filter: { inStock: true } });
+  const simple = page.products.edges.map((e) => e.node).filter((p) => p.variants.length === 1);
+  if (simple.length < count) throw new Error(`only ${simple.length} in-stock products without options`);
+  return simple.slice(0, count);
 }

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { mailpit, waitFor } from '@shop/testing';
 import { createTestEnvironment, type TestEnvironment } from './environment';
+import { firstSimpleProducts } from './catalogue';
 import { bearer, data, execute } from './client';
 import { TEST_CARDS, tokenFor } from './psp';
 import {
@@ -38,10 +39,7 @@ async function registerShopper(name: string) {
   return { email, password, name };
 }
 
-async function firstProducts(count: number) {
-  const page = await data(env.url, CataloguePageDocument, { first: count, filter: { inStock: true } });
-  return page.products.edges.map((edge) => edge.node);
-}
+const firstProducts = (count: number) => firstSimpleProducts(env.url, count);
 
 it('browse → register → log in → order → pay → PAID → confirmation email → me shows it all', async () => {
   // Browse the catalogue anonymously.

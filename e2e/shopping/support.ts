@@ -44,7 +44,7 @@ export const ORDER = `
 export const Q = {
   register: `mutation($i: RegisterInput!) { register(input: $i) { __typename ... on AuthPayload { token user { id } } } }`,
   login: `mutation($i: LoginInput!) { login(input: $i) { __typename ... on AuthPayload { token user { id } } } }`,
-  products: `query($n: Int!) { products(first: $n, filter: { inStock: true }) { edges { node { id name price ${MONEY} } } } }`,
+  products: `query { products(first: 100, filter: { inStock: true }) { edges { node { id name price ${MONEY} variants { id } } } } }`,
   cart: `query($id: ID) { cart(id: $id) { ${CART} } }`,
   addToCart: `mutation($i: AddToCartInput!) { addToCart(input: $i) { ${CART_RESULT} } }`,
   updateCartLine: `mutation($i: UpdateCartLineInput!) { updateCartLine(input: $i) { ${CART_RESULT} } }`,
@@ -142,13 +142,14 @@ export function shopClient(env: TestEnvironment) {
       throw new Error(`createDiscountCode: ${JSON.stringify(res)}`);
     return code;
   };
-  const products = async (n: number) =>
-    (
-      await ok<{ products: { edges: { node: { id: string; name: string; price: { amount: number } } }[] } }>(
-        Q.products,
-        { n },
-      )
-    ).products.edges.map((e) => e.node);
+  /** The first n in-stock products without options (one variant: added and ordered by product id alone). */
+  const products = async (n: number) => {
+    type Node = { id: string; name: string; price: { amount: number }; variants: { id: string }[] };
+    const page = await ok<{ products: { edges: { node: Node }[] } }>(Q.products, {});
+    const simple = page.products.edges.map((e) => e.node).filter((p) => p.variants.length === 1);
+    if (simple.length < n) throw new Error(`only ${simple.length} in-stock products without options`);
+    return simple.slice(0, n).map(({ id, name, price }) => ({ id, name, price }));
+  };
   return { send, ok, login, customer, admin, discountCode, products, responses };
 }
 

@@ -11,15 +11,11 @@ import { createTokenSigner, type SigningKey, type Viewer } from '@shop/auth';
 import { createClient, type Client, type ClientOptions } from 'graphql-ws';
 import { Kind, OperationTypeNode } from 'graphql';
 import WebSocket from 'ws';
+import { firstSimpleProducts } from '../catalogue';
 import { bearer, data } from '../client';
 import type { TestEnvironment } from '../environment';
 import { TEST_CARDS, tokenFor } from '../psp';
-import {
-  CataloguePageDocument,
-  PayOrderDocument,
-  PlaceOrderDocument,
-  RegisterDocument,
-} from '../__generated__/graphql';
+import { PayOrderDocument, PlaceOrderDocument, RegisterDocument } from '../__generated__/graphql';
 
 // Apollo's GraphQLWsLink tells socket errors apart with the global WebSocket (Node 20 has none)
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
@@ -53,8 +49,7 @@ export async function shortLivedToken(env: TestEnvironment, shopper: Shopper, tt
 }
 
 export async function placeOrder(env: TestEnvironment, shopper: Shopper) {
-  const page = await data(env.url, CataloguePageDocument, { first: 1, filter: { inStock: true } });
-  const product = page.products.edges[0]!.node;
+  const product = (await firstSimpleProducts(env.url, 1))[0]!;
   const placed = await data(
     env.url,
     PlaceOrderDocument,
