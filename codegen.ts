@@ -51,6 +51,15 @@ if (existsSync('e2e/operations')) {
   };
 }
 
+/** The web shop's operations, written with `graphql()` in storefront/src (client preset). */
+generates['storefront/src/__generated__/'] = {
+  schema: 'schema/supergraph-api.graphql',
+  documents: ['storefront/src/**/*.{ts,tsx}', '!storefront/src/__generated__/**'],
+  preset: 'client',
+  presetConfig: { fragmentMasking: false, gqlTagName: 'graphql' },
+  config: { useTypeImports: true, enumsAsTypes: true, scalars: { DateTime: 'string' } },
+};
+
 /**
  * possibleTypes for Apollo Client's InMemoryCache, from the API schema storefronts query: without it
  * the cache cannot match `... on Error { message }` on a union member and drops the fields.

@@ -10,6 +10,7 @@ export default tseslint.config(
       '.data/**',
       '.run/**',
       'bench/results/**',
+      'storefront/dist/**',
     ],
   },
   js.configs.recommended,

@@ -36,6 +36,7 @@ export default {
     project('psp', ['<rootDir>/psp']),
     project('router', ['<rootDir>/router', '<rootDir>/schema']),
     project('e2e', ['<rootDir>/e2e']),
+    project('storefront', ['<rootDir>/storefront/test']),
     project('bench', ['<rootDir>/bench/test']),
     project('repo', ['<rootDir>/test']),
   ].filter((p) => (p.roots ?? []).every((root) => existsSync(root.replace('<rootDir>', '.')))),

@@ -10,7 +10,8 @@ import { gql, type TypedDocumentNode } from '@apollo/client';
 import { createTokenSigner, type SigningKey } from '@shop/auth';
 import { TEST_CARDS, tokenFor } from '../psp';
 import { createTestEnvironment, type TestEnvironment } from '../environment';
-import { createShopClient, type Session } from './client';
+import WebSocket from 'ws';
+import { createShopClient, type Session } from '../../storefront/src/apollo';
 
 let env: TestEnvironment;
 const possibleTypes = (
@@ -118,7 +119,7 @@ async function expiredToken(userId: string, email: string) {
 
 it('pages, typed errors, a refreshed session and a live order through the documented client', async () => {
   const session: Session = {};
-  const client = createShopClient({ uri: env.url, session, possibleTypes });
+  const client = createShopClient({ uri: env.url, session, possibleTypes, webSocketImpl: WebSocket });
 
   // Two pages of the catalogue end up as one list in the cache (relayStylePagination).
   const watch = client.watchQuery({ query: PAGE, variables: {} });

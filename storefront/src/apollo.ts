@@ -1,6 +1,7 @@
 /**
- * An Apollo Client 4 set up the way a storefront should set it up for this API: the README's "Apollo
- * Client" section is this file, and e2e/storefront/client.test.ts drives it through the gateway.
+ * The storefront's Apollo Client 4, set up the way any storefront should set it up for this API: the
+ * README's "Apollo Client" section is this file; the web shop (src/main.tsx) uses it in the browser
+ * and e2e/storefront/client.test.ts drives it through the gateway from Node (with `ws`).
  *
  * - possibleTypes from codegen (schema/possible-types.json): without them the cache cannot match
  *   `... on Error { message }` on a union member and drops those fields from every mutation result;
@@ -16,9 +17,8 @@ import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { getMainDefinition, relayStylePagination } from '@apollo/client/utilities';
 import { createClient } from 'graphql-ws';
 import { from, mergeMap } from 'rxjs';
-import WebSocket from 'ws';
 
-/** Where the storefront keeps its session (memory here; a cookie or storage in a browser). */
+/** The session's tokens; the web shop keeps them in localStorage (src/session.tsx). */
 export interface Session {
   token?: string;
   refreshToken?: string;
@@ -33,6 +33,10 @@ export function createShopClient(options: {
   uri: string;
   session: Session;
   possibleTypes: Record<string, string[]>;
+  /** The WebSocket class (the browser's by default; `ws` in Node). */
+  webSocketImpl?: unknown;
+  /** Called after a refresh renewed or ended the session, so the caller can store it. */
+  onSessionChange?: (session: Session) => void;
 }) {
   const { uri, session } = options;
 
@@ -52,10 +56,12 @@ export function createShopClient(options: {
       const result = body.data?.refreshSession;
       if (result?.__typename !== 'AuthPayload') {
         session.token = session.refreshToken = undefined; // signed out: the storefront shows login
+        options.onSessionChange?.(session);
         return false;
       }
       session.token = result.token;
       session.refreshToken = result.refreshToken;
+      options.onSessionChange?.(session);
       return true;
     })().finally(() => (refreshing = null)));
 
@@ -76,7 +82,7 @@ export function createShopClient(options: {
   const ws = new GraphQLWsLink(
     createClient({
       url: uri.replace(/^http/, 'ws'),
-      webSocketImpl: WebSocket,
+      ...(options.webSocketImpl ? { webSocketImpl: options.webSocketImpl } : {}),
       connectionParams: () => (session.token ? { authorization: `Bearer ${session.token}` } : {}),
       // A restarting gateway refuses connections for a moment: keep retrying.
       shouldRetry: () => true,
