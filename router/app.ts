@@ -5,6 +5,7 @@ import { ErrorCode } from '@shop/errors';
 import { createLogger, requestListener, sendGraphQLError, sendJson, type Logger } from '@shop/server';
 import { Redis } from 'ioredis';
 import { clientAddressOf } from './client-address';
+import { createCors } from './cors';
 import { jwksUrl, sandboxEnabled, subgraphUrls, type Config } from './config';
 import { createGraphQLApollo } from './graphql';
 import { authenticateRequest, authenticationPlugin } from './plugins/authentication';
@@ -144,8 +145,10 @@ export function createRouter(config: Config, overrides: RouterOverrides = {}): R
     await contract.serve(req, res, { requestId, partner: partner.name, ...clientAddress(req) });
   };
 
+  const cors = createCors(config.CORS_ORIGINS);
   const handle = async (req: IncomingMessage, res: ServerResponse, requestId: string) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if ((path === '/graphql' || path === '/public/graphql') && cors.handle(req, res)) return;
     if (req.method === 'GET' && path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (req.method === 'GET' && path === '/readyz') {
       const subgraphs = await ready();
@@ -165,7 +168,7 @@ export function createRouter(config: Config, overrides: RouterOverrides = {}): R
 
   const server = createServer(requestListener(log, handle));
   server.keepAliveTimeout = 65_000;
-  subscriptions.attach(server);
+  subscriptions.attach(server, cors.allows);
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);

@@ -63,6 +63,30 @@ const partnerKeys = z
     return keys;
   });
 
+/** CORS_ORIGINS: "https://shop.example,http://localhost:3000" (exact origins, no path). */
+const corsOrigins = z
+  .string()
+  .default('http://localhost:3000')
+  .transform((value, ctx) => {
+    const origins = value
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean);
+    for (const origin of origins) {
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(origin);
+      } catch {
+        parsed = undefined;
+      }
+      if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin.toLowerCase()) {
+        ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin like https://shop.example` });
+        return z.NEVER;
+      }
+    }
+    return origins;
+  });
+
 export const configSchema = z
   .object({
     ...commonFields,
@@ -104,6 +128,8 @@ export const configSchema = z
     ROUTER_WORKERS: positiveInt(1),
     /** Apollo Sandbox at / and introspection on /graphql (default: development only). */
     SANDBOX: z.enum(['true', 'false', 'auto']).default('auto'),
+    /** Browser apps on other origins allowed to call /graphql and /public/graphql (router/cors.ts); the storefront's by default. */
+    CORS_ORIGINS: corsOrigins,
     /** How long stop() waits for in-flight requests before closing connections. */
     SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
     /**

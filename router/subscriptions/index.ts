@@ -53,8 +53,11 @@ export interface SubscriptionsOptions {
 
 export interface Subscriptions {
   http: HttpSubscriptions;
-  /** Takes WebSocket upgrades of the subscription paths on this server (others get 404). */
-  attach(server: Server): void;
+  /**
+   * Takes WebSocket upgrades of the subscription paths on this server (others get 404); `accepts`
+   * refuses the rest with 403 (the router's CORS origins).
+   */
+  attach(server: Server, accepts?: (req: IncomingMessage) => boolean): void;
   /** Starts the event source (NATS, in the background). */
   start(): void;
   /** Ends every subscription (WebSockets closed with 1001, multipart streams ended), then the event source. */
@@ -216,11 +219,12 @@ export function createSubscriptions(config: Config, options: SubscriptionsOption
 
   return {
     http,
-    attach(server) {
+    attach(server, accepts) {
       if (!enabled) return;
       server.on('upgrade', (req, socket, head: Buffer) => {
         const path = (req.url ?? '/').split('?')[0] ?? '/';
         if (!paths.has(path)) return refuseUpgrade(socket, 404, 'not found');
+        if (accepts && !accepts(req)) return refuseUpgrade(socket, 403, 'origin not allowed');
         ws.upgrade(req, socket, head);
       });
     },
