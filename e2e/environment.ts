@@ -45,6 +45,8 @@ export interface TestEnvironmentOptions {
   tokenTtlSeconds?: number;
   /** payments' PENDING_ACTION_INTERVAL_MS (its default when omitted). */
   pendingActionIntervalMs?: number;
+  /** The router's CORS_ORIGINS (browser apps allowed to call it; its default when omitted). */
+  corsOrigins?: string[];
 }
 
 /** What the environment uses of a subgraph's package (src/index.ts of the skeleton). */
@@ -165,6 +167,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
         // These suites judge answers, not speed (the fault cluster keeps a short timeout and tests it).
         SUBGRAPH_TIMEOUT_MS: '30000',
         ...(options.partnerRateLimit ? { PARTNER_RATE_LIMIT: String(options.partnerRateLimit) } : {}),
+        ...(options.corsOrigins ? { CORS_ORIGINS: options.corsOrigins.join(',') } : {}),
       });
     let routerApp = router.createRouter(routerConfig(0), { log: log.child({ service: ROUTER.name }) });
     const { url, port: routerPort } = await routerApp.start();

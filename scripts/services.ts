@@ -14,6 +14,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, endpointFields, loadConfig, z } from '@shop/config';
+import { ensureChromium } from './datastores/browser';
 import {
   checkMailpitApi,
   checkMongo,
@@ -222,6 +223,8 @@ async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
+  // the storefront's browser tests (npm test) need Chromium; npm start does not
+  if (argv.includes('--browser')) ensureChromium((line) => console.error(line));
   const down = rows.filter((row) => row.status === 'down');
   if (!quiet) console.log(formatTable(rows));
   else if (down.length > 0) console.error(formatTable(down));
