@@ -1,12 +1,13 @@
 /**
  * The README's first command (`npm start`, after `npm ci`): brings up the datastores, the five
  * subgraphs, the test payment service provider and the gateway with demo data (the launcher of
- * @shop/graph, on the table's ports 4000-4005 and 4010), waits until every one is ready, and prints
- * where to go.
+ * @shop/graph, on the table's ports 4000-4005 and 4010) and the storefront on the Vite dev server
+ * (http://localhost:3000), waits until every one is ready, and prints where to go.
  * Ctrl-C stops everything it started (the datastores keep running; `npm run services` shows them).
  *
  * Each process logs to .run/logs/<name>.log; `npm start -- --verbose` also streams the logs here.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { PSP, ROUTER, SUBGRAPHS, type ProcessName } from '@shop/config';
 import { createGraphLauncher, ROOT, TOKEN_ISSUER, type GraphLauncher } from '@shop/graph';
@@ -25,6 +26,37 @@ const demoEnv: Partial<Record<ProcessName, Record<string, string>>> = {
 };
 
 let graph: GraphLauncher | undefined;
+let storefront: ChildProcess | undefined;
+const STOREFRONT_URL = 'http://localhost:3000';
+
+/** The web shop (storefront/) on the Vite dev server, pointed at this graph and PSP. */
+async function startStorefront(): Promise<void> {
+  const vite = join(ROOT, 'node_modules/vite/bin/vite.js');
+  storefront = spawn(process.execPath, [vite, '--logLevel', 'warn'], {
+    cwd: join(ROOT, 'storefront'),
+    env: {
+      ...process.env,
+      VITE_GRAPHQL_URL: `http://localhost:${ROUTER.port}/graphql`,
+      VITE_PSP_URL: `http://localhost:${PSP.port}`,
+    },
+    stdio: ['ignore', verbose ? 'inherit' : 'ignore', 'inherit'],
+  });
+  storefront.once('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`✗ storefront exited (${signal ?? code})`);
+    void stop(1);
+  });
+  const deadline = Date.now() + 30_000;
+  while (
+    !(await fetch(STOREFRONT_URL).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
+    if (Date.now() > deadline) throw new Error(`the storefront did not answer on ${STOREFRONT_URL}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
 let stopping = false;
 
 function prefix(name: string, chunk: Buffer): string {
@@ -40,6 +72,7 @@ async function stop(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     console.log('\nStopping…');
+    storefront?.kill('SIGTERM');
     await graph?.stop();
   }
   process.exit(code);
@@ -71,12 +104,14 @@ async function main() {
     },
   });
   await graph.startAll();
+  await startStorefront();
 
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const subgraphs = SUBGRAPHS.map((s) => `${s.name} :${s.port}`).join('  ');
   console.log(`
 All up in ${seconds}s.
 
+  Storefront (the web shop)    ${STOREFRONT_URL}/
   Apollo Sandbox (full API)    http://localhost:${ROUTER.port}/
   GraphQL endpoint             http://localhost:${ROUTER.port}/graphql
   Partner contract             http://localhost:${ROUTER.port}/public/graphql   (header x-api-key: ${DEMO_PARTNER_KEY})
