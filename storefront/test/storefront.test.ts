@@ -71,6 +71,15 @@ it('the home page renders its header and has no serious accessibility violation'
   expect(await seriousViolations(page)).toEqual([]);
 });
 
+it("the home page lists the seed's categories and products, each a link to its page", async () => {
+  await page.goto(shop.origin);
+  await page.getByRole('heading', { name: 'Categories' }).waitFor();
+  await page.locator('a[href^="/product/"]').first().waitFor();
+  expect(await page.locator('a[href^="/category/"]').count()).toBeGreaterThan(0);
+  expect(await page.locator('a[href^="/product/"]').count()).toBeGreaterThan(0);
+  expect(await seriousViolations(page)).toEqual([]);
+});
+
 it('an unknown address shows the not-found page', async () => {
   await page.goto(`${shop.origin}/no/such/page`);
   await page.getByRole('heading', { name: 'Page not found' }).waitFor();

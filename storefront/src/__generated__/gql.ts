@@ -14,9 +14,11 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  query Home {\n    categories {\n      id\n      slug\n      name\n    }\n    products(first: 8) {\n      edges {\n        node {\n          id\n          slug\n          name\n          price {\n            amount\n            currency\n          }\n          inStock\n        }\n      }\n    }\n  }\n": typeof types.HomeDocument,
     "\n  mutation Logout($refreshToken: String!) {\n    logout(refreshToken: $refreshToken) {\n      __typename\n    }\n  }\n": typeof types.LogoutDocument,
 };
 const documents: Documents = {
+    "\n  query Home {\n    categories {\n      id\n      slug\n      name\n    }\n    products(first: 8) {\n      edges {\n        node {\n          id\n          slug\n          name\n          price {\n            amount\n            currency\n          }\n          inStock\n        }\n      }\n    }\n  }\n": types.HomeDocument,
     "\n  mutation Logout($refreshToken: String!) {\n    logout(refreshToken: $refreshToken) {\n      __typename\n    }\n  }\n": types.LogoutDocument,
 };
 
@@ -34,6 +36,10 @@ const documents: Documents = {
  */
 export function graphql(source: string): unknown;
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Home {\n    categories {\n      id\n      slug\n      name\n    }\n    products(first: 8) {\n      edges {\n        node {\n          id\n          slug\n          name\n          price {\n            amount\n            currency\n          }\n          inStock\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query Home {\n    categories {\n      id\n      slug\n      name\n    }\n    products(first: 8) {\n      edges {\n        node {\n          id\n          slug\n          name\n          price {\n            amount\n            currency\n          }\n          inStock\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
