@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@shop/graph';
+import { waitFor } from '@shop/testing';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { chromiumPath } from '../../scripts/datastores/browser';
 
@@ -33,19 +34,6 @@ function exited(child: ChildProcess): Promise<void> {
       code === 0 ? resolve() : reject(new Error(`vite exited ${code}: ${output}`)),
     ),
   );
-}
-
-async function answering(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await fetch(url).then(
-      (res) => res.ok,
-      () => false,
-    );
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${url} did not answer in ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** As root on a machine with a closed network Chromium needs these (or its background calls fail). */
@@ -85,7 +73,7 @@ export async function startStorefront(
     env,
   );
   const gone = exited(server).catch(() => undefined);
-  await answering(origin, 30_000);
+  await waitFor(() => fetch(origin).then((res) => res.ok), { timeoutMs: 30_000 });
   return {
     origin,
     async stop() {
